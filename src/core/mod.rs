@@ -1,0 +1,9 @@
+//! Pure rules: no Discord, no database, no clock. Everything takes `now` as an argument.
+
+pub mod daily_schedule;
+pub mod hint_reveal;
+pub mod question_bank;
+pub mod ranking;
+pub mod rotation;
+pub mod streak_rules;
+pub mod yaml_positions;

@@ -1,0 +1,174 @@
+//! Does this answer keep the streak? (SPEC §5)
+//!
+//! Daily questions of a channel are numbered 1, 2, 3, … in the order they are posted
+//! (`seq`). A member's streak is the run of consecutive numbers they answered, up to the
+//! latest. Numbers count posts, not calendar days, so a skipped or paused day breaks
+//! nothing. An answer counts only while its question is the channel's latest (before the
+//! next question is posted); a question left unanswered resets the streak to 0 once the
+//! next one is posted.
+
+/// A member's standing in one channel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemberStreak {
+    pub current: u32,
+    pub best: u32,
+    pub total: u32,
+    pub unaided: u32,
+    /// The series number of the last question they answered in time.
+    pub last_answered_seq: Option<i64>,
+}
+
+/// An answer to the daily question numbered `question_seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    pub question_seq: i64,
+    /// The number of the channel's latest daily question when the answer arrived.
+    pub latest_seq: i64,
+    /// Arrived before the hint was revealed.
+    pub unaided: bool,
+}
+
+/// What an answer did to the streak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerEffect {
+    /// Counted: the streak after it.
+    Counted(MemberStreak),
+    /// The member already answered this question: several messages count as one.
+    AlreadyAnswered,
+    /// The next question was already posted: too late to count.
+    TooLate,
+}
+
+/// Applies an answer to a streak whose stored values are current as of `answer.latest_seq`.
+pub fn apply_answer(streak: MemberStreak, answer: Answer) -> AnswerEffect {
+    if answer.question_seq != answer.latest_seq {
+        return AnswerEffect::TooLate;
+    }
+    if streak
+        .last_answered_seq
+        .is_some_and(|last| last >= answer.question_seq)
+    {
+        return AnswerEffect::AlreadyAnswered;
+    }
+    let continues = streak.last_answered_seq == Some(answer.question_seq - 1);
+    let current = if continues { streak.current + 1 } else { 1 };
+    AnswerEffect::Counted(MemberStreak {
+        current,
+        best: streak.best.max(current),
+        total: streak.total + 1,
+        unaided: streak.unaided + u32::from(answer.unaided),
+        last_answered_seq: Some(answer.question_seq),
+    })
+}
+
+/// The streak once question `new_seq` is posted: broken if the previous one went unanswered.
+pub fn on_question_posted(streak: MemberStreak, new_seq: i64) -> MemberStreak {
+    if still_alive(streak.last_answered_seq, new_seq) {
+        streak
+    } else {
+        MemberStreak {
+            current: 0,
+            ..streak
+        }
+    }
+}
+
+/// Whether a streak whose last answer was `last_answered_seq` survives while the
+/// channel's latest question is `latest_seq`. Storage applies the same rule in SQL when
+/// it resets a channel's streaks in bulk (see `Store::claim_daily_post`).
+pub fn still_alive(last_answered_seq: Option<i64>, latest_seq: i64) -> bool {
+    last_answered_seq.is_some_and(|last| last >= latest_seq - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(seq: i64, unaided: bool) -> Answer {
+        Answer {
+            question_seq: seq,
+            latest_seq: seq,
+            unaided,
+        }
+    }
+
+    fn counted(effect: AnswerEffect) -> MemberStreak {
+        match effect {
+            AnswerEffect::Counted(streak) => streak,
+            other => panic!("expected the answer to count, got {other:?}"),
+        }
+    }
+
+    /// Walks questions 1..=n; `answered[i]` says whether question i+1 was answered.
+    fn walk(answered: &[bool]) -> MemberStreak {
+        let mut streak = MemberStreak::default();
+        for (index, &did_answer) in answered.iter().enumerate() {
+            let seq = index as i64 + 1;
+            streak = on_question_posted(streak, seq);
+            if did_answer {
+                streak = counted(apply_answer(streak, answer(seq, false)));
+            }
+        }
+        streak
+    }
+
+    #[test]
+    fn answering_three_questions_in_a_row_gives_a_streak_of_three() {
+        let streak = walk(&[true, true, true]);
+        assert_eq!((streak.current, streak.best, streak.total), (3, 3, 3));
+    }
+
+    #[test]
+    fn a_streak_continues_while_the_latest_question_is_still_open() {
+        let streak = walk(&[true, true, false]);
+        assert_eq!(streak.current, 2, "question 3 is still open");
+    }
+
+    #[test]
+    fn streak_resets_after_a_missed_question_once_the_next_is_posted() {
+        let streak = walk(&[true, true, false, false]);
+        assert_eq!((streak.current, streak.best, streak.total), (0, 2, 2));
+        let restarted = walk(&[true, true, false, true]);
+        assert_eq!((restarted.current, restarted.best), (1, 2));
+    }
+
+    #[test]
+    fn a_skipped_day_breaks_nothing_because_numbers_count_posts_not_days() {
+        // Question 2 was posted on Monday, question 3 on Wednesday (Tuesday skipped).
+        let streak = walk(&[true, true, true]);
+        assert_eq!(streak.current, 3);
+    }
+
+    #[test]
+    fn an_answer_after_the_next_question_is_posted_does_not_count() {
+        let streak = walk(&[true]);
+        let late = Answer {
+            question_seq: 1,
+            latest_seq: 2,
+            unaided: true,
+        };
+        assert_eq!(apply_answer(streak, late), AnswerEffect::TooLate);
+    }
+
+    #[test]
+    fn several_messages_count_as_one_answer() {
+        let streak = walk(&[true]);
+        assert_eq!(
+            apply_answer(streak, answer(1, false)),
+            AnswerEffect::AlreadyAnswered
+        );
+    }
+
+    #[test]
+    fn unaided_answers_are_counted_separately() {
+        let mut streak = counted(apply_answer(MemberStreak::default(), answer(1, true)));
+        streak = counted(apply_answer(streak, answer(2, false)));
+        assert_eq!((streak.total, streak.unaided), (2, 1));
+    }
+
+    #[test]
+    fn best_streak_is_kept_after_a_break() {
+        let streak = walk(&[true, true, true, false, false, true]);
+        assert_eq!((streak.current, streak.best, streak.total), (1, 3, 4));
+    }
+}
