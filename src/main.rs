@@ -1,1 +1,99 @@
-fn main() {}
+//! The `qotd` binary: load `.env`, start tracing, parse the command line, call the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use qotd::config::Config;
+use qotd::core::question_bank::QuestionBank;
+
+/// A Discord bot that posts a daily interview-prep question and keeps streaks.
+#[derive(Debug, Parser)]
+#[command(name = "qotd", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Connect to Discord and run until SIGINT/SIGTERM (the default).
+    Run,
+    /// Validate a questions file (default: QUESTIONS_PATH or questions.yaml).
+    Check {
+        /// The questions file to check.
+        path: Option<PathBuf>,
+    },
+}
+
+/// Exit code for configuration and bank errors (SPEC §1).
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A missing .env is normal; an unreadable one is reported by the config error path.
+    let _ = dotenvy::dotenv();
+    init_tracing();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => return fail(EXIT_CONFIG, &error.to_string()),
+    };
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Check { path } => check(path.unwrap_or(config.questions_path)),
+        Command::Run => run(config),
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(code)
+}
+
+fn check(path: PathBuf) -> ExitCode {
+    match QuestionBank::load(&path) {
+        Ok(bank) => {
+            println!("{}", bank.summary(&path.display().to_string()));
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+fn run(config: Config) -> ExitCode {
+    if let Err(error) = config.require_token() {
+        return fail(EXIT_CONFIG, &error.to_string());
+    }
+    let bank = match QuestionBank::load(&config.questions_path) {
+        Ok(bank) => bank,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return fail(EXIT_CONFIG, "the question bank is invalid; fix it (see `qotd check`) and start again");
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(1, &format!("failed to start the async runtime: {error}")),
+    };
+    runtime.block_on(async move {
+        match qotd::storage::Store::open(&config.database_url).await {
+            Ok(store) => {
+                store.close().await;
+                drop(bank);
+                fail(1, "connecting to Discord is not built yet")
+            }
+            Err(error) => fail(EXIT_CONFIG, &error.to_string()),
+        }
+    })
+}

@@ -134,6 +134,29 @@ pub fn due_date(
     (at <= now && at >= active_since).then_some(today)
 }
 
+/// A schedule's next post as of `now`: today's while it is still owed (its instant
+/// may already have passed: it is due now), else the first later date without a post.
+pub fn upcoming_post(
+    now: DateTime<Utc>,
+    time: PostTime,
+    zone: Tz,
+    active_since: DateTime<Utc>,
+    last_posted_date: Option<NaiveDate>,
+) -> (NaiveDate, DateTime<Utc>) {
+    let not_posted = |date: NaiveDate| last_posted_date.is_none_or(|last| last < date);
+    if let Some(today) = due_date(now, time, zone, active_since).filter(|&d| not_posted(d)) {
+        return (today, post_instant_on(today, time, zone));
+    }
+    let mut after = now;
+    loop {
+        let (date, at) = next_post_after(after, time, zone);
+        if not_posted(date) {
+            return (date, at);
+        }
+        after = at;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +315,23 @@ mod tests {
         assert_eq!(
             due_date(utc("2026-06-02T13:00:00Z"), nine, New_York, set_up),
             Some(date("2026-06-02"))
+        );
+    }
+
+    #[test]
+    fn the_upcoming_post_skips_a_date_that_already_has_its_post() {
+        let set_up = utc("2026-06-01T00:00:00Z");
+        let nine = time("09:00");
+        let now = utc("2026-06-01T14:00:00Z"); // 10:00 local
+        assert_eq!(
+            upcoming_post(now, nine, New_York, set_up, None),
+            (date("2026-06-01"), utc("2026-06-01T13:00:00Z")),
+            "today's post is owed, due now"
+        );
+        assert_eq!(
+            upcoming_post(now, time("11:00"), New_York, set_up, Some(date("2026-06-01"))),
+            (date("2026-06-02"), utc("2026-06-02T15:00:00Z")),
+            "moved to 11:00 after today's post: next is tomorrow"
         );
     }
 }

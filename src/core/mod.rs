@@ -6,4 +6,5 @@ pub mod question_bank;
 pub mod ranking;
 pub mod rotation;
 pub mod streak_rules;
+pub mod team_name;
 pub mod yaml_positions;

@@ -1,0 +1,139 @@
+//! Configuration from the environment (and `.env`, loaded by `main`).
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://qotd.db";
+pub const DEFAULT_QUESTIONS_PATH: &str = "questions.yaml";
+
+/// The bot token. Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// The secret itself, for the one place that hands it to Discord.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set: put it in the environment or in .env (see .env.example)")]
+    Missing(&'static str),
+    #[error("{key} is invalid: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+/// Typed settings of the SPEC's environment keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub token: Option<Token>,
+    pub database_url: String,
+    pub questions_path: PathBuf,
+    /// Base URL every REST call goes to instead of https://discord.com.
+    pub api_proxy: Option<String>,
+    /// Register slash commands in this guild only (development).
+    pub guild_id: Option<u64>,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests). Empty
+    /// values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let api_proxy = match get("DISCORD_API_PROXY") {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_owned())
+            }
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    key: "DISCORD_API_PROXY",
+                    reason: "must be an http:// or https:// base URL, e.g. http://127.0.0.1:3000".into(),
+                });
+            }
+            None => None,
+        };
+        let guild_id = get("DISCORD_GUILD_ID")
+            .map(|id| {
+                id.parse::<u64>().ok().filter(|&id| id > 0).ok_or(ConfigError::Invalid {
+                    key: "DISCORD_GUILD_ID",
+                    reason: "must be a server id (a number)".into(),
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            token: get("DISCORD_TOKEN").map(Token),
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            questions_path: get("QUESTIONS_PATH")
+                .unwrap_or_else(|| DEFAULT_QUESTIONS_PATH.to_owned())
+                .into(),
+            api_proxy,
+            guild_id,
+        })
+    }
+
+    /// The token, required by `qotd run`.
+    pub fn require_token(&self) -> Result<&Token, ConfigError> {
+        self.token.as_ref().ok_or(ConfigError::Missing("DISCORD_TOKEN"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|key| map.get(key).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_keys_are_unset() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.database_url, "sqlite://qotd.db");
+        assert_eq!(config.questions_path, PathBuf::from("questions.yaml"));
+        assert_eq!(config.api_proxy, None);
+        assert_eq!(config.require_token(), Err(ConfigError::Missing("DISCORD_TOKEN")));
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        let config = config(&[("DISCORD_TOKEN", "super-secret-token")]).unwrap();
+        let shown = format!("{config:?} {:?} {}", config.token, config.require_token().unwrap());
+        assert!(!shown.contains("super-secret-token"), "{shown}");
+        assert_eq!(config.require_token().unwrap().expose(), "super-secret-token");
+    }
+
+    #[test]
+    fn proxy_and_guild_id_are_checked() {
+        let ok = config(&[("DISCORD_API_PROXY", "http://127.0.0.1:3000/"), ("DISCORD_GUILD_ID", "42")]).unwrap();
+        assert_eq!(ok.api_proxy.as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(ok.guild_id, Some(42));
+        assert!(config(&[("DISCORD_API_PROXY", "127.0.0.1:3000")]).is_err());
+        assert!(config(&[("DISCORD_GUILD_ID", "my-server")]).is_err());
+    }
+}

@@ -1,0 +1,302 @@
+//! Answers, streaks and leaderboards.
+
+use chrono::{DateTime, Utc};
+
+use super::{StorageResult, Store, from_db_id, from_millis, to_db_id, to_millis};
+use crate::core::ranking::{self, Ranked, Standing};
+use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak};
+
+/// What recording an answer did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerRecord {
+    Counted { streak: MemberStreak, unaided: bool },
+    AlreadyAnswered,
+    /// Stored, but the next question was already posted: the streak is unchanged.
+    TooLate,
+    /// No such daily post.
+    UnknownPost,
+}
+
+/// A member's streak in one daily channel of a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelStreak {
+    pub channel_id: u64,
+    pub streak: MemberStreak,
+}
+
+/// The top of a leaderboard and where the caller stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaderboardPage {
+    pub top: Vec<Ranked>,
+    /// The caller's rank, also when outside the top (`None`: never answered).
+    pub caller: Option<Ranked>,
+    /// How many members (or teams) are ranked.
+    pub ranked_count: u64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StreakRow {
+    current: i64,
+    best: i64,
+    total: i64,
+    unaided: i64,
+    last_answered_seq: Option<i64>,
+}
+
+impl From<StreakRow> for MemberStreak {
+    fn from(row: StreakRow) -> Self {
+        let count = |n: i64| u32::try_from(n).unwrap_or(0);
+        MemberStreak {
+            current: count(row.current),
+            best: count(row.best),
+            total: count(row.total),
+            unaided: count(row.unaided),
+            last_answered_seq: row.last_answered_seq,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct StandingRow {
+    pub id: i64,
+    pub current: i64,
+    pub best: i64,
+    pub total: i64,
+}
+
+impl From<StandingRow> for Standing {
+    fn from(row: StandingRow) -> Self {
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Standing {
+            id: from_db_id(row.id),
+            current: count(row.current),
+            best: count(row.best),
+            total: count(row.total),
+        }
+    }
+}
+
+/// The standings CTE for a scope: one channel, or the sum over the server's channels.
+/// Both forms bind `?1` = channel id (or NULL) and `?2` = guild id.
+macro_rules! standings_cte {
+    () => {
+        "WITH standings AS ( \
+             SELECT user_id AS id, current, best, total FROM member_streaks \
+             WHERE ?1 IS NOT NULL AND channel_id = ?1 \
+           UNION ALL \
+             SELECT user_id AS id, SUM(current), SUM(best), SUM(total) FROM member_streaks \
+             WHERE ?1 IS NULL AND guild_id = ?2 AND channel_id IN \
+                 (SELECT channel_id FROM schedules WHERE guild_id = ?2 AND removed = 0) \
+             GROUP BY user_id \
+         ) "
+    };
+}
+pub(super) use standings_cte;
+
+impl Store {
+    /// Records that `user_id` answered daily post `post_id` at `now` and updates their
+    /// streak with `streak_rules::apply_answer`, in one transaction.
+    pub async fn record_answer(
+        &self,
+        post_id: i64,
+        user_id: u64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<AnswerRecord> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let post: Option<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT channel_id, guild_id, seq, revealed_at FROM daily_posts WHERE id = ?",
+        )
+        .bind(post_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((channel, guild, seq, revealed_at)) = post else {
+            return Ok(AnswerRecord::UnknownPost);
+        };
+        let latest_seq: i64 =
+            sqlx::query_scalar("SELECT MAX(seq) FROM daily_posts WHERE channel_id = ?")
+                .bind(channel)
+                .fetch_one(&mut *tx)
+                .await?;
+        let user = to_db_id(user_id);
+        let streak: MemberStreak = sqlx::query_as::<_, StreakRow>(
+            "SELECT current, best, total, unaided, last_answered_seq FROM member_streaks \
+             WHERE channel_id = ? AND user_id = ?",
+        )
+        .bind(channel)
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(MemberStreak::from)
+        .unwrap_or_default();
+        let unaided = revealed_at.is_none_or(|at| to_millis(now) < at);
+        let effect = streak_rules::apply_answer(
+            streak,
+            Answer {
+                question_seq: seq,
+                latest_seq,
+                unaided,
+            },
+        );
+        let inserted = sqlx::query(
+            "INSERT OR IGNORE INTO answers (post_id, user_id, answered_at, unaided, counted) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(post_id)
+        .bind(user)
+        .bind(to_millis(now))
+        .bind(unaided)
+        .bind(matches!(effect, AnswerEffect::Counted(_)))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let record = match effect {
+            _ if inserted == 0 => AnswerRecord::AlreadyAnswered,
+            AnswerEffect::AlreadyAnswered => AnswerRecord::AlreadyAnswered,
+            AnswerEffect::TooLate => AnswerRecord::TooLate,
+            AnswerEffect::Counted(updated) => {
+                sqlx::query(
+                    "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
+                         unaided, last_answered_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+                     ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
+                         best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
+                         last_answered_seq = excluded.last_answered_seq",
+                )
+                .bind(channel)
+                .bind(user)
+                .bind(guild)
+                .bind(i64::from(updated.current))
+                .bind(i64::from(updated.best))
+                .bind(i64::from(updated.total))
+                .bind(i64::from(updated.unaided))
+                .bind(updated.last_answered_seq)
+                .execute(&mut *tx)
+                .await?;
+                AnswerRecord::Counted {
+                    streak: updated,
+                    unaided,
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// When `user_id` answered `post_id`, if they did.
+    pub async fn answered_at(&self, post_id: i64, user_id: u64) -> StorageResult<Option<DateTime<Utc>>> {
+        let at: Option<i64> =
+            sqlx::query_scalar("SELECT answered_at FROM answers WHERE post_id = ? AND user_id = ?")
+                .bind(post_id)
+                .bind(to_db_id(user_id))
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(at.map(from_millis))
+    }
+
+    pub async fn answer_count(&self, post_id: i64) -> StorageResult<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers WHERE post_id = ?")
+            .bind(post_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// A member's streak in one channel (zeros when they never answered there).
+    pub async fn member_streak(&self, channel_id: u64, user_id: u64) -> StorageResult<MemberStreak> {
+        Ok(sqlx::query_as::<_, StreakRow>(
+            "SELECT current, best, total, unaided, last_answered_seq FROM member_streaks \
+             WHERE channel_id = ? AND user_id = ?",
+        )
+        .bind(to_db_id(channel_id))
+        .bind(to_db_id(user_id))
+        .fetch_optional(&self.pool)
+        .await?
+        .map(MemberStreak::from)
+        .unwrap_or_default())
+    }
+
+    /// A member's streak in every daily channel of a server.
+    pub async fn member_streaks(&self, guild_id: u64, user_id: u64) -> StorageResult<Vec<ChannelStreak>> {
+        let rows: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT s.channel_id, COALESCE(m.current, 0), COALESCE(m.best, 0), COALESCE(m.total, 0), \
+                 COALESCE(m.unaided, 0), m.last_answered_seq \
+             FROM schedules s LEFT JOIN member_streaks m \
+                 ON m.channel_id = s.channel_id AND m.user_id = ?2 \
+             WHERE s.guild_id = ?1 AND s.removed = 0 ORDER BY s.channel_id",
+        )
+        .bind(to_db_id(guild_id))
+        .bind(to_db_id(user_id))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(channel, current, best, total, unaided, last)| ChannelStreak {
+                channel_id: from_db_id(channel),
+                streak: StreakRow {
+                    current,
+                    best,
+                    total,
+                    unaided,
+                    last_answered_seq: last,
+                }
+                .into(),
+            })
+            .collect())
+    }
+
+    /// The member leaderboard of one channel, or of the whole server (each member's
+    /// streaks summed over its daily channels) when `channel_id` is `None`.
+    pub async fn member_leaderboard(
+        &self,
+        guild_id: u64,
+        channel_id: Option<u64>,
+        caller_id: u64,
+        limit: u32,
+    ) -> StorageResult<LeaderboardPage> {
+        let channel = channel_id.map(to_db_id);
+        let guild = to_db_id(guild_id);
+        let top: Vec<StandingRow> = sqlx::query_as(concat!(
+            standings_cte!(),
+            "SELECT id, current, best, total FROM standings \
+             ORDER BY current DESC, best DESC, total DESC, id LIMIT ?3"
+        ))
+        .bind(channel)
+        .bind(guild)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let ranked_count: i64 = sqlx::query_scalar(concat!(standings_cte!(), "SELECT COUNT(*) FROM standings"))
+            .bind(channel)
+            .bind(guild)
+            .fetch_one(&self.pool)
+            .await?;
+        // Ranks shared on equal scores, as `ranking::rank` numbers them: one plus the
+        // number of strictly better standings.
+        let caller: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(concat!(
+            standings_cte!(),
+            "SELECT me.id, me.current, me.best, me.total, \
+                 (SELECT COUNT(*) FROM standings o WHERE o.current > me.current \
+                     OR (o.current = me.current AND (o.best > me.best \
+                     OR (o.best = me.best AND o.total > me.total)))) + 1 \
+             FROM standings me WHERE me.id = ?3"
+        ))
+        .bind(channel)
+        .bind(guild)
+        .bind(to_db_id(caller_id))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(LeaderboardPage {
+            top: ranking::rank(top.into_iter().map(Standing::from).collect()),
+            caller: caller.map(|(id, current, best, total, rank)| Ranked {
+                rank: u64::try_from(rank).unwrap_or(0),
+                standing: StandingRow {
+                    id,
+                    current,
+                    best,
+                    total,
+                }
+                .into(),
+            }),
+            ranked_count: u64::try_from(ranked_count).unwrap_or(0),
+        })
+    }
+}

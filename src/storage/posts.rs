@@ -1,0 +1,397 @@
+//! Daily posts: claiming a date, confirming the send, rotation and hint reveal state.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{StorageError, StorageResult, Store, from_db_id, from_millis, to_db_id, to_millis};
+use crate::core::hint_reveal::{RevealReason, RevealRule};
+use crate::core::rotation::{Pick, RotationState};
+
+/// A daily question of a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyPost {
+    pub id: i64,
+    pub channel_id: u64,
+    pub guild_id: u64,
+    pub local_date: NaiveDate,
+    /// Number in the channel's series, from 1.
+    pub seq: i64,
+    pub question_id: String,
+    pub pass: u32,
+    /// Sent with the message (`enforce_nonce`) so a retried send cannot post twice.
+    pub nonce: String,
+    pub claimed_at: DateTime<Utc>,
+    /// Set once Discord confirmed the message.
+    pub message_id: Option<u64>,
+    pub thread_id: Option<u64>,
+    pub reacted: bool,
+    pub reveal_reactions: u32,
+    pub reveal_due_at: DateTime<Utc>,
+    pub revealed_at: Option<DateTime<Utc>>,
+    pub reveal_reason: Option<RevealReason>,
+}
+
+/// What the scheduler wants to post.
+#[derive(Debug, Clone)]
+pub struct NewDailyPost {
+    pub channel_id: u64,
+    pub local_date: NaiveDate,
+    pub pick: Pick,
+    pub nonce: String,
+    pub reveal: RevealRule,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// The date is ours: send the message.
+    Claimed(DailyPost),
+    /// The date already has a post (claimed by an earlier run or a concurrent call).
+    AlreadyPosted(DailyPost),
+}
+
+#[derive(sqlx::FromRow)]
+struct PostRow {
+    id: i64,
+    channel_id: i64,
+    guild_id: i64,
+    local_date: String,
+    seq: i64,
+    question_id: String,
+    pass: i64,
+    nonce: String,
+    claimed_at: i64,
+    message_id: Option<i64>,
+    thread_id: Option<i64>,
+    reacted: bool,
+    reveal_reactions: i64,
+    reveal_due_at: i64,
+    revealed_at: Option<i64>,
+    reveal_reason: Option<String>,
+}
+
+impl TryFrom<PostRow> for DailyPost {
+    type Error = StorageError;
+
+    fn try_from(row: PostRow) -> Result<Self, Self::Error> {
+        let corrupt = |what: &str| StorageError::Corrupt(format!("daily post {}: {what}", row.id));
+        Ok(DailyPost {
+            id: row.id,
+            channel_id: from_db_id(row.channel_id),
+            guild_id: from_db_id(row.guild_id),
+            local_date: row.local_date.parse().map_err(|_| corrupt("local_date"))?,
+            seq: row.seq,
+            question_id: row.question_id,
+            pass: u32::try_from(row.pass).map_err(|_| corrupt("pass"))?,
+            nonce: row.nonce,
+            claimed_at: from_millis(row.claimed_at),
+            message_id: row.message_id.map(from_db_id),
+            thread_id: row.thread_id.map(from_db_id),
+            reacted: row.reacted,
+            reveal_reactions: u32::try_from(row.reveal_reactions)
+                .map_err(|_| corrupt("reveal_reactions"))?,
+            reveal_due_at: from_millis(row.reveal_due_at),
+            revealed_at: row.revealed_at.map(from_millis),
+            reveal_reason: row.reveal_reason.as_deref().and_then(RevealReason::parse),
+        })
+    }
+}
+
+macro_rules! select_post {
+    () => {
+        "SELECT id, channel_id, guild_id, local_date, seq, question_id, pass, nonce, claimed_at, \
+         message_id, thread_id, reacted, reveal_reactions, reveal_due_at, revealed_at, \
+         reveal_reason FROM daily_posts"
+    };
+}
+
+fn convert(rows: Vec<PostRow>) -> StorageResult<Vec<DailyPost>> {
+    rows.into_iter().map(DailyPost::try_from).collect()
+}
+
+impl Store {
+    /// Claims the channel's post for `local_date` before anything is sent.
+    ///
+    /// In one transaction: refuses a date that already has a post (the UNIQUE rule
+    /// backs this up), numbers the post, advances the rotation pass, and resets the
+    /// streaks the new question breaks (those whose holders did not answer the previous
+    /// one — the bulk form of `streak_rules::on_question_posted`).
+    pub async fn claim_daily_post(
+        &self,
+        new: &NewDailyPost,
+        now: DateTime<Utc>,
+    ) -> StorageResult<ClaimOutcome> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let channel = to_db_id(new.channel_id);
+        let date = new.local_date.to_string();
+        const EXISTING: &str = concat!(select_post!(), " WHERE channel_id = ? AND local_date = ?");
+        if let Some(row) = sqlx::query_as::<_, PostRow>(EXISTING)
+            .bind(channel)
+            .bind(&date)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            return Ok(ClaimOutcome::AlreadyPosted(row.try_into()?));
+        }
+        let guild_id: i64 = sqlx::query_scalar("SELECT guild_id FROM schedules WHERE channel_id = ?")
+            .bind(channel)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StorageError::Corrupt(format!("no schedule for channel {channel}")))?;
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM daily_posts WHERE channel_id = ?",
+        )
+        .bind(channel)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO daily_posts (channel_id, guild_id, local_date, seq, question_id, pass, \
+                 nonce, claimed_at, reveal_reactions, reveal_due_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(channel)
+        .bind(guild_id)
+        .bind(&date)
+        .bind(seq)
+        .bind(&new.pick.question_id)
+        .bind(i64::from(new.pick.pass))
+        .bind(&new.nonce)
+        .bind(to_millis(now))
+        .bind(i64::from(new.reveal.reactions_needed))
+        .bind(to_millis(new.reveal.due_at(now)))
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE schedules SET rotation_pass = ? WHERE channel_id = ? AND rotation_pass < ?")
+            .bind(i64::from(new.pick.pass))
+            .bind(channel)
+            .bind(i64::from(new.pick.pass))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE member_streaks SET current = 0 \
+             WHERE channel_id = ?1 AND current > 0 \
+               AND (last_answered_seq IS NULL OR last_answered_seq < ?2 - 1)",
+        )
+        .bind(channel)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+        const CLAIMED: &str = concat!(select_post!(), " WHERE id = ?");
+        let post = sqlx::query_as::<_, PostRow>(CLAIMED)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ClaimOutcome::Claimed(post.try_into()?))
+    }
+
+    /// Records the message Discord created for a claimed post.
+    pub async fn confirm_post_sent(&self, post_id: i64, message_id: u64) -> StorageResult<()> {
+        sqlx::query("UPDATE daily_posts SET message_id = ? WHERE id = ?")
+            .bind(to_db_id(message_id))
+            .bind(post_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn record_post_thread(&self, post_id: i64, thread_id: u64) -> StorageResult<()> {
+        sqlx::query("UPDATE daily_posts SET thread_id = ? WHERE id = ?")
+            .bind(to_db_id(thread_id))
+            .bind(post_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn record_post_reacted(&self, post_id: i64) -> StorageResult<()> {
+        sqlx::query("UPDATE daily_posts SET reacted = 1 WHERE id = ?")
+            .bind(post_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Posts whose send was never confirmed (a crash between claim and send), or whose
+    /// reaction or thread is still missing: the start-up work to finish.
+    pub async fn unfinished_posts(&self) -> StorageResult<Vec<DailyPost>> {
+        const QUERY: &str = concat!(
+            select_post!(),
+            " WHERE message_id IS NULL OR thread_id IS NULL OR reacted = 0 ORDER BY id"
+        );
+        convert(sqlx::query_as(QUERY).fetch_all(&self.pool).await?)
+    }
+
+    pub async fn daily_post(&self, post_id: i64) -> StorageResult<Option<DailyPost>> {
+        const QUERY: &str = concat!(select_post!(), " WHERE id = ?");
+        sqlx::query_as::<_, PostRow>(QUERY)
+            .bind(post_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(DailyPost::try_from)
+            .transpose()
+    }
+
+    pub async fn daily_post_on(
+        &self,
+        channel_id: u64,
+        local_date: NaiveDate,
+    ) -> StorageResult<Option<DailyPost>> {
+        const QUERY: &str = concat!(select_post!(), " WHERE channel_id = ? AND local_date = ?");
+        sqlx::query_as::<_, PostRow>(QUERY)
+            .bind(to_db_id(channel_id))
+            .bind(local_date.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(DailyPost::try_from)
+            .transpose()
+    }
+
+    pub async fn latest_daily_post(&self, channel_id: u64) -> StorageResult<Option<DailyPost>> {
+        const QUERY: &str = concat!(select_post!(), " WHERE channel_id = ? ORDER BY seq DESC LIMIT 1");
+        sqlx::query_as::<_, PostRow>(QUERY)
+            .bind(to_db_id(channel_id))
+            .fetch_optional(&self.pool)
+            .await?
+            .map(DailyPost::try_from)
+            .transpose()
+    }
+
+    /// Every channel's latest daily post: the questions members can still answer.
+    pub async fn latest_daily_posts(&self) -> StorageResult<Vec<DailyPost>> {
+        const QUERY: &str = concat!(
+            select_post!(),
+            " p WHERE seq = (SELECT MAX(seq) FROM daily_posts q WHERE q.channel_id = p.channel_id)"
+        );
+        convert(sqlx::query_as(QUERY).fetch_all(&self.pool).await?)
+    }
+
+    /// The channel's rotation: its pass and what was asked (or skipped) in it.
+    pub async fn rotation_state(&self, channel_id: u64) -> StorageResult<RotationState> {
+        let channel = to_db_id(channel_id);
+        let pass: i64 = sqlx::query_scalar("SELECT rotation_pass FROM schedules WHERE channel_id = ?")
+            .bind(channel)
+            .fetch_optional(&self.pool)
+            .await?
+            .unwrap_or(1);
+        let asked: Vec<String> = sqlx::query_scalar(
+            "SELECT question_id FROM daily_posts WHERE channel_id = ?1 AND pass = ?2 \
+             UNION SELECT question_id FROM rotation_skips WHERE channel_id = ?1 AND pass = ?2",
+        )
+        .bind(channel)
+        .bind(pass)
+        .fetch_all(&self.pool)
+        .await?;
+        let last_asked: Option<String> = sqlx::query_scalar(
+            "SELECT question_id FROM daily_posts WHERE channel_id = ? ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(channel)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(RotationState {
+            pass: u32::try_from(pass).unwrap_or(1),
+            asked_in_pass: asked.into_iter().collect::<HashSet<_>>(),
+            last_asked,
+        })
+    }
+
+    /// Marks `pick` as asked without posting it (`/qotd skip`).
+    pub async fn record_skip(&self, channel_id: u64, pick: &Pick, now: DateTime<Utc>) -> StorageResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO rotation_skips (channel_id, pass, question_id, skipped_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(to_db_id(channel_id))
+        .bind(i64::from(pick.pass))
+        .bind(&pick.question_id)
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE schedules SET rotation_pass = ? WHERE channel_id = ? AND rotation_pass < ?")
+            .bind(i64::from(pick.pass))
+            .bind(to_db_id(channel_id))
+            .bind(i64::from(pick.pass))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a distinct 💡 reactor; returns the number of distinct reactors.
+    pub async fn add_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32> {
+        sqlx::query("INSERT OR IGNORE INTO reveal_reactors (post_id, user_id) VALUES (?, ?)")
+            .bind(post_id)
+            .bind(to_db_id(user_id))
+            .execute(&self.pool)
+            .await?;
+        self.reveal_reactor_count(post_id).await
+    }
+
+    pub async fn remove_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32> {
+        sqlx::query("DELETE FROM reveal_reactors WHERE post_id = ? AND user_id = ?")
+            .bind(post_id)
+            .bind(to_db_id(user_id))
+            .execute(&self.pool)
+            .await?;
+        self.reveal_reactor_count(post_id).await
+    }
+
+    pub async fn reveal_reactors(&self, post_id: i64) -> StorageResult<Vec<u64>> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM reveal_reactors WHERE post_id = ?")
+            .bind(post_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(ids.into_iter().map(from_db_id).collect())
+    }
+
+    async fn reveal_reactor_count(&self, post_id: i64) -> StorageResult<u32> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reveal_reactors WHERE post_id = ?")
+            .bind(post_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
+    /// Marks the hint revealed. True only for the one call that made the change, so the
+    /// caller that gets true is the one that edits the message: a reveal happens once.
+    pub async fn mark_revealed(
+        &self,
+        post_id: i64,
+        reason: RevealReason,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool> {
+        let result = sqlx::query(
+            "UPDATE daily_posts SET revealed_at = ?, reveal_reason = ? WHERE id = ? AND revealed_at IS NULL",
+        )
+        .bind(to_millis(now))
+        .bind(reason.as_str())
+        .bind(post_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Sent posts whose timeout reveal is due at `now` and has not happened.
+    pub async fn due_reveals(&self, now: DateTime<Utc>) -> StorageResult<Vec<DailyPost>> {
+        const QUERY: &str = concat!(
+            select_post!(),
+            " WHERE revealed_at IS NULL AND reveal_due_at <= ? AND message_id IS NOT NULL ORDER BY reveal_due_at"
+        );
+        convert(
+            sqlx::query_as(QUERY)
+                .bind(to_millis(now))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The earliest pending timeout reveal, for the scheduler's next wake-up.
+    pub async fn next_reveal_due(&self) -> StorageResult<Option<DateTime<Utc>>> {
+        let due: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(reveal_due_at) FROM daily_posts WHERE revealed_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(due.map(from_millis))
+    }
+}

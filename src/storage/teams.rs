@@ -1,0 +1,220 @@
+//! Teams and memberships.
+
+use chrono::{DateTime, Utc};
+
+use super::answers::{StandingRow, standings_cte};
+use super::{StorageError, StorageResult, Store, from_db_id, to_db_id, to_millis};
+use crate::core::ranking::{self, Ranked, Standing};
+use crate::core::team_name::TeamName;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    pub id: i64,
+    pub guild_id: u64,
+    pub name: String,
+    pub member_count: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    #[error("a team named `{0}` already exists")]
+    AlreadyExists(String),
+    #[error("there is no team named `{0}`")]
+    NotFound(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for TeamError {
+    fn from(error: sqlx::Error) -> Self {
+        TeamError::Storage(error.into())
+    }
+}
+
+/// A team's place on the team leaderboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RankedTeam {
+    pub team: Team,
+    pub ranked: Ranked,
+}
+
+macro_rules! select_team {
+    () => {
+        "SELECT t.id, t.guild_id, t.name, \
+         (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS member_count \
+         FROM teams t"
+    };
+}
+
+type TeamRow = (i64, i64, String, i64);
+
+fn team(row: TeamRow) -> Team {
+    Team {
+        id: row.0,
+        guild_id: from_db_id(row.1),
+        name: row.2,
+        member_count: u64::try_from(row.3).unwrap_or(0),
+    }
+}
+
+impl Store {
+    pub async fn create_team(
+        &self,
+        guild_id: u64,
+        name: &TeamName,
+        now: DateTime<Utc>,
+    ) -> Result<Team, TeamError> {
+        let inserted = sqlx::query(
+            "INSERT OR IGNORE INTO teams (guild_id, name, name_key, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(to_db_id(guild_id))
+        .bind(name.as_str())
+        .bind(name.key())
+        .bind(to_millis(now))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Err(TeamError::AlreadyExists(name.to_string()));
+        }
+        self.team(guild_id, name)
+            .await?
+            .ok_or_else(|| TeamError::NotFound(name.to_string()))
+    }
+
+    /// Deletes a team; its members become teamless.
+    pub async fn delete_team(&self, guild_id: u64, name: &TeamName) -> Result<Team, TeamError> {
+        let team = self
+            .team(guild_id, name)
+            .await?
+            .ok_or_else(|| TeamError::NotFound(name.to_string()))?;
+        sqlx::query("DELETE FROM teams WHERE id = ?")
+            .bind(team.id)
+            .execute(&self.pool)
+            .await?;
+        Ok(team)
+    }
+
+    pub async fn team(&self, guild_id: u64, name: &TeamName) -> StorageResult<Option<Team>> {
+        let row: Option<TeamRow> =
+            sqlx::query_as(concat!(select_team!(), " WHERE t.guild_id = ? AND t.name_key = ?"))
+                .bind(to_db_id(guild_id))
+                .bind(name.key())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(team))
+    }
+
+    /// The server's teams by name.
+    pub async fn teams(&self, guild_id: u64) -> StorageResult<Vec<Team>> {
+        let rows: Vec<TeamRow> =
+            sqlx::query_as(concat!(select_team!(), " WHERE t.guild_id = ? ORDER BY t.name_key"))
+                .bind(to_db_id(guild_id))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(team).collect())
+    }
+
+    /// Joins `name`, leaving any other team of the server.
+    pub async fn join_team(
+        &self,
+        guild_id: u64,
+        user_id: u64,
+        name: &TeamName,
+        now: DateTime<Utc>,
+    ) -> Result<Team, TeamError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let team_id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM teams WHERE guild_id = ? AND name_key = ?")
+                .bind(to_db_id(guild_id))
+                .bind(name.key())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(team_id) = team_id else {
+            return Err(TeamError::NotFound(name.to_string()));
+        };
+        sqlx::query(
+            "INSERT INTO team_members (guild_id, user_id, team_id, joined_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (guild_id, user_id) DO UPDATE SET team_id = excluded.team_id, \
+                 joined_at = excluded.joined_at WHERE team_members.team_id != excluded.team_id",
+        )
+        .bind(to_db_id(guild_id))
+        .bind(to_db_id(user_id))
+        .bind(team_id)
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.team(guild_id, name)
+            .await?
+            .ok_or_else(|| TeamError::NotFound(name.to_string()))
+    }
+
+    /// Leaves the member's team; returns the team left, if any.
+    pub async fn leave_team(&self, guild_id: u64, user_id: u64) -> StorageResult<Option<Team>> {
+        let current = self.member_team(guild_id, user_id).await?;
+        sqlx::query("DELETE FROM team_members WHERE guild_id = ? AND user_id = ?")
+            .bind(to_db_id(guild_id))
+            .bind(to_db_id(user_id))
+            .execute(&self.pool)
+            .await?;
+        Ok(current)
+    }
+
+    pub async fn member_team(&self, guild_id: u64, user_id: u64) -> StorageResult<Option<Team>> {
+        let row: Option<TeamRow> = sqlx::query_as(concat!(
+            select_team!(),
+            " WHERE t.id = (SELECT team_id FROM team_members WHERE guild_id = ? AND user_id = ?)"
+        ))
+        .bind(to_db_id(guild_id))
+        .bind(to_db_id(user_id))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(team))
+    }
+
+    /// Every team of the server ranked by the sum of its members' standings in one
+    /// channel (or across the server's channels), with `ranking::team_standing`.
+    pub async fn team_leaderboard(
+        &self,
+        guild_id: u64,
+        channel_id: Option<u64>,
+    ) -> StorageResult<Vec<RankedTeam>> {
+        let teams = self.teams(guild_id).await?;
+        let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(concat!(
+            standings_cte!(),
+            "SELECT m.team_id, s.id, s.current, s.best, s.total FROM team_members m \
+             JOIN standings s ON s.id = m.user_id WHERE m.guild_id = ?2"
+        ))
+        .bind(channel_id.map(to_db_id))
+        .bind(to_db_id(guild_id))
+        .fetch_all(&self.pool)
+        .await?;
+        let standings: Vec<Standing> = teams
+            .iter()
+            .map(|team| {
+                let members = rows.iter().filter(|row| row.0 == team.id).map(|row| {
+                    Standing::from(StandingRow {
+                        id: row.1,
+                        current: row.2,
+                        best: row.3,
+                        total: row.4,
+                    })
+                });
+                ranking::team_standing(team.id as u64, members)
+            })
+            .collect();
+        Ok(ranking::rank(standings)
+            .into_iter()
+            .filter_map(|ranked| {
+                teams
+                    .iter()
+                    .find(|t| t.id as u64 == ranked.standing.id)
+                    .map(|team| RankedTeam {
+                        team: team.clone(),
+                        ranked,
+                    })
+            })
+            .collect())
+    }
+}

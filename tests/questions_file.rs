@@ -1,0 +1,174 @@
+//! The shipped question bank and `qotd check`, end to end.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use qotd::core::question_bank::QuestionBank;
+
+fn repo_file(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn shipped_bank() -> QuestionBank {
+    QuestionBank::load(&repo_file("questions.yaml")).expect("questions.yaml is valid")
+}
+
+/// The seed's hints, one per line after its section headings, with the broken arrow
+/// (`β`) read as `→` the way the bank restores it.
+fn seed_hints() -> Vec<(String, String)> {
+    let sections = [
+        ("Beginner", "beginner"),
+        ("Intermediate", "intermediate"),
+        ("Advanced", "advanced"),
+        ("Scenario-Based", "scenario"),
+        ("AI Workflow & Tools", "workflow"),
+        ("Behavioral", "behavioral"),
+    ];
+    let text = std::fs::read_to_string(repo_file("tests/data/seed-ai-emotion-detection.txt")).unwrap();
+    let mut category = "";
+    let mut hints = Vec::new();
+    for line in text.lines().skip(3).map(str::trim) {
+        if let Some((_, id)) = sections.iter().find(|(heading, _)| *heading == line) {
+            category = id;
+            continue;
+        }
+        // The first hint of a section is glued to its "N questions" line.
+        let hint = match line.split_once(" questions") {
+            Some((count, rest)) if count.chars().all(|c| c.is_ascii_digit()) => rest,
+            _ => line,
+        };
+        if !hint.is_empty() {
+            hints.push((category.to_owned(), hint.replace('β', "→")));
+        }
+    }
+    hints
+}
+
+fn qotd(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_qotd"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("QUESTIONS_PATH")
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .expect("the qotd binary runs")
+}
+
+#[test]
+fn the_shipped_bank_has_fifty_questions_in_the_seeds_six_sections() {
+    let bank = shipped_bank();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for question in bank.questions() {
+        *counts.entry(question.category.as_str()).or_default() += 1;
+    }
+    let expected: BTreeMap<&str, usize> = [
+        ("advanced", 10),
+        ("behavioral", 5),
+        ("beginner", 5),
+        ("intermediate", 10),
+        ("scenario", 10),
+        ("workflow", 10),
+    ]
+    .into();
+    assert_eq!(counts, expected);
+    assert_eq!(bank.title(), "AI Emotion Detection Specialist");
+}
+
+#[test]
+fn every_hint_of_the_seed_appears_in_the_bank_under_its_section() {
+    let bank = shipped_bank();
+    let hints = seed_hints();
+    assert_eq!(hints.len(), 50);
+    for (category, hint) in &hints {
+        let question = bank
+            .questions()
+            .iter()
+            .find(|q| &q.hint == hint)
+            .unwrap_or_else(|| panic!("hint missing from the bank: {hint}"));
+        assert_eq!(question.category.as_str(), category, "{}", question.id);
+    }
+    assert!(bank.questions().iter().all(|q| !q.hint.contains('β')));
+}
+
+#[test]
+fn every_question_is_a_question_an_interviewer_would_ask() {
+    for question in shipped_bank().questions() {
+        let text = &question.question;
+        assert_ne!(text, &question.hint, "{}", question.id);
+        assert!(
+            text.ends_with('?') || text.ends_with('.'),
+            "{}: {text}",
+            question.id
+        );
+        assert!(!question.tags.is_empty(), "{} has tags", question.id);
+    }
+}
+
+#[test]
+fn qotd_check_prints_the_summary_and_exits_zero() {
+    let output = qotd(&["check", "questions.yaml"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "questions.yaml: 50 questions in 6 categories"
+    );
+}
+
+#[test]
+fn qotd_check_without_a_path_checks_the_default_bank() {
+    let output = qotd(&["check"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("50 questions in 6 categories"));
+}
+
+#[test]
+fn qotd_check_prints_three_located_errors_for_three_problems_and_exits_two() {
+    let path = "tests/data/banks/three-problems.yaml";
+    let output = qotd(&["check", path]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{path}:12:5: the question is missing `hint`"),
+            format!("{path}:16:9: duplicate question id `first-question` (first used at line 7, column 9)"),
+            format!("{path}:17:15: unknown category `expert` (declared: beginner, advanced)"),
+        ]
+    );
+}
+
+#[test]
+fn qotd_run_refuses_an_invalid_bank_with_the_same_messages_and_exits_two() {
+    let output = Command::new(env!("CARGO_BIN_EXE_qotd"))
+        .arg("run")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DISCORD_TOKEN", "not-a-real-token")
+        .env("QUESTIONS_PATH", "tests/data/banks/three-problems.yaml")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("three-problems.yaml:12:5: the question is missing `hint`"), "{stderr}");
+    assert!(stderr.contains("unknown category `expert`"), "{stderr}");
+}
+
+#[test]
+fn qotd_run_without_a_token_exits_two_with_one_clear_line() {
+    // An empty folder: no .env there to supply a token.
+    let empty = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_qotd"))
+        .arg("run")
+        .current_dir(empty.path())
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "error: DISCORD_TOKEN is not set: put it in the environment or in .env (see .env.example)"
+    );
+}
