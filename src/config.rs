@@ -62,7 +62,11 @@ impl Config {
     /// Reads settings through `lookup` (the environment, or a map in tests). Empty
     /// values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |key: &str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |key: &str| {
+            lookup(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let api_proxy = match get("DISCORD_API_PROXY") {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 Some(url.trim_end_matches('/').to_owned())
@@ -70,17 +74,21 @@ impl Config {
             Some(_) => {
                 return Err(ConfigError::Invalid {
                     key: "DISCORD_API_PROXY",
-                    reason: "must be an http:// or https:// base URL, e.g. http://127.0.0.1:3000".into(),
+                    reason: "must be an http:// or https:// base URL, e.g. http://127.0.0.1:3000"
+                        .into(),
                 });
             }
             None => None,
         };
         let guild_id = get("DISCORD_GUILD_ID")
             .map(|id| {
-                id.parse::<u64>().ok().filter(|&id| id > 0).ok_or(ConfigError::Invalid {
-                    key: "DISCORD_GUILD_ID",
-                    reason: "must be a server id (a number)".into(),
-                })
+                id.parse::<u64>()
+                    .ok()
+                    .filter(|&id| id > 0)
+                    .ok_or(ConfigError::Invalid {
+                        key: "DISCORD_GUILD_ID",
+                        reason: "must be a server id (a number)".into(),
+                    })
             })
             .transpose()?;
         Ok(Self {
@@ -96,7 +104,9 @@ impl Config {
 
     /// The token, required by `qotd run`.
     pub fn require_token(&self) -> Result<&Token, ConfigError> {
-        self.token.as_ref().ok_or(ConfigError::Missing("DISCORD_TOKEN"))
+        self.token
+            .as_ref()
+            .ok_or(ConfigError::Missing("DISCORD_TOKEN"))
     }
 }
 
@@ -106,8 +116,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|key| map.get(key).cloned())
     }
 
@@ -117,20 +129,34 @@ mod tests {
         assert_eq!(config.database_url, "sqlite://qotd.db");
         assert_eq!(config.questions_path, PathBuf::from("questions.yaml"));
         assert_eq!(config.api_proxy, None);
-        assert_eq!(config.require_token(), Err(ConfigError::Missing("DISCORD_TOKEN")));
+        assert_eq!(
+            config.require_token(),
+            Err(ConfigError::Missing("DISCORD_TOKEN"))
+        );
     }
 
     #[test]
     fn the_token_never_shows_in_debug_output() {
         let config = config(&[("DISCORD_TOKEN", "super-secret-token")]).unwrap();
-        let shown = format!("{config:?} {:?} {}", config.token, config.require_token().unwrap());
+        let shown = format!(
+            "{config:?} {:?} {}",
+            config.token,
+            config.require_token().unwrap()
+        );
         assert!(!shown.contains("super-secret-token"), "{shown}");
-        assert_eq!(config.require_token().unwrap().expose(), "super-secret-token");
+        assert_eq!(
+            config.require_token().unwrap().expose(),
+            "super-secret-token"
+        );
     }
 
     #[test]
     fn proxy_and_guild_id_are_checked() {
-        let ok = config(&[("DISCORD_API_PROXY", "http://127.0.0.1:3000/"), ("DISCORD_GUILD_ID", "42")]).unwrap();
+        let ok = config(&[
+            ("DISCORD_API_PROXY", "http://127.0.0.1:3000/"),
+            ("DISCORD_GUILD_ID", "42"),
+        ])
+        .unwrap();
         assert_eq!(ok.api_proxy.as_deref(), Some("http://127.0.0.1:3000"));
         assert_eq!(ok.guild_id, Some(42));
         assert!(config(&[("DISCORD_API_PROXY", "127.0.0.1:3000")]).is_err());

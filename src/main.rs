@@ -79,7 +79,10 @@ fn run(config: Config) -> ExitCode {
         Ok(bank) => bank,
         Err(errors) => {
             eprintln!("{errors}");
-            return fail(EXIT_CONFIG, "the question bank is invalid; fix it (see `qotd check`) and start again");
+            return fail(
+                EXIT_CONFIG,
+                "the question bank is invalid; fix it (see `qotd check`) and start again",
+            );
         }
     };
     let runtime = match tokio::runtime::Runtime::new() {

@@ -25,7 +25,8 @@ fn seed_hints() -> Vec<(String, String)> {
         ("AI Workflow & Tools", "workflow"),
         ("Behavioral", "behavioral"),
     ];
-    let text = std::fs::read_to_string(repo_file("tests/data/seed-ai-emotion-detection.txt")).unwrap();
+    let text =
+        std::fs::read_to_string(repo_file("tests/data/seed-ai-emotion-detection.txt")).unwrap();
     let mut category = "";
     let mut hints = Vec::new();
     for line in text.lines().skip(3).map(str::trim) {
@@ -133,7 +134,9 @@ fn qotd_check_prints_three_located_errors_for_three_problems_and_exits_two() {
         lines,
         [
             format!("{path}:12:5: the question is missing `hint`"),
-            format!("{path}:16:9: duplicate question id `first-question` (first used at line 7, column 9)"),
+            format!(
+                "{path}:16:9: duplicate question id `first-question` (first used at line 7, column 9)"
+            ),
             format!("{path}:17:15: unknown category `expert` (declared: beginner, advanced)"),
         ]
     );
@@ -151,7 +154,10 @@ fn qotd_run_refuses_an_invalid_bank_with_the_same_messages_and_exits_two() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("three-problems.yaml:12:5: the question is missing `hint`"), "{stderr}");
+    assert!(
+        stderr.contains("three-problems.yaml:12:5: the question is missing `hint`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("unknown category `expert`"), "{stderr}");
 }
 

@@ -329,7 +329,13 @@ mod tests {
             "today's post is owed, due now"
         );
         assert_eq!(
-            upcoming_post(now, time("11:00"), New_York, set_up, Some(date("2026-06-01"))),
+            upcoming_post(
+                now,
+                time("11:00"),
+                New_York,
+                set_up,
+                Some(date("2026-06-01"))
+            ),
             (date("2026-06-02"), utc("2026-06-02T15:00:00Z")),
             "moved to 11:00 after today's post: next is tomorrow"
         );

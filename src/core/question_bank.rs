@@ -76,7 +76,7 @@ impl Difficulty {
     pub fn new(value: i64) -> Option<Self> {
         (i64::from(Self::MIN)..=i64::from(Self::MAX))
             .contains(&value)
-            .then(|| Self(value as u8))
+            .then_some(Self(value as u8))
     }
 
     pub fn get(self) -> u8 {

@@ -63,7 +63,13 @@ mod tests {
     #[test]
     fn empty_long_and_control_character_names_are_refused() {
         assert_eq!(TeamName::parse("   "), Err(InvalidTeamName::Empty));
-        assert_eq!(TeamName::parse(&"x".repeat(33)), Err(InvalidTeamName::TooLong));
-        assert_eq!(TeamName::parse("a\nb"), Err(InvalidTeamName::ControlCharacter));
+        assert_eq!(
+            TeamName::parse(&"x".repeat(33)),
+            Err(InvalidTeamName::TooLong)
+        );
+        assert_eq!(
+            TeamName::parse("a\nb"),
+            Err(InvalidTeamName::ControlCharacter)
+        );
     }
 }

@@ -9,7 +9,10 @@ use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak};
 /// What recording an answer did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnswerRecord {
-    Counted { streak: MemberStreak, unaided: bool },
+    Counted {
+        streak: MemberStreak,
+        unaided: bool,
+    },
     AlreadyAnswered,
     /// Stored, but the next question was already posted: the streak is unchanged.
     TooLate,
@@ -182,7 +185,11 @@ impl Store {
     }
 
     /// When `user_id` answered `post_id`, if they did.
-    pub async fn answered_at(&self, post_id: i64, user_id: u64) -> StorageResult<Option<DateTime<Utc>>> {
+    pub async fn answered_at(
+        &self,
+        post_id: i64,
+        user_id: u64,
+    ) -> StorageResult<Option<DateTime<Utc>>> {
         let at: Option<i64> =
             sqlx::query_scalar("SELECT answered_at FROM answers WHERE post_id = ? AND user_id = ?")
                 .bind(post_id)
@@ -201,7 +208,11 @@ impl Store {
     }
 
     /// A member's streak in one channel (zeros when they never answered there).
-    pub async fn member_streak(&self, channel_id: u64, user_id: u64) -> StorageResult<MemberStreak> {
+    pub async fn member_streak(
+        &self,
+        channel_id: u64,
+        user_id: u64,
+    ) -> StorageResult<MemberStreak> {
         Ok(sqlx::query_as::<_, StreakRow>(
             "SELECT current, best, total, unaided, last_answered_seq FROM member_streaks \
              WHERE channel_id = ? AND user_id = ?",
@@ -215,7 +226,11 @@ impl Store {
     }
 
     /// A member's streak in every daily channel of a server.
-    pub async fn member_streaks(&self, guild_id: u64, user_id: u64) -> StorageResult<Vec<ChannelStreak>> {
+    pub async fn member_streaks(
+        &self,
+        guild_id: u64,
+        user_id: u64,
+    ) -> StorageResult<Vec<ChannelStreak>> {
         let rows: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
             "SELECT s.channel_id, COALESCE(m.current, 0), COALESCE(m.best, 0), COALESCE(m.total, 0), \
                  COALESCE(m.unaided, 0), m.last_answered_seq \
@@ -229,17 +244,19 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(channel, current, best, total, unaided, last)| ChannelStreak {
-                channel_id: from_db_id(channel),
-                streak: StreakRow {
-                    current,
-                    best,
-                    total,
-                    unaided,
-                    last_answered_seq: last,
-                }
-                .into(),
-            })
+            .map(
+                |(channel, current, best, total, unaided, last)| ChannelStreak {
+                    channel_id: from_db_id(channel),
+                    streak: StreakRow {
+                        current,
+                        best,
+                        total,
+                        unaided,
+                        last_answered_seq: last,
+                    }
+                    .into(),
+                },
+            )
             .collect())
     }
 
@@ -264,11 +281,12 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        let ranked_count: i64 = sqlx::query_scalar(concat!(standings_cte!(), "SELECT COUNT(*) FROM standings"))
-            .bind(channel)
-            .bind(guild)
-            .fetch_one(&self.pool)
-            .await?;
+        let ranked_count: i64 =
+            sqlx::query_scalar(concat!(standings_cte!(), "SELECT COUNT(*) FROM standings"))
+                .bind(channel)
+                .bind(guild)
+                .fetch_one(&self.pool)
+                .await?;
         // Ranks shared on equal scores, as `ranking::rank` numbers them: one plus the
         // number of strictly better standings.
         let caller: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(concat!(

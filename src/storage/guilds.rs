@@ -4,7 +4,11 @@ use super::{StorageResult, Store, from_db_id, to_db_id};
 
 impl Store {
     /// Sets (or clears, with `None`) the channel the bot reports problems to.
-    pub async fn set_alerts_channel(&self, guild_id: u64, channel_id: Option<u64>) -> StorageResult<()> {
+    pub async fn set_alerts_channel(
+        &self,
+        guild_id: u64,
+        channel_id: Option<u64>,
+    ) -> StorageResult<()> {
         sqlx::query(
             "INSERT INTO guild_settings (guild_id, alerts_channel_id) VALUES (?1, ?2) \
              ON CONFLICT (guild_id) DO UPDATE SET alerts_channel_id = excluded.alerts_channel_id",

@@ -133,11 +133,14 @@ impl Store {
         {
             return Ok(ClaimOutcome::AlreadyPosted(row.try_into()?));
         }
-        let guild_id: i64 = sqlx::query_scalar("SELECT guild_id FROM schedules WHERE channel_id = ?")
-            .bind(channel)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StorageError::Corrupt(format!("no schedule for channel {channel}")))?;
+        let guild_id: i64 =
+            sqlx::query_scalar("SELECT guild_id FROM schedules WHERE channel_id = ?")
+                .bind(channel)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| {
+                    StorageError::Corrupt(format!("no schedule for channel {channel}"))
+                })?;
         let seq: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM daily_posts WHERE channel_id = ?",
         )
@@ -161,12 +164,14 @@ impl Store {
         .bind(to_millis(new.reveal.due_at(now)))
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("UPDATE schedules SET rotation_pass = ? WHERE channel_id = ? AND rotation_pass < ?")
-            .bind(i64::from(new.pick.pass))
-            .bind(channel)
-            .bind(i64::from(new.pick.pass))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE schedules SET rotation_pass = ? WHERE channel_id = ? AND rotation_pass < ?",
+        )
+        .bind(i64::from(new.pick.pass))
+        .bind(channel)
+        .bind(i64::from(new.pick.pass))
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "UPDATE member_streaks SET current = 0 \
              WHERE channel_id = ?1 AND current > 0 \
@@ -248,7 +253,10 @@ impl Store {
     }
 
     pub async fn latest_daily_post(&self, channel_id: u64) -> StorageResult<Option<DailyPost>> {
-        const QUERY: &str = concat!(select_post!(), " WHERE channel_id = ? ORDER BY seq DESC LIMIT 1");
+        const QUERY: &str = concat!(
+            select_post!(),
+            " WHERE channel_id = ? ORDER BY seq DESC LIMIT 1"
+        );
         sqlx::query_as::<_, PostRow>(QUERY)
             .bind(to_db_id(channel_id))
             .fetch_optional(&self.pool)
@@ -269,11 +277,12 @@ impl Store {
     /// The channel's rotation: its pass and what was asked (or skipped) in it.
     pub async fn rotation_state(&self, channel_id: u64) -> StorageResult<RotationState> {
         let channel = to_db_id(channel_id);
-        let pass: i64 = sqlx::query_scalar("SELECT rotation_pass FROM schedules WHERE channel_id = ?")
-            .bind(channel)
-            .fetch_optional(&self.pool)
-            .await?
-            .unwrap_or(1);
+        let pass: i64 =
+            sqlx::query_scalar("SELECT rotation_pass FROM schedules WHERE channel_id = ?")
+                .bind(channel)
+                .fetch_optional(&self.pool)
+                .await?
+                .unwrap_or(1);
         let asked: Vec<String> = sqlx::query_scalar(
             "SELECT question_id FROM daily_posts WHERE channel_id = ?1 AND pass = ?2 \
              UNION SELECT question_id FROM rotation_skips WHERE channel_id = ?1 AND pass = ?2",
@@ -296,7 +305,12 @@ impl Store {
     }
 
     /// Marks `pick` as asked without posting it (`/qotd skip`).
-    pub async fn record_skip(&self, channel_id: u64, pick: &Pick, now: DateTime<Utc>) -> StorageResult<()> {
+    pub async fn record_skip(
+        &self,
+        channel_id: u64,
+        pick: &Pick,
+        now: DateTime<Utc>,
+    ) -> StorageResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT OR IGNORE INTO rotation_skips (channel_id, pass, question_id, skipped_at) \
@@ -308,12 +322,14 @@ impl Store {
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE schedules SET rotation_pass = ? WHERE channel_id = ? AND rotation_pass < ?")
-            .bind(i64::from(pick.pass))
-            .bind(to_db_id(channel_id))
-            .bind(i64::from(pick.pass))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE schedules SET rotation_pass = ? WHERE channel_id = ? AND rotation_pass < ?",
+        )
+        .bind(i64::from(pick.pass))
+        .bind(to_db_id(channel_id))
+        .bind(i64::from(pick.pass))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -338,18 +354,20 @@ impl Store {
     }
 
     pub async fn reveal_reactors(&self, post_id: i64) -> StorageResult<Vec<u64>> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM reveal_reactors WHERE post_id = ?")
-            .bind(post_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT user_id FROM reveal_reactors WHERE post_id = ?")
+                .bind(post_id)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(ids.into_iter().map(from_db_id).collect())
     }
 
     async fn reveal_reactor_count(&self, post_id: i64) -> StorageResult<u32> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reveal_reactors WHERE post_id = ?")
-            .bind(post_id)
-            .fetch_one(&self.pool)
-            .await?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM reveal_reactors WHERE post_id = ?")
+                .bind(post_id)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
@@ -388,10 +406,11 @@ impl Store {
 
     /// The earliest pending timeout reveal, for the scheduler's next wake-up.
     pub async fn next_reveal_due(&self) -> StorageResult<Option<DateTime<Utc>>> {
-        let due: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(reveal_due_at) FROM daily_posts WHERE revealed_at IS NULL")
-                .fetch_one(&self.pool)
-                .await?;
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(reveal_due_at) FROM daily_posts WHERE revealed_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(due.map(from_millis))
     }
 }

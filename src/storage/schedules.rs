@@ -114,7 +114,8 @@ impl TryFrom<ScheduleRow> for Schedule {
             removed: row.removed,
             active_since: from_millis(row.active_since),
             rotation_seed: row.rotation_seed as u64,
-            rotation_pass: u32::try_from(row.rotation_pass).map_err(|_| corrupt("rotation_pass"))?,
+            rotation_pass: u32::try_from(row.rotation_pass)
+                .map_err(|_| corrupt("rotation_pass"))?,
             alert: row.alert.clone(),
             last_posted_date: row
                 .last_posted_date
@@ -235,7 +236,11 @@ impl Store {
     }
 
     /// Stops a schedule, keeping its history. Returns false when there was none.
-    pub async fn remove_schedule(&self, channel_id: u64, now: DateTime<Utc>) -> StorageResult<bool> {
+    pub async fn remove_schedule(
+        &self,
+        channel_id: u64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool> {
         let result = sqlx::query(
             "UPDATE schedules SET removed = 1, alert = NULL, updated_at = ?2 \
              WHERE channel_id = ?1 AND removed = 0",

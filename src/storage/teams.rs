@@ -96,22 +96,26 @@ impl Store {
     }
 
     pub async fn team(&self, guild_id: u64, name: &TeamName) -> StorageResult<Option<Team>> {
-        let row: Option<TeamRow> =
-            sqlx::query_as(concat!(select_team!(), " WHERE t.guild_id = ? AND t.name_key = ?"))
-                .bind(to_db_id(guild_id))
-                .bind(name.key())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<TeamRow> = sqlx::query_as(concat!(
+            select_team!(),
+            " WHERE t.guild_id = ? AND t.name_key = ?"
+        ))
+        .bind(to_db_id(guild_id))
+        .bind(name.key())
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(team))
     }
 
     /// The server's teams by name.
     pub async fn teams(&self, guild_id: u64) -> StorageResult<Vec<Team>> {
-        let rows: Vec<TeamRow> =
-            sqlx::query_as(concat!(select_team!(), " WHERE t.guild_id = ? ORDER BY t.name_key"))
-                .bind(to_db_id(guild_id))
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<TeamRow> = sqlx::query_as(concat!(
+            select_team!(),
+            " WHERE t.guild_id = ? ORDER BY t.name_key"
+        ))
+        .bind(to_db_id(guild_id))
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.into_iter().map(team).collect())
     }
 

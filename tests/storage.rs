@@ -1,0 +1,642 @@
+//! Storage on real SQLite files.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use qotd::core::daily_schedule::parse_timezone;
+use qotd::core::hint_reveal::{RevealReason, RevealRule};
+use qotd::core::rotation::{self, Pick};
+use qotd::core::team_name::TeamName;
+use qotd::storage::{
+    AnswerRecord, ClaimOutcome, DailyPost, NewDailyPost, ScheduleSettings, StorageError, Store,
+    TeamError,
+};
+use tempfile::TempDir;
+
+const GUILD: u64 = 1_000;
+const CHANNEL: u64 = 2_000;
+
+struct TestDb {
+    store: Store,
+    dir: TempDir,
+}
+
+async fn open() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_path(&dir.path().join("qotd.db")).await.unwrap();
+    TestDb { store, dir }
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn day(n: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, n).unwrap()
+}
+
+fn settings(channel_id: u64) -> ScheduleSettings {
+    ScheduleSettings {
+        channel_id,
+        guild_id: GUILD,
+        post_time: "09:00".parse().unwrap(),
+        timezone: parse_timezone("America/New_York").unwrap(),
+        reveal_after_minutes: 60,
+        reveal_reactions: 1,
+        category: None,
+    }
+}
+
+fn new_post(channel_id: u64, date: NaiveDate, question: &str) -> NewDailyPost {
+    NewDailyPost {
+        channel_id,
+        local_date: date,
+        pick: Pick {
+            question_id: question.to_owned(),
+            pass: 1,
+            starts_new_pass: false,
+        },
+        nonce: format!("{channel_id}-{date}"),
+        reveal: RevealRule {
+            reactions_needed: 1,
+            reveal_after: TimeDelta::minutes(60),
+        },
+    }
+}
+
+async fn post(store: &Store, channel: u64, date: NaiveDate, question: &str) -> DailyPost {
+    let now = date.and_hms_opt(13, 0, 0).unwrap().and_utc();
+    match store
+        .claim_daily_post(&new_post(channel, date, question), now)
+        .await
+        .unwrap()
+    {
+        ClaimOutcome::Claimed(post) => post,
+        other => panic!("expected a claim, got {other:?}"),
+    }
+}
+
+fn answer_time(date: NaiveDate) -> DateTime<Utc> {
+    date.and_hms_opt(14, 0, 0).unwrap().and_utc()
+}
+
+#[tokio::test]
+async fn a_second_post_for_the_same_channel_and_local_date_is_impossible() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let first = post(&db.store, CHANNEL, day(1), "q-a").await;
+
+    let again = db
+        .store
+        .claim_daily_post(
+            &new_post(CHANNEL, day(1), "q-b"),
+            at("2026-06-01T13:05:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, ClaimOutcome::AlreadyPosted(first.clone()));
+
+    // The schema itself refuses it, whatever code path tries.
+    let raw = sqlx::query(
+        "INSERT INTO daily_posts (channel_id, guild_id, local_date, seq, question_id, pass, nonce, \
+             claimed_at, reveal_reactions, reveal_due_at) VALUES (?, ?, '2026-06-01', 99, 'x', 1, 'n', 0, 1, 0)",
+    )
+    .bind(CHANNEL as i64)
+    .bind(GUILD as i64)
+    .execute(db.store.pool())
+    .await;
+    assert!(raw.is_err(), "UNIQUE (channel_id, local_date) holds");
+
+    let next = post(&db.store, CHANNEL, day(2), "q-b").await;
+    assert_eq!((first.seq, next.seq), (1, 2));
+}
+
+#[tokio::test]
+async fn concurrent_claims_for_one_date_yield_exactly_one_post() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .claim_daily_post(
+                    &new_post(CHANNEL, day(1), &format!("q-{i}")),
+                    at("2026-06-01T13:00:00Z"),
+                )
+                .await
+                .unwrap()
+        }));
+    }
+    let mut claimed = 0;
+    for task in tasks {
+        if matches!(task.await.unwrap(), ClaimOutcome::Claimed(_)) {
+            claimed += 1;
+        }
+    }
+    assert_eq!(claimed, 1);
+}
+
+#[tokio::test]
+async fn a_claimed_post_is_unfinished_until_sent_reacted_and_threaded() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let claimed = post(&db.store, CHANNEL, day(1), "q-a").await;
+    assert_eq!(db.store.unfinished_posts().await.unwrap().len(), 1);
+
+    db.store.confirm_post_sent(claimed.id, 555).await.unwrap();
+    db.store.record_post_reacted(claimed.id).await.unwrap();
+    db.store.record_post_thread(claimed.id, 556).await.unwrap();
+
+    assert!(db.store.unfinished_posts().await.unwrap().is_empty());
+    let stored = db.store.daily_post(claimed.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.message_id, stored.thread_id, stored.reacted),
+        (Some(555), Some(556), true)
+    );
+    assert_eq!(stored.reveal_due_at, at("2026-06-01T14:00:00Z"));
+}
+
+#[tokio::test]
+async fn answers_over_consecutive_questions_build_a_streak_of_one_two_three() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let mut currents = Vec::new();
+    for n in 1..=3 {
+        let daily = post(&db.store, CHANNEL, day(n), &format!("q-{n}")).await;
+        match db
+            .store
+            .record_answer(daily.id, 7, answer_time(day(n)))
+            .await
+            .unwrap()
+        {
+            AnswerRecord::Counted { streak, .. } => currents.push(streak.current),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(currents, [1, 2, 3]);
+    let streak = db.store.member_streak(CHANNEL, 7).await.unwrap();
+    assert_eq!((streak.best, streak.total, streak.unaided), (3, 3, 3));
+}
+
+#[tokio::test]
+async fn a_missed_question_resets_the_streak_when_the_next_is_posted() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    for n in 1..=2 {
+        let daily = post(&db.store, CHANNEL, day(n), "q").await;
+        db.store
+            .record_answer(daily.id, 7, answer_time(day(n)))
+            .await
+            .unwrap();
+    }
+    post(&db.store, CHANNEL, day(3), "q").await; // not answered
+    assert_eq!(
+        db.store.member_streak(CHANNEL, 7).await.unwrap().current,
+        2,
+        "still open"
+    );
+    post(&db.store, CHANNEL, day(4), "q").await;
+    let streak = db.store.member_streak(CHANNEL, 7).await.unwrap();
+    assert_eq!((streak.current, streak.best), (0, 2));
+}
+
+#[tokio::test]
+async fn an_answer_after_the_next_question_is_stored_but_does_not_count() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let first = post(&db.store, CHANNEL, day(1), "q").await;
+    post(&db.store, CHANNEL, day(2), "q").await;
+    let record = db
+        .store
+        .record_answer(first.id, 7, answer_time(day(2)))
+        .await
+        .unwrap();
+    assert_eq!(record, AnswerRecord::TooLate);
+    assert_eq!(db.store.member_streak(CHANNEL, 7).await.unwrap().total, 0);
+    assert!(db.store.answered_at(first.id, 7).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn several_messages_count_as_one_answer_and_a_revealed_hint_makes_it_aided() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let daily = post(&db.store, CHANNEL, day(1), "q").await;
+    assert!(
+        db.store
+            .mark_revealed(
+                daily.id,
+                RevealReason::Reactions,
+                at("2026-06-01T13:30:00Z")
+            )
+            .await
+            .unwrap()
+    );
+    let first = db
+        .store
+        .record_answer(daily.id, 7, at("2026-06-01T13:40:00Z"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(first, AnswerRecord::Counted { unaided: false, .. }),
+        "{first:?}"
+    );
+    let second = db
+        .store
+        .record_answer(daily.id, 7, at("2026-06-01T13:45:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(second, AnswerRecord::AlreadyAnswered);
+    assert_eq!(db.store.answer_count(daily.id).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_hint_is_marked_revealed_exactly_once() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let daily = post(&db.store, CHANNEL, day(1), "q").await;
+    db.store.confirm_post_sent(daily.id, 10).await.unwrap();
+    assert!(
+        db.store
+            .due_reveals(at("2026-06-01T13:59:00Z"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let due = db
+        .store
+        .due_reveals(at("2026-06-01T14:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    let now = at("2026-06-01T14:00:00Z");
+    assert!(
+        db.store
+            .mark_revealed(daily.id, RevealReason::Timeout, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.store
+            .mark_revealed(daily.id, RevealReason::Reactions, now)
+            .await
+            .unwrap()
+    );
+    assert!(db.store.due_reveals(now).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn reveal_reactors_are_counted_once_per_member() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let daily = post(&db.store, CHANNEL, day(1), "q").await;
+    assert_eq!(db.store.add_reveal_reactor(daily.id, 1).await.unwrap(), 1);
+    assert_eq!(db.store.add_reveal_reactor(daily.id, 1).await.unwrap(), 1);
+    assert_eq!(db.store.add_reveal_reactor(daily.id, 2).await.unwrap(), 2);
+    assert_eq!(
+        db.store.remove_reveal_reactor(daily.id, 1).await.unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_rotation_state_holds_posts_and_skips_of_the_current_pass() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    post(&db.store, CHANNEL, day(1), "q-a").await;
+    let skip = Pick {
+        question_id: "q-b".into(),
+        pass: 1,
+        starts_new_pass: false,
+    };
+    db.store
+        .record_skip(CHANNEL, &skip, at("2026-06-01T15:00:00Z"))
+        .await
+        .unwrap();
+    let state = db.store.rotation_state(CHANNEL).await.unwrap();
+    assert_eq!(state.pass, 1);
+    assert_eq!(state.asked_in_pass.len(), 2);
+    assert_eq!(state.last_asked.as_deref(), Some("q-a"));
+
+    let pick = rotation::next_question(["q-a", "q-b", "q-c"], &state, 1).unwrap();
+    assert_eq!(pick.question_id, "q-c");
+    let state_after = {
+        post(&db.store, CHANNEL, day(2), "q-c").await;
+        db.store.rotation_state(CHANNEL).await.unwrap()
+    };
+    let new_pass = rotation::next_question(["q-a", "q-b", "q-c"], &state_after, 1).unwrap();
+    assert!(new_pass.starts_new_pass);
+    assert_eq!(new_pass.pass, 2);
+}
+
+#[tokio::test]
+async fn schedules_are_created_updated_paused_and_removed_with_history_kept() {
+    let db = open().await;
+    let created = db
+        .store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(created.is_running());
+    let mut changed = settings(CHANNEL);
+    changed.post_time = "18:30".parse().unwrap();
+    let updated = db
+        .store
+        .upsert_schedule(&changed, at("2026-06-01T01:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(updated.post_time.to_string(), "18:30");
+    assert_eq!(
+        updated.rotation_seed, created.rotation_seed,
+        "the rotation survives an update"
+    );
+
+    assert!(
+        db.store
+            .set_paused(CHANNEL, true, at("2026-06-01T02:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        db.store
+            .schedule(CHANNEL)
+            .await
+            .unwrap()
+            .unwrap()
+            .due_date(at("2026-06-02T23:00:00Z"))
+            .is_none()
+    );
+    assert!(
+        db.store
+            .set_paused(CHANNEL, false, at("2026-06-03T23:00:00Z"))
+            .await
+            .unwrap()
+    );
+
+    let daily = post(&db.store, CHANNEL, day(4), "q").await;
+    assert!(
+        db.store
+            .remove_schedule(CHANNEL, at("2026-06-05T00:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(db.store.guild_schedules(GUILD).await.unwrap().is_empty());
+    assert!(
+        !db.store
+            .remove_schedule(CHANNEL, at("2026-06-05T00:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        db.store.daily_post(daily.id).await.unwrap().is_some(),
+        "history kept"
+    );
+}
+
+#[tokio::test]
+async fn a_schedule_knows_which_date_is_due_and_when_it_next_posts() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let schedule = db.store.schedule(CHANNEL).await.unwrap().unwrap();
+    assert_eq!(schedule.due_date(at("2026-06-01T13:00:00Z")), Some(day(1)));
+    post(&db.store, CHANNEL, day(1), "q").await;
+    let schedule = db.store.schedule(CHANNEL).await.unwrap().unwrap();
+    assert_eq!(
+        schedule.due_date(at("2026-06-01T13:30:00Z")),
+        None,
+        "already posted"
+    );
+    assert_eq!(
+        schedule.upcoming_post(at("2026-06-01T13:30:00Z")),
+        Some((day(2), at("2026-06-02T13:00:00Z")))
+    );
+}
+
+#[tokio::test]
+async fn leaderboards_rank_by_current_then_best_then_total_and_show_the_callers_rank() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    // Member 1 answers every day, 2 misses day 2, 3 answers only day 3, 4 never.
+    let answered: [(u64, &[u32]); 3] = [(1, &[1, 2, 3]), (2, &[1, 3]), (3, &[3])];
+    for n in 1..=3 {
+        let daily = post(&db.store, CHANNEL, day(n), "q").await;
+        for (member, days) in &answered {
+            if days.contains(&n) {
+                db.store
+                    .record_answer(daily.id, *member, answer_time(day(n)))
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    let page = db
+        .store
+        .member_leaderboard(GUILD, Some(CHANNEL), 3, 2)
+        .await
+        .unwrap();
+    let top: Vec<(u64, u64, u64)> = page
+        .top
+        .iter()
+        .map(|r| (r.rank, r.standing.id, r.standing.current))
+        .collect();
+    assert_eq!(top, [(1, 1, 3), (2, 2, 1)]);
+    let caller = page.caller.unwrap();
+    assert_eq!(
+        (caller.rank, caller.standing.id),
+        (3, 3),
+        "member 3 ranks below 2: equal current and best, fewer answers"
+    );
+    assert_eq!(page.ranked_count, 3);
+    let nobody = db
+        .store
+        .member_leaderboard(GUILD, None, 4, 10)
+        .await
+        .unwrap();
+    assert_eq!(nobody.caller, None);
+}
+
+#[tokio::test]
+async fn teams_are_unique_per_server_one_per_member_and_ranked_by_summed_streaks() {
+    let db = open().await;
+    let now = at("2026-06-01T00:00:00Z");
+    db.store
+        .upsert_schedule(&settings(CHANNEL), now)
+        .await
+        .unwrap();
+    let owls = TeamName::parse("Night Owls").unwrap();
+    let larks = TeamName::parse("Larks").unwrap();
+    db.store.create_team(GUILD, &owls, now).await.unwrap();
+    db.store.create_team(GUILD, &larks, now).await.unwrap();
+    let again = db
+        .store
+        .create_team(GUILD, &TeamName::parse("night owls").unwrap(), now)
+        .await;
+    assert!(matches!(again, Err(TeamError::AlreadyExists(_))));
+    db.store
+        .create_team(GUILD + 1, &owls, now)
+        .await
+        .expect("another server may reuse the name");
+
+    db.store.join_team(GUILD, 1, &owls, now).await.unwrap();
+    db.store.join_team(GUILD, 2, &larks, now).await.unwrap();
+    db.store.join_team(GUILD, 3, &larks, now).await.unwrap();
+    let switched = db.store.join_team(GUILD, 3, &owls, now).await.unwrap();
+    assert_eq!(switched.member_count, 2, "joining leaves the other team");
+    let missing = db
+        .store
+        .join_team(GUILD, 4, &TeamName::parse("Nobody").unwrap(), now)
+        .await;
+    assert!(matches!(missing, Err(TeamError::NotFound(_))));
+
+    let daily = post(&db.store, CHANNEL, day(1), "q").await;
+    for member in [1, 2, 3] {
+        db.store
+            .record_answer(daily.id, member, answer_time(day(1)))
+            .await
+            .unwrap();
+    }
+    let board = db.store.team_leaderboard(GUILD, None).await.unwrap();
+    let names: Vec<(&str, u64, u64)> = board
+        .iter()
+        .map(|t| {
+            (
+                t.team.name.as_str(),
+                t.ranked.rank,
+                t.ranked.standing.current,
+            )
+        })
+        .collect();
+    assert_eq!(names, [("Night Owls", 1, 2), ("Larks", 2, 1)]);
+
+    assert_eq!(
+        db.store.leave_team(GUILD, 3).await.unwrap().unwrap().name,
+        "Night Owls"
+    );
+    db.store.delete_team(GUILD, &owls).await.unwrap();
+    assert_eq!(
+        db.store.member_team(GUILD, 1).await.unwrap(),
+        None,
+        "deleting a team frees its members"
+    );
+}
+
+#[tokio::test]
+async fn the_alerts_channel_is_set_per_server() {
+    let db = open().await;
+    assert_eq!(db.store.alerts_channel(GUILD).await.unwrap(), None);
+    db.store.set_alerts_channel(GUILD, Some(99)).await.unwrap();
+    assert_eq!(db.store.alerts_channel(GUILD).await.unwrap(), Some(99));
+    assert_eq!(db.store.alerts_channel(GUILD + 1).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn state_survives_closing_and_reopening_the_file() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let daily = post(&db.store, CHANNEL, day(1), "q").await;
+    db.store
+        .record_answer(daily.id, 7, answer_time(day(1)))
+        .await
+        .unwrap();
+    db.store.close().await;
+
+    let reopened = Store::open_path(&db.dir.path().join("qotd.db"))
+        .await
+        .unwrap();
+    assert_eq!(reopened.member_streak(CHANNEL, 7).await.unwrap().current, 1);
+    assert_eq!(
+        reopened
+            .latest_daily_post(CHANNEL)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        daily.id
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_file_is_created_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = open().await;
+    let mode = std::fs::metadata(db.dir.path().join("qotd.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_schema_is_refused_with_a_clear_message() {
+    let db = open().await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)",
+    )
+    .execute(db.store.pool())
+    .await
+    .unwrap();
+    db.store.close().await;
+    let error = Store::open_path(&db.dir.path().join("qotd.db"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StorageError::NewerSchema { found: 9999, .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("newer qotd"));
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_foreign_keys_on() {
+    let db = open().await;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    let keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    assert_eq!((mode.as_str(), keys), ("wal", 1));
+}
