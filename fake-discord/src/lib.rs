@@ -1,1 +1,501 @@
-pub fn placeholder() {}
+//! A local fake Discord (REST + gateway) for end-to-end tests of the real bot.
+//!
+//! Started in-process on an ephemeral port. It keeps state (channels, messages and
+//! their edits, threads, own reactions, registered commands, interaction responses),
+//! records every request, checks every JSON body against Discord's OpenAPI schema,
+//! injects gateway events and faults on demand, and lets tests await a request
+//! matching a predicate instead of sleeping.
+
+pub mod fixtures;
+mod gateway;
+mod openapi;
+mod rest;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+pub use openapi::{Check, openapi};
+
+pub const BOT_USER_ID: u64 = 900_000_000_000_000_001;
+pub const APPLICATION_ID: u64 = BOT_USER_ID;
+pub const OWNER_ID: u64 = 900_000_000_000_000_002;
+pub const BOT_NAME: &str = "qotd-test";
+
+/// A guild the fake serves, with its text channels.
+#[derive(Debug, Clone)]
+pub struct GuildSpec {
+    pub id: u64,
+    pub name: String,
+    pub channels: Vec<(u64, String)>,
+}
+
+/// A fault the fake answers a REST call with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// 429 with `retry_after` seconds.
+    RateLimited { retry_after: f64 },
+    /// 500.
+    ServerError,
+}
+
+/// One request the bot made.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub seq: u64,
+    pub method: String,
+    /// The path after `/api/v10`, without the query.
+    pub path: String,
+    pub query: String,
+    pub body: Option<Value>,
+    pub operation: Option<String>,
+    pub violations: Vec<String>,
+    pub status: u16,
+}
+
+impl Request {
+    pub fn is(&self, method: &str, path_prefix: &str) -> bool {
+        self.method == method && self.path.starts_with(path_prefix)
+    }
+}
+
+/// A message as the fake stores it.
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    pub id: u64,
+    pub channel_id: u64,
+    /// The current JSON, after edits.
+    pub json: Value,
+    /// Every edit body, in order.
+    pub edits: Vec<Value>,
+    pub nonce: Option<String>,
+    pub own_reactions: BTreeSet<String>,
+    pub deleted: bool,
+    /// The thread started from this message, if any.
+    pub thread_id: Option<u64>,
+}
+
+impl StoredMessage {
+    pub fn content(&self) -> &str {
+        self.json["content"].as_str().unwrap_or("")
+    }
+
+    pub fn embeds(&self) -> &[Value] {
+        self.json["embeds"].as_array().map_or(&[], Vec::as_slice)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredChannel {
+    pub id: u64,
+    pub guild_id: u64,
+    pub name: String,
+    pub kind: u8,
+    pub parent_id: Option<u64>,
+}
+
+/// An interaction injected by a test, and what the bot answered.
+#[derive(Debug, Clone, Default)]
+pub struct InteractionLog {
+    pub id: u64,
+    pub channel_id: u64,
+    pub guild_id: u64,
+    /// Callback bodies (`POST /interactions/{id}/{token}/callback`), in order.
+    pub callbacks: Vec<Value>,
+    /// The message created by a type-4 callback or edited via `@original`.
+    pub original_message_id: Option<u64>,
+    /// Follow-up messages.
+    pub followups: Vec<u64>,
+    /// For a component interaction: the message the component is on.
+    pub message_id: Option<u64>,
+}
+
+#[derive(Default)]
+struct State {
+    next_id: u64,
+    guilds: Vec<GuildSpec>,
+    channels: BTreeMap<u64, StoredChannel>,
+    messages: BTreeMap<u64, StoredMessage>,
+    global_commands: Vec<Value>,
+    guild_commands: HashMap<u64, Vec<Value>>,
+    interactions: HashMap<String, InteractionLog>, // by token
+    requests: Vec<Request>,
+    problems: Vec<String>,
+    latency: Duration,
+    queued_faults: VecDeque<Fault>,
+    denied_channels: HashSet<u64>,
+    /// Seeded random faults: (probability, xorshift state).
+    random_faults: Option<(f64, u64)>,
+    dispatch_own_messages: bool,
+}
+
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    /// Bumped on every recorded request or state change, for waiters.
+    changed: watch::Sender<u64>,
+    pub(crate) gateway: gateway::Hub,
+    addr: SocketAddr,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    fn next_id(&self) -> u64 {
+        let mut state = self.state();
+        state.next_id += 1;
+        state.next_id
+    }
+}
+
+/// Builds a fake with its guilds.
+#[derive(Debug, Default)]
+pub struct Builder {
+    guilds: Vec<GuildSpec>,
+    heartbeat_interval_ms: Option<u64>,
+}
+
+impl Builder {
+    /// Adds a guild with text channels `(id, name)`.
+    pub fn guild(mut self, id: u64, name: &str, channels: &[(u64, &str)]) -> Self {
+        self.guilds.push(GuildSpec {
+            id,
+            name: name.to_owned(),
+            channels: channels.iter().map(|(id, name)| (*id, (*name).to_owned())).collect(),
+        });
+        self
+    }
+
+    pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
+        self.heartbeat_interval_ms = Some(interval.as_millis() as u64);
+        self
+    }
+
+    pub async fn start(self) -> FakeDiscord {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind an ephemeral port");
+        let addr = listener.local_addr().expect("local address");
+        let mut state = State {
+            next_id: 1_300_000_000_000_000_000,
+            dispatch_own_messages: true,
+            ..State::default()
+        };
+        for guild in &self.guilds {
+            for (id, name) in &guild.channels {
+                state.channels.insert(
+                    *id,
+                    StoredChannel {
+                        id: *id,
+                        guild_id: guild.id,
+                        name: name.clone(),
+                        kind: 0,
+                        parent_id: None,
+                    },
+                );
+            }
+        }
+        state.guilds = self.guilds;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            changed: watch::channel(0).0,
+            gateway: gateway::Hub::new(self.heartbeat_interval_ms.unwrap_or(41_250)),
+            addr,
+        });
+        let app = axum::Router::new()
+            .route("/gateway", axum::routing::get(gateway::upgrade))
+            .fallback(rest::handle)
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeDiscord { shared, server }
+    }
+}
+
+/// A running fake Discord. Dropping it stops the server.
+pub struct FakeDiscord {
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeDiscord {
+    fn drop(&mut self) {
+        self.server.abort();
+        self.shared.gateway.shutdown();
+    }
+}
+
+/// How long helpers wait before failing a test.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl FakeDiscord {
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// The base URL to give the bot as `DISCORD_API_PROXY`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    /// A fresh snowflake, larger than any before.
+    pub fn next_id(&self) -> u64 {
+        self.shared.next_id()
+    }
+
+    // ---- requests -------------------------------------------------------------
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.shared.state().requests.clone()
+    }
+
+    pub fn request_count(&self) -> usize {
+        self.shared.state().requests.len()
+    }
+
+    /// Schema violations, unknown routes and unexpected calls seen so far.
+    pub fn problems(&self) -> Vec<String> {
+        self.shared.state().problems.clone()
+    }
+
+    /// Panics listing every problem (schema violation, unknown route) recorded.
+    pub fn assert_clean(&self) {
+        let problems = self.problems();
+        assert!(problems.is_empty(), "the fake Discord saw problems:\n{}", problems.join("\n"));
+    }
+
+    /// Waits until `condition` holds on the fake's state, or panics after `timeout`.
+    pub async fn wait_until<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut condition: impl FnMut(&FakeDiscord) -> Option<T>,
+    ) -> T {
+        let mut changes = self.shared.changed.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            changes.borrow_and_update();
+            if let Some(value) = condition(self) {
+                return value;
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => panic!("the fake Discord stopped while waiting for {what}"),
+                Err(_) => {
+                    if let Some(value) = condition(self) {
+                        return value;
+                    }
+                    let recent: Vec<String> = self
+                        .requests()
+                        .iter()
+                        .rev()
+                        .take(15)
+                        .map(|r| format!("  {} {} -> {}", r.method, r.path, r.status))
+                        .collect();
+                    panic!(
+                        "timed out after {timeout:?} waiting for {what}; latest requests:\n{}\nproblems: {:?}",
+                        recent.join("\n"),
+                        self.problems()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Waits for the first request (since `since`, a request count) matching `matches`.
+    pub async fn wait_for_request(
+        &self,
+        what: &str,
+        since: usize,
+        matches: impl Fn(&Request) -> bool,
+    ) -> Request {
+        self.wait_until(what, DEFAULT_TIMEOUT, |fake| {
+            fake.shared.state().requests.iter().skip(since).find(|r| matches(r)).cloned()
+        })
+        .await
+    }
+
+    // ---- state ------------------------------------------------------------------
+
+    pub fn channel(&self, id: u64) -> Option<StoredChannel> {
+        self.shared.state().channels.get(&id).cloned()
+    }
+
+    /// Adds a text channel to a guild (not announced over the gateway).
+    pub fn add_channel(&self, guild_id: u64, id: u64, name: &str) {
+        self.shared.state().channels.insert(
+            id,
+            StoredChannel {
+                id,
+                guild_id,
+                name: name.to_owned(),
+                kind: 0,
+                parent_id: None,
+            },
+        );
+    }
+
+    /// Deletes a channel: later calls on it answer 404 Unknown Channel.
+    pub fn delete_channel(&self, id: u64) {
+        self.shared.state().channels.remove(&id);
+    }
+
+    /// Messages in a channel (not deleted), oldest first.
+    pub fn messages_in(&self, channel_id: u64) -> Vec<StoredMessage> {
+        self.shared
+            .state()
+            .messages
+            .values()
+            .filter(|m| m.channel_id == channel_id && !m.deleted)
+            .cloned()
+            .collect()
+    }
+
+    pub fn message(&self, id: u64) -> Option<StoredMessage> {
+        self.shared.state().messages.get(&id).cloned()
+    }
+
+    pub fn global_commands(&self) -> Vec<Value> {
+        self.shared.state().global_commands.clone()
+    }
+
+    pub fn guild_commands(&self, guild_id: u64) -> Vec<Value> {
+        self.shared.state().guild_commands.get(&guild_id).cloned().unwrap_or_default()
+    }
+
+    /// The log of the interaction injected with `token`.
+    pub fn interaction(&self, token: &str) -> Option<InteractionLog> {
+        self.shared.state().interactions.get(token).cloned()
+    }
+
+    /// Waits until the interaction with `token` got its first callback; returns it.
+    pub async fn wait_for_callback(&self, token: &str) -> Value {
+        self.wait_until(&format!("a callback to interaction {token}"), DEFAULT_TIMEOUT, |fake| {
+            fake.interaction(token).and_then(|log| log.callbacks.first().cloned())
+        })
+        .await
+    }
+
+    // ---- faults -----------------------------------------------------------------
+
+    /// Adds `latency` to every REST call.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.state().latency = latency;
+    }
+
+    /// Answers the next REST calls with these faults, in order.
+    pub fn queue_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.state().queued_faults.extend(faults);
+    }
+
+    /// Answers a share of REST calls (0.0–1.0) with a 500 or a 429, chosen by `seed`.
+    pub fn set_random_faults(&self, probability: f64, seed: u64) {
+        self.shared.state().random_faults = (probability > 0.0).then_some((probability, seed | 1));
+    }
+
+    /// Answers every call on `channel_id` with 403 Missing Permissions.
+    pub fn deny_channel(&self, channel_id: u64) {
+        self.shared.state().denied_channels.insert(channel_id);
+    }
+
+    pub fn allow_channel(&self, channel_id: u64) {
+        self.shared.state().denied_channels.remove(&channel_id);
+    }
+
+    /// Whether the bot's own created messages are dispatched back as MESSAGE_CREATE
+    /// (as Discord does). On by default.
+    pub fn set_dispatch_own_messages(&self, on: bool) {
+        self.shared.state().dispatch_own_messages = on;
+    }
+
+    // ---- gateway ----------------------------------------------------------------
+
+    /// Sends a dispatch event to the connected bot (queued until a session is ready).
+    pub fn dispatch(&self, event: &str, data: Value) {
+        self.shared.gateway.dispatch(event, data);
+    }
+
+    /// Sessions identified (IDENTIFY) and resumed (RESUME) so far.
+    pub fn gateway_counts(&self) -> gateway::Counts {
+        self.shared.gateway.counts()
+    }
+
+    /// Waits until at least `n` sessions reached READY or RESUMED.
+    pub async fn wait_for_sessions(&self, n: u64) {
+        self.wait_until(&format!("{n} gateway session(s)"), DEFAULT_TIMEOUT, |fake| {
+            let counts = fake.gateway_counts();
+            (counts.ready + counts.resumed >= n).then_some(())
+        })
+        .await
+    }
+
+    /// Closes the bot's socket abruptly (code 4000: the client may resume).
+    pub fn close_gateway(&self) {
+        self.shared.gateway.control(gateway::Control::Close);
+    }
+
+    /// Sends op 7 Reconnect.
+    pub fn request_reconnect(&self) {
+        self.shared.gateway.control(gateway::Control::Reconnect);
+    }
+
+    /// Sends op 9 Invalid Session.
+    pub fn invalidate_session(&self, resumable: bool) {
+        self.shared.gateway.control(gateway::Control::InvalidSession(resumable));
+    }
+
+    // ---- event helpers ----------------------------------------------------------
+
+    /// Injects a member's message; returns its id.
+    pub fn member_posts(&self, guild_id: u64, channel_id: u64, user_id: u64, roles: &[u64], content: &str) -> u64 {
+        let id = self.next_id();
+        let message =
+            fixtures::member_message(id, channel_id, guild_id, user_id, &format!("user{user_id}"), roles, content);
+        self.dispatch("MESSAGE_CREATE", message);
+        id
+    }
+
+    /// Injects a reaction add (or removal with `added: false`).
+    pub fn react(&self, guild_id: u64, channel_id: u64, message_id: u64, user_id: u64, emoji: &str, bot: bool, added: bool) {
+        let event = if added { "MESSAGE_REACTION_ADD" } else { "MESSAGE_REACTION_REMOVE" };
+        self.dispatch(event, fixtures::reaction(user_id, channel_id, message_id, guild_id, emoji, bot));
+    }
+
+    /// Injects an INTERACTION_CREATE; `interaction` comes from `fixtures`. Its token
+    /// is registered so callbacks and follow-ups are logged against it.
+    pub fn interact(&self, interaction: Value) -> String {
+        let token = interaction["token"].as_str().unwrap_or_default().to_owned();
+        let log = InteractionLog {
+            id: interaction["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0),
+            channel_id: interaction["channel_id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0),
+            guild_id: interaction["guild_id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0),
+            message_id: interaction["message"]["id"].as_str().and_then(|s| s.parse().ok()),
+            ..InteractionLog::default()
+        };
+        self.shared.state().interactions.insert(token.clone(), log);
+        self.dispatch("INTERACTION_CREATE", interaction);
+        token
+    }
+
+    /// The id a registered command got (for building interactions).
+    pub fn command_id(&self, name: &str) -> Option<u64> {
+        let state = self.shared.state();
+        state
+            .global_commands
+            .iter()
+            .chain(state.guild_commands.values().flatten())
+            .find(|c| c["name"] == json!(name))
+            .and_then(|c| c["id"].as_str())
+            .and_then(|id| id.parse().ok())
+    }
+}
