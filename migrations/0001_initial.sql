@@ -30,7 +30,8 @@ CREATE INDEX schedules_by_guild ON schedules (guild_id);
 
 -- One daily question of a channel. UNIQUE (channel_id, local_date) makes a second
 -- post for the same channel and local date impossible: the row is claimed before the
--- message is sent, and message_id is filled in once Discord confirms it.
+-- message is sent, and message_id is filled in once Discord confirms it. A claim whose
+-- send Discord refused for good is deleted (the day is skipped).
 CREATE TABLE daily_posts (
     id               INTEGER PRIMARY KEY,
     channel_id       INTEGER NOT NULL REFERENCES schedules (channel_id),
@@ -46,8 +47,9 @@ CREATE TABLE daily_posts (
     reacted          INTEGER NOT NULL DEFAULT 0 CHECK (reacted IN (0, 1)),
     reveal_reactions INTEGER NOT NULL,
     reveal_due_at    INTEGER NOT NULL,
-    revealed_at      INTEGER,
+    revealed_at      INTEGER,                           -- claimed by the one revealer
     reveal_reason    TEXT,
+    reveal_shown     INTEGER NOT NULL DEFAULT 0 CHECK (reveal_shown IN (0, 1)),  -- post edited, thread told
     UNIQUE (channel_id, local_date),
     UNIQUE (channel_id, seq)
 ) STRICT;
@@ -116,3 +118,20 @@ CREATE TABLE team_members (
     PRIMARY KEY (guild_id, user_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX team_members_by_team ON team_members (team_id);
+
+-- Questions posted on demand by /quiz: no series, no streaks.
+CREATE TABLE quiz_posts (
+    message_id  INTEGER PRIMARY KEY,
+    guild_id    INTEGER NOT NULL,
+    channel_id  INTEGER NOT NULL,
+    question_id TEXT    NOT NULL,
+    reveal_reactions INTEGER NOT NULL,
+    posted_at   INTEGER NOT NULL,
+    revealed_at INTEGER
+) STRICT;
+
+CREATE TABLE quiz_reactors (
+    message_id INTEGER NOT NULL REFERENCES quiz_posts (message_id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL,
+    PRIMARY KEY (message_id, user_id)
+) STRICT, WITHOUT ROWID;

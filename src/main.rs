@@ -4,8 +4,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use std::sync::Arc;
+
+use qotd::clock::SystemClock;
 use qotd::config::Config;
 use qotd::core::question_bank::QuestionBank;
+use qotd::discord::{App, Connection};
+use qotd::scheduler::Scheduler;
 
 /// A Discord bot that posts a daily interview-prep question and keeps streaks.
 #[derive(Debug, Parser)]
@@ -90,13 +95,50 @@ fn run(config: Config) -> ExitCode {
         Err(error) => return fail(1, &format!("failed to start the async runtime: {error}")),
     };
     runtime.block_on(async move {
-        match qotd::storage::Store::open(&config.database_url).await {
-            Ok(store) => {
-                store.close().await;
-                drop(bank);
-                fail(1, "connecting to Discord is not built yet")
-            }
-            Err(error) => fail(EXIT_CONFIG, &error.to_string()),
+        let store = match qotd::storage::Store::open(&config.database_url).await {
+            Ok(store) => store,
+            Err(error) => return fail(EXIT_CONFIG, &error.to_string()),
+        };
+        let connection = Connection {
+            token: config.token.clone().expect("checked above"),
+            api_proxy: config.api_proxy.clone(),
+            guild_id: config.guild_id,
+        };
+        let app = Arc::new(App::new(
+            store.clone(),
+            Arc::new(bank),
+            Arc::new(SystemClock),
+            Scheduler::default(),
+        ));
+        let result = qotd::discord::run(connection, app, shutdown_signal()).await;
+        store.close().await;
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => fail(1, &format!("{error:#}")),
         }
     })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
 }

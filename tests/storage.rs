@@ -64,7 +64,17 @@ fn new_post(channel_id: u64, date: NaiveDate, question: &str) -> NewDailyPost {
     }
 }
 
+/// Claims and confirms a daily post, as a successful send does.
 async fn post(store: &Store, channel: u64, date: NaiveDate, question: &str) -> DailyPost {
+    let claimed = claim(store, channel, date, question).await;
+    store
+        .confirm_post_sent(claimed.id, 10_000 + claimed.id as u64)
+        .await
+        .unwrap();
+    store.daily_post(claimed.id).await.unwrap().unwrap()
+}
+
+async fn claim(store: &Store, channel: u64, date: NaiveDate, question: &str) -> DailyPost {
     let now = date.and_hms_opt(13, 0, 0).unwrap().and_utc();
     match store
         .claim_daily_post(&new_post(channel, date, question), now)
@@ -115,6 +125,51 @@ async fn a_second_post_for_the_same_channel_and_local_date_is_impossible() {
 }
 
 #[tokio::test]
+async fn a_released_claim_skips_the_day_and_breaks_no_streak() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let first = post(&db.store, CHANNEL, day(1), "q").await;
+    db.store
+        .record_answer(first.id, 7, answer_time(day(1)))
+        .await
+        .unwrap();
+    // Day 2: Discord refuses the send for good (say, a missing permission).
+    let refused = claim(&db.store, CHANNEL, day(2), "q").await;
+    assert!(db.store.release_claim(refused.id).await.unwrap());
+    let third = post(&db.store, CHANNEL, day(3), "q").await;
+    assert_eq!(third.seq, 2, "the refused day took no number");
+    let streak = db.store.member_streak(CHANNEL, 7).await.unwrap();
+    assert_eq!(
+        streak.current, 1,
+        "question 2 is open, question 1 was answered"
+    );
+    assert!(
+        !db.store.release_claim(third.id).await.unwrap(),
+        "a sent post is never released"
+    );
+}
+
+#[tokio::test]
+async fn an_unconfirmed_claim_does_not_close_the_previous_question() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let first = post(&db.store, CHANNEL, day(1), "q").await;
+    claim(&db.store, CHANNEL, day(2), "q").await;
+    let record = db
+        .store
+        .record_answer(first.id, 7, answer_time(day(1)))
+        .await
+        .unwrap();
+    assert!(matches!(record, AnswerRecord::Counted { .. }), "{record:?}");
+}
+
+#[tokio::test]
 async fn concurrent_claims_for_one_date_yield_exactly_one_post() {
     let db = open().await;
     db.store
@@ -150,7 +205,7 @@ async fn a_claimed_post_is_unfinished_until_sent_reacted_and_threaded() {
         .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
         .await
         .unwrap();
-    let claimed = post(&db.store, CHANNEL, day(1), "q-a").await;
+    let claimed = claim(&db.store, CHANNEL, day(1), "q-a").await;
     assert_eq!(db.store.unfinished_posts().await.unwrap().len(), 1);
 
     db.store.confirm_post_sent(claimed.id, 555).await.unwrap();

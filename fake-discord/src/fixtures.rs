@@ -143,7 +143,13 @@ pub fn guild(id: u64, name: &str, owner_id: u64, channels: &[Value]) -> Value {
 }
 
 /// A message as Discord returns and dispatches it.
-pub fn message(id: u64, channel_id: u64, guild_id: Option<u64>, author: Value, content: &str) -> Value {
+pub fn message(
+    id: u64,
+    channel_id: u64,
+    guild_id: Option<u64>,
+    author: Value,
+    content: &str,
+) -> Value {
     let mut message = json!({
         "id": id.to_string(),
         "channel_id": channel_id.to_string(),
@@ -178,7 +184,13 @@ pub fn member_message(
     roles: &[u64],
     content: &str,
 ) -> Value {
-    let mut message = message(id, channel_id, Some(guild_id), user(user_id, name, false), content);
+    let mut message = message(
+        id,
+        channel_id,
+        Some(guild_id),
+        user(user_id, name, false),
+        content,
+    );
     let mut partial = member(user_id, name, roles, None);
     partial.as_object_mut().unwrap().remove("user");
     message["member"] = partial;
@@ -186,7 +198,14 @@ pub fn member_message(
 }
 
 /// A MESSAGE_REACTION_ADD / _REMOVE payload for a unicode emoji.
-pub fn reaction(user_id: u64, channel_id: u64, message_id: u64, guild_id: u64, emoji: &str, bot: bool) -> Value {
+pub fn reaction(
+    user_id: u64,
+    channel_id: u64,
+    message_id: u64,
+    guild_id: u64,
+    emoji: &str,
+    bot: bool,
+) -> Value {
     let mut member = member(user_id, &format!("user{user_id}"), &[], None);
     member["user"]["bot"] = json!(bot);
     json!({
@@ -274,7 +293,8 @@ pub fn slash_command(
     options: Value,
     resolved: Value,
 ) -> Value {
-    let mut interaction = interaction_base(id, 2, application_id, guild_id, channel_id, invoker, token);
+    let mut interaction =
+        interaction_base(id, 2, application_id, guild_id, channel_id, invoker, token);
     interaction["data"] = json!({
         "id": command_id.to_string(),
         "name": name,
@@ -327,7 +347,8 @@ pub fn button(
     custom_id: &str,
     message: Value,
 ) -> Value {
-    let mut interaction = interaction_base(id, 3, application_id, guild_id, channel_id, invoker, token);
+    let mut interaction =
+        interaction_base(id, 3, application_id, guild_id, channel_id, invoker, token);
     interaction["data"] = json!({ "custom_id": custom_id, "component_type": 2 });
     interaction["message"] = message;
     interaction

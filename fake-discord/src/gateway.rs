@@ -62,7 +62,9 @@ impl Hub {
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn dispatch(&self, event: &str, data: Value) {
@@ -89,12 +91,18 @@ impl Hub {
     }
 }
 
-pub(crate) async fn upgrade(AxumState(shared): AxumState<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+pub(crate) async fn upgrade(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    ws: WebSocketUpgrade,
+) -> Response {
     ws.on_upgrade(move |socket| session(shared, socket))
 }
 
 async fn send(socket: &mut WebSocket, payload: Value) -> bool {
-    socket.send(Message::Text(payload.to_string().into())).await.is_ok()
+    socket
+        .send(Message::Text(payload.to_string().into()))
+        .await
+        .is_ok()
 }
 
 async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
@@ -111,7 +119,12 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
         inner.current
     };
     shared.bump();
-    if !send(&mut socket, json!({ "op": 10, "d": { "heartbeat_interval": hub.heartbeat_ms } })).await {
+    if !send(
+        &mut socket,
+        json!({ "op": 10, "d": { "heartbeat_interval": hub.heartbeat_ms } }),
+    )
+    .await
+    {
         return;
     }
     let mut seq: u64 = 0;
@@ -147,7 +160,7 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
                                 "user": fixtures::user(BOT_USER_ID, BOT_NAME, true),
                                 "guilds": guilds.iter().map(|g| json!({ "id": g.id.to_string(), "unavailable": true })).collect::<Vec<_>>(),
                                 "session_id": session_id,
-                                "resume_gateway_url": format!("ws://{}", shared.addr),
+                                "resume_gateway_url": format!("ws://{}/gateway", shared.addr),
                                 "application": { "id": APPLICATION_ID.to_string(), "flags": 0 },
                                 "private_channels": [],
                             }

@@ -143,7 +143,9 @@ pub(crate) struct Shared {
 
 impl Shared {
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn bump(&self) {
@@ -170,7 +172,10 @@ impl Builder {
         self.guilds.push(GuildSpec {
             id,
             name: name.to_owned(),
-            channels: channels.iter().map(|(id, name)| (*id, (*name).to_owned())).collect(),
+            channels: channels
+                .iter()
+                .map(|(id, name)| (*id, (*name).to_owned()))
+                .collect(),
         });
         self
     }
@@ -271,7 +276,11 @@ impl FakeDiscord {
     /// Panics listing every problem (schema violation, unknown route) recorded.
     pub fn assert_clean(&self) {
         let problems = self.problems();
-        assert!(problems.is_empty(), "the fake Discord saw problems:\n{}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "the fake Discord saw problems:\n{}",
+            problems.join("\n")
+        );
     }
 
     /// Waits until `condition` holds on the fake's state, or panics after `timeout`.
@@ -320,7 +329,13 @@ impl FakeDiscord {
         matches: impl Fn(&Request) -> bool,
     ) -> Request {
         self.wait_until(what, DEFAULT_TIMEOUT, |fake| {
-            fake.shared.state().requests.iter().skip(since).find(|r| matches(r)).cloned()
+            fake.shared
+                .state()
+                .requests
+                .iter()
+                .skip(since)
+                .find(|r| matches(r))
+                .cloned()
         })
         .await
     }
@@ -370,7 +385,12 @@ impl FakeDiscord {
     }
 
     pub fn guild_commands(&self, guild_id: u64) -> Vec<Value> {
-        self.shared.state().guild_commands.get(&guild_id).cloned().unwrap_or_default()
+        self.shared
+            .state()
+            .guild_commands
+            .get(&guild_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The log of the interaction injected with `token`.
@@ -380,9 +400,14 @@ impl FakeDiscord {
 
     /// Waits until the interaction with `token` got its first callback; returns it.
     pub async fn wait_for_callback(&self, token: &str) -> Value {
-        self.wait_until(&format!("a callback to interaction {token}"), DEFAULT_TIMEOUT, |fake| {
-            fake.interaction(token).and_then(|log| log.callbacks.first().cloned())
-        })
+        self.wait_until(
+            &format!("a callback to interaction {token}"),
+            DEFAULT_TIMEOUT,
+            |fake| {
+                fake.interaction(token)
+                    .and_then(|log| log.callbacks.first().cloned())
+            },
+        )
         .await
     }
 
@@ -432,10 +457,14 @@ impl FakeDiscord {
 
     /// Waits until at least `n` sessions reached READY or RESUMED.
     pub async fn wait_for_sessions(&self, n: u64) {
-        self.wait_until(&format!("{n} gateway session(s)"), DEFAULT_TIMEOUT, |fake| {
-            let counts = fake.gateway_counts();
-            (counts.ready + counts.resumed >= n).then_some(())
-        })
+        self.wait_until(
+            &format!("{n} gateway session(s)"),
+            DEFAULT_TIMEOUT,
+            |fake| {
+                let counts = fake.gateway_counts();
+                (counts.ready + counts.resumed >= n).then_some(())
+            },
+        )
         .await
     }
 
@@ -451,24 +480,57 @@ impl FakeDiscord {
 
     /// Sends op 9 Invalid Session.
     pub fn invalidate_session(&self, resumable: bool) {
-        self.shared.gateway.control(gateway::Control::InvalidSession(resumable));
+        self.shared
+            .gateway
+            .control(gateway::Control::InvalidSession(resumable));
     }
 
     // ---- event helpers ----------------------------------------------------------
 
     /// Injects a member's message; returns its id.
-    pub fn member_posts(&self, guild_id: u64, channel_id: u64, user_id: u64, roles: &[u64], content: &str) -> u64 {
+    pub fn member_posts(
+        &self,
+        guild_id: u64,
+        channel_id: u64,
+        user_id: u64,
+        roles: &[u64],
+        content: &str,
+    ) -> u64 {
         let id = self.next_id();
-        let message =
-            fixtures::member_message(id, channel_id, guild_id, user_id, &format!("user{user_id}"), roles, content);
+        let message = fixtures::member_message(
+            id,
+            channel_id,
+            guild_id,
+            user_id,
+            &format!("user{user_id}"),
+            roles,
+            content,
+        );
         self.dispatch("MESSAGE_CREATE", message);
         id
     }
 
     /// Injects a reaction add (or removal with `added: false`).
-    pub fn react(&self, guild_id: u64, channel_id: u64, message_id: u64, user_id: u64, emoji: &str, bot: bool, added: bool) {
-        let event = if added { "MESSAGE_REACTION_ADD" } else { "MESSAGE_REACTION_REMOVE" };
-        self.dispatch(event, fixtures::reaction(user_id, channel_id, message_id, guild_id, emoji, bot));
+    #[allow(clippy::too_many_arguments)]
+    pub fn react(
+        &self,
+        guild_id: u64,
+        channel_id: u64,
+        message_id: u64,
+        user_id: u64,
+        emoji: &str,
+        bot: bool,
+        added: bool,
+    ) {
+        let event = if added {
+            "MESSAGE_REACTION_ADD"
+        } else {
+            "MESSAGE_REACTION_REMOVE"
+        };
+        self.dispatch(
+            event,
+            fixtures::reaction(user_id, channel_id, message_id, guild_id, emoji, bot),
+        );
     }
 
     /// Injects an INTERACTION_CREATE; `interaction` comes from `fixtures`. Its token
@@ -476,10 +538,21 @@ impl FakeDiscord {
     pub fn interact(&self, interaction: Value) -> String {
         let token = interaction["token"].as_str().unwrap_or_default().to_owned();
         let log = InteractionLog {
-            id: interaction["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0),
-            channel_id: interaction["channel_id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0),
-            guild_id: interaction["guild_id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0),
-            message_id: interaction["message"]["id"].as_str().and_then(|s| s.parse().ok()),
+            id: interaction["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0),
+            channel_id: interaction["channel_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0),
+            guild_id: interaction["guild_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0),
+            message_id: interaction["message"]["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok()),
             ..InteractionLog::default()
         };
         self.shared.state().interactions.insert(token.clone(), log);

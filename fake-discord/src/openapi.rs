@@ -44,11 +44,16 @@ impl OpenApi {
         let mut operations: HashMap<String, Vec<Operation>> = HashMap::new();
         if let Some(paths) = spec["paths"].as_object() {
             for (template, item) in paths {
-                let Some(methods) = item.as_object() else { continue };
+                let Some(methods) = item.as_object() else {
+                    continue;
+                };
                 for (method, operation) in methods {
-                    let Some(id) = operation["operationId"].as_str() else { continue };
+                    let Some(id) = operation["operationId"].as_str() else {
+                        continue;
+                    };
                     let has_json_body =
-                        !operation["requestBody"]["content"]["application/json"]["schema"].is_null();
+                        !operation["requestBody"]["content"]["application/json"]["schema"]
+                            .is_null();
                     let body_pointer = has_json_body.then(|| {
                         format!(
                             "#/paths/{}/{method}/requestBody/content/application~1json/schema",
@@ -59,15 +64,18 @@ impl OpenApi {
                                 .replace('}', "%7D")
                         )
                     });
-                    operations.entry(method.to_uppercase()).or_default().push(Operation {
-                        id: id.to_owned(),
-                        segments: template
-                            .trim_start_matches('/')
-                            .split('/')
-                            .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
-                            .collect(),
-                        body_pointer,
-                    });
+                    operations
+                        .entry(method.to_uppercase())
+                        .or_default()
+                        .push(Operation {
+                            id: id.to_owned(),
+                            segments: template
+                                .trim_start_matches('/')
+                                .split('/')
+                                .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
+                                .collect(),
+                            body_pointer,
+                        });
                 }
             }
         }
@@ -83,7 +91,9 @@ impl OpenApi {
         let Some(operation) = self.find(method, path) else {
             return Check {
                 operation: None,
-                violations: vec![format!("{method} {path} is not an operation of Discord's API")],
+                violations: vec![format!(
+                    "{method} {path} is not an operation of Discord's API"
+                )],
             };
         };
         let mut check = Check {
@@ -95,7 +105,12 @@ impl OpenApi {
                 let validator = self.validator(pointer);
                 check.violations = validator
                     .iter_errors(body)
-                    .map(|error| format!("{}: body at `{}`: {error}", operation.id, error.instance_path))
+                    .map(|error| {
+                        format!(
+                            "{}: body at `{}`: {error}",
+                            operation.id, error.instance_path
+                        )
+                    })
                     .collect();
             }
             (None, Some(body)) if !body.is_null() => check
@@ -146,9 +161,10 @@ impl OpenApi {
     }
 }
 
-/// Discord's documented quirk, handled here and nowhere else: snowflakes are strings
-/// in the spec, but Discord also accepts them as integers (and integer-typed ids as
-/// strings). Every `SnowflakeType` reference therefore accepts both forms.
+/// Discord's documented quirks, handled here and nowhere else. Snowflakes are strings
+/// in the spec but Discord also accepts integers; and 64-bit integers (permission
+/// bitfields such as `default_member_permissions`, int64 ids) may be sent as decimal
+/// strings, which is how Discord's own docs and every client library send them.
 fn allow_snowflake_quirks(spec: &mut Value) {
     if let Some(snowflake) = spec.pointer_mut("/components/schemas/SnowflakeType") {
         *snowflake = serde_json::json!({
@@ -157,6 +173,37 @@ fn allow_snowflake_quirks(spec: &mut Value) {
                 { "type": "integer", "minimum": 0 }
             ]
         });
+    }
+    allow_wide_integers_as_strings(spec);
+}
+
+fn allow_wide_integers_as_strings(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            let is_integer = match map.get("type") {
+                Some(Value::String(t)) => t == "integer",
+                Some(Value::Array(types)) => types.iter().any(|t| t == "integer"),
+                _ => false,
+            };
+            let wide = map.get("format").is_some_and(|f| f == "int64")
+                || map
+                    .get("maximum")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|max| max > 9_007_199_254_740_991.0);
+            if is_integer && wide {
+                let original = Value::Object(std::mem::take(map));
+                map.insert(
+                    "anyOf".to_owned(),
+                    serde_json::json!([original, { "type": "string", "pattern": "^[0-9]+$" }]),
+                );
+                return;
+            }
+            for value in map.values_mut() {
+                allow_wide_integers_as_strings(value);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(allow_wide_integers_as_strings),
+        _ => {}
     }
 }
 
@@ -168,25 +215,65 @@ mod tests {
     #[test]
     fn a_valid_message_passes_and_a_message_whose_embeds_is_not_an_array_fails() {
         let spec = openapi();
-        let ok = spec.check("POST", "/channels/1/messages", Some(&json!({"content": "hi", "embeds": []})));
+        let ok = spec.check(
+            "POST",
+            "/channels/1/messages",
+            Some(&json!({"content": "hi", "embeds": []})),
+        );
         assert_eq!(ok.operation.as_deref(), Some("create_message"));
         assert!(ok.violations.is_empty(), "{:?}", ok.violations);
-        let bad = spec.check("POST", "/channels/1/messages", Some(&json!({"embeds": {"title": "x"}})));
+        let bad = spec.check(
+            "POST",
+            "/channels/1/messages",
+            Some(&json!({"embeds": {"title": "x"}})),
+        );
         assert!(!bad.violations.is_empty());
     }
 
     #[test]
     fn literal_segments_win_over_parameters() {
-        let check = openapi().check("PATCH", "/webhooks/1/tok/messages/@original", Some(&json!({"content": "x"})));
-        assert_eq!(check.operation.as_deref(), Some("update_original_webhook_message"));
+        let check = openapi().check(
+            "PATCH",
+            "/webhooks/1/tok/messages/@original",
+            Some(&json!({"content": "x"})),
+        );
+        assert_eq!(
+            check.operation.as_deref(),
+            Some("update_original_webhook_message")
+        );
     }
 
     #[test]
     fn snowflakes_may_be_strings_or_integers() {
         let body = json!({"content": "x", "message_reference": {"message_id": 123}});
-        assert!(openapi().check("POST", "/channels/1/messages", Some(&body)).violations.is_empty());
+        assert!(
+            openapi()
+                .check("POST", "/channels/1/messages", Some(&body))
+                .violations
+                .is_empty()
+        );
         let body = json!({"content": "x", "message_reference": {"message_id": "123"}});
-        assert!(openapi().check("POST", "/channels/1/messages", Some(&body)).violations.is_empty());
+        assert!(
+            openapi()
+                .check("POST", "/channels/1/messages", Some(&body))
+                .violations
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn permission_bitfields_may_be_decimal_strings() {
+        let body = json!([{ "name": "x", "description": "d", "default_member_permissions": "32" }]);
+        let check = openapi().check("PUT", "/applications/1/commands", Some(&body));
+        assert!(check.violations.is_empty(), "{:?}", check.violations);
+        let bad =
+            json!([{ "name": "x", "description": "d", "default_member_permissions": "manage" }]);
+        assert!(
+            !openapi()
+                .check("PUT", "/applications/1/commands", Some(&bad))
+                .violations
+                .is_empty()
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 use crate::fixtures;
 use crate::{
-    APPLICATION_ID, BOT_NAME, BOT_USER_ID, Fault, OWNER_ID, Request, Shared, State, StoredChannel, StoredMessage,
+    APPLICATION_ID, BOT_NAME, BOT_USER_ID, Fault, OWNER_ID, Request, Shared, State, StoredChannel,
+    StoredMessage,
 };
 
 type Reply = (StatusCode, Option<Value>);
@@ -47,7 +48,9 @@ pub(crate) async fn handle(
     let query = uri.query().unwrap_or("").to_owned();
     let Some(path) = full_path.strip_prefix("/api/v10") else {
         let mut state = shared.state();
-        state.problems.push(format!("{method} {full_path}: not under /api/v10"));
+        state
+            .problems
+            .push(format!("{method} {full_path}: not under /api/v10"));
         drop(state);
         shared.bump();
         return (StatusCode::NOT_FOUND, "not under /api/v10").into_response();
@@ -72,14 +75,19 @@ pub(crate) async fn handle(
     if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok())
         && !auth.starts_with("Bot ")
     {
-        shared.state().problems.push(format!("{method_name} {path}: Authorization is not `Bot <token>`"));
+        shared.state().problems.push(format!(
+            "{method_name} {path}: Authorization is not `Bot <token>`"
+        ));
     }
 
     let check = crate::openapi().check(&method_name, &path, body_json.as_ref());
 
     let (latency, fault) = {
         let mut state = shared.state();
-        let fault = state.queued_faults.pop_front().or_else(|| random_fault(&mut state));
+        let fault = state
+            .queued_faults
+            .pop_front()
+            .or_else(|| random_fault(&mut state));
         (state.latency, fault)
     };
     if !latency.is_zero() {
@@ -87,10 +95,16 @@ pub(crate) async fn handle(
     }
 
     let reply = match fault {
-        Some(Fault::ServerError) => error(StatusCode::INTERNAL_SERVER_ERROR, 0, "500: Internal Server Error"),
+        Some(Fault::ServerError) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            0,
+            "500: Internal Server Error",
+        ),
         Some(Fault::RateLimited { retry_after }) => (
             StatusCode::TOO_MANY_REQUESTS,
-            Some(json!({ "message": "You are being rate limited.", "retry_after": retry_after, "global": false })),
+            Some(
+                json!({ "message": "You are being rate limited.", "retry_after": retry_after, "global": false }),
+            ),
         ),
         None => route(&shared, &method_name, &path, &query, body_json.as_ref()),
     };
@@ -99,7 +113,9 @@ pub(crate) async fn handle(
         let mut state = shared.state();
         let seq = state.requests.len() as u64;
         for violation in &check.violations {
-            state.problems.push(format!("{method_name} {path}: {violation}"));
+            state
+                .problems
+                .push(format!("{method_name} {path}: {violation}"));
         }
         state.requests.push(Request {
             seq,
@@ -121,7 +137,10 @@ pub(crate) async fn handle(
     };
     if let Some(Fault::RateLimited { retry_after }) = fault {
         let headers = response.headers_mut();
-        headers.insert("retry-after", retry_after.ceil().to_string().parse().unwrap());
+        headers.insert(
+            "retry-after",
+            retry_after.ceil().to_string().parse().unwrap(),
+        );
         headers.insert("x-ratelimit-scope", "user".parse().unwrap());
     }
     response
@@ -171,7 +190,7 @@ fn route(shared: &Shared, method: &str, path: &str, query: &str, body: Option<&V
 
     match (method, segments.as_slice()) {
         ("GET", ["gateway"]) | ("GET", ["gateway", "bot"]) => ok(json!({
-            "url": format!("ws://{}", shared.addr),
+            "url": format!("ws://{}/gateway", shared.addr),
             "shards": 1,
             "session_start_limit": { "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1 },
         })),
@@ -196,10 +215,15 @@ fn route(shared: &Shared, method: &str, path: &str, query: &str, body: Option<&V
         ("PUT", ["applications", _, "guilds", guild, "commands"]) => {
             let commands = register_commands(shared, body);
             let guild: u64 = guild.parse().unwrap_or(0);
-            shared.state().guild_commands.insert(guild, commands.clone());
+            shared
+                .state()
+                .guild_commands
+                .insert(guild, commands.clone());
             ok(Value::Array(commands))
         }
-        ("GET", ["applications", _, "commands"]) => ok(Value::Array(shared.state().global_commands.clone())),
+        ("GET", ["applications", _, "commands"]) => {
+            ok(Value::Array(shared.state().global_commands.clone()))
+        }
         ("GET", ["channels", _]) => {
             let state = shared.state();
             match id(1).and_then(|c| state.channels.get(&c)) {
@@ -218,7 +242,10 @@ fn route(shared: &Shared, method: &str, path: &str, query: &str, body: Option<&V
         ("GET", ["channels", _, "messages"]) => list_messages(shared, id(1).unwrap_or(0), query),
         ("GET", ["channels", _, "messages", _]) => {
             let state = shared.state();
-            match id(3).and_then(|m| state.messages.get(&m)).filter(|m| !m.deleted) {
+            match id(3)
+                .and_then(|m| state.messages.get(&m))
+                .filter(|m| !m.deleted)
+            {
                 Some(message) => ok(message.json.clone()),
                 None => unknown_message(),
             }
@@ -255,15 +282,24 @@ fn route(shared: &Shared, method: &str, path: &str, query: &str, body: Option<&V
         ("POST", ["channels", _, "messages", _, "threads"]) => {
             start_thread(shared, id(1).unwrap_or(0), id(3).unwrap_or(0), body)
         }
-        ("POST", ["interactions", _, token, "callback"]) => interaction_callback(shared, token, body),
+        ("POST", ["interactions", _, token, "callback"]) => {
+            interaction_callback(shared, token, body)
+        }
         ("POST", ["webhooks", _, token]) => {
-            let channel_id = shared.state().interactions.get(*token).map(|log| log.channel_id);
+            let channel_id = shared
+                .state()
+                .interactions
+                .get(*token)
+                .map(|log| log.channel_id);
             let Some(channel_id) = channel_id else {
                 return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
             };
             let reply = create_message_unchecked(shared, channel_id, body, APPLICATION_ID);
             if let (&StatusCode::OK, Some(message)) = (&reply.0, &reply.1) {
-                let message_id = message["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+                let message_id = message["id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
                 if let Some(log) = shared.state().interactions.get_mut(*token) {
                     log.followups.push(message_id);
                 }
@@ -272,7 +308,11 @@ fn route(shared: &Shared, method: &str, path: &str, query: &str, body: Option<&V
         }
         ("GET" | "PATCH" | "DELETE", ["webhooks", _, token, "messages", target]) => {
             let message_id = if *target == "@original" {
-                shared.state().interactions.get(*token).and_then(|log| log.original_message_id)
+                shared
+                    .state()
+                    .interactions
+                    .get(*token)
+                    .and_then(|log| log.original_message_id)
             } else {
                 target.parse().ok()
             };
@@ -282,7 +322,10 @@ fn route(shared: &Shared, method: &str, path: &str, query: &str, body: Option<&V
             match method {
                 "GET" => {
                     let state = shared.state();
-                    state.messages.get(&message_id).map_or_else(unknown_message, |m| ok(m.json.clone()))
+                    state
+                        .messages
+                        .get(&message_id)
+                        .map_or_else(unknown_message, |m| ok(m.json.clone()))
                 }
                 "PATCH" => edit_message(shared, message_id, body),
                 _ => {
@@ -298,10 +341,9 @@ fn route(shared: &Shared, method: &str, path: &str, query: &str, body: Option<&V
             }
         }
         _ => {
-            shared
-                .state()
-                .problems
-                .push(format!("{method} {path}: the fake does not implement this route"));
+            shared.state().problems.push(format!(
+                "{method} {path}: the fake does not implement this route"
+            ));
             error(StatusCode::NOT_FOUND, 0, "404: Not Found")
         }
     }
@@ -345,9 +387,21 @@ fn register_commands(shared: &Shared, body: &Value) -> Vec<Value> {
 
 fn channel_json(channel: &StoredChannel) -> Value {
     if channel.kind == 11 {
-        fixtures::thread(channel.id, channel.guild_id, &channel.name, channel.parent_id.unwrap_or(0), BOT_USER_ID)
+        fixtures::thread(
+            channel.id,
+            channel.guild_id,
+            &channel.name,
+            channel.parent_id.unwrap_or(0),
+            BOT_USER_ID,
+        )
     } else {
-        fixtures::channel(channel.id, channel.guild_id, &channel.name, channel.kind, channel.parent_id)
+        fixtures::channel(
+            channel.id,
+            channel.guild_id,
+            &channel.name,
+            channel.kind,
+            channel.parent_id,
+        )
     }
 }
 
@@ -360,7 +414,12 @@ fn create_message(shared: &Shared, channel_id: u64, body: &Value) -> Reply {
 
 /// Creates a message from a create body; honours `nonce` + `enforce_nonce` the way
 /// Discord does: a second create with the same nonce returns the first message.
-fn create_message_unchecked(shared: &Shared, channel_id: u64, body: &Value, author_id: u64) -> Reply {
+fn create_message_unchecked(
+    shared: &Shared,
+    channel_id: u64,
+    body: &Value,
+    author_id: u64,
+) -> Reply {
     let nonce = match &body["nonce"] {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -446,11 +505,9 @@ fn edit_message(shared: &Shared, message_id: u64, body: &Value) -> Reply {
     let Some(message) = state.messages.get_mut(&message_id).filter(|m| !m.deleted) else {
         return unknown_message();
     };
-    for key in ["content", "embeds", "components", "flags", "allowed_mentions"] {
+    for key in ["content", "embeds", "components", "flags"] {
         if let Some(value) = body.get(key) {
-            if key != "allowed_mentions" {
-                message.json[key] = value.clone();
-            }
+            message.json[key] = value.clone();
         }
     }
     message.json["edited_timestamp"] = json!(fixtures::TIMESTAMP);
@@ -468,7 +525,11 @@ fn start_thread(shared: &Shared, channel_id: u64, message_id: u64, body: &Value)
         return unknown_message();
     };
     if message.thread_id.is_some() {
-        return error(StatusCode::BAD_REQUEST, 160004, "A thread has already been created for this message");
+        return error(
+            StatusCode::BAD_REQUEST,
+            160004,
+            "A thread has already been created for this message",
+        );
     }
     message.thread_id = Some(thread_id);
     let name = body["name"].as_str().unwrap_or("thread").to_owned();
@@ -492,7 +553,11 @@ fn interaction_callback(shared: &Shared, token: &str, body: &Value) -> Reply {
             return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
         };
         if !log.callbacks.is_empty() {
-            return error(StatusCode::BAD_REQUEST, 40060, "Interaction has already been acknowledged.");
+            return error(
+                StatusCode::BAD_REQUEST,
+                40060,
+                "Interaction has already been acknowledged.",
+            );
         }
         log.callbacks.push(body.clone());
         log.channel_id
@@ -511,7 +576,12 @@ fn interaction_callback(shared: &Shared, token: &str, body: &Value) -> Reply {
         }
         // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: a placeholder the bot edits later.
         Some(5) => {
-            let reply = create_message_unchecked(shared, channel_id, &json!({ "content": "" }), APPLICATION_ID);
+            let reply = create_message_unchecked(
+                shared,
+                channel_id,
+                &json!({ "content": "" }),
+                APPLICATION_ID,
+            );
             if let Some(message) = reply.1 {
                 let id = message["id"].as_str().and_then(|s| s.parse().ok());
                 if let Some(log) = shared.state().interactions.get_mut(token) {
@@ -521,7 +591,11 @@ fn interaction_callback(shared: &Shared, token: &str, body: &Value) -> Reply {
         }
         // UPDATE_MESSAGE: a component edits the message it is on.
         Some(7) => {
-            let message_id = shared.state().interactions.get(token).and_then(|log| log.message_id);
+            let message_id = shared
+                .state()
+                .interactions
+                .get(token)
+                .and_then(|log| log.message_id);
             if let Some(message_id) = message_id {
                 let data = body.get("data").cloned().unwrap_or_else(|| json!({}));
                 edit_message(shared, message_id, &data);

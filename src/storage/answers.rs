@@ -116,7 +116,10 @@ impl Store {
             return Ok(AnswerRecord::UnknownPost);
         };
         let latest_seq: i64 =
-            sqlx::query_scalar("SELECT MAX(seq) FROM daily_posts WHERE channel_id = ?")
+            // The latest question *posted*: a claim not yet confirmed is not posted.
+            sqlx::query_scalar(
+                "SELECT COALESCE(MAX(seq), 0) FROM daily_posts WHERE channel_id = ? AND message_id IS NOT NULL",
+            )
                 .bind(channel)
                 .fetch_one(&mut *tx)
                 .await?;

@@ -6,6 +6,7 @@
 mod answers;
 mod guilds;
 mod posts;
+mod quizzes;
 mod schedules;
 mod teams;
 
@@ -19,6 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use answers::{AnswerRecord, ChannelStreak, LeaderboardPage};
 pub use posts::{ClaimOutcome, DailyPost, NewDailyPost};
+pub use quizzes::QuizPost;
 pub use schedules::{Schedule, ScheduleSettings};
 pub use teams::{RankedTeam, Team, TeamError};
 

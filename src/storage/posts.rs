@@ -30,6 +30,8 @@ pub struct DailyPost {
     pub reveal_due_at: DateTime<Utc>,
     pub revealed_at: Option<DateTime<Utc>>,
     pub reveal_reason: Option<RevealReason>,
+    /// The revealed hint is on the post and announced in the thread.
+    pub reveal_shown: bool,
 }
 
 /// What the scheduler wants to post.
@@ -68,6 +70,7 @@ struct PostRow {
     reveal_due_at: i64,
     revealed_at: Option<i64>,
     reveal_reason: Option<String>,
+    reveal_shown: bool,
 }
 
 impl TryFrom<PostRow> for DailyPost {
@@ -93,6 +96,7 @@ impl TryFrom<PostRow> for DailyPost {
             reveal_due_at: from_millis(row.reveal_due_at),
             revealed_at: row.revealed_at.map(from_millis),
             reveal_reason: row.reveal_reason.as_deref().and_then(RevealReason::parse),
+            reveal_shown: row.reveal_shown,
         })
     }
 }
@@ -101,7 +105,7 @@ macro_rules! select_post {
     () => {
         "SELECT id, channel_id, guild_id, local_date, seq, question_id, pass, nonce, claimed_at, \
          message_id, thread_id, reacted, reveal_reactions, reveal_due_at, revealed_at, \
-         reveal_reason FROM daily_posts"
+         reveal_reason, reveal_shown FROM daily_posts"
     };
 }
 
@@ -113,9 +117,8 @@ impl Store {
     /// Claims the channel's post for `local_date` before anything is sent.
     ///
     /// In one transaction: refuses a date that already has a post (the UNIQUE rule
-    /// backs this up), numbers the post, advances the rotation pass, and resets the
-    /// streaks the new question breaks (those whose holders did not answer the previous
-    /// one — the bulk form of `streak_rules::on_question_posted`).
+    /// backs this up), numbers the post and advances the rotation pass. Streaks change
+    /// only once Discord confirms the message ([`Store::confirm_post_sent`]).
     pub async fn claim_daily_post(
         &self,
         new: &NewDailyPost,
@@ -172,15 +175,6 @@ impl Store {
         .bind(i64::from(new.pick.pass))
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE member_streaks SET current = 0 \
-             WHERE channel_id = ?1 AND current > 0 \
-               AND (last_answered_seq IS NULL OR last_answered_seq < ?2 - 1)",
-        )
-        .bind(channel)
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
         const CLAIMED: &str = concat!(select_post!(), " WHERE id = ?");
         let post = sqlx::query_as::<_, PostRow>(CLAIMED)
             .bind(id)
@@ -190,14 +184,46 @@ impl Store {
         Ok(ClaimOutcome::Claimed(post.try_into()?))
     }
 
-    /// Records the message Discord created for a claimed post.
+    /// Records the message Discord created for a claimed post: the question is now
+    /// posted, so in the same transaction the streaks it breaks are reset (holders who
+    /// did not answer the previous question — the bulk form of
+    /// `streak_rules::on_question_posted`).
     pub async fn confirm_post_sent(&self, post_id: i64, message_id: u64) -> StorageResult<()> {
-        sqlx::query("UPDATE daily_posts SET message_id = ? WHERE id = ?")
-            .bind(to_db_id(message_id))
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let confirmed = sqlx::query(
+            "UPDATE daily_posts SET message_id = ? WHERE id = ? AND message_id IS NULL",
+        )
+        .bind(to_db_id(message_id))
+        .bind(post_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if confirmed == 1 {
+            sqlx::query(
+                "UPDATE member_streaks SET current = 0 \
+                 WHERE channel_id = (SELECT channel_id FROM daily_posts WHERE id = ?1) \
+                   AND current > 0 \
+                   AND (last_answered_seq IS NULL \
+                        OR last_answered_seq < (SELECT seq FROM daily_posts WHERE id = ?1) - 1)",
+            )
+            .bind(post_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a claim whose message Discord refused for good (no permission, channel
+    /// gone): nothing was posted, so the day is skipped and breaks no streak.
+    /// Returns false when the post was already sent (then it stays).
+    pub async fn release_claim(&self, post_id: i64) -> StorageResult<bool> {
+        let deleted = sqlx::query("DELETE FROM daily_posts WHERE id = ? AND message_id IS NULL")
             .bind(post_id)
             .execute(&self.pool)
-            .await?;
-        Ok(())
+            .await?
+            .rows_affected();
+        Ok(deleted == 1)
     }
 
     pub async fn record_post_thread(&self, post_id: i64, thread_id: u64) -> StorageResult<()> {
@@ -217,12 +243,14 @@ impl Store {
         Ok(())
     }
 
-    /// Posts whose send was never confirmed (a crash between claim and send), or whose
-    /// reaction or thread is still missing: the start-up work to finish.
+    /// Posts whose send was never confirmed (a crash between claim and send), whose
+    /// reaction or thread is still missing, or whose claimed reveal was not shown: the
+    /// work to finish after a restart or a failed call.
     pub async fn unfinished_posts(&self) -> StorageResult<Vec<DailyPost>> {
         const QUERY: &str = concat!(
             select_post!(),
-            " WHERE message_id IS NULL OR thread_id IS NULL OR reacted = 0 ORDER BY id"
+            " WHERE message_id IS NULL OR thread_id IS NULL OR reacted = 0 \
+               OR (revealed_at IS NOT NULL AND reveal_shown = 0) ORDER BY id"
         );
         convert(sqlx::query_as(QUERY).fetch_all(&self.pool).await?)
     }
@@ -265,11 +293,12 @@ impl Store {
             .transpose()
     }
 
-    /// Every channel's latest daily post: the questions members can still answer.
+    /// Every channel's latest sent daily post: the questions members can still answer.
     pub async fn latest_daily_posts(&self) -> StorageResult<Vec<DailyPost>> {
         const QUERY: &str = concat!(
             select_post!(),
-            " p WHERE seq = (SELECT MAX(seq) FROM daily_posts q WHERE q.channel_id = p.channel_id)"
+            " p WHERE message_id IS NOT NULL AND seq = (SELECT MAX(seq) FROM daily_posts q \
+               WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL)"
         );
         convert(sqlx::query_as(QUERY).fetch_all(&self.pool).await?)
     }
@@ -388,6 +417,15 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// Records that the revealed hint is on the post and announced in its thread.
+    pub async fn mark_reveal_shown(&self, post_id: i64) -> StorageResult<()> {
+        sqlx::query("UPDATE daily_posts SET reveal_shown = 1 WHERE id = ?")
+            .bind(post_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Sent posts whose timeout reveal is due at `now` and has not happened.

@@ -1,0 +1,214 @@
+//! `/quiz`: a random question on demand, with a "Reveal hint" button.
+
+use chrono::TimeDelta;
+use poise::serenity_prelude as serenity;
+use rand::seq::IndexedRandom as _;
+use tracing::warn;
+
+use super::{autocomplete_category, guild_id, parse_category, user_error};
+use crate::discord::{App, Context, Error, no_pings, render};
+use crate::storage::QuizPost;
+
+pub const REVEAL_BUTTON: &str = "qotd:reveal-hint";
+/// One quiz per channel per this long, so `/quiz` cannot flood a channel.
+pub const COOLDOWN: TimeDelta = TimeDelta::seconds(30);
+
+fn reveal_button(disabled: bool) -> serenity::CreateActionRow {
+    serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(REVEAL_BUTTON)
+            .label(if disabled {
+                "Hint revealed"
+            } else {
+                "Reveal hint"
+            })
+            .emoji(serenity::ReactionType::Unicode(
+                render::LIGHTBULB.to_owned(),
+            ))
+            .style(serenity::ButtonStyle::Secondary)
+            .disabled(disabled),
+    ])
+}
+
+/// Get a random interview question right now (does not count for streaks).
+#[poise::command(slash_command, guild_only)]
+pub async fn quiz(
+    ctx: Context<'_>,
+    #[description = "Only this category"]
+    #[autocomplete = "autocomplete_category"]
+    category: Option<String>,
+    #[description = "Only this difficulty (1–5)"]
+    #[min = 1]
+    #[max = 5]
+    difficulty: Option<i64>,
+) -> Result<(), Error> {
+    let guild = guild_id(ctx)?;
+    let category = parse_category(ctx, category)?;
+    if let Some(level) = difficulty
+        && !(1..=5).contains(&level)
+    {
+        user_error!("`difficulty` must be between 1 and 5, not {level}.");
+    }
+    let app = ctx.data();
+    let candidates: Vec<_> = app
+        .bank
+        .in_category(category.as_deref())
+        .filter(|q| difficulty.is_none_or(|d| i64::from(q.difficulty.get()) == d))
+        .collect();
+    let Some(question) = candidates.choose(&mut rand::rng()).copied() else {
+        user_error!("No question matches that category and difficulty. Try a wider choice.");
+    };
+    let now = app.clock.now();
+    let channel = ctx.channel_id().get();
+    {
+        let mut cooldowns = app.quiz_cooldowns.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(until) = cooldowns
+            .get(&channel)
+            .copied()
+            .filter(|until| *until > now)
+        {
+            drop(cooldowns);
+            user_error!(
+                "A quiz was just posted here. The next one can come {}: answer this one first!",
+                render::timestamp(until, 'R')
+            );
+        }
+        cooldowns.insert(channel, now + COOLDOWN);
+    }
+    let reply = poise::CreateReply::default()
+        .embed(render::quiz_embed(&app.bank, question, None))
+        .components(vec![reveal_button(false)])
+        .allowed_mentions(no_pings());
+    let handle = ctx.send(reply).await?;
+    let message = handle.message().await?;
+    let reveal_reactions = match app.store.schedule(channel).await? {
+        Some(schedule) => schedule.reveal_reactions,
+        None => crate::core::hint_reveal::DEFAULT_REVEAL_REACTIONS,
+    };
+    app.store
+        .record_quiz(&QuizPost {
+            message_id: message.id.get(),
+            guild_id: guild,
+            channel_id: channel,
+            question_id: question.id.as_str().to_owned(),
+            reveal_reactions,
+            posted_at: now,
+            revealed_at: None,
+        })
+        .await?;
+    let http = &ctx.serenity_context().http;
+    let lightbulb = serenity::ReactionType::Unicode(render::LIGHTBULB.to_owned());
+    if let Err(error) = message
+        .channel_id
+        .create_reaction(http, message.id, lightbulb)
+        .await
+    {
+        warn!(%error, "failed to add 💡 to a quiz");
+    }
+    Ok(())
+}
+
+fn revealed_message(
+    app: &App,
+    quiz: &QuizPost,
+) -> Option<(serenity::CreateEmbed, serenity::CreateActionRow)> {
+    let question = app.bank.get_str(&quiz.question_id)?;
+    Some((
+        render::quiz_embed(&app.bank, question, Some(&question.hint)),
+        reveal_button(true),
+    ))
+}
+
+/// The "Reveal hint" button.
+pub async fn on_component(
+    app: &App,
+    ctx: &serenity::Context,
+    component: &serenity::ComponentInteraction,
+) {
+    if component.data.custom_id != REVEAL_BUTTON {
+        return;
+    }
+    let now = app.clock.now();
+    let quiz = match app.store.quiz(component.message.id.get()).await {
+        Ok(quiz) => quiz,
+        Err(error) => {
+            warn!(%error, "failed to read a quiz");
+            None
+        }
+    };
+    let response = match quiz
+        .as_ref()
+        .and_then(|quiz| revealed_message(app, quiz).map(|m| (quiz, m)))
+    {
+        Some((quiz, (embed, button))) => {
+            if let Err(error) = app.store.mark_quiz_revealed(quiz.message_id, now).await {
+                warn!(%error, "failed to record a quiz reveal");
+            }
+            serenity::CreateInteractionResponse::UpdateMessage(
+                serenity::CreateInteractionResponseMessage::new()
+                    .embed(embed)
+                    .components(vec![button])
+                    .allowed_mentions(no_pings()),
+            )
+        }
+        None => serenity::CreateInteractionResponse::Message(
+            serenity::CreateInteractionResponseMessage::new()
+                .content("This quiz is no longer available. Start a new one with `/quiz`.")
+                .ephemeral(true),
+        ),
+    };
+    if let Err(error) = component.create_response(&ctx.http, response).await {
+        warn!(%error, "failed to answer the reveal button");
+    }
+}
+
+/// A member's 💡 on a quiz post: the same rule as daily posts.
+pub async fn on_lightbulb(
+    app: &App,
+    http: &serenity::Http,
+    channel: serenity::ChannelId,
+    message: serenity::MessageId,
+    user: serenity::UserId,
+) {
+    let Ok(Some(quiz)) = app.store.quiz(message.get()).await else {
+        return;
+    };
+    if quiz.revealed_at.is_some() {
+        return;
+    }
+    let count = match app
+        .store
+        .add_quiz_reactor(quiz.message_id, user.get())
+        .await
+    {
+        Ok(count) => count,
+        Err(error) => {
+            warn!(%error, "failed to record a quiz reaction");
+            return;
+        }
+    };
+    if count < quiz.reveal_reactions {
+        return;
+    }
+    match app
+        .store
+        .mark_quiz_revealed(quiz.message_id, app.clock.now())
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(error) => {
+            warn!(%error, "failed to record a quiz reveal");
+            return;
+        }
+    }
+    let Some((embed, button)) = revealed_message(app, &quiz) else {
+        return;
+    };
+    let edit = serenity::EditMessage::new()
+        .embed(embed)
+        .components(vec![button])
+        .allowed_mentions(no_pings());
+    if let Err(error) = channel.edit_message(http, message, edit).await {
+        warn!(%error, "failed to reveal a quiz hint");
+    }
+}

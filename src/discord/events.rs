@@ -1,0 +1,147 @@
+//! Gateway events: answers in question threads, 💡 reactions, quiz buttons.
+//!
+//! The bot sees every message and reaction of every server it is in, so each handler
+//! first asks the in-memory index whether the event concerns an open question and
+//! returns at once when it does not.
+
+use std::sync::Arc;
+
+use poise::serenity_prelude as serenity;
+use tracing::{debug, info, warn};
+
+use super::{App, Error, commands, daily, render};
+use crate::core::hint_reveal::{HintReveal, RevealDecision};
+use crate::storage::AnswerRecord;
+
+pub async fn handle(
+    framework: poise::FrameworkContext<'_, Arc<App>, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    let app = framework.user_data;
+    let http = &framework.serenity_context.http;
+    match event {
+        serenity::FullEvent::Ready { data_about_bot } => {
+            info!(session = %data_about_bot.session_id, guilds = data_about_bot.guilds.len(), "gateway session ready");
+        }
+        serenity::FullEvent::Message { new_message } => on_message(app, new_message).await,
+        serenity::FullEvent::ReactionAdd { add_reaction } => {
+            on_reaction(app, http, add_reaction, framework.bot_id(), true).await;
+        }
+        serenity::FullEvent::ReactionRemove { removed_reaction } => {
+            on_reaction(app, http, removed_reaction, framework.bot_id(), false).await;
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(component),
+        } => commands::quiz::on_component(app, framework.serenity_context, component).await,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A member posting in a question's thread (or replying to the post) answers it.
+async fn on_message(app: &App, message: &serenity::Message) {
+    if message.author.bot || message.webhook_id.is_some() || message.guild_id.is_none() {
+        return;
+    }
+    let active = app.active.by_thread(message.channel_id.get()).or_else(|| {
+        message
+            .message_reference
+            .as_ref()
+            .and_then(|reference| reference.message_id)
+            .and_then(|id| app.active.by_message(id.get()))
+            .filter(|post| post.channel_id == message.channel_id.get())
+    });
+    let Some(active) = active else { return };
+    let now = app.clock.now();
+    match app
+        .store
+        .record_answer(active.post_id, message.author.id.get(), now)
+        .await
+    {
+        Ok(AnswerRecord::Counted { streak, unaided }) => debug!(
+            guild_id = active.guild_id,
+            channel_id = active.channel_id,
+            user_id = message.author.id.get(),
+            streak = streak.current,
+            unaided,
+            "answer recorded"
+        ),
+        Ok(other) => debug!(post_id = active.post_id, ?other, "answer not counted"),
+        Err(error) => warn!(post_id = active.post_id, %error, "failed to record an answer"),
+    }
+}
+
+/// 💡 on a daily post counts toward revealing its hint; quiz posts use the same rule.
+async fn on_reaction(
+    app: &App,
+    http: &serenity::Http,
+    reaction: &serenity::Reaction,
+    bot_id: serenity::UserId,
+    added: bool,
+) {
+    let serenity::ReactionType::Unicode(emoji) = &reaction.emoji else {
+        return;
+    };
+    if emoji != render::LIGHTBULB {
+        return;
+    }
+    let Some(user_id) = reaction.user_id else {
+        return;
+    };
+    let is_bot = user_id == bot_id || reaction.member.as_ref().is_some_and(|m| m.user.bot);
+    let Some(active) = app.active.by_message(reaction.message_id.get()) else {
+        if added && !is_bot {
+            commands::quiz::on_lightbulb(
+                app,
+                http,
+                reaction.channel_id,
+                reaction.message_id,
+                user_id,
+            )
+            .await;
+        }
+        return;
+    };
+    if is_bot {
+        return;
+    }
+    let result = if added {
+        app.store
+            .add_reveal_reactor(active.post_id, user_id.get())
+            .await
+    } else {
+        app.store
+            .remove_reveal_reactor(active.post_id, user_id.get())
+            .await
+    };
+    if let Err(error) = result {
+        warn!(post_id = active.post_id, %error, "failed to record a 💡 reaction");
+        return;
+    }
+    if !added {
+        return;
+    }
+    let post = match app.store.daily_post(active.post_id).await {
+        Ok(Some(post)) => post,
+        Ok(None) => return,
+        Err(error) => {
+            warn!(post_id = active.post_id, %error, "failed to read a daily post");
+            return;
+        }
+    };
+    let Ok(reactors) = app.store.reveal_reactors(post.id).await else {
+        return;
+    };
+    let schedule_rule = crate::core::hint_reveal::RevealRule {
+        reactions_needed: post.reveal_reactions,
+        reveal_after: post.reveal_due_at - post.claimed_at,
+    };
+    let mut state =
+        HintReveal::restore(schedule_rule, post.claimed_at, reactors, post.reveal_reason);
+    let now = app.clock.now();
+    if let RevealDecision::RevealNow(reason) = state.tick(now)
+        && let Err(error) = daily::reveal(app, http, &post, reason, now).await
+    {
+        warn!(post_id = post.id, %error, "failed to reveal a hint");
+    }
+}

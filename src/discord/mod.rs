@@ -1,0 +1,174 @@
+//! Thin glue between Discord (serenity + poise) and the core rules and storage.
+
+pub mod commands;
+pub mod daily;
+mod events;
+pub mod render;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use poise::serenity_prelude as serenity;
+use tracing::{info, warn};
+
+use crate::active_questions::ActiveQuestions;
+use crate::clock::Clock;
+use crate::config::Token;
+use crate::core::question_bank::QuestionBank;
+use crate::scheduler::Scheduler;
+use crate::storage::Store;
+
+pub type Error = anyhow::Error;
+pub type Context<'a> = poise::Context<'a, Arc<App>, Error>;
+
+/// The gateway intents the bot needs: none of them privileged.
+pub fn intents() -> serenity::GatewayIntents {
+    serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGES
+        | serenity::GatewayIntents::GUILD_MESSAGE_REACTIONS
+}
+
+/// Everything the handlers share.
+pub struct App {
+    pub store: Store,
+    pub bank: Arc<QuestionBank>,
+    pub clock: Arc<dyn Clock>,
+    pub scheduler: Scheduler,
+    pub active: ActiveQuestions,
+    /// When each channel may get its next `/quiz`.
+    pub quiz_cooldowns:
+        std::sync::Mutex<std::collections::HashMap<u64, chrono::DateTime<chrono::Utc>>>,
+}
+
+impl App {
+    pub fn new(
+        store: Store,
+        bank: Arc<QuestionBank>,
+        clock: Arc<dyn Clock>,
+        scheduler: Scheduler,
+    ) -> Self {
+        Self {
+            store,
+            bank,
+            clock,
+            scheduler,
+            active: ActiveQuestions::default(),
+            quiz_cooldowns: Default::default(),
+        }
+    }
+}
+
+/// How to reach Discord.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub token: Token,
+    /// `DISCORD_API_PROXY`: every REST call goes there, serenity's rate limiter off.
+    pub api_proxy: Option<String>,
+    /// `DISCORD_GUILD_ID`: register commands in this guild only.
+    pub guild_id: Option<u64>,
+}
+
+/// Nothing the bot sends may ping anyone but the users it names.
+pub fn no_pings() -> serenity::CreateAllowedMentions {
+    serenity::CreateAllowedMentions::new()
+}
+
+fn build_http(connection: &Connection) -> serenity::Http {
+    let mut builder =
+        serenity::HttpBuilder::new(connection.token.expose()).default_allowed_mentions(no_pings());
+    if let Some(proxy) = &connection.api_proxy {
+        // serenity's rate limiter ignores the proxy, so it must be off; the proxy (or
+        // our own retry in the scheduler) handles 429s. The environment's HTTP proxy
+        // settings must not reroute calls meant for the configured one.
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("a reqwest client without TLS options builds");
+        builder = builder
+            .proxy(proxy.clone())
+            .ratelimiter_disabled(true)
+            .client(client);
+    }
+    builder.build()
+}
+
+/// Connects and runs until `shutdown` resolves or the gateway fails for good.
+///
+/// The scheduler is started here, once per process, not from the READY handler:
+/// READY arrives again on every new gateway session.
+pub async fn run(
+    connection: Connection,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let http = build_http(&connection);
+    let guild_id = connection.guild_id;
+    let setup_app = app.clone();
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |error| Box::pin(commands::on_error(error)),
+            event_handler: |ctx, event| Box::pin(events::handle(ctx, event)),
+            allowed_mentions: Some(no_pings()),
+            initialize_owners: false,
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                let commands = &framework.options().commands;
+                match guild_id {
+                    Some(guild) => {
+                        poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild))
+                            .await
+                            .context("failed to register slash commands in DISCORD_GUILD_ID")?;
+                    }
+                    None => poise::builtins::register_globally(ctx, commands)
+                        .await
+                        .context("failed to register slash commands")?,
+                }
+                info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected; slash commands registered");
+                Ok(setup_app)
+            })
+        })
+        .build();
+
+    let mut cache = serenity::cache::Settings::default();
+    // The bot's state lives in SQLite and interactions carry the member's permissions
+    // and resolved channels, so Discord objects need no cache.
+    cache.cache_guilds = false;
+    cache.cache_channels = false;
+    cache.cache_users = false;
+    cache.max_messages = 0;
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
+        .framework(framework)
+        .cache_settings(cache)
+        .await
+        .context("failed to build the Discord client")?;
+
+    for post in app
+        .store
+        .latest_daily_posts()
+        .await
+        .context("failed to load the open questions")?
+    {
+        app.active.set(&post);
+    }
+    let scheduler = app
+        .scheduler
+        .clone()
+        .start(app.clone(), client.http.clone());
+    let shard_manager = client.shard_manager.clone();
+    let result = tokio::select! {
+        result = client.start() => result.context("the Discord connection failed"),
+        () = shutdown => {
+            info!("shutting down");
+            Ok(())
+        }
+    };
+    shard_manager.shutdown_all().await;
+    if let Err(error) = scheduler.stop().await {
+        warn!(%error, "the scheduler stopped with an error");
+    }
+    result
+}

@@ -1,0 +1,252 @@
+//! The real bot against the fake Discord: connecting, registering commands, surviving
+//! gateway faults, and the real `qotd` binary as a subprocess.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use fake_discord::FakeDiscord;
+use serde_json::{Value, json};
+use support::*;
+
+fn names(commands: &[Value]) -> Vec<String> {
+    let mut names: Vec<String> = commands
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn sub_names(command: &Value) -> Vec<String> {
+    let mut names: Vec<String> = command["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn find<'a>(commands: &'a [Value], name: &str) -> &'a Value {
+    commands.iter().find(|c| c["name"] == json!(name)).unwrap()
+}
+
+#[tokio::test]
+async fn the_bot_connects_registers_the_specs_commands_and_every_request_passes_the_openapi_check()
+{
+    let harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let commands = harness.fake.global_commands();
+
+    assert_eq!(
+        names(&commands),
+        ["leaderboard", "qotd", "quiz", "streak", "team"]
+    );
+    let qotd = find(&commands, "qotd");
+    assert_eq!(
+        sub_names(qotd),
+        [
+            "alerts",
+            "pause",
+            "post",
+            "remove",
+            "resume",
+            "setup",
+            "skip",
+            "status",
+            "team-add",
+            "team-remove"
+        ]
+    );
+    assert_eq!(
+        qotd["default_member_permissions"],
+        json!("32"),
+        "Manage Server"
+    );
+    let setup = qotd["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == json!("setup"))
+        .unwrap();
+    let setup_options: Vec<&str> = setup["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        setup_options,
+        [
+            "channel",
+            "time",
+            "timezone",
+            "reveal_after",
+            "reveal_reactions",
+            "category"
+        ]
+    );
+    assert_eq!(sub_names(find(&commands, "team")), ["join", "leave"]);
+    let leaderboard_options = sub_names(find(&commands, "leaderboard"));
+    assert_eq!(leaderboard_options, ["channel", "scope"]);
+
+    let counts = harness.fake.gateway_counts();
+    assert_eq!((counts.identifies, counts.ready), (1, 1));
+    assert!(
+        harness
+            .fake
+            .requests()
+            .iter()
+            .all(|r| r.operation.is_some())
+    );
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn with_discord_guild_id_the_commands_are_registered_in_that_guild_only() {
+    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
+    harness.guild_commands = Some(GUILD);
+    harness.start_bot().await;
+    assert_eq!(names(&harness.fake.guild_commands(GUILD)).len(), 5);
+    assert!(harness.fake.global_commands().is_empty());
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn the_fakes_schema_check_catches_a_message_whose_embeds_is_not_an_array() {
+    let fake = default_fake().await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let response = client
+        .post(format!(
+            "{}/api/v10/channels/{CHANNEL}/messages",
+            fake.base_url()
+        ))
+        .header("authorization", "Bot fake")
+        .json(&json!({ "content": "hi", "embeds": { "title": "not a list" } }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "the fake still answers");
+
+    let problems = fake.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("create_message"), "{}", problems[0]);
+    assert!(problems[0].contains("/embeds"), "{}", problems[0]);
+    let request = fake.requests().pop().unwrap();
+    assert!(!request.violations.is_empty());
+}
+
+/// Proves the bot still handles events: a `/streak` gets its answer.
+async fn bot_answers_a_command(harness: &mut Harness) {
+    let token = harness.slash(&member(MEMBER), CHANNEL, "streak", json!([]), json!({}));
+    let reply = harness.reply(&token).await;
+    assert!(
+        reply.text().contains("no daily question yet"),
+        "{}",
+        reply.text()
+    );
+}
+
+#[tokio::test]
+async fn a_closed_gateway_socket_is_survived_by_resuming() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    bot_answers_a_command(&mut harness).await;
+
+    harness.fake.close_gateway();
+    harness.fake.wait_for_sessions(2).await;
+    let counts = harness.fake.gateway_counts();
+    assert_eq!(counts.connections, 2);
+    assert_eq!(
+        counts.resumed, 1,
+        "the session was resumed, not re-identified: {counts:?}"
+    );
+
+    bot_answers_a_command(&mut harness).await;
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn an_op_7_reconnect_request_is_survived() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness.fake.request_reconnect();
+    harness.fake.wait_for_sessions(2).await;
+    bot_answers_a_command(&mut harness).await;
+    let commands_registrations = harness.requests_since(0, "PUT", "/applications/").len();
+    assert_eq!(
+        commands_registrations, 1,
+        "setup runs once per process, not on every READY"
+    );
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn an_op_9_invalid_session_is_survived_by_identifying_again() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness.fake.invalidate_session(false);
+    harness
+        .fake
+        .wait_until("a second IDENTIFY", fake_discord::DEFAULT_TIMEOUT, |fake| {
+            (fake.gateway_counts().ready >= 2).then_some(())
+        })
+        .await;
+    bot_answers_a_command(&mut harness).await;
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn the_qotd_binary_runs_against_the_fake_and_exits_zero_on_sigterm() {
+    let fake: FakeDiscord = default_fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_qotd"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env("DISCORD_TOKEN", "fake-token-for-the-subprocess")
+        .env("DISCORD_API_PROXY", fake.base_url())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("qotd.db").display()),
+        )
+        .env("QUESTIONS_PATH", repo_path("questions.yaml"))
+        .env("RUST_LOG", "info")
+        .env_remove("DISCORD_GUILD_ID")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    fake.wait_for_request("the subprocess registers its commands", 0, |r| {
+        r.method == "PUT" && r.path.ends_with("/commands")
+    })
+    .await;
+
+    let pid = child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(exit.code(), Some(0));
+
+    let mut stderr = String::new();
+    use tokio::io::AsyncReadExt as _;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .await
+        .unwrap();
+    assert!(stderr.contains("slash commands registered"), "{stderr}");
+    assert!(
+        !stderr.contains("fake-token-for-the-subprocess"),
+        "the token is never logged"
+    );
+    assert!(dir.path().join("qotd.db").exists());
+    fake.assert_clean();
+}

@@ -1,0 +1,368 @@
+//! The end-to-end harness: the real bot (serenity + poise) in-process against the fake
+//! Discord, on a temporary SQLite file, with a manual clock.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use fake_discord::fixtures::{self, Invoker};
+use fake_discord::{APPLICATION_ID, FakeDiscord, Request};
+use qotd::clock::{Clock, ManualClock};
+use qotd::config::Token;
+use qotd::core::question_bank::QuestionBank;
+use qotd::discord::{App, Connection};
+use qotd::scheduler::Scheduler;
+use qotd::storage::Store;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub const GUILD: u64 = 111_111_111_111_111_111;
+pub const CHANNEL: u64 = 222_222_222_222_222_201;
+pub const OTHER_CHANNEL: u64 = 222_222_222_222_222_202;
+pub const ALERTS_CHANNEL: u64 = 222_222_222_222_222_203;
+pub const OTHER_GUILD: u64 = 333_333_333_333_333_333;
+pub const OTHER_GUILD_CHANNEL: u64 = 444_444_444_444_444_401;
+pub const ADMIN: u64 = 555_555_555_555_555_001;
+pub const MEMBER: u64 = 555_555_555_555_555_002;
+
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .try_init();
+}
+
+pub fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub fn repo_path(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// The default fake: one guild with three text channels, another guild with one.
+pub async fn default_fake() -> FakeDiscord {
+    FakeDiscord::builder()
+        .guild(
+            GUILD,
+            "Interview Prep",
+            &[
+                (CHANNEL, "daily"),
+                (OTHER_CHANNEL, "practice"),
+                (ALERTS_CHANNEL, "bot-alerts"),
+            ],
+        )
+        .guild(
+            OTHER_GUILD,
+            "Elsewhere",
+            &[(OTHER_GUILD_CHANNEL, "general")],
+        )
+        .start()
+        .await
+}
+
+struct RunningBot {
+    app: Arc<App>,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+pub struct Harness {
+    pub fake: FakeDiscord,
+    pub clock: ManualClock,
+    pub dir: TempDir,
+    pub questions: PathBuf,
+    pub guild_commands: Option<u64>,
+    bot: Option<RunningBot>,
+    interaction_seq: u64,
+}
+
+impl Harness {
+    pub async fn new(fake: FakeDiscord, start: DateTime<Utc>) -> Self {
+        init_tracing();
+        Self {
+            fake,
+            clock: ManualClock::new(start),
+            dir: tempfile::tempdir().unwrap(),
+            questions: repo_path("questions.yaml"),
+            guild_commands: None,
+            bot: None,
+            interaction_seq: 0,
+        }
+    }
+
+    pub async fn started(start: DateTime<Utc>) -> Self {
+        let mut harness = Self::new(default_fake().await, start).await;
+        harness.start_bot().await;
+        harness
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("qotd.db")
+    }
+
+    /// Starts the bot and waits until its slash commands are registered.
+    pub async fn start_bot(&mut self) {
+        assert!(self.bot.is_none(), "the bot is already running");
+        let since = self.fake.request_count();
+        let store = Store::open_path(&self.db_path()).await.unwrap();
+        let bank = QuestionBank::load(&self.questions).unwrap();
+        let app = Arc::new(App::new(
+            store,
+            Arc::new(bank),
+            Arc::new(self.clock.clone()) as Arc<dyn Clock>,
+            Scheduler::default(),
+        ));
+        let connection = Connection {
+            token: Token::new("fake-token"),
+            api_proxy: Some(self.fake.base_url()),
+            guild_id: self.guild_commands,
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(qotd::discord::run(connection, app.clone(), async move {
+            let _ = stopped.await;
+        }));
+        self.bot = Some(RunningBot { app, stop, task });
+        self.fake
+            .wait_for_request("slash commands registered", since, |r| {
+                r.method == "PUT" && r.path.ends_with("/commands")
+            })
+            .await;
+    }
+
+    /// Stops the bot the way SIGTERM does, and closes its database.
+    pub async fn stop_bot(&mut self) {
+        let bot = self.bot.take().expect("the bot is running");
+        let _ = bot.stop.send(());
+        bot.task.await.unwrap().unwrap();
+        bot.app.store.close().await;
+    }
+
+    pub async fn restart_bot(&mut self) {
+        self.stop_bot().await;
+        self.start_bot().await;
+    }
+
+    pub fn app(&self) -> &Arc<App> {
+        &self.bot.as_ref().expect("the bot is running").app
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.app().store
+    }
+
+    /// Moves the clock to `now` (the scheduler wakes if something fell due).
+    pub fn set_time(&self, now: DateTime<Utc>) {
+        self.clock.set(now);
+    }
+
+    pub fn advance(&self, by: TimeDelta) {
+        self.clock.advance(by);
+    }
+
+    fn next_token(&mut self) -> (u64, String) {
+        self.interaction_seq += 1;
+        let id = self.fake.next_id();
+        (id, format!("token-{id}-{}", self.interaction_seq))
+    }
+
+    /// Invokes a slash command. `options` is Discord's options array; `resolved` the
+    /// channels/users it names. Returns the interaction token.
+    pub fn slash(
+        &mut self,
+        invoker: &Invoker,
+        channel_id: u64,
+        name: &str,
+        options: Value,
+        resolved: Value,
+    ) -> String {
+        self.slash_in(GUILD, invoker, channel_id, name, options, resolved)
+    }
+
+    pub fn slash_in(
+        &mut self,
+        guild_id: u64,
+        invoker: &Invoker,
+        channel_id: u64,
+        name: &str,
+        options: Value,
+        resolved: Value,
+    ) -> String {
+        let (id, token) = self.next_token();
+        let command_id = self.fake.command_id(name).unwrap_or(1);
+        let interaction = fixtures::slash_command(
+            id,
+            APPLICATION_ID,
+            command_id,
+            guild_id,
+            channel_id,
+            invoker,
+            &token,
+            name,
+            options,
+            resolved,
+        );
+        self.fake.interact(interaction)
+    }
+
+    /// `/qotd <sub> …` with the given sub-options.
+    pub fn qotd(&mut self, invoker: &Invoker, sub: &str, options: Value) -> String {
+        let resolved = resolved_channels(&options);
+        self.slash(
+            invoker,
+            CHANNEL,
+            "qotd",
+            json!([{ "name": sub, "type": 1, "options": options }]),
+            resolved,
+        )
+    }
+
+    pub fn autocomplete(&mut self, invoker: &Invoker, name: &str, options: Value) -> String {
+        let (id, token) = self.next_token();
+        let command_id = self.fake.command_id(name).unwrap_or(1);
+        let interaction = fixtures::autocomplete(
+            id,
+            APPLICATION_ID,
+            command_id,
+            GUILD,
+            CHANNEL,
+            invoker,
+            &token,
+            name,
+            options,
+        );
+        self.fake.interact(interaction)
+    }
+
+    pub fn press_button(
+        &mut self,
+        invoker: &Invoker,
+        channel_id: u64,
+        custom_id: &str,
+        message: Value,
+    ) -> String {
+        let (id, token) = self.next_token();
+        let interaction = fixtures::button(
+            id,
+            APPLICATION_ID,
+            GUILD,
+            channel_id,
+            invoker,
+            &token,
+            custom_id,
+            message,
+        );
+        self.fake.interact(interaction)
+    }
+
+    /// Waits for the first callback of an interaction; returns (content, embeds, ephemeral).
+    pub async fn reply(&self, token: &str) -> Reply {
+        let callback = self.fake.wait_for_callback(token).await;
+        let mut data = callback["data"].clone();
+        // A deferred reply (type 5) is completed by editing @original.
+        if callback["type"] == json!(5) {
+            let token = token.to_owned();
+            data = self
+                .fake
+                .wait_until(
+                    "the deferred reply",
+                    fake_discord::DEFAULT_TIMEOUT,
+                    |fake| {
+                        let log = fake.interaction(&token)?;
+                        let message = fake.message(log.original_message_id?)?;
+                        (!message.edits.is_empty()).then(|| message.edits.last().cloned().unwrap())
+                    },
+                )
+                .await;
+            data["flags"] = callback["data"]["flags"].clone();
+        }
+        Reply::from_data(callback["type"].as_u64().unwrap_or(0), data)
+    }
+
+    /// Requests since `since` that match a method and a path prefix.
+    pub fn requests_since(&self, since: usize, method: &str, path_prefix: &str) -> Vec<Request> {
+        self.fake
+            .requests()
+            .into_iter()
+            .skip(since)
+            .filter(|r| r.is(method, path_prefix))
+            .collect()
+    }
+}
+
+/// What the bot answered to an interaction.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub kind: u64,
+    pub content: String,
+    pub embeds: Vec<Value>,
+    pub ephemeral: bool,
+    pub data: Value,
+}
+
+impl Reply {
+    fn from_data(kind: u64, data: Value) -> Self {
+        Self {
+            kind,
+            content: data["content"].as_str().unwrap_or("").to_owned(),
+            embeds: data["embeds"].as_array().cloned().unwrap_or_default(),
+            ephemeral: data["flags"].as_u64().is_some_and(|f| f & 64 != 0),
+            data,
+        }
+    }
+
+    /// Content and embed text together, for assertions.
+    pub fn text(&self) -> String {
+        let mut text = self.content.clone();
+        for embed in &self.embeds {
+            text.push('\n');
+            text.push_str(&embed.to_string());
+        }
+        text
+    }
+}
+
+/// The `resolved.channels` a slash command carries for the channel ids it names.
+fn resolved_channels(options: &Value) -> Value {
+    let mut channels = serde_json::Map::new();
+    for option in options.as_array().into_iter().flatten() {
+        if option["type"] == json!(7)
+            && let Some(id) = option["value"].as_str()
+        {
+            channels.insert(
+                id.to_owned(),
+                json!({ "id": id, "name": "channel", "type": 0, "permissions": "0" }),
+            );
+        }
+    }
+    json!({ "channels": channels })
+}
+
+/// A channel option.
+pub fn channel_option(name: &str, id: u64) -> Value {
+    json!({ "name": name, "type": 7, "value": id.to_string() })
+}
+
+pub fn string_option(name: &str, value: &str) -> Value {
+    json!({ "name": name, "type": 3, "value": value })
+}
+
+pub fn integer_option(name: &str, value: i64) -> Value {
+    json!({ "name": name, "type": 4, "value": value })
+}
+
+pub fn admin() -> Invoker {
+    Invoker::admin(ADMIN)
+}
+
+pub fn member(id: u64) -> Invoker {
+    Invoker::member(id)
+}
