@@ -125,6 +125,10 @@ impl Scheduler {
             loop {
                 let now = app.clock.now();
                 let outcome = run_due_work(&app, &http, now, &mut retry).await;
+                app.stats
+                    .last_pass_at
+                    .store(now.timestamp_millis(), std::sync::atomic::Ordering::SeqCst);
+                crate::discord::Stats::bump(&app.stats.scheduler_passes);
                 if outcome.posted + outcome.revealed + outcome.failed + outcome.finished > 0 {
                     info!(
                         posted = outcome.posted,

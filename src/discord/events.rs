@@ -9,7 +9,7 @@ use std::sync::Arc;
 use poise::serenity_prelude as serenity;
 use tracing::{debug, info, warn};
 
-use super::{App, Error, commands, daily, render};
+use super::{App, Error, Stats, commands, daily, render};
 use crate::core::hint_reveal::{HintReveal, RevealDecision};
 use crate::storage::AnswerRecord;
 
@@ -23,12 +23,17 @@ pub async fn handle(
         serenity::FullEvent::Ready { data_about_bot } => {
             info!(session = %data_about_bot.session_id, guilds = data_about_bot.guilds.len(), "gateway session ready");
         }
-        serenity::FullEvent::Message { new_message } => on_message(app, new_message).await,
+        serenity::FullEvent::Message { new_message } => {
+            on_message(app, new_message).await;
+            Stats::bump(&app.stats.messages_handled);
+        }
         serenity::FullEvent::ReactionAdd { add_reaction } => {
             on_reaction(app, http, add_reaction, framework.bot_id(), true).await;
+            Stats::bump(&app.stats.reactions_handled);
         }
         serenity::FullEvent::ReactionRemove { removed_reaction } => {
             on_reaction(app, http, removed_reaction, framework.bot_id(), false).await;
+            Stats::bump(&app.stats.reactions_handled);
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(component),

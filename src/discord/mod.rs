@@ -36,6 +36,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub scheduler: Scheduler,
     pub active: ActiveQuestions,
+    /// Counters of work done, for tests and benchmarks to wait on.
+    pub stats: Stats,
     /// When each channel may get its next `/quiz`.
     pub quiz_cooldowns:
         std::sync::Mutex<std::collections::HashMap<u64, chrono::DateTime<chrono::Utc>>>,
@@ -55,7 +57,28 @@ impl App {
             scheduler,
             active: ActiveQuestions::default(),
             quiz_cooldowns: Default::default(),
+            stats: Stats::default(),
         }
+    }
+}
+
+/// Monotonic counters of handled work.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub messages_handled: std::sync::atomic::AtomicU64,
+    pub reactions_handled: std::sync::atomic::AtomicU64,
+    pub scheduler_passes: std::sync::atomic::AtomicU64,
+    /// The `now` of the latest finished scheduler pass, in Unix milliseconds.
+    pub last_pass_at: std::sync::atomic::AtomicI64,
+}
+
+impl Stats {
+    pub fn get(counter: &std::sync::atomic::AtomicU64) -> u64 {
+        counter.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub(crate) fn bump(counter: &std::sync::atomic::AtomicU64) {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

@@ -366,3 +366,117 @@ pub fn admin() -> Invoker {
 pub fn member(id: u64) -> Invoker {
     Invoker::member(id)
 }
+
+/// Polls `condition` every few milliseconds until it holds; panics after 10 s.
+pub async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + fake_discord::DEFAULT_TIMEOUT;
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Async version of [`wait_for`].
+pub async fn wait_for_async<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + fake_discord::DEFAULT_TIMEOUT;
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+impl Harness {
+    /// Moves the clock to `now` and waits until the scheduler finished a pass that saw it.
+    pub async fn tick_to(&self, now: DateTime<Utc>) {
+        self.set_time(now);
+        // The scheduler sleeps until the next due moment; wake it so a pass sees `now`
+        // even when nothing is due (that is how tests check that nothing happens).
+        self.app().scheduler.wake();
+        let stats = &self.app().stats;
+        wait_for(&format!("a scheduler pass at {now}"), || {
+            stats.last_pass_at.load(std::sync::atomic::Ordering::SeqCst) >= now.timestamp_millis()
+        })
+        .await;
+    }
+
+    /// Waits until the bot handled `n` more reaction events than `before`.
+    pub async fn wait_reactions_handled(&self, target: u64) {
+        let stats = &self.app().stats;
+        wait_for("reaction events handled", || {
+            qotd::discord::Stats::get(&stats.reactions_handled) >= target
+        })
+        .await;
+    }
+
+    pub fn reactions_handled(&self) -> u64 {
+        qotd::discord::Stats::get(&self.app().stats.reactions_handled)
+    }
+
+    /// `/qotd setup` for `channel`; panics unless it succeeded.
+    pub async fn setup(
+        &mut self,
+        channel: u64,
+        time: &str,
+        zone: &str,
+        extra: Vec<Value>,
+    ) -> Reply {
+        let mut options = vec![
+            channel_option("channel", channel),
+            string_option("time", time),
+            string_option("timezone", zone),
+        ];
+        options.extend(extra);
+        let token = self.qotd(&admin(), "setup", Value::Array(options));
+        let reply = self.reply(&token).await;
+        assert!(
+            reply.content.starts_with("✅"),
+            "setup failed: {}",
+            reply.text()
+        );
+        reply
+    }
+
+    /// The daily posts the bot made in `channel` (messages titled "Question of the day").
+    pub fn daily_messages(&self, channel: u64) -> Vec<fake_discord::StoredMessage> {
+        self.fake
+            .messages_in(channel)
+            .into_iter()
+            .filter(|m| {
+                m.embeds()
+                    .first()
+                    .and_then(|e| e["title"].as_str())
+                    .is_some_and(|t| t.starts_with("Question of the day"))
+            })
+            .collect()
+    }
+
+    /// Waits until `channel` has its `seq`-th daily post, with its 💡 and thread.
+    pub async fn wait_daily_post(&self, channel: u64, seq: i64) -> qotd::storage::DailyPost {
+        let deadline = tokio::time::Instant::now() + fake_discord::DEFAULT_TIMEOUT;
+        loop {
+            if let Some(post) = self.store().latest_daily_post(channel).await.unwrap()
+                && post.seq >= seq
+                && post.thread_id.is_some()
+                && post.reacted
+            {
+                return post;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for daily post #{seq} in {channel}; problems: {:?}",
+                self.fake.problems()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+}

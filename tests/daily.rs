@@ -1,0 +1,788 @@
+//! The daily question end to end through the fake Discord, with the clock controlled:
+//! schedule, post, thread, hint reveal, answers, streaks — exactly once.
+
+mod support;
+
+use std::collections::HashSet;
+
+use chrono::{NaiveDate, TimeDelta};
+use chrono_tz::America::New_York;
+use qotd::core::daily_schedule::post_instant_on;
+use serde_json::json;
+use support::*;
+
+const NINE: &str = "09:00";
+
+fn ny_nine(date: &str) -> chrono::DateTime<chrono::Utc> {
+    post_instant_on(
+        date.parse::<NaiveDate>().unwrap(),
+        NINE.parse().unwrap(),
+        New_York,
+    )
+}
+
+/// A member posts in the post's thread.
+fn answer(harness: &Harness, post: &qotd::storage::DailyPost, user: u64) -> u64 {
+    harness.fake.member_posts(
+        GUILD,
+        post.thread_id.unwrap(),
+        user,
+        &[],
+        "My answer: it depends on context.",
+    )
+}
+
+async fn wait_answer(harness: &Harness, post_id: i64, user: u64) {
+    let store = harness.store().clone();
+    wait_for_async("the answer to be recorded", || {
+        let store = store.clone();
+        async move { store.answered_at(post_id, user).await.unwrap().is_some() }
+    })
+    .await;
+}
+
+/// Posts question `seq` at 09:00 New York on `date` and waits for it to be finished.
+async fn post_day(harness: &Harness, date: &str, seq: i64) -> qotd::storage::DailyPost {
+    harness.tick_to(ny_nine(date)).await;
+    harness.wait_daily_post(CHANNEL, seq).await
+}
+
+#[tokio::test]
+async fn nine_am_new_york_posts_once_a_day_across_the_march_dst_change_without_repeats() {
+    let mut harness = Harness::started(at("2026-03-05T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+
+    let days = [
+        "2026-03-05",
+        "2026-03-06",
+        "2026-03-07",
+        "2026-03-08",
+        "2026-03-09",
+        "2026-03-10",
+    ];
+    let mut asked = HashSet::new();
+    for (index, day) in days.iter().enumerate() {
+        let seq = index as i64 + 1;
+        // A minute before 09:00 local nothing is due.
+        harness.tick_to(ny_nine(day) - TimeDelta::minutes(1)).await;
+        assert_eq!(
+            harness.daily_messages(CHANNEL).len(),
+            index,
+            "nothing before 09:00 on {day}"
+        );
+
+        let post = post_day(&harness, day, seq).await;
+        assert_eq!(post.local_date.to_string(), *day);
+        assert_eq!(
+            post.claimed_at,
+            ny_nine(day),
+            "posted at 09:00 New York time on {day}"
+        );
+        assert!(
+            asked.insert(post.question_id.clone()),
+            "no repeat within the pass"
+        );
+
+        // Later that day, and again after a restart-free hour, still one post.
+        harness.tick_to(ny_nine(day) + TimeDelta::hours(5)).await;
+        assert_eq!(harness.daily_messages(CHANNEL).len(), index + 1);
+    }
+    // 2026-03-08 is the spring-forward day: 09:00 EDT is 13:00 UTC, the day before 14:00.
+    assert_eq!(ny_nine("2026-03-07"), at("2026-03-07T14:00:00Z"));
+    assert_eq!(ny_nine("2026-03-08"), at("2026-03-08T13:00:00Z"));
+
+    for message in harness.daily_messages(CHANNEL) {
+        assert!(
+            message.own_reactions.contains("💡"),
+            "each post has the 💡 reaction"
+        );
+        assert!(message.thread_id.is_some(), "each post has a thread");
+        assert!(message.nonce.is_some());
+    }
+    let creates = harness.requests_since(0, "POST", &format!("/channels/{CHANNEL}/messages"));
+    let sent: Vec<_> = creates
+        .iter()
+        .filter(|r| {
+            r.body
+                .as_ref()
+                .is_some_and(|b| b["enforce_nonce"] == json!(true))
+        })
+        .collect();
+    assert_eq!(sent.len(), days.len());
+    for request in &sent {
+        let body = request.body.as_ref().unwrap();
+        assert_eq!(
+            body["allowed_mentions"]["parse"],
+            json!([]),
+            "no @everyone, @here or role pings"
+        );
+        assert_eq!(body["allowed_mentions"]["roles"], json!([]));
+    }
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn the_post_shows_series_number_category_difficulty_question_and_how_the_hint_is_revealed() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(
+            CHANNEL,
+            NINE,
+            "America/New_York",
+            vec![integer_option("reveal_reactions", 3)],
+        )
+        .await;
+    let post = post_day(&harness, "2026-06-01", 1).await;
+
+    let message = harness.fake.message(post.message_id.unwrap()).unwrap();
+    let embed = &message.embeds()[0];
+    assert_eq!(embed["title"], json!("Question of the day #1"));
+    let question = harness
+        .app()
+        .bank
+        .get_str(&post.question_id)
+        .unwrap()
+        .clone();
+    assert_eq!(embed["description"], json!(question.question));
+    let fields = embed["fields"].as_array().unwrap();
+    assert_eq!(fields[0]["name"], json!("Category"));
+    assert_eq!(fields[1]["name"], json!("Difficulty"));
+    let hint_field = fields[2]["value"].as_str().unwrap();
+    let due = (ny_nine("2026-06-01") + TimeDelta::minutes(240)).timestamp();
+    assert!(hint_field.contains(&format!("<t:{due}:R>")), "{hint_field}");
+    assert!(hint_field.contains("3 members react"), "{hint_field}");
+    assert!(!hint_field.contains(&question.hint), "the hint is hidden");
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn one_members_lightbulb_reveals_the_hint_once_and_a_second_changes_nothing() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    let post = post_day(&harness, "2026-06-01", 1).await;
+    let message_id = post.message_id.unwrap();
+    let hint = harness
+        .app()
+        .bank
+        .get_str(&post.question_id)
+        .unwrap()
+        .hint
+        .clone();
+
+    let handled = harness.reactions_handled();
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, true);
+    harness
+        .fake
+        .wait_until("the hint edit", fake_discord::DEFAULT_TIMEOUT, |fake| {
+            let message = fake.message(message_id)?;
+            (!message.edits.is_empty()).then_some(())
+        })
+        .await;
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, MEMBER + 1, "💡", false, true);
+    harness.wait_reactions_handled(handled + 2).await;
+
+    let message = harness.fake.message(message_id).unwrap();
+    assert_eq!(message.edits.len(), 1, "revealed exactly once");
+    assert_eq!(message.embeds()[0]["fields"][2]["value"], json!(hint));
+    let thread = harness.fake.messages_in(post.thread_id.unwrap());
+    let announcements: Vec<_> = thread
+        .iter()
+        .filter(|m| m.content().contains("Hint revealed"))
+        .collect();
+    assert_eq!(announcements.len(), 1, "announced once in the thread");
+    let stored = harness.store().daily_post(post.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.reveal_reason,
+        Some(qotd::core::hint_reveal::RevealReason::Reactions)
+    );
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn with_three_needed_two_members_do_not_reveal_a_third_does_and_bots_never_count() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(
+            CHANNEL,
+            NINE,
+            "America/New_York",
+            vec![integer_option("reveal_reactions", 3)],
+        )
+        .await;
+    let post = post_day(&harness, "2026-06-01", 1).await;
+    let message_id = post.message_id.unwrap();
+
+    let handled = harness.reactions_handled();
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, true);
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, MEMBER + 1, "💡", false, true);
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, 999, "💡", true, true); // a bot
+    harness.fake.react(
+        GUILD,
+        CHANNEL,
+        message_id,
+        fake_discord::BOT_USER_ID,
+        "💡",
+        true,
+        true,
+    ); // ourselves
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, MEMBER + 2, "👍", false, true); // another emoji
+    harness.wait_reactions_handled(handled + 5).await;
+    assert!(
+        harness.fake.message(message_id).unwrap().edits.is_empty(),
+        "two members are not enough"
+    );
+
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, MEMBER + 3, "💡", false, true);
+    harness
+        .fake
+        .wait_until(
+            "the third member's reveal",
+            fake_discord::DEFAULT_TIMEOUT,
+            |fake| (!fake.message(message_id)?.edits.is_empty()).then_some(()),
+        )
+        .await;
+    assert_eq!(
+        harness
+            .store()
+            .reveal_reactors(post.id)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn a_removed_lightbulb_no_longer_counts_toward_the_reveal() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(
+            CHANNEL,
+            NINE,
+            "America/New_York",
+            vec![integer_option("reveal_reactions", 2)],
+        )
+        .await;
+    let post = post_day(&harness, "2026-06-01", 1).await;
+    let message_id = post.message_id.unwrap();
+
+    let handled = harness.reactions_handled();
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, true);
+    harness.wait_reactions_handled(handled + 1).await;
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, false);
+    harness.wait_reactions_handled(handled + 2).await;
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, MEMBER + 1, "💡", false, true);
+    harness.wait_reactions_handled(handled + 3).await;
+    assert!(harness.fake.message(message_id).unwrap().edits.is_empty());
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn the_timeout_reveals_once_and_also_right_after_a_restart_when_it_fell_due_while_down() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(
+            CHANNEL,
+            NINE,
+            "America/New_York",
+            vec![integer_option("reveal_after", 60)],
+        )
+        .await;
+
+    // Day 1: the timeout passes while the bot runs.
+    let first = post_day(&harness, "2026-06-01", 1).await;
+    harness
+        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(59))
+        .await;
+    assert!(
+        harness
+            .fake
+            .message(first.message_id.unwrap())
+            .unwrap()
+            .edits
+            .is_empty()
+    );
+    harness
+        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(60))
+        .await;
+    harness
+        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(120))
+        .await;
+    assert_eq!(
+        harness
+            .fake
+            .message(first.message_id.unwrap())
+            .unwrap()
+            .edits
+            .len(),
+        1
+    );
+
+    // Day 2: the bot is down when the timeout falls due.
+    let second = post_day(&harness, "2026-06-02", 2).await;
+    harness.stop_bot().await;
+    harness.set_time(ny_nine("2026-06-02") + TimeDelta::minutes(90));
+    harness.start_bot().await;
+    harness
+        .fake
+        .wait_until(
+            "the overdue reveal after start",
+            fake_discord::DEFAULT_TIMEOUT,
+            |fake| (fake.message(second.message_id.unwrap())?.edits.len() == 1).then_some(()),
+        )
+        .await;
+    harness
+        .tick_to(ny_nine("2026-06-02") + TimeDelta::minutes(180))
+        .await;
+    assert_eq!(
+        harness
+            .fake
+            .message(second.message_id.unwrap())
+            .unwrap()
+            .edits
+            .len(),
+        1,
+        "once"
+    );
+    let stored = harness
+        .store()
+        .daily_post(second.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.reveal_reason,
+        Some(qotd::core::hint_reveal::RevealReason::Timeout)
+    );
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn answers_over_three_days_give_streaks_one_two_three_and_a_miss_resets_at_the_next_post() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+
+    let mut currents = Vec::new();
+    for (seq, day) in [(1, "2026-06-01"), (2, "2026-06-02"), (3, "2026-06-03")] {
+        let post = post_day(&harness, day, seq).await;
+        harness.set_time(ny_nine(day) + TimeDelta::hours(1));
+        answer(&harness, &post, MEMBER);
+        answer(&harness, &post, MEMBER); // a second message is the same answer
+        wait_answer(&harness, post.id, MEMBER).await;
+        currents.push(
+            harness
+                .store()
+                .member_streak(CHANNEL, MEMBER)
+                .await
+                .unwrap()
+                .current,
+        );
+    }
+    assert_eq!(currents, [1, 2, 3]);
+    let streak = harness
+        .store()
+        .member_streak(CHANNEL, MEMBER)
+        .await
+        .unwrap();
+    assert_eq!((streak.total, streak.unaided), (3, 3));
+
+    // Day 4 goes unanswered: the streak holds while it is open, and breaks at day 5.
+    post_day(&harness, "2026-06-04", 4).await;
+    assert_eq!(
+        harness
+            .store()
+            .member_streak(CHANNEL, MEMBER)
+            .await
+            .unwrap()
+            .current,
+        3
+    );
+    post_day(&harness, "2026-06-05", 5).await;
+    let streak = harness
+        .store()
+        .member_streak(CHANNEL, MEMBER)
+        .await
+        .unwrap();
+    assert_eq!((streak.current, streak.best), (0, 3));
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn an_answer_after_the_next_question_is_posted_does_not_count() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    let first = post_day(&harness, "2026-06-01", 1).await;
+    let second = post_day(&harness, "2026-06-02", 2).await;
+
+    // Late to question 1, then on time for question 2 (a reply to the post counts too).
+    answer(&harness, &first, MEMBER);
+    let reply_id = harness.fake.next_id();
+    let mut reply = fake_discord::fixtures::member_message(
+        reply_id,
+        CHANNEL,
+        GUILD,
+        MEMBER,
+        "m",
+        &[],
+        "answer",
+    );
+    reply["message_reference"] = json!({ "message_id": second.message_id.unwrap().to_string(), "channel_id": CHANNEL.to_string() });
+    reply["type"] = json!(19);
+    harness.fake.dispatch("MESSAGE_CREATE", reply);
+    wait_answer(&harness, second.id, MEMBER).await;
+
+    assert_eq!(
+        harness.store().answered_at(first.id, MEMBER).await.unwrap(),
+        None
+    );
+    let streak = harness
+        .store()
+        .member_streak(CHANNEL, MEMBER)
+        .await
+        .unwrap();
+    assert_eq!((streak.current, streak.total), (1, 1));
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn an_answer_after_the_reveal_is_counted_but_not_unaided_and_bots_never_count() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    let post = post_day(&harness, "2026-06-01", 1).await;
+    harness.fake.react(
+        GUILD,
+        CHANNEL,
+        post.message_id.unwrap(),
+        MEMBER + 5,
+        "💡",
+        false,
+        true,
+    );
+    let store = harness.store().clone();
+    wait_for_async("the reveal", || {
+        let store = store.clone();
+        async move {
+            store
+                .daily_post(post.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .revealed_at
+                .is_some()
+        }
+    })
+    .await;
+    harness.set_time(ny_nine("2026-06-01") + TimeDelta::hours(1));
+    answer(&harness, &post, MEMBER);
+    wait_answer(&harness, post.id, MEMBER).await;
+    let streak = harness
+        .store()
+        .member_streak(CHANNEL, MEMBER)
+        .await
+        .unwrap();
+    assert_eq!((streak.total, streak.unaided), (1, 0));
+
+    // A bot's message in the thread is not an answer.
+    let mut bot_message = fake_discord::fixtures::member_message(
+        harness.fake.next_id(),
+        post.thread_id.unwrap(),
+        GUILD,
+        777,
+        "bot",
+        &[],
+        "beep",
+    );
+    bot_message["author"]["bot"] = json!(true);
+    let before = qotd::discord::Stats::get(&harness.app().stats.messages_handled);
+    harness.fake.dispatch("MESSAGE_CREATE", bot_message);
+    let stats = &harness.app().stats;
+    wait_for("the bot message handled", || {
+        qotd::discord::Stats::get(&stats.messages_handled) > before
+    })
+    .await;
+    assert_eq!(harness.store().answer_count(post.id).await.unwrap(), 1);
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn a_paused_day_keeps_streaks_and_posts_nothing() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    let first = post_day(&harness, "2026-06-01", 1).await;
+    answer(&harness, &first, MEMBER);
+    wait_answer(&harness, first.id, MEMBER).await;
+
+    let token = harness.qotd(
+        &admin(),
+        "pause",
+        json!([channel_option("channel", CHANNEL)]),
+    );
+    assert!(harness.reply(&token).await.content.contains("Paused"));
+    harness
+        .tick_to(ny_nine("2026-06-02") + TimeDelta::hours(1))
+        .await;
+    assert_eq!(
+        harness.daily_messages(CHANNEL).len(),
+        1,
+        "no post while paused"
+    );
+
+    harness.set_time(at("2026-06-02T23:00:00Z"));
+    let token = harness.qotd(
+        &admin(),
+        "resume",
+        json!([channel_option("channel", CHANNEL)]),
+    );
+    assert!(harness.reply(&token).await.content.contains("Resumed"));
+    let second = post_day(&harness, "2026-06-03", 2).await;
+    answer(&harness, &second, MEMBER);
+    wait_answer(&harness, second.id, MEMBER).await;
+    assert_eq!(
+        harness
+            .store()
+            .member_streak(CHANNEL, MEMBER)
+            .await
+            .unwrap()
+            .current,
+        2
+    );
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn a_bot_down_at_post_time_posts_late_once_the_same_day_and_skips_a_day_that_ended() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    harness.stop_bot().await;
+
+    // Back at 15:00 local the same day: one late post.
+    harness.set_time(ny_nine("2026-06-01") + TimeDelta::hours(6));
+    harness.start_bot().await;
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    assert_eq!(post.local_date.to_string(), "2026-06-01");
+
+    // Restarting again that day posts nothing more.
+    harness.restart_bot().await;
+    harness
+        .tick_to(ny_nine("2026-06-01") + TimeDelta::hours(7))
+        .await;
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+
+    // Down through all of June 2: that day is skipped, June 3 posts #2.
+    harness.stop_bot().await;
+    harness.set_time(ny_nine("2026-06-03") - TimeDelta::hours(2));
+    harness.start_bot().await;
+    harness
+        .tick_to(ny_nine("2026-06-03") - TimeDelta::hours(1))
+        .await;
+    assert_eq!(
+        harness.daily_messages(CHANNEL).len(),
+        1,
+        "June 2 is not posted late"
+    );
+    let third_day = post_day(&harness, "2026-06-03", 2).await;
+    assert_eq!(third_day.local_date.to_string(), "2026-06-03");
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn a_claim_whose_send_is_unknown_is_resolved_at_start_without_a_second_message() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    harness.stop_bot().await;
+
+    // Simulate a crash right after Discord created the message, before it was recorded:
+    // the claim exists without a message id, and the message exists in the channel.
+    let store = qotd::storage::Store::open_path(&harness.db_path())
+        .await
+        .unwrap();
+    let schedule = store.schedule(CHANNEL).await.unwrap().unwrap();
+    let date: NaiveDate = "2026-06-01".parse().unwrap();
+    let pick = qotd::core::rotation::Pick {
+        question_id: "emotion-models".into(),
+        pass: 1,
+        starts_new_pass: false,
+    };
+    let new = qotd::storage::NewDailyPost {
+        channel_id: CHANNEL,
+        local_date: date,
+        pick,
+        nonce: "qotdcrashtest00001".into(),
+        reveal: schedule.reveal_rule(),
+    };
+    let qotd::storage::ClaimOutcome::Claimed(claim) = store
+        .claim_daily_post(&new, ny_nine("2026-06-01"))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    store.close().await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    client
+        .post(format!("{}/api/v10/channels/{CHANNEL}/messages", harness.fake.base_url()))
+        .header("authorization", "Bot fake-token")
+        .json(&json!({ "embeds": [{ "title": "Question of the day #1", "description": "x" }], "nonce": "qotdcrashtest00001", "enforce_nonce": true }))
+        .send()
+        .await
+        .unwrap();
+
+    harness.set_time(ny_nine("2026-06-01") + TimeDelta::minutes(5));
+    harness.start_bot().await;
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    assert_eq!(post.id, claim.id);
+    assert_eq!(
+        harness.daily_messages(CHANNEL).len(),
+        1,
+        "the sent message was adopted, not resent"
+    );
+
+    // And a claim that never reached Discord is sent once, with its nonce.
+    let mut other = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    other
+        .setup(OTHER_CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    other.stop_bot().await;
+    let store = qotd::storage::Store::open_path(&other.db_path())
+        .await
+        .unwrap();
+    let schedule = store.schedule(OTHER_CHANNEL).await.unwrap().unwrap();
+    let pick = qotd::core::rotation::Pick {
+        question_id: "emotion-models".into(),
+        pass: 1,
+        starts_new_pass: false,
+    };
+    let new = qotd::storage::NewDailyPost {
+        channel_id: OTHER_CHANNEL,
+        local_date: date,
+        pick,
+        nonce: "qotdcrashtest00002".into(),
+        reveal: schedule.reveal_rule(),
+    };
+    store
+        .claim_daily_post(&new, ny_nine("2026-06-01"))
+        .await
+        .unwrap();
+    store.close().await;
+    other.set_time(ny_nine("2026-06-01") + TimeDelta::minutes(5));
+    other.start_bot().await;
+    other.wait_daily_post(OTHER_CHANNEL, 1).await;
+    assert_eq!(other.daily_messages(OTHER_CHANNEL).len(), 1);
+    assert_eq!(
+        other.daily_messages(OTHER_CHANNEL)[0].nonce.as_deref(),
+        Some("qotdcrashtest00002")
+    );
+    harness.fake.assert_clean();
+    other.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn a_channel_the_bot_cannot_post_in_raises_one_alert_and_does_not_stop_the_others() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let token = harness.qotd(
+        &admin(),
+        "alerts",
+        json!([channel_option("channel", ALERTS_CHANNEL)]),
+    );
+    harness.reply(&token).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    harness
+        .setup(OTHER_CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    harness.fake.deny_channel(CHANNEL);
+
+    harness.tick_to(ny_nine("2026-06-01")).await;
+    harness.wait_daily_post(OTHER_CHANNEL, 1).await;
+    harness
+        .fake
+        .wait_until("the alert message", fake_discord::DEFAULT_TIMEOUT, |fake| {
+            fake.messages_in(ALERTS_CHANNEL)
+                .into_iter()
+                .find(|m| m.content().contains("Missing Permissions"))
+        })
+        .await;
+    let schedule = harness.store().schedule(CHANNEL).await.unwrap().unwrap();
+    assert!(
+        schedule
+            .alert
+            .as_deref()
+            .is_some_and(|a| a.contains("Missing Permissions"))
+    );
+    assert!(schedule.is_running(), "the schedule stays");
+    assert_eq!(
+        harness.store().latest_daily_post(CHANNEL).await.unwrap(),
+        None,
+        "the refused day is skipped"
+    );
+
+    // The retry 15 minutes later fails the same way: no second alert.
+    harness
+        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(16))
+        .await;
+    assert_eq!(harness.fake.messages_in(ALERTS_CHANNEL).len(), 1);
+
+    // Permission fixed: the next retry posts, and the alert clears.
+    harness.fake.allow_channel(CHANNEL);
+    harness
+        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(32))
+        .await;
+    harness.wait_daily_post(CHANNEL, 1).await;
+    let schedule = harness.store().schedule(CHANNEL).await.unwrap().unwrap();
+    assert_eq!(schedule.alert, None);
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn transient_discord_errors_are_retried_and_still_post_exactly_once() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    harness.fake.queue_faults([
+        fake_discord::Fault::ServerError,
+        fake_discord::Fault::RateLimited { retry_after: 0.05 },
+        fake_discord::Fault::ServerError,
+    ]);
+    post_day(&harness, "2026-06-01", 1).await;
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    harness.fake.assert_clean();
+}
