@@ -230,7 +230,7 @@ pub async fn run_due_work(
                                 .await
                                 .map(|_| "finished")
                         } else {
-                            daily::finish_post(app, http, post)
+                            daily::finish_post(app, http, post, true)
                                 .await
                                 .map(|_| "finished")
                         };

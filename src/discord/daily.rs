@@ -129,7 +129,9 @@ pub async fn post_daily(
         ClaimOutcome::AlreadyPosted(post) => Ok(PostOutcome::AlreadyPosted(post)),
         ClaimOutcome::Claimed(post) => {
             info!(guild_id = post.guild_id, channel_id = post.channel_id, seq = post.seq, question = %post.question_id, %date, "posting the daily question");
-            finish_post(app, http, post).await.map(PostOutcome::Posted)
+            finish_post(app, http, post, false)
+                .await
+                .map(PostOutcome::Posted)
         }
     }
 }
@@ -161,11 +163,14 @@ impl From<SendError> for PostFailure {
 
 /// Brings a claimed post to its finished state: message sent (exactly once), 💡 added,
 /// thread opened, and a claimed reveal shown. Safe to call again after any failure or
-/// crash: each step is recorded as it completes.
+/// crash: each step is recorded as it completes. `recovering` is set for a claim made
+/// by an earlier pass or process: its message may already exist and is looked for
+/// before sending (a fresh claim skips that lookup: it cannot have been sent).
 pub async fn finish_post(
     app: &App,
     http: &serenity::Http,
     mut post: DailyPost,
+    recovering: bool,
 ) -> Result<DailyPost, PostFailure> {
     let channel = serenity::ChannelId::new(post.channel_id);
     let Some(question) = app.bank.get_str(&post.question_id).cloned() else {
@@ -184,7 +189,12 @@ pub async fn finish_post(
     };
 
     if post.message_id.is_none() {
-        let message_id = match find_sent_message(http, &post).await {
+        let found = if recovering {
+            find_sent_message(http, &post).await
+        } else {
+            None
+        };
+        let message_id = match found {
             Some(id) => id,
             None => {
                 let hint = render::reveal_rule_text(post.reveal_reactions, post.reveal_due_at);
@@ -268,7 +278,7 @@ pub async fn recover_or_skip(
     post: DailyPost,
 ) -> Result<Option<DailyPost>, PostFailure> {
     if find_sent_message(http, &post).await.is_some() {
-        return finish_post(app, http, post).await.map(Some);
+        return finish_post(app, http, post, true).await.map(Some);
     }
     info!(guild_id = post.guild_id, channel_id = post.channel_id, date = %post.local_date, "the day ended before its post was sent; skipping it");
     app.store

@@ -198,6 +198,11 @@ impl Harness {
     ) -> String {
         let (id, token) = self.next_token();
         let command_id = self.fake.command_id(name).unwrap_or(1);
+        let resolved = if resolved == json!({}) {
+            resolved_channels(&options)
+        } else {
+            resolved
+        };
         let interaction = fixtures::slash_command(
             id,
             APPLICATION_ID,
@@ -267,7 +272,7 @@ impl Harness {
     pub async fn reply(&self, token: &str) -> Reply {
         let callback = self.fake.wait_for_callback(token).await;
         let mut data = callback["data"].clone();
-        // A deferred reply (type 5) is completed by editing @original.
+        // A deferred reply (type 5) is completed by a follow-up or an edit of @original.
         if callback["type"] == json!(5) {
             let token = token.to_owned();
             data = self
@@ -277,6 +282,10 @@ impl Harness {
                     fake_discord::DEFAULT_TIMEOUT,
                     |fake| {
                         let log = fake.interaction(&token)?;
+                        // poise answers a deferred reply with a follow-up message.
+                        if let Some(followup) = log.followups.first() {
+                            return fake.message(*followup).map(|m| m.json);
+                        }
                         let message = fake.message(log.original_message_id?)?;
                         (!message.edits.is_empty()).then(|| message.edits.last().cloned().unwrap())
                     },
@@ -330,19 +339,24 @@ impl Reply {
     }
 }
 
-/// The `resolved.channels` a slash command carries for the channel ids it names.
+/// The `resolved.channels` a slash command carries for the channel ids it names
+/// (subcommand options included).
 fn resolved_channels(options: &Value) -> Value {
-    let mut channels = serde_json::Map::new();
-    for option in options.as_array().into_iter().flatten() {
-        if option["type"] == json!(7)
-            && let Some(id) = option["value"].as_str()
-        {
-            channels.insert(
-                id.to_owned(),
-                json!({ "id": id, "name": "channel", "type": 0, "permissions": "0" }),
-            );
+    fn collect(options: &Value, channels: &mut serde_json::Map<String, Value>) {
+        for option in options.as_array().into_iter().flatten() {
+            if option["type"] == json!(7)
+                && let Some(id) = option["value"].as_str()
+            {
+                channels.insert(
+                    id.to_owned(),
+                    json!({ "id": id, "name": "channel", "type": 0, "permissions": "0" }),
+                );
+            }
+            collect(&option["options"], channels);
         }
     }
+    let mut channels = serde_json::Map::new();
+    collect(options, &mut channels);
     json!({ "channels": channels })
 }
 
@@ -479,4 +493,41 @@ impl Harness {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
+}
+
+/// Every row of every table, as text: to prove a refused command changed nothing.
+pub async fn snapshot(store: &Store) -> String {
+    use sqlx::Row as _;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_sqlx_migrations' ORDER BY name",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let mut out = String::new();
+    for table in tables {
+        let columns: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT name FROM pragma_table_info('{table}')"
+        )))
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<String, _>(0))
+        .collect();
+        let row_text = columns
+            .iter()
+            .map(|c| format!("quote({c})"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        let sql = format!(
+            "SELECT COALESCE(group_concat(r, ';'), '') FROM (SELECT {row_text} AS r FROM {table} ORDER BY 1)"
+        );
+        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        out.push_str(&format!("{table}: {rows}\n"));
+    }
+    out
 }

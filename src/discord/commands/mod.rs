@@ -99,8 +99,15 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<App>, Error>) {
             .await;
         }
         other => {
-            if let Err(error) = poise::builtins::on_error(other).await {
-                error!(%error, "failed to report a framework error");
+            // Every other failure that has an invocation gets a generic reply, so the
+            // member never sees "The application did not respond".
+            match other.ctx() {
+                Some(ctx) => {
+                    let command = ctx.command().qualified_name.to_string();
+                    error!(command, error = %other, "command failed in the framework");
+                    let _ = reply_ephemeral(ctx, "Something went wrong on my side; nothing was changed. Try again in a moment.").await;
+                }
+                None => error!(error = %other, "framework error"),
             }
         }
     }

@@ -1,0 +1,1007 @@
+//! Slash commands end to end through the fake Discord.
+
+mod support;
+
+use chrono::TimeDelta;
+use chrono_tz::America::New_York;
+use qotd::core::daily_schedule::post_instant_on;
+use qotd::core::ranking::{self, Standing};
+use serde_json::{Value, json};
+use support::*;
+
+fn user_option(name: &str, id: u64) -> Value {
+    json!({ "name": name, "type": 6, "value": id.to_string() })
+}
+
+fn resolved_user(id: u64, bot: bool) -> Value {
+    let mut user = fake_discord::fixtures::user(id, &format!("user{id}"), bot);
+    user["bot"] = json!(bot);
+    json!({ "users": { id.to_string(): user } })
+}
+
+/// Every request the bot sent that can post text allows no @everyone/@here/role pings.
+fn assert_no_mass_pings(harness: &Harness) {
+    for request in harness.fake.requests() {
+        let Some(body) = &request.body else { continue };
+        let data = if request.path.contains("/callback") {
+            &body["data"]
+        } else {
+            body
+        };
+        if data.is_null() || data.get("content").is_none() && data.get("embeds").is_none() {
+            continue;
+        }
+        let mentions = &data["allowed_mentions"];
+        assert!(
+            mentions.is_object(),
+            "{} {} sends text without allowed_mentions: {body}",
+            request.method,
+            request.path
+        );
+        let parse = mentions["parse"].as_array().cloned().unwrap_or_default();
+        assert!(
+            !parse.contains(&json!("everyone")) && !parse.contains(&json!("roles")),
+            "{body}"
+        );
+        assert!(
+            mentions["roles"].as_array().is_none_or(|r| r.is_empty()),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn setup_at_0858_for_0900_replies_with_the_next_post_time_and_posts_at_0900() {
+    let nine = post_instant_on(
+        "2026-06-01".parse().unwrap(),
+        "09:00".parse().unwrap(),
+        New_York,
+    );
+    let mut harness = Harness::started(nine - TimeDelta::minutes(2)).await;
+    let reply = harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    assert!(reply.ephemeral);
+    assert!(
+        reply
+            .content
+            .contains(&format!("<t:{}:F>", nine.timestamp())),
+        "{}",
+        reply.content
+    );
+    assert!(reply.content.contains("09:00 America/New_York"));
+
+    harness.tick_to(nine - TimeDelta::minutes(1)).await;
+    assert!(harness.daily_messages(CHANNEL).is_empty());
+    harness.tick_to(nine).await;
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    assert_eq!(post.claimed_at, nine);
+    assert_no_mass_pings(&harness);
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn setup_updates_an_existing_schedule_and_keeps_unset_options() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(
+            CHANNEL,
+            "09:00",
+            "Europe/Berlin",
+            vec![
+                integer_option("reveal_reactions", 4),
+                string_option("category", "scenario"),
+            ],
+        )
+        .await;
+    let reply = harness
+        .setup(CHANNEL, "18:30", "europe/berlin", vec![])
+        .await;
+    assert!(reply.content.contains("Updated"), "{}", reply.content);
+    let schedule = harness.store().schedule(CHANNEL).await.unwrap().unwrap();
+    assert_eq!(schedule.post_time.to_string(), "18:30");
+    assert_eq!(schedule.timezone.name(), "Europe/Berlin");
+    assert_eq!(
+        (schedule.reveal_reactions, schedule.reveal_after_minutes),
+        (4, 240)
+    );
+    assert_eq!(schedule.category.as_deref(), Some("scenario"));
+    harness
+        .setup(
+            CHANNEL,
+            "18:30",
+            "Europe/Berlin",
+            vec![string_option("category", "all")],
+        )
+        .await;
+    assert_eq!(
+        harness
+            .store()
+            .schedule(CHANNEL)
+            .await
+            .unwrap()
+            .unwrap()
+            .category,
+        None
+    );
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn remove_stops_the_schedule_and_keeps_history() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+
+    let token = harness.qotd(
+        &admin(),
+        "remove",
+        json!([channel_option("channel", CHANNEL)]),
+    );
+    let reply = harness.reply(&token).await;
+    assert!(
+        reply.ephemeral && reply.content.contains("no longer gets"),
+        "{}",
+        reply.text()
+    );
+    harness.tick_to(at("2026-06-02T13:00:00Z")).await;
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    assert!(harness.store().daily_post(post.id).await.unwrap().is_some());
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn post_posts_todays_question_now_and_then_says_where_it_is() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "20:00", "America/New_York", vec![])
+        .await;
+    let token = harness.qotd(
+        &admin(),
+        "post",
+        json!([channel_option("channel", CHANNEL)]),
+    );
+    let reply = harness.reply(&token).await;
+    assert!(
+        reply.content.contains("Posted question #1"),
+        "{}",
+        reply.text()
+    );
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+
+    let token = harness.qotd(
+        &admin(),
+        "post",
+        json!([channel_option("channel", CHANNEL)]),
+    );
+    let reply = harness.reply(&token).await;
+    assert!(reply.ephemeral);
+    let link = format!(
+        "https://discord.com/channels/{GUILD}/{CHANNEL}/{}",
+        post.message_id.unwrap()
+    );
+    assert!(
+        reply.content.contains("already posted") && reply.content.contains(&link),
+        "{}",
+        reply.content
+    );
+
+    // At 20:00 nothing more is posted: today has its question.
+    harness.tick_to(at("2026-06-02T00:00:00Z")).await;
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn skip_skips_the_next_question_of_the_rotation() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    let token = harness.qotd(
+        &admin(),
+        "skip",
+        json!([channel_option("channel", CHANNEL)]),
+    );
+    let reply = harness.reply(&token).await;
+    let skipped = reply.content.split('`').nth(1).unwrap().to_owned();
+    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    assert_ne!(post.question_id, skipped);
+    let state = harness.store().rotation_state(CHANNEL).await.unwrap();
+    assert!(state.asked_in_pass.contains(&skipped));
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn status_lists_every_schedule_with_next_post_pass_progress_pause_and_alert() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    harness
+        .setup(
+            OTHER_CHANNEL,
+            "07:15",
+            "Europe/Berlin",
+            vec![string_option("category", "behavioral")],
+        )
+        .await;
+    let token = harness.qotd(
+        &admin(),
+        "pause",
+        json!([channel_option("channel", OTHER_CHANNEL)]),
+    );
+    harness.reply(&token).await;
+    harness
+        .store()
+        .set_schedule_alert(
+            CHANNEL,
+            "403 Missing Permissions (50013)",
+            at("2026-06-01T12:00:00Z"),
+        )
+        .await
+        .unwrap();
+
+    let token = harness.qotd(&admin(), "status", json!([]));
+    let reply = harness.reply(&token).await;
+    assert!(reply.ephemeral);
+    let text = reply.embeds[0]["description"].as_str().unwrap().to_owned();
+    let next = post_instant_on(
+        "2026-06-01".parse().unwrap(),
+        "09:00".parse().unwrap(),
+        New_York,
+    );
+    assert!(
+        text.contains(&format!(
+            "<#{CHANNEL}> · **09:00 America/New_York** · next <t:{}:F>",
+            next.timestamp()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("50/50 questions left"), "{text}");
+    assert!(
+        text.contains("5/5 questions left") && text.contains("paused"),
+        "{text}"
+    );
+    assert!(text.contains("⚠️ 403 Missing Permissions"), "{text}");
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn alerts_and_teams_are_managed_by_admins() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let token = harness.qotd(
+        &admin(),
+        "alerts",
+        json!([channel_option("channel", ALERTS_CHANNEL)]),
+    );
+    assert!(
+        harness
+            .reply(&token)
+            .await
+            .content
+            .contains("report problems")
+    );
+    assert_eq!(
+        harness.store().alerts_channel(GUILD).await.unwrap(),
+        Some(ALERTS_CHANNEL)
+    );
+
+    let token = harness.qotd(
+        &admin(),
+        "team-add",
+        json!([string_option("name", "Night Owls")]),
+    );
+    assert!(
+        harness
+            .reply(&token)
+            .await
+            .content
+            .contains("Created team **Night Owls**")
+    );
+    let token = harness.slash(
+        &member(MEMBER),
+        CHANNEL,
+        "team",
+        json!([{ "name": "join", "type": 1, "options": [string_option("name", "night owls")] }]),
+        json!({}),
+    );
+    let reply = harness.reply(&token).await;
+    assert!(
+        reply.ephemeral && reply.content.contains("You are in team **Night Owls**"),
+        "{}",
+        reply.text()
+    );
+    let token = harness.qotd(
+        &admin(),
+        "team-remove",
+        json!([string_option("name", "Night Owls")]),
+    );
+    assert!(
+        harness
+            .reply(&token)
+            .await
+            .content
+            .contains("Deleted team **Night Owls** (1 members)")
+    );
+    assert_eq!(
+        harness.store().member_team(GUILD, MEMBER).await.unwrap(),
+        None
+    );
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn team_join_switches_teams_and_leave_leaves() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    for name in ["Owls", "Larks"] {
+        let token = harness.qotd(&admin(), "team-add", json!([string_option("name", name)]));
+        harness.reply(&token).await;
+    }
+    let join = |name: &str| json!([{ "name": "join", "type": 1, "options": [string_option("name", name)] }]);
+    let token = harness.slash(&member(MEMBER), CHANNEL, "team", join("Owls"), json!({}));
+    harness.reply(&token).await;
+    let token = harness.slash(&member(MEMBER), CHANNEL, "team", join("Larks"), json!({}));
+    assert!(
+        harness
+            .reply(&token)
+            .await
+            .content
+            .contains("you left **Owls**")
+    );
+    let token = harness.slash(
+        &member(MEMBER),
+        CHANNEL,
+        "team",
+        json!([{ "name": "leave", "type": 1, "options": [] }]),
+        json!({}),
+    );
+    assert!(
+        harness
+            .reply(&token)
+            .await
+            .content
+            .contains("You left team **Larks**")
+    );
+    assert_eq!(
+        harness.store().member_team(GUILD, MEMBER).await.unwrap(),
+        None
+    );
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn quiz_posts_a_public_question_with_a_reveal_button_that_reveals_once_and_touches_no_streak()
+{
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let token = harness.slash(
+        &member(MEMBER),
+        CHANNEL,
+        "quiz",
+        json!([
+            string_option("category", "workflow"),
+            integer_option("difficulty", 4)
+        ]),
+        json!({}),
+    );
+    let reply = harness.reply(&token).await;
+    assert!(!reply.ephemeral, "a quiz is public");
+    assert_eq!(reply.embeds[0]["title"], json!("Quiz"));
+    assert_eq!(
+        reply.data["components"][0]["components"][0]["custom_id"],
+        json!("qotd:reveal-hint")
+    );
+    let question_text = reply.embeds[0]["description"].as_str().unwrap().to_owned();
+    let question = harness
+        .app()
+        .bank
+        .questions()
+        .iter()
+        .find(|q| q.question == question_text)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (question.category.as_str(), question.difficulty.get()),
+        ("workflow", 4)
+    );
+
+    let original = harness
+        .fake
+        .interaction(&token)
+        .unwrap()
+        .original_message_id
+        .unwrap();
+    harness
+        .fake
+        .wait_until("the quiz 💡", fake_discord::DEFAULT_TIMEOUT, |fake| {
+            fake.message(original)?
+                .own_reactions
+                .contains("💡")
+                .then_some(())
+        })
+        .await;
+    let message_json = harness.fake.message(original).unwrap().json;
+    let press = harness.press_button(
+        &member(MEMBER + 1),
+        CHANNEL,
+        "qotd:reveal-hint",
+        message_json,
+    );
+    let callback = harness.fake.wait_for_callback(&press).await;
+    assert_eq!(
+        callback["type"],
+        json!(7),
+        "the button updates the quiz message"
+    );
+    let revealed = harness.fake.message(original).unwrap();
+    assert_eq!(
+        revealed.embeds()[0]["fields"][2]["value"],
+        json!(question.hint)
+    );
+    assert_eq!(
+        revealed.json["components"][0]["components"][0]["disabled"],
+        json!(true)
+    );
+    assert!(
+        harness
+            .store()
+            .member_streaks(GUILD, MEMBER)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A second /quiz right away in the same channel is refused (cooldown).
+    let token = harness.slash(&member(MEMBER), CHANNEL, "quiz", json!([]), json!({}));
+    let reply = harness.reply(&token).await;
+    assert!(
+        reply.ephemeral && reply.content.contains("just posted"),
+        "{}",
+        reply.text()
+    );
+    assert_no_mass_pings(&harness);
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn a_lightbulb_on_a_quiz_reveals_its_hint() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let token = harness.slash(&member(MEMBER), CHANNEL, "quiz", json!([]), json!({}));
+    harness.reply(&token).await;
+    let original = harness
+        .fake
+        .interaction(&token)
+        .unwrap()
+        .original_message_id
+        .unwrap();
+    let store = harness.store().clone();
+    wait_for_async("the quiz to be recorded", || {
+        let store = store.clone();
+        async move { store.quiz(original).await.unwrap().is_some() }
+    })
+    .await;
+    harness
+        .fake
+        .react(GUILD, CHANNEL, original, MEMBER + 1, "💡", false, true);
+    harness
+        .fake
+        .wait_until("the quiz reveal", fake_discord::DEFAULT_TIMEOUT, |fake| {
+            (fake.message(original)?.edits.len() == 1).then_some(())
+        })
+        .await;
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn streak_shows_current_best_total_unaided_and_the_next_question_for_each_channel() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    harness
+        .fake
+        .member_posts(GUILD, post.thread_id.unwrap(), MEMBER, &[], "answer");
+    let store = harness.store().clone();
+    wait_for_async("the answer", || {
+        let store = store.clone();
+        async move { store.answered_at(post.id, MEMBER).await.unwrap().is_some() }
+    })
+    .await;
+
+    let token = harness.slash(
+        &member(ADMIN),
+        CHANNEL,
+        "streak",
+        json!([user_option("member", MEMBER)]),
+        resolved_user(MEMBER, false),
+    );
+    let reply = harness.reply(&token).await;
+    let text = reply.embeds[0]["description"].as_str().unwrap();
+    let next = at("2026-06-02T13:00:00Z").timestamp();
+    assert!(text.contains(&format!("<#{CHANNEL}> — 🔥 **1** current · best 1 · 1 answers (1 unaided) · next question <t:{next}:R>")), "{text}");
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn leaderboard_over_a_thousand_members_shows_the_right_top_ten_and_the_callers_rank() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    harness.stop_bot().await;
+    let store = qotd::storage::Store::open_path(&harness.db_path())
+        .await
+        .unwrap();
+    let schedule = store.schedule(CHANNEL).await.unwrap().unwrap();
+    for day in 1..=4u32 {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 6, day).unwrap();
+        let now = post_instant_on(date, schedule.post_time, schedule.timezone);
+        let pick = qotd::core::rotation::Pick {
+            question_id: format!("q{day}"),
+            pass: 1,
+            starts_new_pass: false,
+        };
+        let new = qotd::storage::NewDailyPost {
+            channel_id: CHANNEL,
+            local_date: date,
+            pick,
+            nonce: format!("n{day}"),
+            reveal: schedule.reveal_rule(),
+        };
+        let qotd::storage::ClaimOutcome::Claimed(post) =
+            store.claim_daily_post(&new, now).await.unwrap()
+        else {
+            panic!()
+        };
+        store
+            .confirm_post_sent(post.id, 9_000 + u64::from(day))
+            .await
+            .unwrap();
+        for member in 0..1_000u64 {
+            if (member * 7 + u64::from(day) * 3) % (u64::from(day) + 2) != 0 {
+                store
+                    .record_answer(post.id, 10_000 + member, now + TimeDelta::minutes(5))
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, current, best, total FROM member_streaks WHERE channel_id = ?",
+    )
+    .bind(CHANNEL as i64)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    store.close().await;
+    let expected = ranking::rank(
+        rows.iter()
+            .map(|&(id, current, best, total)| Standing {
+                id: id as u64,
+                current: current as u64,
+                best: best as u64,
+                total: total as u64,
+            })
+            .collect(),
+    );
+    let caller = expected
+        .iter()
+        .rev()
+        .find(|r| r.standing.current > 0)
+        .unwrap()
+        .standing
+        .id;
+    harness.start_bot().await;
+
+    let token = harness.slash(
+        &member(caller),
+        CHANNEL,
+        "leaderboard",
+        json!([channel_option("channel", CHANNEL)]),
+        json!({}),
+    );
+    let reply = harness.reply(&token).await;
+    let text = reply.embeds[0]["description"].as_str().unwrap();
+    let shown: Vec<u64> = text
+        .lines()
+        .filter_map(|line| line.split("<@").nth(1))
+        .filter_map(|rest| rest.split('>').next())
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    let top: Vec<u64> = expected.iter().take(10).map(|r| r.standing.id).collect();
+    assert_eq!(shown, top);
+    let caller_rank = expected
+        .iter()
+        .find(|r| r.standing.id == caller)
+        .unwrap()
+        .rank;
+    assert!(caller_rank > 10);
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with(&format!("`{caller_rank:>3}.")),
+        "{text}"
+    );
+    assert!(
+        reply.embeds[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{} members", rows.len()))
+    );
+    assert_no_mass_pings(&harness);
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn the_team_leaderboard_ranks_teams_by_summed_current_streaks() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    for name in ["Owls", "@everyone <@&1>"] {
+        let token = harness.qotd(&admin(), "team-add", json!([string_option("name", name)]));
+        harness.reply(&token).await;
+    }
+    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    let now = at("2026-06-01T13:10:00Z");
+    for (member, team) in [(1u64, "Owls"), (2, "Owls"), (3, "@everyone <@&1>")] {
+        let name = qotd::core::team_name::TeamName::parse(team).unwrap();
+        harness
+            .store()
+            .join_team(GUILD, member, &name, now)
+            .await
+            .unwrap();
+        harness
+            .store()
+            .record_answer(post.id, member, now)
+            .await
+            .unwrap();
+    }
+    let token = harness.slash(
+        &member(1),
+        CHANNEL,
+        "leaderboard",
+        json!([integer_option("scope", 1)]),
+        json!({}),
+    );
+    let reply = harness.reply(&token).await;
+    let text = reply.embeds[0]["description"].as_str().unwrap();
+    let owls = text.find("**Owls** (2 members)").unwrap();
+    let other = text.find("**@everyone <@&1>** (1 members)").unwrap();
+    assert!(owls < other, "{text}");
+    assert_no_mass_pings(&harness);
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn a_member_without_manage_server_is_refused_by_every_qotd_subcommand_and_nothing_changes() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    let before = snapshot(harness.store()).await;
+    let attempts = [
+        (
+            "setup",
+            json!([
+                channel_option("channel", OTHER_CHANNEL),
+                string_option("time", "10:00"),
+                string_option("timezone", "UTC")
+            ]),
+        ),
+        ("remove", json!([channel_option("channel", CHANNEL)])),
+        ("pause", json!([channel_option("channel", CHANNEL)])),
+        ("resume", json!([channel_option("channel", CHANNEL)])),
+        ("post", json!([channel_option("channel", CHANNEL)])),
+        ("skip", json!([channel_option("channel", CHANNEL)])),
+        ("status", json!([])),
+        ("alerts", json!([channel_option("channel", ALERTS_CHANNEL)])),
+        ("team-add", json!([string_option("name", "Sneaky")])),
+        ("team-remove", json!([string_option("name", "Sneaky")])),
+    ];
+    for (sub, options) in attempts {
+        let token = harness.qotd(&member(MEMBER), sub, options);
+        let reply = harness.reply(&token).await;
+        assert!(reply.ephemeral, "{sub}");
+        assert!(
+            reply.content.contains("Manage Server"),
+            "{sub}: {}",
+            reply.content
+        );
+    }
+    assert_eq!(snapshot(harness.store()).await, before);
+    assert!(harness.daily_messages(CHANNEL).is_empty());
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn twenty_seven_bad_inputs_each_get_an_ephemeral_explanation_and_change_nothing() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    let token = harness.qotd(&admin(), "team-add", json!([string_option("name", "Owls")]));
+    harness.reply(&token).await;
+
+    let setup = |extra: Vec<Value>| {
+        let mut options = vec![
+            channel_option("channel", OTHER_CHANNEL),
+            string_option("time", "10:00"),
+            string_option("timezone", "UTC"),
+        ];
+        for option in extra {
+            options.retain(|o| o["name"] != option["name"]);
+            options.push(option);
+        }
+        Value::Array(options)
+    };
+    let sub = |name: &str, options: Value| json!([{ "name": name, "type": 1, "options": options }]);
+    // (command, options, resolved, expected words)
+    let cases: Vec<(&str, Value, Value, &str)> = vec![
+        (
+            "qotd",
+            sub("setup", setup(vec![string_option("time", "25:99")])),
+            json!({}),
+            "not a time of day",
+        ),
+        (
+            "qotd",
+            sub("setup", setup(vec![string_option("time", "9am")])),
+            json!({}),
+            "HH:MM",
+        ),
+        (
+            "qotd",
+            sub("setup", setup(vec![string_option("time", "")])),
+            json!({}),
+            "not a time of day",
+        ),
+        (
+            "qotd",
+            sub(
+                "setup",
+                setup(vec![string_option("timezone", "Mars/Olympus")]),
+            ),
+            json!({}),
+            "not an IANA timezone",
+        ),
+        (
+            "qotd",
+            sub("setup", setup(vec![string_option("timezone", "CEST")])),
+            json!({}),
+            "Europe/Berlin",
+        ),
+        (
+            "qotd",
+            sub(
+                "setup",
+                setup(vec![channel_option("channel", OTHER_GUILD_CHANNEL)]),
+            ),
+            json!({}),
+            "not a channel of this server",
+        ),
+        (
+            "qotd",
+            sub("setup", setup(vec![channel_option("channel", 987_654_321)])),
+            json!({}),
+            "could not use",
+        ),
+        (
+            "qotd",
+            sub("setup", setup(vec![integer_option("reveal_after", 0)])),
+            json!({}),
+            "between 1 and 1440",
+        ),
+        (
+            "qotd",
+            sub("setup", setup(vec![integer_option("reveal_after", 5000)])),
+            json!({}),
+            "between 1 and 1440",
+        ),
+        (
+            "qotd",
+            sub("setup", setup(vec![integer_option("reveal_reactions", 0)])),
+            json!({}),
+            "between 1 and 25",
+        ),
+        (
+            "qotd",
+            sub("setup", setup(vec![integer_option("reveal_reactions", 99)])),
+            json!({}),
+            "between 1 and 25",
+        ),
+        (
+            "qotd",
+            sub("setup", setup(vec![string_option("category", "astrology")])),
+            json!({}),
+            "no category `astrology`",
+        ),
+        (
+            "qotd",
+            sub("remove", json!([channel_option("channel", OTHER_CHANNEL)])),
+            json!({}),
+            "has no daily question",
+        ),
+        (
+            "qotd",
+            sub("pause", json!([channel_option("channel", OTHER_CHANNEL)])),
+            json!({}),
+            "has no daily question",
+        ),
+        (
+            "qotd",
+            sub("resume", json!([channel_option("channel", CHANNEL)])),
+            json!({}),
+            "is not paused",
+        ),
+        (
+            "qotd",
+            sub(
+                "post",
+                json!([channel_option("channel", OTHER_GUILD_CHANNEL)]),
+            ),
+            json!({}),
+            "has no daily question",
+        ),
+        (
+            "qotd",
+            sub("skip", json!([channel_option("channel", ALERTS_CHANNEL)])),
+            json!({}),
+            "has no daily question",
+        ),
+        (
+            "qotd",
+            sub(
+                "alerts",
+                json!([channel_option("channel", OTHER_GUILD_CHANNEL)]),
+            ),
+            json!({}),
+            "not a channel of this server",
+        ),
+        (
+            "qotd",
+            sub("team-add", json!([string_option("name", "   ")])),
+            json!({}),
+            "cannot be empty",
+        ),
+        (
+            "qotd",
+            sub("team-add", json!([string_option("name", &"x".repeat(40))])),
+            json!({}),
+            "at most 32",
+        ),
+        (
+            "qotd",
+            sub("team-add", json!([string_option("name", "owls")])),
+            json!({}),
+            "already exists",
+        ),
+        (
+            "qotd",
+            sub("team-remove", json!([string_option("name", "Larks")])),
+            json!({}),
+            "no team named",
+        ),
+        (
+            "team",
+            sub("join", json!([string_option("name", "Larks")])),
+            json!({}),
+            "no team named",
+        ),
+        ("team", sub("leave", json!([])), json!({}), "not in a team"),
+        (
+            "quiz",
+            json!([string_option("category", "astrology")]),
+            json!({}),
+            "no category",
+        ),
+        (
+            "quiz",
+            json!([integer_option("difficulty", 9)]),
+            json!({}),
+            "between 1 and 5",
+        ),
+        (
+            "leaderboard",
+            json!([channel_option("channel", OTHER_CHANNEL)]),
+            json!({}),
+            "has no daily question",
+        ),
+        (
+            "streak",
+            json!([user_option("member", 999)]),
+            resolved_user(999, true),
+            "Bots do not answer",
+        ),
+    ];
+    assert!(cases.len() >= 20);
+    for (command, options, resolved, expected) in cases {
+        let before = snapshot(harness.store()).await;
+        let resolved = if resolved == json!({}) {
+            let channels: serde_json::Map<String, Value> = [
+                OTHER_CHANNEL,
+                OTHER_GUILD_CHANNEL,
+                CHANNEL,
+                ALERTS_CHANNEL,
+                987_654_321,
+            ]
+            .iter()
+            .map(|id| {
+                (
+                    id.to_string(),
+                    json!({ "id": id.to_string(), "name": "c", "type": 0, "permissions": "0" }),
+                )
+            })
+            .collect();
+            json!({ "channels": channels })
+        } else {
+            resolved
+        };
+        let token = harness.slash(&admin(), CHANNEL, command, options.clone(), resolved);
+        let reply = harness.reply(&token).await;
+        assert!(reply.ephemeral, "{command} {options}: not ephemeral");
+        assert!(
+            reply.content.contains(expected),
+            "{command} {options}: {}",
+            reply.content
+        );
+        assert_eq!(
+            snapshot(harness.store()).await,
+            before,
+            "{command} {options} changed the database"
+        );
+    }
+    // A refused setup for an unknown channel makes a 404 call: the only non-2xx allowed.
+    let problems = harness.fake.problems();
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[tokio::test]
+async fn autocomplete_answers_timezone_category_and_team_with_at_most_25_choices() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let token = harness.qotd(
+        &admin(),
+        "team-add",
+        json!([string_option("name", "Night Owls")]),
+    );
+    harness.reply(&token).await;
+
+    let focused = |name: &str, value: &str| json!({ "name": name, "type": 3, "value": value, "focused": true });
+    let setup = |option: Value| json!([{ "name": "setup", "type": 1, "options": [option] }]);
+
+    let token = harness.autocomplete(&admin(), "qotd", setup(focused("timezone", "")));
+    let callback = harness.fake.wait_for_callback(&token).await;
+    assert_eq!(callback["type"], json!(8));
+    assert_eq!(callback["data"]["choices"].as_array().unwrap().len(), 25);
+
+    let token = harness.autocomplete(&admin(), "qotd", setup(focused("timezone", "berl")));
+    let callback = harness.fake.wait_for_callback(&token).await;
+    assert_eq!(
+        callback["data"]["choices"][0]["value"],
+        json!("Europe/Berlin")
+    );
+
+    let token = harness.autocomplete(&member(MEMBER), "quiz", json!([focused("category", "sce")]));
+    let callback = harness.fake.wait_for_callback(&token).await;
+    assert_eq!(
+        callback["data"]["choices"],
+        json!([{ "name": "Scenario-Based", "value": "scenario" }])
+    );
+
+    let token = harness.autocomplete(
+        &member(MEMBER),
+        "team",
+        json!([{ "name": "join", "type": 1, "options": [focused("name", "owl")] }]),
+    );
+    let callback = harness.fake.wait_for_callback(&token).await;
+    assert_eq!(callback["data"]["choices"][0]["value"], json!("Night Owls"));
+    harness.fake.assert_clean();
+}
