@@ -1005,3 +1005,22 @@ async fn autocomplete_answers_timezone_category_and_team_with_at_most_25_choices
     assert_eq!(callback["data"]["choices"][0]["value"], json!("Night Owls"));
     harness.fake.assert_clean();
 }
+
+#[tokio::test]
+async fn an_unexpected_error_gets_a_generic_ephemeral_reply() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness.store().close().await; // every query now fails
+    let token = harness.slash(&member(MEMBER), CHANNEL, "streak", json!([]), json!({}));
+    let reply = harness.reply(&token).await;
+    assert!(reply.ephemeral);
+    assert!(
+        reply.content.contains("Something went wrong on my side"),
+        "{}",
+        reply.content
+    );
+    assert!(
+        !reply.content.to_lowercase().contains("pool"),
+        "no internals leak to members"
+    );
+    harness.fake.assert_clean();
+}

@@ -786,3 +786,41 @@ async fn transient_discord_errors_are_retried_and_still_post_exactly_once() {
     assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
     harness.fake.assert_clean();
 }
+
+#[tokio::test]
+async fn a_deleted_channel_raises_an_alert_and_keeps_the_schedule() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let token = harness.qotd(
+        &admin(),
+        "alerts",
+        json!([channel_option("channel", ALERTS_CHANNEL)]),
+    );
+    harness.reply(&token).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    harness.fake.delete_channel(CHANNEL);
+    harness.tick_to(ny_nine("2026-06-01")).await;
+    let alert = harness
+        .fake
+        .wait_until("the alert message", fake_discord::DEFAULT_TIMEOUT, |fake| {
+            fake.messages_in(ALERTS_CHANNEL).into_iter().next()
+        })
+        .await;
+    assert!(
+        alert.content().contains("Unknown Channel"),
+        "{}",
+        alert.content()
+    );
+    assert!(alert.content().contains(&format!("<#{CHANNEL}>")));
+    assert!(
+        harness
+            .store()
+            .schedule(CHANNEL)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_running()
+    );
+    harness.fake.assert_clean();
+}
