@@ -4,7 +4,7 @@
 //! answer must not touch the database. Each channel's latest sent question is indexed
 //! by its post message (for 💡 reactions and replies) and by its thread.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
 use crate::storage::DailyPost;
@@ -17,6 +17,8 @@ pub struct ActivePost {
     pub channel_id: u64,
     pub message_id: u64,
     pub thread_id: Option<u64>,
+    /// The hint is revealed: further 💡 change nothing and need no database work.
+    pub revealed: bool,
 }
 
 #[derive(Debug, Default)]
@@ -24,6 +26,11 @@ struct Index {
     by_channel: HashMap<u64, ActivePost>,
     by_message: HashMap<u64, ActivePost>,
     by_thread: HashMap<u64, ActivePost>,
+    /// `/quiz` messages whose hint is not revealed yet.
+    open_quizzes: HashSet<u64>,
+    /// (post, member) pairs already answered: a member's next messages in the thread
+    /// need no database work.
+    answered: HashSet<(i64, u64)>,
 }
 
 #[derive(Debug, Default)]
@@ -44,6 +51,7 @@ impl ActiveQuestions {
             channel_id: post.channel_id,
             message_id,
             thread_id: post.thread_id,
+            revealed: post.revealed_at.is_some(),
         };
         let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
         if let Some(previous) = index.by_channel.get(&post.channel_id).copied() {
@@ -51,6 +59,11 @@ impl ActiveQuestions {
                 return; // an older post finishing late never displaces a newer one
             }
             index.by_message.remove(&previous.message_id);
+            if previous.post_id != post.id {
+                index
+                    .answered
+                    .retain(|(answered_post, _)| *answered_post != previous.post_id);
+            }
             if let Some(thread) = previous.thread_id {
                 index.by_thread.remove(&thread);
             }
@@ -78,6 +91,63 @@ impl ActiveQuestions {
             .by_thread
             .get(&thread_id)
             .copied()
+    }
+
+    /// Marks a post's hint revealed.
+    pub fn mark_revealed(&self, post_id: i64) {
+        let mut guard = self.index.write().unwrap_or_else(|p| p.into_inner());
+        let index = &mut *guard;
+        for map in [
+            &mut index.by_channel,
+            &mut index.by_message,
+            &mut index.by_thread,
+        ] {
+            for post in map.values_mut().filter(|p| p.post_id == post_id) {
+                post.revealed = true;
+            }
+        }
+    }
+
+    /// Records that `user` answered `post_id`; false when they already had.
+    pub fn first_answer(&self, post_id: i64, user: u64) -> bool {
+        self.index
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .answered
+            .insert((post_id, user))
+    }
+
+    /// Forgets an answer whose recording failed, so the next message retries it.
+    pub fn forget_answer(&self, post_id: i64, user: u64) {
+        self.index
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .answered
+            .remove(&(post_id, user));
+    }
+
+    pub fn add_quiz(&self, message_id: u64) {
+        self.index
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .open_quizzes
+            .insert(message_id);
+    }
+
+    pub fn remove_quiz(&self, message_id: u64) {
+        self.index
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .open_quizzes
+            .remove(&message_id);
+    }
+
+    pub fn is_open_quiz(&self, message_id: u64) -> bool {
+        self.index
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .open_quizzes
+            .contains(&message_id)
     }
 
     pub fn len(&self) -> usize {

@@ -2,6 +2,7 @@
 //! counts answers and keeps streaks.
 
 pub mod active_questions;
+pub mod answer_queue;
 pub mod clock;
 pub mod config;
 pub mod core;

@@ -38,6 +38,8 @@ pub enum Control {
 
 #[derive(Default)]
 struct Inner {
+    /// When each dispatched event with a `d.id` went out (only while tracking).
+    sent_at: Option<std::collections::HashMap<String, std::time::SystemTime>>,
     outbox: VecDeque<(String, Value)>,
     current: u64,
     control: Option<mpsc::UnboundedSender<Control>>,
@@ -67,9 +69,23 @@ impl Hub {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    pub fn dispatch_all(&self, events: impl IntoIterator<Item = (String, Value)>) {
+        self.inner().outbox.extend(events);
+        self.wake.notify_one();
+    }
+
     pub fn dispatch(&self, event: &str, data: Value) {
         self.inner().outbox.push_back((event.to_owned(), data));
         self.wake.notify_one();
+    }
+
+    /// Starts recording when each dispatched event (by its `d.id`) is written to the socket.
+    pub fn track_send_times(&self) {
+        self.inner().sent_at = Some(Default::default());
+    }
+
+    pub fn sent_times(&self) -> std::collections::HashMap<String, std::time::SystemTime> {
+        self.inner().sent_at.clone().unwrap_or_default()
     }
 
     pub fn counts(&self) -> Counts {
@@ -229,12 +245,17 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
                     };
                     let Some((event, data)) = next else { break };
                     seq += 1;
+                    let sent = std::time::SystemTime::now();
                     if !send(&mut socket, json!({ "op": 0, "s": seq, "t": event, "d": data })).await {
                         // Not delivered: put it back for the next session.
                         hub.inner().outbox.push_front((event, data));
                         break;
                     }
-                    hub.inner().counts.dispatched += 1;
+                    let mut inner = hub.inner();
+                    inner.counts.dispatched += 1;
+                    if let (Some(times), Some(id)) = (inner.sent_at.as_mut(), data["id"].as_str()) {
+                        times.insert(id.to_owned(), sent);
+                    }
                 }
                 shared.bump();
             }

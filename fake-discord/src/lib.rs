@@ -450,6 +450,21 @@ impl FakeDiscord {
         self.shared.gateway.dispatch(event, data);
     }
 
+    /// Dispatches many events at once (one lock, one wake-up).
+    pub fn dispatch_all(&self, events: impl IntoIterator<Item = (String, Value)>) {
+        self.shared.gateway.dispatch_all(events);
+    }
+
+    /// Records when each dispatched event with a `d.id` is written to the socket.
+    pub fn track_send_times(&self) {
+        self.shared.gateway.track_send_times();
+    }
+
+    /// `d.id` → when it was written to the socket (since `track_send_times`).
+    pub fn sent_times(&self) -> std::collections::HashMap<String, std::time::SystemTime> {
+        self.shared.gateway.sent_times()
+    }
+
     /// Sessions identified (IDENTIFY) and resumed (RESUME) so far.
     pub fn gateway_counts(&self) -> gateway::Counts {
         self.shared.gateway.counts()

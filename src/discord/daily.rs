@@ -321,8 +321,10 @@ pub async fn reveal(
     now: DateTime<Utc>,
 ) -> Result<bool, SendError> {
     if !app.store.mark_revealed(post.id, reason, now).await? {
+        app.active.mark_revealed(post.id);
         return Ok(false);
     }
+    app.active.mark_revealed(post.id);
     info!(
         guild_id = post.guild_id,
         channel_id = post.channel_id,

@@ -7,11 +7,11 @@
 use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
 use super::{App, Error, Stats, commands, daily, render};
 use crate::core::hint_reveal::{HintReveal, RevealDecision};
-use crate::storage::AnswerRecord;
+use crate::storage::NewAnswer;
 
 pub async fn handle(
     framework: poise::FrameworkContext<'_, Arc<App>, Error>,
@@ -57,23 +57,15 @@ async fn on_message(app: &App, message: &serenity::Message) {
             .filter(|post| post.channel_id == message.channel_id.get())
     });
     let Some(active) = active else { return };
-    let now = app.clock.now();
-    match app
-        .store
-        .record_answer(active.post_id, message.author.id.get(), now)
-        .await
-    {
-        Ok(AnswerRecord::Counted { streak, unaided }) => debug!(
-            guild_id = active.guild_id,
-            channel_id = active.channel_id,
-            user_id = message.author.id.get(),
-            streak = streak.current,
-            unaided,
-            "answer recorded"
-        ),
-        Ok(other) => debug!(post_id = active.post_id, ?other, "answer not counted"),
-        Err(error) => warn!(post_id = active.post_id, %error, "failed to record an answer"),
+    let user = message.author.id.get();
+    if !app.active.first_answer(active.post_id, user) {
+        return; // several messages count as one answer
     }
+    app.answers.push(NewAnswer {
+        post_id: active.post_id,
+        user_id: user,
+        at: app.clock.now(),
+    });
 }
 
 /// 💡 on a daily post counts toward revealing its hint; quiz posts use the same rule.
@@ -107,7 +99,7 @@ async fn on_reaction(
         }
         return;
     };
-    if is_bot {
+    if is_bot || active.revealed {
         return;
     }
     let result = if added {

@@ -36,6 +36,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub scheduler: Scheduler,
     pub active: ActiveQuestions,
+    /// Answers waiting to be committed.
+    pub answers: crate::answer_queue::AnswerQueue,
     /// Counters of work done, for tests and benchmarks to wait on.
     pub stats: Stats,
     /// When each channel may get its next `/quiz`.
@@ -56,6 +58,7 @@ impl App {
             clock,
             scheduler,
             active: ActiveQuestions::default(),
+            answers: Default::default(),
             quiz_cooldowns: Default::default(),
             stats: Stats::default(),
         }
@@ -68,6 +71,8 @@ pub struct Stats {
     pub messages_handled: std::sync::atomic::AtomicU64,
     pub reactions_handled: std::sync::atomic::AtomicU64,
     pub scheduler_passes: std::sync::atomic::AtomicU64,
+    /// Answers the answer writer has committed (or given up on).
+    pub answers_committed: std::sync::atomic::AtomicU64,
     /// The `now` of the latest finished scheduler pass, in Unix milliseconds.
     pub last_pass_at: std::sync::atomic::AtomicI64,
 }
@@ -177,6 +182,7 @@ pub async fn run(
     {
         app.active.set(&post);
     }
+    let answer_writer = app.answers.start(app.clone());
     let scheduler = app
         .scheduler
         .clone()
@@ -193,5 +199,6 @@ pub async fn run(
     if let Err(error) = scheduler.stop().await {
         warn!(%error, "the scheduler stopped with an error");
     }
+    answer_writer.stop().await;
     result
 }

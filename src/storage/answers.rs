@@ -6,6 +6,14 @@ use super::{StorageResult, Store, from_db_id, from_millis, to_db_id, to_millis};
 use crate::core::ranking::{self, Ranked, Standing};
 use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak};
 
+/// An answer to record: who answered which daily post, when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewAnswer {
+    pub post_id: i64,
+    pub user_id: u64,
+    pub at: DateTime<Utc>,
+}
+
 /// What recording an answer did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnswerRecord {
@@ -60,6 +68,36 @@ impl From<StreakRow> for MemberStreak {
 }
 
 #[derive(sqlx::FromRow)]
+struct PostAndStreakRow {
+    channel_id: i64,
+    guild_id: i64,
+    seq: i64,
+    revealed_at: Option<i64>,
+    latest_seq: i64,
+    current: Option<i64>,
+    best: Option<i64>,
+    total: Option<i64>,
+    unaided: Option<i64>,
+    last_answered_seq: Option<i64>,
+}
+
+impl PostAndStreakRow {
+    fn streak(&self) -> MemberStreak {
+        match self.current {
+            None => MemberStreak::default(),
+            Some(current) => StreakRow {
+                current,
+                best: self.best.unwrap_or(0),
+                total: self.total.unwrap_or(0),
+                unaided: self.unaided.unwrap_or(0),
+                last_answered_seq: self.last_answered_seq,
+            }
+            .into(),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(super) struct StandingRow {
     pub id: i64,
     pub current: i64,
@@ -105,86 +143,27 @@ impl Store {
         user_id: u64,
         now: DateTime<Utc>,
     ) -> StorageResult<AnswerRecord> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let post: Option<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT channel_id, guild_id, seq, revealed_at FROM daily_posts WHERE id = ?",
-        )
-        .bind(post_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((channel, guild, seq, revealed_at)) = post else {
-            return Ok(AnswerRecord::UnknownPost);
-        };
-        let latest_seq: i64 =
-            // The latest question *posted*: a claim not yet confirmed is not posted.
-            sqlx::query_scalar(
-                "SELECT COALESCE(MAX(seq), 0) FROM daily_posts WHERE channel_id = ? AND message_id IS NOT NULL",
-            )
-                .bind(channel)
-                .fetch_one(&mut *tx)
-                .await?;
-        let user = to_db_id(user_id);
-        let streak: MemberStreak = sqlx::query_as::<_, StreakRow>(
-            "SELECT current, best, total, unaided, last_answered_seq FROM member_streaks \
-             WHERE channel_id = ? AND user_id = ?",
-        )
-        .bind(channel)
-        .bind(user)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(MemberStreak::from)
-        .unwrap_or_default();
-        let unaided = revealed_at.is_none_or(|at| to_millis(now) < at);
-        let effect = streak_rules::apply_answer(
-            streak,
-            Answer {
-                question_seq: seq,
-                latest_seq,
-                unaided,
-            },
-        );
-        let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO answers (post_id, user_id, answered_at, unaided, counted) \
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(post_id)
-        .bind(user)
-        .bind(to_millis(now))
-        .bind(unaided)
-        .bind(matches!(effect, AnswerEffect::Counted(_)))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let record = match effect {
-            _ if inserted == 0 => AnswerRecord::AlreadyAnswered,
-            AnswerEffect::AlreadyAnswered => AnswerRecord::AlreadyAnswered,
-            AnswerEffect::TooLate => AnswerRecord::TooLate,
-            AnswerEffect::Counted(updated) => {
-                sqlx::query(
-                    "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
-                         unaided, last_answered_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-                     ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
-                         best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
-                         last_answered_seq = excluded.last_answered_seq",
-                )
-                .bind(channel)
-                .bind(user)
-                .bind(guild)
-                .bind(i64::from(updated.current))
-                .bind(i64::from(updated.best))
-                .bind(i64::from(updated.total))
-                .bind(i64::from(updated.unaided))
-                .bind(updated.last_answered_seq)
-                .execute(&mut *tx)
-                .await?;
-                AnswerRecord::Counted {
-                    streak: updated,
-                    unaided,
-                }
-            }
-        };
+        let mut records = self
+            .record_answers(&[NewAnswer {
+                post_id,
+                user_id,
+                at: now,
+            }])
+            .await?;
+        Ok(records.pop().unwrap_or(AnswerRecord::UnknownPost))
+    }
+
+    /// Records several answers in one transaction (one commit for a burst of answers),
+    /// each exactly as [`Store::record_answer`] would, in order.
+    pub async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut records = Vec::with_capacity(answers.len());
+        for answer in answers {
+            records
+                .push(record_answer_in(&mut tx, answer.post_id, answer.user_id, answer.at).await?);
+        }
         tx.commit().await?;
-        Ok(record)
+        Ok(records)
     }
 
     /// When `user_id` answered `post_id`, if they did.
@@ -320,4 +299,90 @@ impl Store {
             ranked_count: u64::try_from(ranked_count).unwrap_or(0),
         })
     }
+}
+
+/// One answer, inside the caller's transaction.
+async fn record_answer_in(
+    conn: &mut sqlx::SqliteConnection,
+    post_id: i64,
+    user_id: u64,
+    now: DateTime<Utc>,
+) -> StorageResult<AnswerRecord> {
+    let user = to_db_id(user_id);
+    // One round trip for the post, the channel's latest *posted* question (a claim
+    // not yet confirmed is not posted) and the member's streak.
+    let row: Option<PostAndStreakRow> = sqlx::query_as(
+        "SELECT p.channel_id, p.guild_id, p.seq, p.revealed_at, \
+             (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
+              WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
+             m.current, m.best, m.total, m.unaided, m.last_answered_seq \
+         FROM daily_posts p \
+         LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = ?2 \
+         WHERE p.id = ?1",
+    )
+    .bind(post_id)
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(AnswerRecord::UnknownPost);
+    };
+    let (channel, guild, seq, revealed_at, latest_seq) = (
+        row.channel_id,
+        row.guild_id,
+        row.seq,
+        row.revealed_at,
+        row.latest_seq,
+    );
+    let streak = row.streak();
+    let unaided = revealed_at.is_none_or(|at| to_millis(now) < at);
+    let effect = streak_rules::apply_answer(
+        streak,
+        Answer {
+            question_seq: seq,
+            latest_seq,
+            unaided,
+        },
+    );
+    let inserted = sqlx::query(
+        "INSERT OR IGNORE INTO answers (post_id, user_id, answered_at, unaided, counted) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(post_id)
+    .bind(user)
+    .bind(to_millis(now))
+    .bind(unaided)
+    .bind(matches!(effect, AnswerEffect::Counted(_)))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let record = match effect {
+        _ if inserted == 0 => AnswerRecord::AlreadyAnswered,
+        AnswerEffect::AlreadyAnswered => AnswerRecord::AlreadyAnswered,
+        AnswerEffect::TooLate => AnswerRecord::TooLate,
+        AnswerEffect::Counted(updated) => {
+            sqlx::query(
+                "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
+                     unaided, last_answered_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
+                     best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
+                     last_answered_seq = excluded.last_answered_seq",
+            )
+            .bind(channel)
+            .bind(user)
+            .bind(guild)
+            .bind(i64::from(updated.current))
+            .bind(i64::from(updated.best))
+            .bind(i64::from(updated.total))
+            .bind(i64::from(updated.unaided))
+            .bind(updated.last_answered_seq)
+            .execute(&mut *conn)
+            .await?;
+            AnswerRecord::Counted {
+                streak: updated,
+                unaided,
+            }
+        }
+    };
+    Ok(record)
 }

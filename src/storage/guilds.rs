@@ -15,7 +15,7 @@ impl Store {
         )
         .bind(to_db_id(guild_id))
         .bind(channel_id.map(to_db_id))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-pub use answers::{AnswerRecord, ChannelStreak, LeaderboardPage};
+pub use answers::{AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer};
 pub use posts::{ClaimOutcome, DailyPost, NewDailyPost};
 pub use quizzes::QuizPost;
 pub use schedules::{Schedule, ScheduleSettings};
@@ -50,9 +50,14 @@ pub enum StorageError {
 pub type StorageResult<T> = Result<T, StorageError>;
 
 /// The bot's database.
+///
+/// Reads use a small pool; every write goes through one dedicated connection, so
+/// concurrent writers queue in order in-process instead of contending for SQLite's
+/// write lock (whose busy handler sleeps for milliseconds at a time under contention).
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
 
 impl Store {
@@ -73,13 +78,17 @@ impl Store {
         if !is_memory(&file) {
             create_private_file(&file)?;
         }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
-        let store = Self { pool };
+        let store = Self { pool, writer };
         store.check_schema_version().await?;
-        MIGRATOR.run(&store.pool).await?;
+        MIGRATOR.run(&store.writer).await?;
         Ok(store)
     }
 
@@ -94,6 +103,7 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Refuses a database migrated by a newer build: running old code on it could

@@ -124,7 +124,7 @@ impl Store {
         new: &NewDailyPost,
         now: DateTime<Utc>,
     ) -> StorageResult<ClaimOutcome> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let channel = to_db_id(new.channel_id);
         let date = new.local_date.to_string();
         const EXISTING: &str = concat!(select_post!(), " WHERE channel_id = ? AND local_date = ?");
@@ -189,7 +189,7 @@ impl Store {
     /// did not answer the previous question — the bulk form of
     /// `streak_rules::on_question_posted`).
     pub async fn confirm_post_sent(&self, post_id: i64, message_id: u64) -> StorageResult<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let confirmed = sqlx::query(
             "UPDATE daily_posts SET message_id = ? WHERE id = ? AND message_id IS NULL",
         )
@@ -220,7 +220,7 @@ impl Store {
     pub async fn release_claim(&self, post_id: i64) -> StorageResult<bool> {
         let deleted = sqlx::query("DELETE FROM daily_posts WHERE id = ? AND message_id IS NULL")
             .bind(post_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected();
         Ok(deleted == 1)
@@ -230,7 +230,7 @@ impl Store {
         sqlx::query("UPDATE daily_posts SET thread_id = ? WHERE id = ?")
             .bind(to_db_id(thread_id))
             .bind(post_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -238,7 +238,7 @@ impl Store {
     pub async fn record_post_reacted(&self, post_id: i64) -> StorageResult<()> {
         sqlx::query("UPDATE daily_posts SET reacted = 1 WHERE id = ?")
             .bind(post_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -340,7 +340,7 @@ impl Store {
         pick: &Pick,
         now: DateTime<Utc>,
     ) -> StorageResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT OR IGNORE INTO rotation_skips (channel_id, pass, question_id, skipped_at) \
              VALUES (?, ?, ?, ?)",
@@ -368,7 +368,7 @@ impl Store {
         sqlx::query("INSERT OR IGNORE INTO reveal_reactors (post_id, user_id) VALUES (?, ?)")
             .bind(post_id)
             .bind(to_db_id(user_id))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         self.reveal_reactor_count(post_id).await
     }
@@ -377,7 +377,7 @@ impl Store {
         sqlx::query("DELETE FROM reveal_reactors WHERE post_id = ? AND user_id = ?")
             .bind(post_id)
             .bind(to_db_id(user_id))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         self.reveal_reactor_count(post_id).await
     }
@@ -414,7 +414,7 @@ impl Store {
         .bind(to_millis(now))
         .bind(reason.as_str())
         .bind(post_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -423,7 +423,7 @@ impl Store {
     pub async fn mark_reveal_shown(&self, post_id: i64) -> StorageResult<()> {
         sqlx::query("UPDATE daily_posts SET reveal_shown = 1 WHERE id = ?")
             .bind(post_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -29,7 +29,7 @@ impl Store {
         .bind(&quiz.question_id)
         .bind(i64::from(quiz.reveal_reactions))
         .bind(to_millis(quiz.posted_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -53,17 +53,28 @@ impl Store {
         }))
     }
 
+    /// Quizzes posted since `since` whose hint is not revealed (loaded at start).
+    pub async fn open_quiz_ids(&self, since: DateTime<Utc>) -> StorageResult<Vec<u64>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT message_id FROM quiz_posts WHERE revealed_at IS NULL AND posted_at >= ?",
+        )
+        .bind(to_millis(since))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(from_db_id).collect())
+    }
+
     /// Adds a 💡 reactor to a quiz; returns the number of distinct reactors.
     pub async fn add_quiz_reactor(&self, message_id: u64, user_id: u64) -> StorageResult<u32> {
         sqlx::query("INSERT OR IGNORE INTO quiz_reactors (message_id, user_id) VALUES (?, ?)")
             .bind(to_db_id(message_id))
             .bind(to_db_id(user_id))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         let count: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM quiz_reactors WHERE message_id = ?")
                 .bind(to_db_id(message_id))
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await?;
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
@@ -79,7 +90,7 @@ impl Store {
         )
         .bind(to_millis(now))
         .bind(to_db_id(message_id))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(changed == 1)

@@ -170,7 +170,7 @@ impl Store {
         .bind(settings.category.as_deref())
         .bind(to_millis(now))
         .bind(seed)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         self.schedule(settings.channel_id)
             .await?
@@ -230,7 +230,7 @@ impl Store {
         .bind(to_db_id(channel_id))
         .bind(paused)
         .bind(to_millis(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -247,7 +247,7 @@ impl Store {
         )
         .bind(to_db_id(channel_id))
         .bind(to_millis(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -263,7 +263,7 @@ impl Store {
             .bind(to_db_id(channel_id))
             .bind(alert)
             .bind(to_millis(now))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -273,7 +273,7 @@ impl Store {
             "UPDATE schedules SET alert = NULL, alert_at = NULL WHERE channel_id = ? AND alert IS NOT NULL",
         )
         .bind(to_db_id(channel_id))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

@@ -71,7 +71,7 @@ impl Store {
         .bind(name.as_str())
         .bind(name.key())
         .bind(to_millis(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected();
         if inserted == 0 {
@@ -90,7 +90,7 @@ impl Store {
             .ok_or_else(|| TeamError::NotFound(name.to_string()))?;
         sqlx::query("DELETE FROM teams WHERE id = ?")
             .bind(team.id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(team)
     }
@@ -127,7 +127,7 @@ impl Store {
         name: &TeamName,
         now: DateTime<Utc>,
     ) -> Result<Team, TeamError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let team_id: Option<i64> =
             sqlx::query_scalar("SELECT id FROM teams WHERE guild_id = ? AND name_key = ?")
                 .bind(to_db_id(guild_id))
@@ -160,7 +160,7 @@ impl Store {
         sqlx::query("DELETE FROM team_members WHERE guild_id = ? AND user_id = ?")
             .bind(to_db_id(guild_id))
             .bind(to_db_id(user_id))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(current)
     }

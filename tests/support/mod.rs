@@ -81,6 +81,8 @@ pub struct Harness {
     pub dir: TempDir,
     pub questions: PathBuf,
     pub guild_commands: Option<u64>,
+    /// Run the bot on the system clock instead of the manual one (benchmarks).
+    pub system_clock: bool,
     bot: Option<RunningBot>,
     interaction_seq: u64,
 }
@@ -94,6 +96,7 @@ impl Harness {
             dir: tempfile::tempdir().unwrap(),
             questions: repo_path("questions.yaml"),
             guild_commands: None,
+            system_clock: false,
             bot: None,
             interaction_seq: 0,
         }
@@ -118,7 +121,11 @@ impl Harness {
         let app = Arc::new(App::new(
             store,
             Arc::new(bank),
-            Arc::new(self.clock.clone()) as Arc<dyn Clock>,
+            if self.system_clock {
+                Arc::new(qotd::clock::SystemClock) as Arc<dyn Clock>
+            } else {
+                Arc::new(self.clock.clone()) as Arc<dyn Clock>
+            },
             Scheduler::default(),
         ));
         let connection = Connection {

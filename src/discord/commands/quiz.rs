@@ -95,6 +95,7 @@ pub async fn quiz(
             revealed_at: None,
         })
         .await?;
+    app.active.add_quiz(message.id.get());
     let http = &ctx.serenity_context().http;
     let lightbulb = serenity::ReactionType::Unicode(render::LIGHTBULB.to_owned());
     if let Err(error) = message
@@ -143,6 +144,7 @@ pub async fn on_component(
             if let Err(error) = app.store.mark_quiz_revealed(quiz.message_id, now).await {
                 warn!(%error, "failed to record a quiz reveal");
             }
+            app.active.remove_quiz(quiz.message_id);
             serenity::CreateInteractionResponse::UpdateMessage(
                 serenity::CreateInteractionResponseMessage::new()
                     .embed(embed)
@@ -169,6 +171,10 @@ pub async fn on_lightbulb(
     message: serenity::MessageId,
     user: serenity::UserId,
 ) {
+    // Most 💡 anywhere in a server are on other messages: answer from memory.
+    if !app.active.is_open_quiz(message.get()) {
+        return;
+    }
     let Ok(Some(quiz)) = app.store.quiz(message.get()).await else {
         return;
     };
@@ -189,6 +195,7 @@ pub async fn on_lightbulb(
     if count < quiz.reveal_reactions {
         return;
     }
+    app.active.remove_quiz(quiz.message_id);
     match app
         .store
         .mark_quiz_revealed(quiz.message_id, app.clock.now())

@@ -1,0 +1,304 @@
+//! Security and shutdown: secrets stay out of logs, hostile text pings nobody, odd
+//! gateway events are ignored, and a shutdown mid-fan-out duplicates nothing.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use qotd::core::daily_schedule::parse_timezone;
+use qotd::storage::{ScheduleSettings, Store};
+use serde_json::json;
+use support::*;
+use tokio::io::AsyncReadExt as _;
+
+const SECRET: &str = "MTIzNDU2Nzg5.SECRET-token-value.do-not-log";
+
+#[tokio::test]
+async fn the_token_never_appears_in_the_log_even_at_trace_level() {
+    let fake = default_fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("qotd.db");
+    // A schedule due now, so the run also posts (REST calls with the token).
+    let store = Store::open_path(&db).await.unwrap();
+    let now = chrono::Utc::now();
+    store
+        .upsert_schedule(
+            &ScheduleSettings {
+                channel_id: CHANNEL,
+                guild_id: GUILD,
+                post_time: (now - TimeDelta::minutes(1))
+                    .format("%H:%M")
+                    .to_string()
+                    .parse()
+                    .unwrap(),
+                timezone: parse_timezone("UTC").unwrap(),
+                reveal_after_minutes: 240,
+                reveal_reactions: 1,
+                category: None,
+            },
+            now - TimeDelta::hours(3),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_qotd"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env("DISCORD_TOKEN", SECRET)
+        .env("DISCORD_API_PROXY", fake.base_url())
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("QUESTIONS_PATH", repo_path("questions.yaml"))
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = tokio::spawn(async move {
+        let mut log = String::new();
+        let _ = stderr.read_to_string(&mut log).await;
+        log
+    });
+    fake.wait_for_request("commands registered", 0, |r| {
+        r.method == "PUT" && r.path.ends_with("/commands")
+    })
+    .await;
+    // At 23:59 UTC the "minute ago" schedule is yesterday's: the post is then skipped.
+    if now.format("%H:%M").to_string() != "00:00" {
+        fake.wait_for_request("the daily post's thread", 0, |r| {
+            r.path.ends_with("/threads")
+        })
+        .await;
+    }
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let log = reader.await.unwrap();
+    assert!(
+        log.len() > 10_000,
+        "trace logging was on ({} bytes)",
+        log.len()
+    );
+    for secret_part in [SECRET, "SECRET-token-value", "MTIzNDU2Nzg5"] {
+        assert!(
+            !log.contains(secret_part),
+            "the log contains `{secret_part}`"
+        );
+    }
+    fake.assert_clean();
+}
+
+#[tokio::test]
+async fn question_text_with_everyone_and_role_mentions_pings_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = dir.path().join("bank.yaml");
+    std::fs::write(
+        &bank,
+        "categories:\n  beginner: Beginner\nquestions:\n  - id: ping\n    category: beginner\n    difficulty: 1\n    question: \"@everyone @here <@&123456789012345678> what is a ping?\"\n    hint: \"@everyone hint <@&123456789012345678>\"\n",
+    )
+    .unwrap();
+    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
+    harness.questions = bank;
+    harness.start_bot().await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    harness.fake.react(
+        GUILD,
+        CHANNEL,
+        post.message_id.unwrap(),
+        MEMBER,
+        "💡",
+        false,
+        true,
+    );
+    harness
+        .fake
+        .wait_until(
+            "the reveal announcement",
+            fake_discord::DEFAULT_TIMEOUT,
+            |fake| {
+                fake.messages_in(post.thread_id.unwrap())
+                    .into_iter()
+                    .find(|m| m.content().contains("@everyone hint"))
+            },
+        )
+        .await;
+    for request in harness.fake.requests() {
+        let Some(body) = &request.body else { continue };
+        if body.get("content").is_some() || body.get("embeds").is_some() {
+            assert_eq!(
+                body["allowed_mentions"]["parse"],
+                json!([]),
+                "{} {}",
+                request.method,
+                request.path
+            );
+            assert_eq!(
+                body["allowed_mentions"]["roles"],
+                json!([]),
+                "{} {}",
+                request.method,
+                request.path
+            );
+        }
+    }
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn odd_gateway_events_are_ignored_without_errors() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    let thread = post.thread_id.unwrap();
+    let fake = &harness.fake;
+
+    let mut dm = fake_discord::fixtures::message(
+        fake.next_id(),
+        42,
+        None,
+        fake_discord::fixtures::user(MEMBER, "m", false),
+        "hi in a DM",
+    );
+    dm.as_object_mut().unwrap().remove("guild_id");
+    let mut webhook = fake_discord::fixtures::member_message(
+        fake.next_id(),
+        thread,
+        GUILD,
+        MEMBER + 1,
+        "hook",
+        &[],
+        "from a webhook",
+    );
+    webhook["webhook_id"] = json!("999");
+    let mut bot = fake_discord::fixtures::member_message(
+        fake.next_id(),
+        thread,
+        GUILD,
+        MEMBER + 2,
+        "bot",
+        &[],
+        "beep",
+    );
+    bot["author"]["bot"] = json!(true);
+    let unknown_guild = fake_discord::fixtures::member_message(
+        fake.next_id(),
+        5,
+        987_654,
+        MEMBER + 3,
+        "x",
+        &[],
+        "elsewhere",
+    );
+    let deleted_channel = fake_discord::fixtures::member_message(
+        fake.next_id(),
+        6,
+        GUILD,
+        MEMBER + 4,
+        "x",
+        &[],
+        "gone",
+    );
+    let before = qotd::discord::Stats::get(&harness.app().stats.messages_handled);
+    for event in [dm, webhook, bot, unknown_guild, deleted_channel] {
+        fake.dispatch("MESSAGE_CREATE", event);
+    }
+    fake.react(987_654, 5, 6, MEMBER, "💡", false, true); // unknown guild and message
+    fake.dispatch("MESSAGE_REACTION_ADD", json!({ "user_id": "1", "channel_id": "2", "message_id": "3", "emoji": { "id": "4", "name": null }, "burst": false, "type": 0 }));
+    fake.dispatch("SOMETHING_NEW", json!({ "weird": true }));
+    let stats = &harness.app().stats;
+    wait_for("the five messages handled", || {
+        qotd::discord::Stats::get(&stats.messages_handled) >= before + 5
+    })
+    .await;
+    harness.wait_reactions_handled(2).await;
+    assert_eq!(
+        harness.store().answer_count(post.id).await.unwrap(),
+        0,
+        "none of them is an answer"
+    );
+    // The bot is still healthy: a member's answer right after is recorded.
+    fake.member_posts(GUILD, thread, MEMBER, &[], "a real answer");
+    let store = harness.store().clone();
+    wait_for_async("the real answer", || {
+        let store = store.clone();
+        async move { store.answer_count(post.id).await.unwrap() == 1 }
+    })
+    .await;
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn a_shutdown_during_the_fan_out_commits_what_was_done_and_the_next_start_duplicates_nothing()
+{
+    let fake = fake_discord::FakeDiscord::builder()
+        .guild(
+            GUILD,
+            "Big",
+            &(0..60u64)
+                .map(|n| (CHANNEL + 100 + n, "c"))
+                .collect::<Vec<_>>(),
+        )
+        .start()
+        .await;
+    let mut harness = Harness::new(fake, at("2026-06-01T08:59:00Z")).await;
+    let store = Store::open_path(&harness.db_path()).await.unwrap();
+    for n in 0..60u64 {
+        let settings = ScheduleSettings {
+            channel_id: CHANNEL + 100 + n,
+            guild_id: GUILD,
+            post_time: "09:00".parse().unwrap(),
+            timezone: parse_timezone("UTC").unwrap(),
+            reveal_after_minutes: 240,
+            reveal_reactions: 1,
+            category: None,
+        };
+        store
+            .upsert_schedule(&settings, at("2026-06-01T08:00:00Z"))
+            .await
+            .unwrap();
+    }
+    store.close().await;
+    harness.start_bot().await;
+    harness.fake.set_latency(Duration::from_millis(40));
+    let since = harness.fake.request_count();
+    harness.set_time(at("2026-06-01T09:00:00Z"));
+    harness
+        .fake
+        .wait_for_request("the fan-out under way", since + 30, |_| true)
+        .await;
+    harness.stop_bot().await; // SIGTERM's path: the scheduler finishes its pass, then the process ends
+    let sent_before_restart = harness.fake.requests().len();
+    assert!(sent_before_restart > since + 30);
+
+    harness.fake.set_latency(Duration::ZERO);
+    harness.start_bot().await;
+    for n in 0..60u64 {
+        harness.wait_daily_post(CHANNEL + 100 + n, 1).await;
+    }
+    for n in 0..60u64 {
+        assert_eq!(
+            harness.daily_messages(CHANNEL + 100 + n).len(),
+            1,
+            "channel {n}"
+        );
+    }
+    harness.fake.assert_clean();
+}
