@@ -135,3 +135,40 @@ CREATE TABLE quiz_reactors (
     user_id    INTEGER NOT NULL,
     PRIMARY KEY (message_id, user_id)
 ) STRICT, WITHOUT ROWID;
+
+-- Each member's streaks summed over the server's active daily channels, for the
+-- server-wide leaderboard: kept up to date by the triggers below in the same
+-- transaction as every streak change, so ranking a server never aggregates its history.
+-- Removing a schedule subtracts its channel; setting it up again adds it back
+-- (Store::remove_schedule / Store::upsert_schedule).
+CREATE TABLE member_totals (
+    guild_id INTEGER NOT NULL,
+    user_id  INTEGER NOT NULL,
+    current  INTEGER NOT NULL DEFAULT 0,
+    best     INTEGER NOT NULL DEFAULT 0,
+    total    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (guild_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX member_totals_leaderboard
+    ON member_totals (guild_id, current DESC, best DESC, total DESC, user_id);
+
+CREATE TRIGGER member_streaks_insert_totals AFTER INSERT ON member_streaks
+WHEN (SELECT removed FROM schedules WHERE channel_id = NEW.channel_id) = 0
+BEGIN
+    INSERT INTO member_totals (guild_id, user_id, current, best, total)
+    VALUES (NEW.guild_id, NEW.user_id, NEW.current, NEW.best, NEW.total)
+    ON CONFLICT (guild_id, user_id) DO UPDATE SET
+        current = current + excluded.current,
+        best = best + excluded.best,
+        total = total + excluded.total;
+END;
+
+CREATE TRIGGER member_streaks_update_totals AFTER UPDATE OF current, best, total ON member_streaks
+WHEN (SELECT removed FROM schedules WHERE channel_id = NEW.channel_id) = 0
+BEGIN
+    UPDATE member_totals SET
+        current = current + NEW.current - OLD.current,
+        best = best + NEW.best - OLD.best,
+        total = total + NEW.total - OLD.total
+    WHERE guild_id = NEW.guild_id AND user_id = NEW.user_id;
+END;

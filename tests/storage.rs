@@ -695,3 +695,80 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_on() {
         .unwrap();
     assert_eq!((mode.as_str(), keys), ("wal", 1));
 }
+
+/// The server totals the triggers keep, against summing the active channels' streaks.
+async fn totals_match_the_channel_sums(store: &Store) {
+    let kept: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, current, best, total FROM member_totals WHERE total > 0 ORDER BY user_id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let summed: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT m.user_id, SUM(m.current), SUM(m.best), SUM(m.total) FROM member_streaks m \
+         JOIN schedules s ON s.channel_id = m.channel_id AND s.removed = 0 \
+         GROUP BY m.user_id HAVING SUM(m.total) > 0 ORDER BY m.user_id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(kept, summed);
+}
+
+#[tokio::test]
+async fn server_totals_follow_answers_resets_removals_and_reactivations() {
+    let db = open().await;
+    let start = at("2026-06-01T00:00:00Z");
+    db.store
+        .upsert_schedule(&settings(CHANNEL), start)
+        .await
+        .unwrap();
+    db.store
+        .upsert_schedule(&settings(CHANNEL + 1), start)
+        .await
+        .unwrap();
+    for n in 1..=4 {
+        for channel in [CHANNEL, CHANNEL + 1] {
+            let daily = post(&db.store, channel, day(n), "q").await;
+            for member in 1..=5u64 {
+                if (member + u64::from(n) + channel % 2) % 3 != 0 {
+                    db.store
+                        .record_answer(daily.id, member, answer_time(day(n)))
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+        totals_match_the_channel_sums(&db.store).await;
+    }
+    db.store
+        .remove_schedule(CHANNEL + 1, at("2026-06-05T00:00:00Z"))
+        .await
+        .unwrap();
+    totals_match_the_channel_sums(&db.store).await;
+    let page = db
+        .store
+        .member_leaderboard(GUILD, None, 1, 10)
+        .await
+        .unwrap();
+    let channel_only = db
+        .store
+        .member_leaderboard(GUILD, Some(CHANNEL), 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        page.top, channel_only.top,
+        "only the remaining channel counts"
+    );
+    db.store
+        .upsert_schedule(&settings(CHANNEL + 1), at("2026-06-06T00:00:00Z"))
+        .await
+        .unwrap();
+    totals_match_the_channel_sums(&db.store).await;
+    let daily = post(&db.store, CHANNEL, day(7), "q").await;
+    db.store
+        .record_answer(daily.id, 2, answer_time(day(7)))
+        .await
+        .unwrap();
+    totals_match_the_channel_sums(&db.store).await;
+}

@@ -117,7 +117,8 @@ impl From<StandingRow> for Standing {
     }
 }
 
-/// The standings CTE for a scope: one channel, or the sum over the server's channels.
+/// The standings CTE for a scope: one channel's streaks, or the server totals (each
+/// member's streaks summed over the server's active channels, kept by triggers).
 /// Both forms bind `?1` = channel id (or NULL) and `?2` = guild id.
 macro_rules! standings_cte {
     () => {
@@ -125,10 +126,8 @@ macro_rules! standings_cte {
              SELECT user_id AS id, current, best, total FROM member_streaks \
              WHERE ?1 IS NOT NULL AND channel_id = ?1 \
            UNION ALL \
-             SELECT user_id AS id, SUM(current), SUM(best), SUM(total) FROM member_streaks \
-             WHERE ?1 IS NULL AND guild_id = ?2 AND channel_id IN \
-                 (SELECT channel_id FROM schedules WHERE guild_id = ?2 AND removed = 0) \
-             GROUP BY user_id \
+             SELECT user_id AS id, current, best, total FROM member_totals \
+             WHERE ?1 IS NULL AND guild_id = ?2 AND total > 0 \
          ) "
     };
 }

@@ -150,6 +150,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StorageResult<Schedule> {
         let seed: i64 = rand::random();
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let was_removed: Option<bool> = sqlx::query_scalar(
+            "SELECT removed FROM schedules WHERE channel_id = ? AND guild_id = ?",
+        )
+        .bind(to_db_id(settings.channel_id))
+        .bind(to_db_id(settings.guild_id))
+        .fetch_optional(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO schedules (channel_id, guild_id, post_time, timezone, reveal_after_minutes, \
                  reveal_reactions, category, paused, removed, active_since, rotation_seed, updated_at) \
@@ -170,8 +178,12 @@ impl Store {
         .bind(settings.category.as_deref())
         .bind(to_millis(now))
         .bind(seed)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        if was_removed == Some(true) {
+            adjust_totals(&mut tx, settings.channel_id, 1).await?;
+        }
+        tx.commit().await?;
         self.schedule(settings.channel_id)
             .await?
             .filter(|s| s.guild_id == settings.guild_id)
@@ -241,14 +253,19 @@ impl Store {
         channel_id: u64,
         now: DateTime<Utc>,
     ) -> StorageResult<bool> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let result = sqlx::query(
             "UPDATE schedules SET removed = 1, alert = NULL, updated_at = ?2 \
              WHERE channel_id = ?1 AND removed = 0",
         )
         .bind(to_db_id(channel_id))
         .bind(to_millis(now))
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        if result.rows_affected() == 1 {
+            adjust_totals(&mut tx, channel_id, -1).await?;
+        }
+        tx.commit().await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -277,4 +294,24 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// Adds (`sign` 1) or subtracts (-1) a channel's streaks to its members' server totals.
+async fn adjust_totals(
+    conn: &mut sqlx::SqliteConnection,
+    channel_id: u64,
+    sign: i64,
+) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO member_totals (guild_id, user_id, current, best, total) \
+         SELECT guild_id, user_id, ?2 * current, ?2 * best, ?2 * total FROM member_streaks \
+         WHERE channel_id = ?1 AND true \
+         ON CONFLICT (guild_id, user_id) DO UPDATE SET current = current + excluded.current, \
+             best = best + excluded.best, total = total + excluded.total",
+    )
+    .bind(to_db_id(channel_id))
+    .bind(sign)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
