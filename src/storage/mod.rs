@@ -73,7 +73,10 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // 1 MiB of page cache per connection (SQLite's default is 2 MiB): the hot
+            // set (open questions, streak rows) is small and the OS caches the file.
+            .pragma("cache_size", "-1024");
         let file = options.get_filename().to_path_buf();
         if !is_memory(&file) {
             create_private_file(&file)?;
@@ -82,8 +85,11 @@ impl Store {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
+        // Two readers are plenty: every read is a short indexed query.
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(2)
+            .min_connections(0)
+            .idle_timeout(Duration::from_secs(60))
             .connect_with(options)
             .await?;
         let store = Self { pool, writer };
