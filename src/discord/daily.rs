@@ -251,15 +251,29 @@ pub async fn finish_post(
     if post.thread_id.is_none() {
         let thread = serenity::CreateThread::new(render::thread_name(post.seq))
             .auto_archive_duration(serenity::AutoArchiveDuration::OneDay);
-        let thread = with_retries("open the answers thread", || {
+        let created = with_retries("open the answers thread", || {
             channel.create_thread_from_message(http, message_id, thread.clone())
         })
-        .await?;
+        .await;
+        let thread_id = match created {
+            Ok(thread) => thread.id.get(),
+            // A crash after Discord opened the thread but before it was recorded: the
+            // thread exists, and the message says which it is.
+            Err(SendError::Refused(detail)) if recovering => {
+                let message =
+                    with_retries("read the post", || channel.message(http, message_id)).await?;
+                match message.thread {
+                    Some(thread) => thread.id.get(),
+                    None => return Err(PostFailure::Refused(detail)),
+                }
+            }
+            Err(other) => return Err(other.into()),
+        };
         app.store
-            .record_post_thread(post.id, thread.id.get())
+            .record_post_thread(post.id, thread_id)
             .await
             .map_err(PostFailure::storage)?;
-        post.thread_id = Some(thread.id.get());
+        post.thread_id = Some(thread_id);
         app.active.set(&post);
     }
 

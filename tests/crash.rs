@@ -1,0 +1,200 @@
+//! Crash safety: the real `qotd` binary is killed with SIGKILL at 20 points of a
+//! 200-channel fan-out and restarted on the same database each time. At the end every
+//! channel has exactly one daily post, and every answer committed before a kill is kept.
+
+mod support;
+
+use std::collections::HashSet;
+use std::process::Stdio;
+use std::time::Duration;
+
+use chrono::{TimeDelta, Timelike, Utc};
+use fake_discord::FakeDiscord;
+use qotd::core::daily_schedule::parse_timezone;
+use qotd::storage::{ScheduleSettings, Store};
+use support::*;
+
+const CHANNELS: u64 = 200;
+const FIRST_CHANNEL: u64 = 700_000_000_000_000_000;
+
+/// A fixed-offset zone where it is around noon now, so "a minute ago" is today there
+/// whenever the test runs.
+fn a_zone_at_noon() -> String {
+    let offset = 12 - Utc::now().hour() as i64;
+    if offset >= 0 {
+        format!("Etc/GMT-{offset}")
+    } else {
+        format!("Etc/GMT+{}", -offset)
+    }
+}
+
+fn spawn(fake: &FakeDiscord, dir: &std::path::Path) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_qotd"))
+        .arg("run")
+        .current_dir(dir)
+        .env("DISCORD_TOKEN", "crash-test")
+        .env("DISCORD_API_PROXY", fake.base_url())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("qotd.db").display()),
+        )
+        .env("QUESTIONS_PATH", repo_path("questions.yaml"))
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+async fn finished_posts(store: &Store) -> Vec<(i64, u64)> {
+    sqlx::query_as::<_, (i64, i64)>(
+        "SELECT id, thread_id FROM daily_posts WHERE thread_id IS NOT NULL AND reacted = 1",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(id, thread)| (id, thread as u64))
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_kills_during_a_200_channel_fan_out_leave_exactly_one_post_per_channel_and_every_answer()
+ {
+    init_tracing();
+    let channels: Vec<(u64, String)> = (0..CHANNELS)
+        .map(|n| (FIRST_CHANNEL + n, format!("c{n}")))
+        .collect();
+    let refs: Vec<(u64, &str)> = channels
+        .iter()
+        .map(|(id, name)| (*id, name.as_str()))
+        .collect();
+    let fake = FakeDiscord::builder()
+        .guild(GUILD, "Crashy", &refs)
+        .start()
+        .await;
+    fake.set_latency(Duration::from_millis(3));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("qotd.db");
+
+    let zone = parse_timezone(&a_zone_at_noon()).unwrap();
+    let now = Utc::now();
+    let local_now = now.with_timezone(&zone);
+    let post_time = (local_now - TimeDelta::minutes(1))
+        .format("%H:%M")
+        .to_string();
+    let store = Store::open_path(&db).await.unwrap();
+    for n in 0..CHANNELS {
+        let settings = ScheduleSettings {
+            channel_id: FIRST_CHANNEL + n,
+            guild_id: GUILD,
+            post_time: post_time.parse().unwrap(),
+            timezone: zone,
+            reveal_after_minutes: 240,
+            reveal_reactions: 1,
+            category: None,
+        };
+        store
+            .upsert_schedule(&settings, now - TimeDelta::hours(2))
+            .await
+            .unwrap();
+    }
+
+    let mut committed_answers: HashSet<(i64, u64)> = HashSet::new();
+    let mut member = 10_000u64;
+    for round in 0..20usize {
+        let since = fake.request_count();
+        let ready_before = fake.gateway_counts().ready;
+        let mut child = spawn(&fake, dir.path());
+        fake.wait_until(
+            "the bot's gateway session",
+            fake_discord::DEFAULT_TIMEOUT,
+            |f| (f.gateway_counts().ready > ready_before).then_some(()),
+        )
+        .await;
+
+        // Answers to posts already finished, committed before this round's kill.
+        let finished = finished_posts(&store).await;
+        let mut expected = Vec::new();
+        for (post_id, thread) in finished.iter().take(3) {
+            member += 1;
+            fake.member_posts(GUILD, *thread, member, &[], "an answer");
+            expected.push((*post_id, member));
+        }
+        for (post_id, user) in &expected {
+            let deadline = tokio::time::Instant::now() + fake_discord::DEFAULT_TIMEOUT;
+            while store.answered_at(*post_id, *user).await.unwrap().is_none() {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "round {round}: answer not committed"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            committed_answers.insert((*post_id, *user));
+        }
+
+        // Kill at a different point of the fan-out each round, later and later so that
+        // posts finish and answers come in between the kills.
+        let kill_after = since + 4 + (round * 7) % 45 + round * 12;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while fake.request_count() < kill_after
+            && finished_posts(&store).await.len() < CHANNELS as usize
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "round {round}: no progress"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        child.start_kill().unwrap();
+        let status = child.wait().await.unwrap();
+        assert!(!status.success(), "round {round}: killed");
+    }
+
+    // A last, uninterrupted run finishes the fan-out.
+    let mut child = spawn(&fake, dir.path());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while finished_posts(&store).await.len() < CHANNELS as usize {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the fan-out did not finish: {} of {CHANNELS}",
+            finished_posts(&store).await.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+
+    for (channel, _) in &channels {
+        let posts: Vec<_> = fake
+            .messages_in(*channel)
+            .into_iter()
+            .filter(|m| {
+                m.embeds()
+                    .first()
+                    .and_then(|e| e["title"].as_str())
+                    .is_some_and(|t| t.starts_with("Question of the day"))
+            })
+            .collect();
+        assert_eq!(
+            posts.len(),
+            1,
+            "channel {channel} has exactly one daily post"
+        );
+        assert!(posts[0].own_reactions.contains("💡"));
+        assert!(posts[0].thread_id.is_some());
+    }
+    for (post_id, user) in &committed_answers {
+        assert!(
+            store.answered_at(*post_id, *user).await.unwrap().is_some(),
+            "answer ({post_id}, {user}) survived"
+        );
+    }
+    assert!(
+        committed_answers.len() >= 30,
+        "{} answers were committed before kills",
+        committed_answers.len()
+    );
+    fake.assert_clean();
+}
