@@ -120,6 +120,7 @@ impl Scheduler {
     /// Starts the loop. Call once per process.
     pub fn start(self, app: Arc<App>, http: Arc<serenity::Http>) -> SchedulerTask {
         let (stop, mut stopped) = watch::channel(false);
+        crate::discord::Stats::bump(&app.stats.schedulers_started);
         let handle = tokio::spawn(async move {
             let mut retry = RetryBook::default();
             loop {

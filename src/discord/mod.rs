@@ -71,6 +71,8 @@ pub struct Stats {
     pub messages_handled: std::sync::atomic::AtomicU64,
     pub reactions_handled: std::sync::atomic::AtomicU64,
     pub scheduler_passes: std::sync::atomic::AtomicU64,
+    /// Scheduler loops started: exactly one per process.
+    pub schedulers_started: std::sync::atomic::AtomicU64,
     /// Answers the answer writer has committed (or given up on).
     pub answers_committed: std::sync::atomic::AtomicU64,
     /// The `now` of the latest finished scheduler pass, in Unix milliseconds.
