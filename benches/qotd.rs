@@ -681,14 +681,31 @@ async fn queries(quick: bool) {
     );
 }
 
-fn vm_rss_kib(pid: u32) -> u64 {
+/// A `/proc/PID/status` figure in KiB (VmRSS, RssAnon, RssFile).
+fn status_kib(pid: u32, key: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
+        .find_map(|line| line.strip_prefix(key))
+        .and_then(|v| v.trim_start_matches(':').split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
+}
+
+/// Resident memory split: (total, anonymous = heap and stacks, file-backed = code).
+#[derive(Debug, Clone, Copy)]
+struct Rss {
+    total: u64,
+    anon: u64,
+    file: u64,
+}
+
+fn rss(pid: u32) -> Rss {
+    Rss {
+        total: status_kib(pid, "VmRSS"),
+        anon: status_kib(pid, "RssAnon"),
+        file: status_kib(pid, "RssFile"),
+    }
 }
 
 fn bare_client_path() -> PathBuf {
@@ -707,7 +724,7 @@ async fn measure_process(
     program: &std::path::Path,
     fake: &FakeDiscord,
     is_qotd: bool,
-) -> (f64, u64) {
+) -> (f64, Rss) {
     let dir = tempfile::tempdir().unwrap();
     let since = fake.request_count();
     let sessions_before = fake.gateway_counts().ready;
@@ -744,7 +761,7 @@ async fn measure_process(
         started.elapsed().as_secs_f64()
     };
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let rss = vm_rss_kib(child.id().unwrap());
+    let rss = rss(child.id().unwrap());
     let _ = child.kill().await;
     (ready_after, rss)
 }
@@ -760,20 +777,22 @@ async fn footprint(guilds: usize) {
     let small = guild_fake(10, 20).start().await;
     let (_, bare_small) = measure_process(&bare, &small, false).await;
     let (registered_after, qotd_small) = measure_process(&qotd, &small, true).await;
-    let mib = |kib: u64| kib as f64 / 1024.0;
+    let mib = |kib: u64| round(kib as f64 / 1024.0);
+    let split = |rss: Rss| json!({ "anon_mib": mib(rss.anon), "file_mib": mib(rss.file) });
     report(
         &format!("rss_{guilds}_guilds"),
-        mib(qotd_rss),
+        mib(qotd_rss.total),
         "MiB",
-        Some(("bare serenity client, caching off", mib(bare_rss))),
-        json!({ "guilds": guilds, "channels_per_guild": 20, "cache": "guilds, channels, users off; max_messages 0" }),
+        Some(("bare serenity client, caching off", mib(bare_rss.total))),
+        json!({ "guilds": guilds, "channels_per_guild": 20, "cache": "guilds, channels, users off; max_messages 0",
+                "qotd": split(qotd_rss), "bare": split(bare_rss) }),
     );
     report(
         "rss_10_guilds",
-        mib(qotd_small),
+        mib(qotd_small.total),
         "MiB",
-        Some(("bare serenity client, caching off", mib(bare_small))),
-        json!({}),
+        Some(("bare serenity client, caching off", mib(bare_small.total))),
+        json!({ "qotd": split(qotd_small), "bare": split(bare_small) }),
     );
     report(
         "start_to_commands_registered_10_guilds",
