@@ -53,16 +53,16 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         if wanted("fanout") {
-            fanout(1_000, Duration::from_millis(50)).await;
+            fanout(if options.quick { 300 } else { 1_000 }, Duration::from_millis(50)).await;
         }
         if wanted("ingest") {
-            ingest(if options.quick { 20_000 } else { 50_000 }).await;
+            ingest(if options.quick { 10_000 } else { 50_000 }).await;
         }
         if wanted("queries") {
             queries(options.quick).await;
         }
         if wanted("footprint") {
-            footprint(if options.quick { 1_000 } else { 2_500 }).await;
+            footprint(if options.quick { 250 } else { 2_500 }).await;
         }
     });
 }
@@ -606,8 +606,8 @@ async fn record_answers(store: &Store, days: i64, samples: usize) -> Vec<f64> {
 
 /// 3. Queries at size: recording an answer, /streak and /leaderboard.
 async fn queries(quick: bool) {
-    let members = 10_000;
-    let samples = if quick { 300 } else { 1_000 };
+    let members = if quick { 2_000 } else { 10_000 };
+    let samples = if quick { 200 } else { 1_000 };
     let dir = tempfile::tempdir().unwrap();
     let big = build_history(&dir.path().join("365.db"), members, 365).await;
     let answers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers")
@@ -630,7 +630,7 @@ async fn queries(quick: bool) {
         let store = &big;
         async move {
             store
-                .member_streaks(10_000, 100_000 + (i * 7 % 10_000) as u64)
+                .member_streaks(10_000, 100_000 + (i * 7 % members as usize) as u64)
                 .await
                 .unwrap();
         }
@@ -647,7 +647,7 @@ async fn queries(quick: bool) {
     let channel_board = time_each(samples, |i| {
         let store = &big;
         async move {
-            let caller = 100_000 + (i * 13 % 10_000) as u64;
+            let caller = 100_000 + (i * 13 % members as usize) as u64;
             store
                 .member_leaderboard(10_000, Some(1_000_000 + caller % 20), caller, 10)
                 .await
@@ -666,7 +666,7 @@ async fn queries(quick: bool) {
         let store = &big;
         async move {
             store
-                .member_leaderboard(10_000, None, 100_000 + (i * 13 % 10_000) as u64, 10)
+                .member_leaderboard(10_000, None, 100_000 + (i * 13 % members as usize) as u64, 10)
                 .await
                 .unwrap();
         }
