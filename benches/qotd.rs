@@ -53,7 +53,11 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         if wanted("fanout") {
-            fanout(if options.quick { 300 } else { 1_000 }, Duration::from_millis(50)).await;
+            fanout(
+                if options.quick { 300 } else { 1_000 },
+                Duration::from_millis(50),
+            )
+            .await;
         }
         if wanted("ingest") {
             ingest(if options.quick { 10_000 } else { 50_000 }).await;
@@ -666,7 +670,12 @@ async fn queries(quick: bool) {
         let store = &big;
         async move {
             store
-                .member_leaderboard(10_000, None, 100_000 + (i * 13 % members as usize) as u64, 10)
+                .member_leaderboard(
+                    10_000,
+                    None,
+                    100_000 + (i * 13 % members as usize) as u64,
+                    10,
+                )
                 .await
                 .unwrap();
         }
