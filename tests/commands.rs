@@ -130,11 +130,7 @@ async fn setup_updates_an_existing_schedule_and_keeps_unset_options() {
 #[tokio::test]
 async fn remove_stops_the_schedule_and_keeps_history() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
-    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
-    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    let post = harness.first_post_at_nine(CHANNEL).await;
 
     let token = harness.qotd(
         &admin(),
@@ -499,20 +495,11 @@ async fn a_lightbulb_on_a_quiz_reveals_its_hint() {
 #[tokio::test]
 async fn streak_shows_current_best_total_unaided_and_the_next_question_for_each_channel() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
-    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
-    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    let post = harness.first_post_at_nine(CHANNEL).await;
     harness
         .fake
         .member_posts(GUILD, post.thread_id.unwrap(), MEMBER, &[], "answer");
-    let store = harness.store().clone();
-    wait_for_async("the answer", || {
-        let store = store.clone();
-        async move { store.answered_at(post.id, MEMBER).await.unwrap().is_some() }
-    })
-    .await;
+    harness.wait_answer(post.id, MEMBER).await;
 
     let token = harness.slash(
         &member(ADMIN),

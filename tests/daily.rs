@@ -32,15 +32,6 @@ fn answer(harness: &Harness, post: &qotd::storage::DailyPost, user: u64) -> u64 
     )
 }
 
-async fn wait_answer(harness: &Harness, post_id: i64, user: u64) {
-    let store = harness.store().clone();
-    wait_for_async("the answer to be recorded", || {
-        let store = store.clone();
-        async move { store.answered_at(post_id, user).await.unwrap().is_some() }
-    })
-    .await;
-}
-
 /// Posts question `seq` at 09:00 New York on `date` and waits for it to be finished.
 async fn post_day(harness: &Harness, date: &str, seq: i64) -> qotd::storage::DailyPost {
     harness.tick_to(ny_nine(date)).await;
@@ -395,7 +386,7 @@ async fn answers_over_three_days_give_streaks_one_two_three_and_a_miss_resets_at
         harness.set_time(ny_nine(day) + TimeDelta::hours(1));
         answer(&harness, &post, MEMBER);
         answer(&harness, &post, MEMBER); // a second message is the same answer
-        wait_answer(&harness, post.id, MEMBER).await;
+        harness.wait_answer(post.id, MEMBER).await;
         currents.push(
             harness
                 .store()
@@ -458,7 +449,7 @@ async fn an_answer_after_the_next_question_is_posted_does_not_count() {
     reply["message_reference"] = json!({ "message_id": second.message_id.unwrap().to_string(), "channel_id": CHANNEL.to_string() });
     reply["type"] = json!(19);
     harness.fake.dispatch("MESSAGE_CREATE", reply);
-    wait_answer(&harness, second.id, MEMBER).await;
+    harness.wait_answer(second.id, MEMBER).await;
 
     assert_eq!(
         harness.store().answered_at(first.id, MEMBER).await.unwrap(),
@@ -505,7 +496,7 @@ async fn an_answer_after_the_reveal_is_counted_but_not_unaided_and_bots_never_co
     .await;
     harness.set_time(ny_nine("2026-06-01") + TimeDelta::hours(1));
     answer(&harness, &post, MEMBER);
-    wait_answer(&harness, post.id, MEMBER).await;
+    harness.wait_answer(post.id, MEMBER).await;
     let streak = harness
         .store()
         .member_streak(CHANNEL, MEMBER)
@@ -543,7 +534,7 @@ async fn a_paused_day_keeps_streaks_and_posts_nothing() {
         .await;
     let first = post_day(&harness, "2026-06-01", 1).await;
     answer(&harness, &first, MEMBER);
-    wait_answer(&harness, first.id, MEMBER).await;
+    harness.wait_answer(first.id, MEMBER).await;
 
     let token = harness.qotd(
         &admin(),
@@ -569,7 +560,7 @@ async fn a_paused_day_keeps_streaks_and_posts_nothing() {
     assert!(harness.reply(&token).await.content.contains("Resumed"));
     let second = post_day(&harness, "2026-06-03", 2).await;
     answer(&harness, &second, MEMBER);
-    wait_answer(&harness, second.id, MEMBER).await;
+    harness.wait_answer(second.id, MEMBER).await;
     assert_eq!(
         harness
             .store()

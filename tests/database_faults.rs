@@ -13,11 +13,7 @@ use support::*;
 #[tokio::test]
 async fn answers_arriving_while_another_process_locks_the_database_are_committed_once_it_is_free() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
-    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
-    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    let post = harness.first_post_at_nine(CHANNEL).await;
 
     // Another process holds the write lock for two seconds.
     let locker = sqlx::SqlitePool::connect(&format!("sqlite://{}", harness.db_path().display()))
@@ -45,14 +41,9 @@ async fn answers_arriving_while_another_process_locks_the_database_are_committed
     sqlx::query("COMMIT").execute(&mut *lock).await.unwrap();
     drop(lock);
 
-    let store = harness.store().clone();
-    wait_for_async("the answer after the lock", || {
-        let store = store.clone();
-        async move { store.answered_at(post.id, MEMBER).await.unwrap().is_some() }
-    })
-    .await;
+    harness.wait_answer(post.id, MEMBER).await;
     let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(store.pool())
+        .fetch_one(harness.store().pool())
         .await
         .unwrap();
     assert_eq!(integrity, "ok");

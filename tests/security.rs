@@ -111,11 +111,7 @@ async fn question_text_with_everyone_and_role_mentions_pings_nobody() {
     let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
     harness.questions = bank;
     harness.start_bot().await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
-    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
-    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    let post = harness.first_post_at_nine(CHANNEL).await;
     harness.fake.react(
         GUILD,
         CHANNEL,
@@ -162,11 +158,7 @@ async fn question_text_with_everyone_and_role_mentions_pings_nobody() {
 #[tokio::test]
 async fn odd_gateway_events_are_ignored_without_errors() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
-    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
-    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    let post = harness.first_post_at_nine(CHANNEL).await;
     let thread = post.thread_id.unwrap();
     let fake = &harness.fake;
 

@@ -538,3 +538,24 @@ pub async fn snapshot(store: &Store) -> String {
     }
     out
 }
+
+impl Harness {
+    /// Sets `channel` up for 09:00 New York (the clock must be on 2026-06-01 before
+    /// 13:00 UTC) and waits for its first question, finished.
+    pub async fn first_post_at_nine(&mut self, channel: u64) -> qotd::storage::DailyPost {
+        self.setup(channel, "09:00", "America/New_York", vec![])
+            .await;
+        self.tick_to(at("2026-06-01T13:00:00Z")).await;
+        self.wait_daily_post(channel, 1).await
+    }
+
+    /// Waits until `user`'s answer to `post_id` is committed.
+    pub async fn wait_answer(&self, post_id: i64, user: u64) {
+        let store = self.store().clone();
+        wait_for_async("the answer to be recorded", || {
+            let store = store.clone();
+            async move { store.answered_at(post_id, user).await.unwrap().is_some() }
+        })
+        .await;
+    }
+}
