@@ -4,22 +4,34 @@
 //! transaction makes the database the bottleneck; the event handler instead queues the
 //! answer (after the in-memory "already answered?" check) and this task commits
 //! whatever has queued up in one transaction, right away when the queue was empty.
-//! On shutdown the queue is drained and committed before the process exits.
+//!
+//! When the database cannot be written (a full disk, a read-only file), the answers
+//! are held in memory and retried with backoff until it can: one error line when the
+//! fault starts, one when it clears, and no answer lost while the process lives. On
+//! shutdown the queue is drained and committed before the process exits.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, warn};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tracing::{debug, error, info};
 
 use crate::discord::{App, Stats};
-use crate::storage::{AnswerRecord, NewAnswer};
+use crate::storage::{AnswerRecord, NewAnswer, StorageError};
 
 /// The most answers committed in one transaction.
 const MAX_BATCH: usize = 512;
+/// The first retry after a failed commit; doubled up to [`MAX_RETRY`].
+const FIRST_RETRY: Duration = Duration::from_millis(250);
+const MAX_RETRY: Duration = Duration::from_secs(10);
 
 pub struct AnswerQueue {
     sender: mpsc::UnboundedSender<NewAnswer>,
     receiver: Mutex<Option<mpsc::UnboundedReceiver<NewAnswer>>>,
+    /// Answers accepted but not yet committed (queued or held after a failure).
+    pending: watch::Sender<usize>,
+    /// Asks the writer to retry held answers now instead of after its backoff.
+    retry_now: Notify,
 }
 
 impl Default for AnswerQueue {
@@ -28,75 +40,201 @@ impl Default for AnswerQueue {
         Self {
             sender,
             receiver: Mutex::new(Some(receiver)),
+            pending: watch::Sender::new(0),
+            retry_now: Notify::new(),
         }
     }
 }
 
 impl AnswerQueue {
     pub fn push(&self, answer: NewAnswer) {
+        self.pending.send_modify(|n| *n += 1);
         // The receiver lives as long as the process serves events.
         let _ = self.sender.send(answer);
     }
 
+    /// How many answers are accepted but not yet committed.
+    pub fn pending(&self) -> usize {
+        *self.pending.borrow()
+    }
+
+    /// Waits up to `limit` for every accepted answer to be committed, asking the writer
+    /// to retry held answers at once. False when some are still uncommitted.
+    ///
+    /// The scheduler calls this before posting a question: posting the next question
+    /// resets the streaks of members who did not answer the previous one, so answers
+    /// held through a database fault must land first.
+    pub async fn settle(&self, limit: Duration) -> bool {
+        let mut pending = self.pending.subscribe();
+        if *pending.borrow_and_update() == 0 {
+            return true;
+        }
+        self.retry_now.notify_one();
+        tokio::time::timeout(limit, pending.wait_for(|n| *n == 0))
+            .await
+            .is_ok_and(|settled| settled.is_ok())
+    }
+
     /// Starts the writer. Call once per process.
     pub fn start(&self, app: Arc<App>) -> AnswerWriter {
-        let mut receiver = self
+        let receiver = self
             .receiver
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take()
             .expect("the answer writer starts once per process");
-        let (stop, mut stopped) = oneshot::channel::<()>();
-        let handle = tokio::spawn(async move {
-            loop {
-                let first = tokio::select! {
-                    answer = receiver.recv() => answer,
-                    _ = &mut stopped => {
-                        receiver.close();
-                        receiver.recv().await
-                    }
-                };
-                let Some(first) = first else { break };
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match receiver.try_recv() {
-                        Ok(answer) => batch.push(answer),
-                        Err(_) => break,
-                    }
-                }
-                commit(&app, &batch).await;
-            }
-        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(write_answers(app, receiver, stopped));
         AnswerWriter { stop, handle }
     }
 }
 
-async fn commit(app: &App, batch: &[NewAnswer]) {
-    match app.store.record_answers(batch).await {
-        Ok(records) => {
-            for (answer, record) in batch.iter().zip(records) {
-                match record {
-                    AnswerRecord::Counted { streak, unaided } => debug!(
-                        post_id = answer.post_id,
-                        user_id = answer.user_id,
-                        streak = streak.current,
-                        unaided,
-                        "answer recorded"
-                    ),
-                    other => debug!(post_id = answer.post_id, ?other, "answer not counted"),
+async fn write_answers(
+    app: Arc<App>,
+    mut receiver: mpsc::UnboundedReceiver<NewAnswer>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let queue = &app.answers;
+    // Answers whose commit failed, oldest first.
+    let mut held: Vec<NewAnswer> = Vec::new();
+    let mut retry_after = FIRST_RETRY;
+    let mut stopping = false;
+    loop {
+        if held.is_empty() {
+            let first = tokio::select! {
+                answer = receiver.recv() => answer,
+                _ = &mut stopped, if !stopping => {
+                    stopping = true;
+                    receiver.close();
+                    receiver.recv().await
+                }
+            };
+            let Some(first) = first else { break };
+            held.push(first);
+        } else if !stopping {
+            // Held answers: wait out the backoff, or a new answer, or a nudge.
+            tokio::select! {
+                answer = receiver.recv() => held.extend(answer),
+                () = tokio::time::sleep(retry_after) => {}
+                () = queue.retry_now.notified() => {}
+                _ = &mut stopped => {
+                    stopping = true;
+                    receiver.close();
                 }
             }
         }
-        Err(error) => {
-            warn!(answers = batch.len(), %error, "failed to record answers; the members' next messages will retry");
-            for answer in batch {
-                app.active.forget_answer(answer.post_id, answer.user_id);
+        while let Ok(answer) = receiver.try_recv() {
+            held.push(answer);
+        }
+
+        match commit_all(&app, &mut held).await {
+            Ok(()) => {
+                if retry_after > FIRST_RETRY {
+                    info!("the database accepts writes again; held answers are committed");
+                }
+                retry_after = FIRST_RETRY;
+            }
+            Err(failure) if stopping => {
+                error!(
+                    lost = held.len(),
+                    error = %failure,
+                    "stopping with answers the database would not take; they are lost: {}",
+                    describe(&held)
+                );
+                settle_count(&app, held.len());
+                held.clear();
+                break;
+            }
+            Err(failure) => {
+                if retry_after == FIRST_RETRY {
+                    error!(held = held.len(), error = %failure, "cannot record answers; holding them in memory and retrying until the database accepts writes");
+                } else {
+                    debug!(held = held.len(), error = %failure, "still cannot record answers");
+                }
+                retry_after = (retry_after * 2).min(MAX_RETRY);
             }
         }
     }
-    for _ in batch {
+}
+
+/// Commits `held` in batches, removing what was committed; stops at the first fault of
+/// the file or disk, leaving the rest held.
+///
+/// An error that is not such a fault belongs to some answer in the batch, not to the
+/// database: the batch is then committed one answer at a time and an answer that
+/// still fails is dropped with a log line, so one bad answer cannot hold up the rest.
+async fn commit_all(app: &App, held: &mut Vec<NewAnswer>) -> Result<(), StorageError> {
+    while !held.is_empty() {
+        let batch_len = held.len().min(MAX_BATCH);
+        match app.store.record_answers(&held[..batch_len]).await {
+            Ok(records) => log_records(&held[..batch_len], records),
+            Err(error) if error.fault().is_some() => return Err(error),
+            Err(error) => {
+                debug!(%error, "a batch of answers failed; committing them one by one");
+                for _ in 0..batch_len {
+                    let answer = held[0];
+                    match app.store.record_answers(&[answer]).await {
+                        Ok(records) => log_records(&[answer], records),
+                        Err(error) if error.fault().is_some() => return Err(error),
+                        Err(error) => {
+                            error!(
+                                post_id = answer.post_id,
+                                user_id = answer.user_id,
+                                %error,
+                                "cannot record an answer; dropping it (the member's next message tries again)"
+                            );
+                            app.active.forget_answer(answer.post_id, answer.user_id);
+                        }
+                    }
+                    held.remove(0);
+                    settle_count(app, 1);
+                }
+                continue;
+            }
+        }
+        held.drain(..batch_len);
+        settle_count(app, batch_len);
+    }
+    Ok(())
+}
+
+fn log_records(answers: &[NewAnswer], records: Vec<AnswerRecord>) {
+    for (answer, record) in answers.iter().zip(records) {
+        match record {
+            AnswerRecord::Counted { streak, unaided } => debug!(
+                post_id = answer.post_id,
+                user_id = answer.user_id,
+                streak = streak.current,
+                unaided,
+                "answer recorded"
+            ),
+            other => debug!(post_id = answer.post_id, ?other, "answer not counted"),
+        }
+    }
+}
+
+fn settle_count(app: &App, count: usize) {
+    app.answers
+        .pending
+        .send_modify(|n| *n = n.saturating_sub(count));
+    for _ in 0..count {
         Stats::bump(&app.stats.answers_committed);
     }
+}
+
+/// The held answers, for the operator's log line (the first hundred).
+fn describe(answers: &[NewAnswer]) -> String {
+    const SHOWN: usize = 100;
+    let mut text = answers
+        .iter()
+        .take(SHOWN)
+        .map(|a| format!("post {} user {} at {}", a.post_id, a.user_id, a.at))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if answers.len() > SHOWN {
+        text.push_str(&format!("; and {} more", answers.len() - SHOWN));
+    }
+    text
 }
 
 /// The running writer.

@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, TimeZone as _, Utc};
 use futures::StreamExt;
 use poise::serenity_prelude as serenity;
 use tokio::sync::{Notify, watch};
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::core::hint_reveal::RevealReason;
 use crate::discord::App;
@@ -26,8 +26,10 @@ pub const DEFAULT_CONCURRENCY: usize = 32;
 const MAX_SLEEP: TimeDelta = TimeDelta::hours(1);
 /// After Discord refused a channel for good (no permission, deleted channel).
 const RETRY_REFUSED: TimeDelta = TimeDelta::minutes(15);
-/// After Discord did not answer (5xx, 429, network).
+/// After Discord did not answer (5xx, 429, network), or the database failed.
 const RETRY_TRANSIENT: TimeDelta = TimeDelta::seconds(30);
+/// How long a pass waits for answers still being committed before posting.
+const SETTLE_ANSWERS: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A handle to wake the scheduler when a schedule changes.
 #[derive(Clone)]
@@ -58,6 +60,9 @@ pub struct Outcome {
 #[derive(Debug, Default)]
 pub struct RetryBook {
     not_before: HashMap<u64, DateTime<Utc>>,
+    /// The database failed in an earlier pass and has not written since (so the
+    /// operator gets one error line per fault, and one line when it clears).
+    database_failing: bool,
 }
 
 impl RetryBook {
@@ -68,9 +73,13 @@ impl RetryBook {
     fn failed(&mut self, channel_id: u64, failure: &PostFailure, now: DateTime<Utc>) {
         let wait = match failure {
             PostFailure::Refused(_) => RETRY_REFUSED,
-            PostFailure::Transient(_) => RETRY_TRANSIENT,
+            PostFailure::Transient(_) | PostFailure::Database(_) => RETRY_TRANSIENT,
         };
         self.not_before.insert(channel_id, now + wait);
+    }
+
+    fn postpone(&mut self, channel_id: u64, until: DateTime<Utc>) {
+        self.not_before.insert(channel_id, until);
     }
 
     fn succeeded(&mut self, channel_id: u64) {
@@ -195,14 +204,31 @@ pub async fn run_due_work(
             jobs.push(Job::Finish((*schedule).clone(), post));
         }
     }
+    let mut due_posts = Vec::new();
     for schedule in &schedules {
         if busy.contains(&schedule.channel_id) || !retry.allows(schedule.channel_id, now) {
             continue;
         }
         if let Some(date) = schedule.due_date(now) {
-            jobs.push(Job::Post(schedule.clone(), date));
+            due_posts.push(Job::Post(schedule.clone(), date));
         }
     }
+    // A new question resets the streaks of members who missed the last one: answers
+    // still waiting to be committed (held through a database fault) go first.
+    if !due_posts.is_empty() && !app.answers.settle(SETTLE_ANSWERS).await {
+        warn!(
+            channels = due_posts.len(),
+            pending_answers = app.answers.pending(),
+            "answers are still waiting for the database; posting after they are recorded"
+        );
+        for job in &due_posts {
+            if let Job::Post(schedule, _) = job {
+                retry.postpone(schedule.channel_id, now + RETRY_TRANSIENT);
+            }
+        }
+        due_posts.clear();
+    }
+    jobs.extend(due_posts);
     match app.store.due_reveals(now).await {
         Ok(posts) => jobs.extend(posts.into_iter().map(Job::Reveal)),
         Err(error) => error!(%error, "cannot read due reveals"),
@@ -250,6 +276,8 @@ pub async fn run_due_work(
             .collect()
             .await;
 
+    let mut database_failures = 0;
+    let mut database_error = None;
     for (channel_id, result, schedule) in results {
         match result {
             Ok("posted") => {
@@ -270,14 +298,37 @@ pub async fn run_due_work(
             Err(failure) => {
                 outcome.failed += 1;
                 retry.failed(channel_id, &failure, now);
-                match (&failure, schedule) {
+                match (failure, schedule) {
                     (PostFailure::Refused(problem), Some(schedule)) => {
-                        daily::alert(app, http, &schedule, problem, now).await;
+                        daily::alert(app, http, &schedule, &problem, now).await;
                     }
-                    _ => warn!(channel_id, %failure, "daily work failed; will retry"),
+                    (PostFailure::Database(error), _) => {
+                        database_failures += 1;
+                        database_error.get_or_insert(error);
+                    }
+                    (failure, _) => warn!(channel_id, %failure, "daily work failed; will retry"),
                 }
             }
         }
+    }
+    match database_error {
+        Some(error) if !retry.database_failing => {
+            retry.database_failing = true;
+            error!(
+                channels = database_failures,
+                %error,
+                "cannot write the database; daily posts and reveals wait and are retried every {} s",
+                RETRY_TRANSIENT.num_seconds()
+            );
+        }
+        Some(error) => debug!(channels = database_failures, %error, "the database still fails"),
+        None if retry.database_failing
+            && outcome.posted + outcome.finished + outcome.revealed > 0 =>
+        {
+            retry.database_failing = false;
+            info!("the database accepts writes again; postponed daily work is done");
+        }
+        None => {}
     }
 
     outcome.next_wake = next_wake(app, &schedules, now, retry).await;

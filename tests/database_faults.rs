@@ -1,5 +1,7 @@
-//! Database faults: a locked database is waited out, a database from a newer qotd is
-//! refused before connecting, and the state written before a fault is intact after it.
+//! Database faults: a locked database is waited out, a full disk and a read-only file
+//! fail writes clearly while reads go on and nothing is lost once they clear, a
+//! database from a newer qotd is refused before connecting, and the state written
+//! before a fault is intact after it.
 
 mod support;
 
@@ -8,7 +10,178 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use serde_json::json;
+use support::disk_faults::{CapturedLog, Immutable, SmallDisk};
 use support::*;
+
+const SECOND_MEMBER: u64 = 555_555_555_555_555_003;
+
+async fn integrity(store: &qotd::storage::Store) -> String {
+    sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
+/// One daily message per date in `channel`, each recorded once.
+async fn one_post_per_date(harness: &Harness, channel: u64) -> usize {
+    let dates: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT local_date, COUNT(*) FROM daily_posts WHERE channel_id = ? GROUP BY local_date",
+    )
+    .bind(channel as i64)
+    .fetch_all(harness.store().pool())
+    .await
+    .unwrap();
+    assert!(dates.iter().all(|(_, n)| *n == 1), "{dates:?}");
+    assert_eq!(harness.daily_messages(channel).len(), dates.len());
+    dates.len()
+}
+
+/// Waits until the answer writer holds `n` answers it could not commit.
+async fn wait_held_answers(harness: &Harness, n: usize) {
+    let app = harness.app().clone();
+    wait_for("answers held in memory", || app.answers.pending() == n).await;
+}
+
+/// `/streak` for `user`: its text.
+async fn streak_text(harness: &mut Harness, user: u64) -> String {
+    let token = harness.slash(&member(user), CHANNEL, "streak", json!([]), json!({}));
+    harness.reply(&token).await.text()
+}
+
+/// `/qotd setup` for another channel; returns the reply.
+async fn try_setup_other_channel(harness: &mut Harness) -> Reply {
+    let token = harness.qotd(
+        &admin(),
+        "setup",
+        json!([
+            channel_option("channel", OTHER_CHANNEL),
+            string_option("time", "10:00"),
+            string_option("timezone", "Europe/Berlin")
+        ]),
+    );
+    harness.reply(&token).await
+}
+
+#[tokio::test]
+async fn a_full_disk_holds_answers_and_the_next_post_until_space_frees_then_nothing_is_lost() {
+    let disk = SmallDisk::mount("2m");
+    let (log, _log_guard) = CapturedLog::install();
+    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
+    harness.db_dir = disk.path().to_path_buf();
+    harness.start_bot().await;
+    let day_one = harness.first_post_at_nine(CHANNEL).await;
+    let thread = day_one.thread_id.unwrap();
+    harness.set_time(at("2026-06-01T13:05:00Z"));
+    harness
+        .fake
+        .member_posts(GUILD, thread, MEMBER, &[], "before the fault");
+    harness.wait_answer(day_one.id, MEMBER).await;
+
+    disk.fill();
+
+    // An answer while the disk is full is held, not dropped.
+    harness
+        .fake
+        .member_posts(GUILD, thread, SECOND_MEMBER, &[], "during the fault");
+    wait_held_answers(&harness, 1).await;
+    assert_eq!(
+        harness
+            .store()
+            .answered_at(day_one.id, SECOND_MEMBER)
+            .await
+            .unwrap(),
+        None
+    );
+    // An admin's change is refused with the reason, and changes nothing.
+    let before = snapshot(harness.store()).await;
+    let reply = try_setup_other_channel(&mut harness).await;
+    assert!(reply.ephemeral);
+    assert!(
+        reply
+            .content
+            .contains("can't save anything right now: the disk holding the database is full"),
+        "{}",
+        reply.content
+    );
+    assert_eq!(snapshot(harness.store()).await, before);
+    // Reads go on.
+    assert!(
+        streak_text(&mut harness, MEMBER)
+            .await
+            .contains("🔥 **1** current")
+    );
+    // The next day's post time passes: no question goes out that would reset the
+    // streak of the member whose answer is still held.
+    harness.tick_to(at("2026-06-02T13:00:00Z")).await;
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+
+    disk.free();
+    harness.wait_answer(day_one.id, SECOND_MEMBER).await;
+    harness.tick_to(at("2026-06-02T13:00:31Z")).await;
+    let day_two = harness.wait_daily_post(CHANNEL, 2).await;
+    assert_eq!(day_two.local_date.to_string(), "2026-06-02");
+    for user in [MEMBER, SECOND_MEMBER] {
+        let streak = harness.store().member_streak(CHANNEL, user).await.unwrap();
+        assert_eq!(streak.current, 1, "user {user} kept the streak");
+    }
+    assert_eq!(one_post_per_date(&harness, CHANNEL).await, 2);
+    assert_eq!(integrity(harness.store()).await, "ok");
+    // A new write works, after the fault: no connection was left stuck.
+    assert!(
+        try_setup_other_channel(&mut harness)
+            .await
+            .content
+            .starts_with("✅")
+    );
+
+    // The operator got one clear line per fault, and one when it cleared.
+    assert_eq!(
+        log.lines_with("cannot record answers").len(),
+        1,
+        "{}",
+        log.text()
+    );
+    assert!(
+        log.lines_with("cannot record answers")[0]
+            .contains("the disk holding the database is full")
+    );
+    assert_eq!(
+        log.lines_with("answers are still waiting for the database")
+            .len(),
+        1,
+        "{}",
+        log.text()
+    );
+    assert_eq!(
+        log.lines_with("the database cannot be written").len(),
+        1,
+        "{}",
+        log.text()
+    );
+    for line in [
+        "the database accepts writes again; held answers are committed",
+        "the database accepts writes again; postponed daily work is done",
+    ] {
+        assert_eq!(log.lines_with(line).len(), 1, "{}", log.text());
+    }
+    // The timeout reveal that fell due during the fault came after it, once.
+    let day_one = harness
+        .store()
+        .daily_post(day_one.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(day_one.reveal_shown);
+    assert_eq!(
+        harness
+            .requests_since(0, "POST", &format!("/channels/{thread}/messages"))
+            .len(),
+        1,
+        "one hint message in the thread"
+    );
+    harness.fake.assert_clean();
+    harness.stop_bot().await;
+}
 
 #[tokio::test]
 async fn answers_arriving_while_another_process_locks_the_database_are_committed_once_it_is_free() {
@@ -129,5 +302,128 @@ async fn a_closed_database_fails_commands_gently_and_a_restart_recovers_everythi
         json!({}),
     );
     assert!(harness.reply(&token).await.text().contains("Leaderboard"));
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn a_database_file_made_read_only_while_running_fails_writes_clearly_and_recovers_when_writable()
+ {
+    let (log, _log_guard) = CapturedLog::install();
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let day_one = harness.first_post_at_nine(CHANNEL).await;
+    let thread = day_one.thread_id.unwrap();
+    harness.set_time(at("2026-06-01T13:05:00Z"));
+    harness
+        .fake
+        .member_posts(GUILD, thread, MEMBER, &[], "before the fault");
+    harness.wait_answer(day_one.id, MEMBER).await;
+
+    let db = harness.db_path();
+    let read_only = Immutable::set(&[db.clone(), db.with_extension("db-wal")]);
+
+    harness
+        .fake
+        .member_posts(GUILD, thread, SECOND_MEMBER, &[], "during the fault");
+    wait_held_answers(&harness, 1).await;
+    let reply = try_setup_other_channel(&mut harness).await;
+    assert!(reply.ephemeral);
+    assert!(
+        reply.content.contains("can't save anything right now")
+            && reply.content.contains("read-only"),
+        "{}",
+        reply.content
+    );
+    assert!(
+        streak_text(&mut harness, MEMBER)
+            .await
+            .contains("🔥 **1** current")
+    );
+    harness.tick_to(at("2026-06-02T13:00:00Z")).await;
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    // Writes keep failing for as long as the file is read-only, fresh connections too.
+    harness.tick_to(at("2026-06-02T13:00:31Z")).await;
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    assert_eq!(harness.app().answers.pending(), 1);
+
+    read_only.clear();
+    harness.wait_answer(day_one.id, SECOND_MEMBER).await;
+    harness.tick_to(at("2026-06-02T13:01:02Z")).await;
+    harness.wait_daily_post(CHANNEL, 2).await;
+    for user in [MEMBER, SECOND_MEMBER] {
+        let streak = harness.store().member_streak(CHANNEL, user).await.unwrap();
+        assert_eq!(streak.current, 1, "user {user} kept the streak");
+    }
+    assert_eq!(one_post_per_date(&harness, CHANNEL).await, 2);
+    assert_eq!(integrity(harness.store()).await, "ok");
+    assert!(
+        try_setup_other_channel(&mut harness)
+            .await
+            .content
+            .starts_with("✅")
+    );
+    assert_eq!(
+        log.lines_with("cannot record answers").len(),
+        1,
+        "{}",
+        log.text()
+    );
+    assert_eq!(
+        log.lines_with("the database accepts writes again; held answers are committed")
+            .len(),
+        1,
+        "{}",
+        log.text()
+    );
+    harness.fake.assert_clean();
+    harness.stop_bot().await;
+}
+
+#[tokio::test]
+async fn a_bot_started_on_a_read_only_database_says_so_serves_reads_and_writes_once_it_is_writable()
+{
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let day_one = harness.first_post_at_nine(CHANNEL).await;
+    harness.set_time(at("2026-06-01T13:05:00Z"));
+    harness
+        .fake
+        .member_posts(GUILD, day_one.thread_id.unwrap(), MEMBER, &[], "answer");
+    harness.wait_answer(day_one.id, MEMBER).await;
+    harness.stop_bot().await;
+    let before = std::fs::read(harness.db_path()).unwrap();
+
+    let read_only = Immutable::set(&[harness.db_path()]);
+    let (log, log_guard) = CapturedLog::install();
+    harness.start_bot().await;
+    assert_eq!(
+        log.lines_with("the database cannot be written; serving what can be read")
+            .len(),
+        1,
+        "{}",
+        log.text()
+    );
+    assert!(
+        streak_text(&mut harness, MEMBER)
+            .await
+            .contains("🔥 **1** current")
+    );
+    let reply = try_setup_other_channel(&mut harness).await;
+    assert!(reply.content.contains("read-only"), "{}", reply.content);
+    harness.stop_bot().await;
+    drop(log_guard);
+    assert_eq!(
+        std::fs::read(harness.db_path()).unwrap(),
+        before,
+        "the file was not touched"
+    );
+
+    read_only.clear();
+    harness.start_bot().await;
+    assert!(
+        try_setup_other_channel(&mut harness)
+            .await
+            .content
+            .starts_with("✅")
+    );
+    assert_eq!(integrity(harness.store()).await, "ok");
     harness.fake.assert_clean();
 }

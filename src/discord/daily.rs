@@ -143,11 +143,14 @@ pub enum PostFailure {
     Refused(String),
     #[error("{0}")]
     Transient(String),
+    /// The database would not do its part (retried like a transient failure).
+    #[error("{0}")]
+    Database(crate::storage::StorageError),
 }
 
 impl PostFailure {
     fn storage(error: crate::storage::StorageError) -> Self {
-        PostFailure::Transient(format!("database: {error}"))
+        PostFailure::Database(error)
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::active_questions::ActiveQuestions;
 use crate::clock::Clock;
@@ -176,6 +176,9 @@ pub async fn run(
         .await
         .context("failed to build the Discord client")?;
 
+    if let Err(error) = app.store.check_writable().await {
+        error!(%error, "the database cannot be written; serving what can be read, holding answers in memory and retrying writes until it can");
+    }
     for post in app
         .store
         .latest_daily_posts()

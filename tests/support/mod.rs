@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+pub mod disk_faults;
+
 pub const GUILD: u64 = 111_111_111_111_111_111;
 pub const CHANNEL: u64 = 222_222_222_222_222_201;
 pub const OTHER_CHANNEL: u64 = 222_222_222_222_222_202;
@@ -79,6 +81,8 @@ pub struct Harness {
     pub fake: FakeDiscord,
     pub clock: ManualClock,
     pub dir: TempDir,
+    /// Where the database file lives (`dir` unless a test puts it elsewhere).
+    pub db_dir: PathBuf,
     pub questions: PathBuf,
     pub guild_commands: Option<u64>,
     /// Run the bot on the system clock instead of the manual one (benchmarks).
@@ -90,10 +94,12 @@ pub struct Harness {
 impl Harness {
     pub async fn new(fake: FakeDiscord, start: DateTime<Utc>) -> Self {
         init_tracing();
+        let dir = tempfile::tempdir().unwrap();
         Self {
             fake,
             clock: ManualClock::new(start),
-            dir: tempfile::tempdir().unwrap(),
+            db_dir: dir.path().to_path_buf(),
+            dir,
             questions: repo_path("questions.yaml"),
             guild_commands: None,
             system_clock: false,
@@ -109,7 +115,7 @@ impl Harness {
     }
 
     pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("qotd.db")
+        self.db_dir.join("qotd.db")
     }
 
     /// Starts the bot and waits until its slash commands are registered.

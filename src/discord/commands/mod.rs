@@ -57,6 +57,9 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<App>, Error>) {
             if let Some(user_error) = error.downcast_ref::<UserError>() {
                 warn!(command, guild_id = ctx.guild_id().map(|g| g.get()), problem = %user_error, "refused a command");
                 let _ = reply_ephemeral(ctx, format!("⚠️ {user_error}")).await;
+            } else if let Some(fault) = database_fault(&error) {
+                error!(command, guild_id = ctx.guild_id().map(|g| g.get()), %fault, error = %error, "command failed: the database cannot be written");
+                let _ = reply_ephemeral(ctx, format!("⚠️ I can't save anything right now: {fault}. Nothing was changed; please try again later. The bot's operator has the details in the log.")).await;
             } else {
                 error!(command, guild_id = ctx.guild_id().map(|g| g.get()), error = ?error, "command failed");
                 let _ = reply_ephemeral(ctx, "Something went wrong on my side; nothing was changed. The bot's operator can see the details in the log.").await;
@@ -111,6 +114,11 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<App>, Error>) {
             }
         }
     }
+}
+
+/// The database fault behind a command's error, if there is one.
+fn database_fault(error: &Error) -> Option<crate::storage::DatabaseFault> {
+    error.chain().find_map(crate::storage::fault_of)
 }
 
 /// The server the command runs in (commands are guild-only).
