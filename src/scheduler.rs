@@ -36,6 +36,9 @@ const SETTLE_ANSWERS: std::time::Duration = std::time::Duration::from_secs(2);
 pub struct Scheduler {
     wake: Arc<Notify>,
     concurrency: usize,
+    /// Set on shutdown: the pass in progress starts no new channel, finishes the
+    /// ones in flight, and the loop ends.
+    stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Default for Scheduler {
@@ -98,12 +101,16 @@ impl RetryBook {
 /// A running scheduler loop.
 pub struct SchedulerTask {
     stop: watch::Sender<bool>,
+    stopping: Arc<std::sync::atomic::AtomicBool>,
     handle: tokio::task::JoinHandle<()>,
 }
 
 impl SchedulerTask {
-    /// Stops after the pass in progress (in-flight sends finish and are recorded).
+    /// Stops soon: channels already being served finish and are recorded; channels
+    /// of the pass not yet started are left for the next start.
     pub async fn stop(self) -> Result<(), tokio::task::JoinError> {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let _ = self.stop.send(true);
         self.handle.await
     }
@@ -114,11 +121,16 @@ impl Scheduler {
         Self {
             wake: Arc::new(Notify::new()),
             concurrency: concurrency.max(1),
+            stopping: Default::default(),
         }
     }
 
     pub fn concurrency(&self) -> usize {
         self.concurrency
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Re-plans now (a schedule was created, changed, paused or resumed).
@@ -129,6 +141,7 @@ impl Scheduler {
     /// Starts the loop. Call once per process.
     pub fn start(self, app: Arc<App>, http: Arc<serenity::Http>) -> SchedulerTask {
         let (stop, mut stopped) = watch::channel(false);
+        let stopping = self.stopping.clone();
         crate::discord::Stats::bump(&app.stats.schedulers_started);
         let handle = tokio::spawn(async move {
             let mut retry = RetryBook::default();
@@ -161,7 +174,11 @@ impl Scheduler {
                 }
             }
         });
-        SchedulerTask { stop, handle }
+        SchedulerTask {
+            stop,
+            stopping,
+            handle,
+        }
     }
 }
 
@@ -236,6 +253,8 @@ pub async fn run_due_work(
 
     let results: Vec<(u64, Result<&'static str, PostFailure>, Option<Schedule>)> =
         futures::stream::iter(jobs)
+            // On shutdown no further channel starts; those in flight finish.
+            .take_while(|_| std::future::ready(!app.scheduler.is_stopping()))
             .map(|job| async move {
                 match job {
                     Job::Post(schedule, date) => {

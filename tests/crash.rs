@@ -1,6 +1,8 @@
 //! Crash safety: the real `qotd` binary is killed with SIGKILL at 20 points of a
 //! 200-channel fan-out and restarted on the same database each time. At the end every
 //! channel has exactly one daily post, and every answer committed before a kill is kept.
+//! The same fan-out is also stopped with SIGTERM at several points: each stop exits 0
+//! having committed every answer it had received, and nothing is posted twice.
 
 mod support;
 
@@ -47,6 +49,81 @@ fn spawn(fake: &FakeDiscord, dir: &std::path::Path) -> tokio::process::Child {
         .unwrap()
 }
 
+/// A fake Discord with one guild of [`CHANNELS`] text channels.
+async fn many_channels() -> (FakeDiscord, Vec<u64>) {
+    let channels: Vec<(u64, String)> = (0..CHANNELS)
+        .map(|n| (FIRST_CHANNEL + n, format!("c{n}")))
+        .collect();
+    let refs: Vec<(u64, &str)> = channels
+        .iter()
+        .map(|(id, name)| (*id, name.as_str()))
+        .collect();
+    let fake = FakeDiscord::builder()
+        .guild(GUILD, "Crashy", &refs)
+        .start()
+        .await;
+    (fake, channels.into_iter().map(|(id, _)| id).collect())
+}
+
+/// Every channel scheduled for a minute ago, local time, in a zone where that is today.
+async fn schedules_due_a_minute_ago(db: &std::path::Path) -> Store {
+    let zone = parse_timezone(&a_zone_at_noon()).unwrap();
+    let now = Utc::now();
+    let local_now = now.with_timezone(&zone);
+    let post_time = (local_now - TimeDelta::minutes(1))
+        .format("%H:%M")
+        .to_string();
+    let store = Store::open_path(db).await.unwrap();
+    for n in 0..CHANNELS {
+        let settings = ScheduleSettings {
+            channel_id: FIRST_CHANNEL + n,
+            guild_id: GUILD,
+            post_time: post_time.parse().unwrap(),
+            timezone: zone,
+            reveal_after_minutes: 240,
+            reveal_reactions: 1,
+            category: None,
+        };
+        store
+            .upsert_schedule(&settings, now - TimeDelta::hours(2))
+            .await
+            .unwrap();
+    }
+    store
+}
+
+async fn wait_for_gateway_session(fake: &FakeDiscord, ready_before: u64) {
+    fake.wait_until(
+        "the bot's gateway session",
+        fake_discord::DEFAULT_TIMEOUT,
+        |f| (f.gateway_counts().ready > ready_before).then_some(()),
+    )
+    .await;
+}
+
+/// Asserts every channel has exactly one daily message, with its 💡 and thread.
+fn assert_one_daily_post_each(fake: &FakeDiscord, channels: &[u64]) {
+    for channel in channels {
+        let posts: Vec<_> = fake
+            .messages_in(*channel)
+            .into_iter()
+            .filter(|m| {
+                m.embeds()
+                    .first()
+                    .and_then(|e| e["title"].as_str())
+                    .is_some_and(|t| t.starts_with("Question of the day"))
+            })
+            .collect();
+        assert_eq!(
+            posts.len(),
+            1,
+            "channel {channel} has exactly one daily post"
+        );
+        assert!(posts[0].own_reactions.contains("💡"));
+        assert!(posts[0].thread_id.is_some());
+    }
+}
+
 async fn finished_posts(store: &Store) -> Vec<(i64, u64)> {
     sqlx::query_as::<_, (i64, i64)>(
         "SELECT id, thread_id FROM daily_posts WHERE thread_id IS NOT NULL AND reacted = 1",
@@ -63,43 +140,12 @@ async fn finished_posts(store: &Store) -> Vec<(i64, u64)> {
 async fn twenty_kills_during_a_200_channel_fan_out_leave_exactly_one_post_per_channel_and_every_answer()
  {
     init_tracing();
-    let channels: Vec<(u64, String)> = (0..CHANNELS)
-        .map(|n| (FIRST_CHANNEL + n, format!("c{n}")))
-        .collect();
-    let refs: Vec<(u64, &str)> = channels
-        .iter()
-        .map(|(id, name)| (*id, name.as_str()))
-        .collect();
-    let fake = FakeDiscord::builder()
-        .guild(GUILD, "Crashy", &refs)
-        .start()
-        .await;
+    let (fake, channels) = many_channels().await;
     fake.set_latency(Duration::from_millis(3));
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("qotd.db");
 
-    let zone = parse_timezone(&a_zone_at_noon()).unwrap();
-    let now = Utc::now();
-    let local_now = now.with_timezone(&zone);
-    let post_time = (local_now - TimeDelta::minutes(1))
-        .format("%H:%M")
-        .to_string();
-    let store = Store::open_path(&db).await.unwrap();
-    for n in 0..CHANNELS {
-        let settings = ScheduleSettings {
-            channel_id: FIRST_CHANNEL + n,
-            guild_id: GUILD,
-            post_time: post_time.parse().unwrap(),
-            timezone: zone,
-            reveal_after_minutes: 240,
-            reveal_reactions: 1,
-            category: None,
-        };
-        store
-            .upsert_schedule(&settings, now - TimeDelta::hours(2))
-            .await
-            .unwrap();
-    }
+    let store = schedules_due_a_minute_ago(&db).await;
 
     let mut committed_answers: HashSet<(i64, u64)> = HashSet::new();
     let mut member = 10_000u64;
@@ -107,12 +153,7 @@ async fn twenty_kills_during_a_200_channel_fan_out_leave_exactly_one_post_per_ch
         let since = fake.request_count();
         let ready_before = fake.gateway_counts().ready;
         let mut child = spawn(&fake, dir.path());
-        fake.wait_until(
-            "the bot's gateway session",
-            fake_discord::DEFAULT_TIMEOUT,
-            |f| (f.gateway_counts().ready > ready_before).then_some(()),
-        )
-        .await;
+        wait_for_gateway_session(&fake, ready_before).await;
 
         // Answers to posts already finished, committed before this round's kill.
         let finished = finished_posts(&store).await;
@@ -166,25 +207,7 @@ async fn twenty_kills_during_a_200_channel_fan_out_leave_exactly_one_post_per_ch
     child.start_kill().unwrap();
     let _ = child.wait().await;
 
-    for (channel, _) in &channels {
-        let posts: Vec<_> = fake
-            .messages_in(*channel)
-            .into_iter()
-            .filter(|m| {
-                m.embeds()
-                    .first()
-                    .and_then(|e| e["title"].as_str())
-                    .is_some_and(|t| t.starts_with("Question of the day"))
-            })
-            .collect();
-        assert_eq!(
-            posts.len(),
-            1,
-            "channel {channel} has exactly one daily post"
-        );
-        assert!(posts[0].own_reactions.contains("💡"));
-        assert!(posts[0].thread_id.is_some());
-    }
+    assert_one_daily_post_each(&fake, &channels);
     for (post_id, user) in &committed_answers {
         assert!(
             store.answered_at(*post_id, *user).await.unwrap().is_some(),
@@ -196,5 +219,87 @@ async fn twenty_kills_during_a_200_channel_fan_out_leave_exactly_one_post_per_ch
         "{} answers were committed before kills",
         committed_answers.len()
     );
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_the_fan_out_exits_cleanly_commits_received_answers_and_duplicates_nothing()
+{
+    init_tracing();
+    let (fake, channels) = many_channels().await;
+    fake.set_latency(Duration::from_millis(40));
+    let dir = tempfile::tempdir().unwrap();
+    let store = schedules_due_a_minute_ago(&dir.path().join("qotd.db")).await;
+
+    let mut sent_answers: Vec<(i64, u64)> = Vec::new();
+    let mut member = 20_000u64;
+    let mut stopped_mid_fan_out = 0;
+    const STOPS: usize = 5;
+    for round in 0..STOPS {
+        let since = fake.request_count();
+        let ready_before = fake.gateway_counts().ready;
+        let mut child = spawn(&fake, dir.path());
+        wait_for_gateway_session(&fake, ready_before).await;
+        let stop_after = since + 10 + round * 40;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while fake.request_count() < stop_after
+            && finished_posts(&store).await.len() < CHANNELS as usize
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "round {round}: no progress"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        // Answers arrive while the fan-out is busy; the bot has them before the signal.
+        for (post_id, thread) in finished_posts(&store).await.iter().take(5) {
+            member += 1;
+            fake.member_posts(GUILD, *thread, member, &[], "an answer");
+            sent_answers.push((*post_id, member));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+
+        if finished_posts(&store).await.len() < CHANNELS as usize {
+            stopped_mid_fan_out += 1;
+        }
+        let pid = child.id().unwrap().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("round {round}: qotd did not exit after SIGTERM"))
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "round {round}: a clean exit");
+        for (post_id, user) in &sent_answers {
+            assert!(
+                store.answered_at(*post_id, *user).await.unwrap().is_some(),
+                "round {round}: answer ({post_id}, {user}) committed before the exit"
+            );
+        }
+    }
+
+    let mut child = spawn(&fake, dir.path());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while finished_posts(&store).await.len() < CHANNELS as usize {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the fan-out did not finish: {} of {CHANNELS}",
+            finished_posts(&store).await.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+    assert_one_daily_post_each(&fake, &channels);
+    assert!(
+        stopped_mid_fan_out >= 3,
+        "{stopped_mid_fan_out} of {STOPS} stops came during the fan-out"
+    );
+    assert!(sent_answers.len() >= 10, "{} answers", sent_answers.len());
     fake.assert_clean();
 }
