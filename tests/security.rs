@@ -1,5 +1,6 @@
-//! Security and shutdown: secrets stay out of logs, hostile text pings nobody, odd
-//! gateway events are ignored, and a shutdown mid-fan-out duplicates nothing.
+//! Security and shutdown: secrets stay out of logs, hostile text pings nobody, no
+//! server's admin can touch another server's channels or teams, odd gateway events are
+//! ignored, and a shutdown mid-fan-out duplicates nothing.
 
 mod support;
 
@@ -153,6 +154,118 @@ async fn question_text_with_everyone_and_role_mentions_pings_nobody() {
         }
     }
     harness.fake.assert_clean();
+}
+
+/// A guild the bot is not in.
+const STRANGER_GUILD: u64 = 999_999_999_999_999_999;
+
+#[tokio::test]
+async fn an_admin_of_another_server_cannot_act_on_this_servers_channels_or_teams() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "09:00", "America/New_York", vec![])
+        .await;
+    let token = harness.qotd(&admin(), "team-add", json!([string_option("name", "Owls")]));
+    assert!(harness.reply(&token).await.content.contains("Created team"));
+    let token = harness.qotd(
+        &admin(),
+        "alerts",
+        json!([channel_option("channel", ALERTS_CHANNEL)]),
+    );
+    assert!(
+        harness
+            .reply(&token)
+            .await
+            .content
+            .contains("report problems")
+    );
+    let before = snapshot(harness.store()).await;
+
+    let sub = |name: &str, options: serde_json::Value| json!([{ "name": name, "type": 1, "options": options }]);
+    let setup_here = json!([
+        channel_option("channel", CHANNEL),
+        string_option("time", "03:00"),
+        string_option("timezone", "UTC")
+    ]);
+    let mut cases = vec![
+        (
+            "qotd",
+            sub("setup", setup_here.clone()),
+            "not a channel of this server",
+        ),
+        (
+            "qotd",
+            sub("alerts", json!([channel_option("channel", ALERTS_CHANNEL)])),
+            "not a channel of this server",
+        ),
+        (
+            "qotd",
+            sub("team-remove", json!([string_option("name", "Owls")])),
+            "no team named",
+        ),
+        (
+            "team",
+            sub("join", json!([string_option("name", "Owls")])),
+            "no team named",
+        ),
+        (
+            "leaderboard",
+            json!([channel_option("channel", CHANNEL)]),
+            "has no daily question",
+        ),
+    ];
+    for name in ["remove", "pause", "post", "skip"] {
+        cases.push((
+            "qotd",
+            sub(name, json!([channel_option("channel", CHANNEL)])),
+            "has no daily question",
+        ));
+    }
+    // The other server's own admin, from its own channel; then an interaction that
+    // claims a server the bot is not in.
+    for (guild, channel) in [
+        (OTHER_GUILD, OTHER_GUILD_CHANNEL),
+        (STRANGER_GUILD, OTHER_GUILD_CHANNEL),
+    ] {
+        for (command, options, expected) in &cases {
+            let token = harness.slash_in(
+                guild,
+                &admin(),
+                channel,
+                command,
+                options.clone(),
+                json!({}),
+            );
+            let reply = harness.reply(&token).await;
+            assert!(reply.ephemeral, "{guild} {command} {options}");
+            assert!(
+                reply.content.contains(expected),
+                "{guild} {command} {options}: {}",
+                reply.content
+            );
+        }
+        // Its status lists nothing of this server.
+        let token = harness.slash_in(
+            guild,
+            &admin(),
+            channel,
+            "qotd",
+            sub("status", json!([])),
+            json!({}),
+        );
+        let status = harness.reply(&token).await.text();
+        assert!(!status.contains(&CHANNEL.to_string()), "{status}");
+    }
+    assert_eq!(snapshot(harness.store()).await, before, "nothing changed");
+    assert!(
+        harness.daily_messages(CHANNEL).is_empty(),
+        "nothing was posted"
+    );
+    assert!(
+        harness.fake.problems().is_empty(),
+        "{:?}",
+        harness.fake.problems()
+    );
 }
 
 #[tokio::test]
