@@ -185,10 +185,11 @@ async fn a_full_disk_holds_answers_and_the_next_post_until_space_frees_then_noth
 
 #[tokio::test]
 async fn answers_arriving_while_another_process_locks_the_database_are_committed_once_it_is_free() {
+    let (log, _log_guard) = CapturedLog::install();
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     let post = harness.first_post_at_nine(CHANNEL).await;
 
-    // Another process holds the write lock for two seconds.
+    // Another process holds the write lock for 6 s: longer than the 5 s busy timeout.
     let locker = sqlx::SqlitePool::connect(&format!("sqlite://{}", harness.db_path().display()))
         .await
         .unwrap();
@@ -205,21 +206,21 @@ async fn answers_arriving_while_another_process_locks_the_database_are_committed
         &[],
         "answer during the lock",
     );
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     assert_eq!(
         harness.store().answered_at(post.id, MEMBER).await.unwrap(),
         None,
         "not yet: the file is locked"
     );
+    assert_eq!(harness.app().answers.pending(), 1, "held, not dropped");
     sqlx::query("COMMIT").execute(&mut *lock).await.unwrap();
     drop(lock);
 
     harness.wait_answer(post.id, MEMBER).await;
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(harness.store().pool())
-        .await
-        .unwrap();
-    assert_eq!(integrity, "ok");
+    assert_eq!(integrity(harness.store()).await, "ok");
+    let faults = log.lines_with("cannot record answers");
+    assert_eq!(faults.len(), 1, "{}", log.text());
+    assert!(faults[0].contains("the database is locked by another process"));
     harness.fake.assert_clean();
 }
 
