@@ -75,6 +75,17 @@ impl ActiveQuestions {
         }
     }
 
+    /// Every channel's active question.
+    pub fn all(&self) -> Vec<ActivePost> {
+        self.index
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_channel
+            .values()
+            .copied()
+            .collect()
+    }
+
     pub fn by_message(&self, message_id: u64) -> Option<ActivePost> {
         self.index
             .read()

@@ -28,6 +28,9 @@ const MAX_SLEEP: TimeDelta = TimeDelta::hours(1);
 const RETRY_REFUSED: TimeDelta = TimeDelta::minutes(15);
 /// After Discord did not answer (5xx, 429, network), or the database failed.
 const RETRY_TRANSIENT: TimeDelta = TimeDelta::seconds(30);
+/// How long the first pass waits for the gateway session and the catch-up of missed
+/// answers (posting needs neither, so the wait is bounded).
+const FIRST_CATCH_UP: std::time::Duration = std::time::Duration::from_secs(60);
 /// How long a pass waits for answers still being committed before posting.
 const SETTLE_ANSWERS: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -144,6 +147,11 @@ impl Scheduler {
         let stopping = self.stopping.clone();
         crate::discord::Stats::bump(&app.stats.schedulers_started);
         let handle = tokio::spawn(async move {
+            // Answers posted while the bot was away go in before any new question.
+            tokio::select! {
+                () = app.catch_up.wait_first(FIRST_CATCH_UP) => {}
+                _ = stopped.changed() => return,
+            }
             let mut retry = RetryBook::default();
             loop {
                 let now = app.clock.now();

@@ -815,3 +815,98 @@ async fn a_deleted_channel_raises_an_alert_and_keeps_the_schedule() {
     );
     harness.fake.assert_clean();
 }
+
+/// A message as Discord stores it, posted at `at`, by a member unless changed.
+fn message_at(harness: &Harness, channel: u64, user: u64, at: &str) -> serde_json::Value {
+    let mut message = fake_discord::fixtures::member_message(
+        harness.fake.next_id(),
+        channel,
+        GUILD,
+        user,
+        "m",
+        &[],
+        "an answer",
+    );
+    message["timestamp"] = json!(at);
+    message
+}
+
+#[tokio::test]
+async fn answers_posted_while_the_bot_was_down_count_once_it_is_back_before_the_next_question() {
+    let second = MEMBER + 1;
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let day_one = harness.first_post_at_nine(CHANNEL).await;
+    for user in [MEMBER, second] {
+        answer(&harness, &day_one, user);
+        harness.wait_answer(day_one.id, user).await;
+    }
+    let day_two = post_day(&harness, "2026-06-02", 2).await;
+    let thread = day_two.thread_id.unwrap();
+    harness.stop_bot().await;
+
+    // While the bot is down: a member answers in the thread (twice), another replies
+    // to the post in the channel; a bot and a webhook post in the thread too.
+    let first = message_at(&harness, thread, MEMBER, "2026-06-02T14:00:00.000000+00:00");
+    harness.fake.post_message(first);
+    let again = message_at(&harness, thread, MEMBER, "2026-06-02T14:05:00.000000+00:00");
+    harness.fake.post_message(again);
+    let mut reply = message_at(
+        &harness,
+        CHANNEL,
+        second,
+        "2026-06-02T15:30:00.000000+00:00",
+    );
+    reply["type"] = json!(19);
+    reply["message_reference"] = json!({
+        "message_id": day_two.message_id.unwrap().to_string(),
+        "channel_id": CHANNEL.to_string(),
+    });
+    harness.fake.post_message(reply);
+    let mut from_bot = message_at(&harness, thread, 777, "2026-06-02T14:10:00.000000+00:00");
+    from_bot["author"] = fake_discord::fixtures::user(777, "otherbot", true);
+    harness.fake.post_message(from_bot);
+    let mut from_webhook = message_at(&harness, thread, 778, "2026-06-02T14:20:00.000000+00:00");
+    from_webhook["webhook_id"] = json!("778");
+    harness.fake.post_message(from_webhook);
+
+    // Back the next day, after its post time.
+    harness.set_time(at("2026-06-03T13:30:00Z"));
+    harness.start_bot().await;
+    let day_three = harness.wait_daily_post(CHANNEL, 3).await;
+    assert_eq!(day_three.local_date.to_string(), "2026-06-03");
+
+    assert_eq!(
+        harness
+            .store()
+            .answered_at(day_two.id, MEMBER)
+            .await
+            .unwrap(),
+        Some(at("2026-06-02T14:00:00Z")),
+        "the time of the first message, as Discord gives it"
+    );
+    assert_eq!(
+        harness
+            .store()
+            .answered_at(day_two.id, second)
+            .await
+            .unwrap(),
+        Some(at("2026-06-02T15:30:00Z"))
+    );
+    for user in [777, 778] {
+        assert_eq!(
+            harness.store().answered_at(day_two.id, user).await.unwrap(),
+            None
+        );
+    }
+    // Recorded before day three was posted, so both streaks go on.
+    for user in [MEMBER, second] {
+        let streak = harness.store().member_streak(CHANNEL, user).await.unwrap();
+        assert_eq!(
+            (streak.current, streak.total, streak.unaided),
+            (2, 2, 2),
+            "user {user}"
+        );
+    }
+    assert_eq!(harness.store().answer_count(day_two.id).await.unwrap(), 2);
+    harness.fake.assert_clean();
+}

@@ -502,7 +502,8 @@ impl FakeDiscord {
 
     // ---- event helpers ----------------------------------------------------------
 
-    /// Injects a member's message; returns its id.
+    /// A member posts a message: it is stored (listed by `GET …/messages`) and
+    /// dispatched to the connected session, if any. Returns its id.
     pub fn member_posts(
         &self,
         guild_id: u64,
@@ -520,6 +521,33 @@ impl FakeDiscord {
             &format!("user{user_id}"),
             roles,
             content,
+        );
+        self.post_message(message)
+    }
+
+    /// Stores a message built by a test (any author, reference, timestamp) and
+    /// dispatches it, as Discord does when someone posts. Returns its id.
+    pub fn post_message(&self, message: Value) -> u64 {
+        let id: u64 = message["id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .expect("a message with a string id");
+        let channel_id: u64 = message["channel_id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .expect("a message with a string channel_id");
+        self.shared.state().messages.insert(
+            id,
+            StoredMessage {
+                id,
+                channel_id,
+                json: message.clone(),
+                edits: Vec::new(),
+                nonce: None,
+                own_reactions: Default::default(),
+                deleted: false,
+                thread_id: None,
+            },
         );
         self.dispatch("MESSAGE_CREATE", message);
         id

@@ -482,21 +482,35 @@ fn list_messages(shared: &Shared, channel_id: u64, query: &str) -> Reply {
     if !state.channels.contains_key(&channel_id) {
         return unknown_channel();
     }
-    let limit = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("limit="))
-        .and_then(|n| n.parse::<usize>().ok())
-        .unwrap_or(50)
-        .min(100);
-    // Newest first, as Discord lists them.
-    let messages: Vec<Value> = state
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    let limit = param("limit").map_or(50, |n| n as usize).clamp(1, 100);
+    let in_channel = state
         .messages
         .values()
-        .rev()
-        .filter(|m| m.channel_id == channel_id && !m.deleted)
-        .take(limit)
-        .map(|m| m.json.clone())
-        .collect();
+        .filter(|m| m.channel_id == channel_id && !m.deleted);
+    // Newest first, as Discord lists them; `after` gives the oldest `limit` after it.
+    let messages: Vec<Value> = match (param("after"), param("before")) {
+        (Some(after), _) => {
+            let mut oldest: Vec<Value> = in_channel
+                .filter(|m| m.id > after)
+                .take(limit)
+                .map(|m| m.json.clone())
+                .collect();
+            oldest.reverse();
+            oldest
+        }
+        (None, before) => in_channel
+            .rev()
+            .filter(|m| before.is_none_or(|before| m.id < before))
+            .take(limit)
+            .map(|m| m.json.clone())
+            .collect(),
+    };
     ok(Value::Array(messages))
 }
 

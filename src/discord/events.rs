@@ -22,6 +22,9 @@ pub async fn handle(
     match event {
         serenity::FullEvent::Ready { data_about_bot } => {
             info!(session = %data_about_bot.session_id, guilds = data_about_bot.guilds.len(), "gateway session ready");
+            // A new session: whatever was posted since the last one was not delivered.
+            let (app, http) = (app.clone(), http.clone());
+            tokio::spawn(async move { super::catch_up::after_ready(&app, &http).await });
         }
         serenity::FullEvent::Message { new_message } => {
             on_message(app, new_message).await;

@@ -1,5 +1,6 @@
 //! Thin glue between Discord (serenity + poise) and the core rules and storage.
 
+pub mod catch_up;
 pub mod commands;
 pub mod daily;
 mod events;
@@ -38,6 +39,8 @@ pub struct App {
     pub active: ActiveQuestions,
     /// Answers waiting to be committed.
     pub answers: crate::answer_queue::AnswerQueue,
+    /// Reading answers posted while the bot was not listening.
+    pub catch_up: catch_up::CatchUpState,
     /// Counters of work done, for tests and benchmarks to wait on.
     pub stats: Stats,
     /// When each channel may get its next `/quiz`.
@@ -59,6 +62,7 @@ impl App {
             scheduler,
             active: ActiveQuestions::default(),
             answers: Default::default(),
+            catch_up: Default::default(),
             quiz_cooldowns: Default::default(),
             stats: Stats::default(),
         }

@@ -1,0 +1,189 @@
+//! Answers members posted while the bot was not listening.
+//!
+//! Discord does not replay the events of a gateway session that ended: a member who
+//! answered while the bot was restarting, or during a reconnect that could not resume,
+//! would lose their streak. After every READY the bot reads each open question's
+//! thread, and the replies to its post, since the post, and records the answers it
+//! finds with the time Discord gives each message. Answers it already has change
+//! nothing. The scheduler waits for the first catch-up before posting, because a new
+//! question ends the previous one's answers.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
+use poise::serenity_prelude as serenity;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use super::App;
+use crate::active_questions::ActivePost;
+use crate::storage::NewAnswer;
+
+/// Channels read at once: catch-up shares Discord's rate limits with the posts.
+const CONCURRENCY: usize = 8;
+/// A thread holds answers only; 50 pages are 5,000 messages.
+const THREAD_PAGES: usize = 50;
+/// The channel holds other talk too; replies to the post come soon after it.
+const CHANNEL_PAGES: usize = 2;
+const PAGE: u8 = 100;
+
+/// Whether a catch-up is running, and whether the first one finished.
+#[derive(Debug)]
+pub struct CatchUpState {
+    running: AtomicBool,
+    first_done: watch::Sender<bool>,
+}
+
+impl Default for CatchUpState {
+    fn default() -> Self {
+        Self {
+            running: AtomicBool::new(false),
+            first_done: watch::Sender::new(false),
+        }
+    }
+}
+
+impl CatchUpState {
+    /// Waits until the first catch-up of the process finished, at most `limit`.
+    pub async fn wait_first(&self, limit: Duration) {
+        let mut done = self.first_done.subscribe();
+        if tokio::time::timeout(limit, done.wait_for(|done| *done))
+            .await
+            .is_err()
+        {
+            warn!(
+                "no gateway session after {} s; posting without reading missed answers first",
+                limit.as_secs()
+            );
+        }
+    }
+}
+
+/// What one catch-up found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CatchUp {
+    pub questions: usize,
+    /// Answers not seen before this catch-up (recorded, or already on record).
+    pub answers: usize,
+    /// Channels or threads Discord would not list.
+    pub failed: usize,
+}
+
+/// Runs a catch-up unless one is running; called on every READY.
+pub async fn after_ready(app: &App, http: &serenity::Http) {
+    if app.catch_up.running.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let outcome = catch_up(app, http).await;
+    if outcome.answers > 0 || outcome.failed > 0 {
+        info!(
+            questions = outcome.questions,
+            answers = outcome.answers,
+            failed = outcome.failed,
+            "read the answers posted while the bot was not listening"
+        );
+    }
+    app.catch_up.running.store(false, Ordering::SeqCst);
+    app.catch_up.first_done.send_replace(true);
+}
+
+/// Reads every open question's thread and replies, and queues the answers found.
+pub async fn catch_up(app: &App, http: &serenity::Http) -> CatchUp {
+    let posts = app.active.all();
+    let mut outcome = CatchUp {
+        questions: posts.len(),
+        ..CatchUp::default()
+    };
+    let mut found = futures::stream::iter(posts)
+        .map(|post| async move { (post, answers_to(http, post).await) })
+        .buffer_unordered(CONCURRENCY);
+    while let Some((post, result)) = found.next().await {
+        let answers = match result {
+            Ok(answers) => answers,
+            Err(error) => {
+                warn!(channel_id = post.channel_id, %error, "cannot read a question's thread to find missed answers");
+                outcome.failed += 1;
+                continue;
+            }
+        };
+        for (user_id, at) in answers {
+            if app.active.first_answer(post.post_id, user_id) {
+                outcome.answers += 1;
+                app.answers.push(NewAnswer {
+                    post_id: post.post_id,
+                    user_id,
+                    at,
+                });
+            }
+        }
+    }
+    outcome
+}
+
+/// Each member's first answer to `post`: their first message in its thread or reply
+/// to it, oldest first.
+async fn answers_to(
+    http: &serenity::Http,
+    post: ActivePost,
+) -> Result<Vec<(u64, DateTime<Utc>)>, serenity::Error> {
+    let after = serenity::MessageId::new(post.message_id);
+    let mut messages = Vec::new();
+    if let Some(thread) = post.thread_id {
+        messages.extend(read_after(http, thread, after, THREAD_PAGES).await?);
+    }
+    messages.extend(
+        read_after(http, post.channel_id, after, CHANNEL_PAGES)
+            .await?
+            .into_iter()
+            .filter(|m| {
+                m.message_reference
+                    .as_ref()
+                    .and_then(|r| r.message_id)
+                    .is_some_and(|id| id == after)
+            }),
+    );
+    messages.retain(|m| {
+        !m.author.bot
+            && m.webhook_id.is_none()
+            && matches!(
+                m.kind,
+                serenity::MessageType::Regular | serenity::MessageType::InlineReply
+            )
+    });
+    messages.sort_by_key(|m| m.id);
+    let mut seen = std::collections::HashSet::new();
+    Ok(messages
+        .into_iter()
+        .filter(|m| seen.insert(m.author.id))
+        .map(|m| (m.author.id.get(), *m.timestamp))
+        .collect())
+}
+
+/// The messages of `channel` after `after`, up to `pages` pages.
+async fn read_after(
+    http: &serenity::Http,
+    channel: u64,
+    after: serenity::MessageId,
+    pages: usize,
+) -> Result<Vec<serenity::Message>, serenity::Error> {
+    let channel = serenity::ChannelId::new(channel);
+    let mut cursor = after;
+    let mut all = Vec::new();
+    for _ in 0..pages {
+        let page = channel
+            .messages(http, serenity::GetMessages::new().after(cursor).limit(PAGE))
+            .await?;
+        let full = page.len() == usize::from(PAGE);
+        match page.iter().map(|m| m.id).max() {
+            Some(newest) => cursor = newest,
+            None => break,
+        }
+        all.extend(page);
+        if !full {
+            break;
+        }
+    }
+    Ok(all)
+}
