@@ -910,3 +910,87 @@ async fn answers_posted_while_the_bot_was_down_count_once_it_is_back_before_the_
     assert_eq!(harness.store().answer_count(day_two.id).await.unwrap(), 2);
     harness.fake.assert_clean();
 }
+
+#[tokio::test]
+async fn a_claim_whose_channel_cannot_be_read_is_retried_later_never_resent_blind() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    harness.stop_bot().await;
+
+    // A crash right after Discord created the message, before it was recorded; and
+    // the bot comes back after Discord's nonce window, so a resend would post twice.
+    let store = qotd::storage::Store::open_path(&harness.db_path())
+        .await
+        .unwrap();
+    let schedule = store.schedule(CHANNEL).await.unwrap().unwrap();
+    let new = qotd::storage::NewDailyPost {
+        channel_id: CHANNEL,
+        local_date: "2026-06-01".parse().unwrap(),
+        pick: qotd::core::rotation::Pick {
+            question_id: "emotion-models".into(),
+            pass: 1,
+            starts_new_pass: false,
+        },
+        nonce: "qotdcrashtest00003".into(),
+        reveal: schedule.reveal_rule(),
+    };
+    let qotd::storage::ClaimOutcome::Claimed(claim) = store
+        .claim_daily_post(&new, ny_nine("2026-06-01"))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    store.close().await;
+    let sent: serde_json::Value = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(format!("{}/api/v10/channels/{CHANNEL}/messages", harness.fake.base_url()))
+        .header("authorization", "Bot fake-token")
+        .json(&json!({ "embeds": [{ "title": "Question of the day #1", "description": "x" }], "nonce": "qotdcrashtest00003", "enforce_nonce": true }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    harness.fake.forget_nonces();
+    // Reading the channel fails more often than the bot retries within one pass.
+    harness.fake.queue_faults_on(
+        "GET",
+        &format!("/channels/{CHANNEL}/messages"),
+        [fake_discord::Fault::ServerError; 4],
+    );
+
+    harness.set_time(ny_nine("2026-06-01") + TimeDelta::minutes(5));
+    harness.start_bot().await;
+    harness
+        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(5))
+        .await;
+    assert!(
+        harness.daily_messages(CHANNEL).len() == 1,
+        "nothing resent while the channel could not be read"
+    );
+    harness
+        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(6))
+        .await;
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    assert_eq!(post.id, claim.id);
+    assert_eq!(
+        post.message_id.map(|id| id.to_string()),
+        sent["id"].as_str().map(str::to_owned),
+        "the message sent before the crash was adopted"
+    );
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    // The 500s were the faults this test injected, and nothing else went wrong.
+    let problems: Vec<String> = harness
+        .fake
+        .problems()
+        .into_iter()
+        .filter(|p| !p.contains("500"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+}

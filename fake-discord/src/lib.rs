@@ -127,6 +127,8 @@ struct State {
     problems: Vec<String>,
     latency: Duration,
     queued_faults: VecDeque<Fault>,
+    /// Faults for the next calls of one route: (method, path prefix, faults).
+    route_faults: Vec<(String, String, VecDeque<Fault>)>,
     denied_channels: HashSet<u64>,
     /// Seeded random faults: (probability, xorshift state).
     random_faults: Option<(f64, u64)>,
@@ -421,6 +423,29 @@ impl FakeDiscord {
     /// Answers the next REST calls with these faults, in order.
     pub fn queue_faults(&self, faults: impl IntoIterator<Item = Fault>) {
         self.shared.state().queued_faults.extend(faults);
+    }
+
+    /// Answers the next calls of `method` on paths starting with `path_prefix` (after
+    /// `/api/v10`) with these faults, in order; other calls are unaffected.
+    pub fn queue_faults_on(
+        &self,
+        method: &str,
+        path_prefix: &str,
+        faults: impl IntoIterator<Item = Fault>,
+    ) {
+        self.shared.state().route_faults.push((
+            method.to_owned(),
+            path_prefix.to_owned(),
+            faults.into_iter().collect(),
+        ));
+    }
+
+    /// Forgets every nonce, as Discord does after a few minutes: a create with an old
+    /// nonce then makes a new message.
+    pub fn forget_nonces(&self) {
+        for message in self.shared.state().messages.values_mut() {
+            message.nonce = None;
+        }
     }
 
     /// Answers a share of REST calls (0.0–1.0) with a 500 or a 429, chosen by `seed`.

@@ -85,8 +85,13 @@ pub(crate) async fn handle(
     let (latency, fault) = {
         let mut state = shared.state();
         let fault = state
-            .queued_faults
-            .pop_front()
+            .route_faults
+            .iter_mut()
+            .find(|(method, prefix, faults)| {
+                *method == method_name && path.starts_with(prefix.as_str()) && !faults.is_empty()
+            })
+            .and_then(|(_, _, faults)| faults.pop_front())
+            .or_else(|| state.queued_faults.pop_front())
             .or_else(|| random_fault(&mut state));
         (state.latency, fault)
     };

@@ -193,7 +193,7 @@ pub async fn finish_post(
 
     if post.message_id.is_none() {
         let found = if recovering {
-            find_sent_message(http, &post).await
+            find_sent_message(app, http, &post).await?
         } else {
             None
         };
@@ -294,7 +294,7 @@ pub async fn recover_or_skip(
     http: &serenity::Http,
     post: DailyPost,
 ) -> Result<Option<DailyPost>, PostFailure> {
-    if find_sent_message(http, &post).await.is_some() {
+    if find_sent_message(app, http, &post).await?.is_some() {
         return finish_post(app, http, post, true).await.map(Some);
     }
     info!(guild_id = post.guild_id, channel_id = post.channel_id, date = %post.local_date, "the day ended before its post was sent; skipping it");
@@ -307,17 +307,22 @@ pub async fn recover_or_skip(
 
 /// After a crash between claim and confirm, the message may exist: look for it among
 /// the channel's latest messages (our nonce, or our title for this series number)
-/// before sending again, so a resend can never post twice.
-async fn find_sent_message(http: &serenity::Http, post: &DailyPost) -> Option<u64> {
+/// before sending again, so a resend can never post twice. When the channel cannot be
+/// read, that is an error, not "not sent": a blind resend could post twice once
+/// Discord's nonce window (minutes) has passed.
+async fn find_sent_message(
+    app: &App,
+    http: &serenity::Http,
+    post: &DailyPost,
+) -> Result<Option<u64>, SendError> {
     let channel = serenity::ChannelId::new(post.channel_id);
-    let bot_id = http.get_current_user().await.ok()?.id;
+    let bot_id = bot_user_id(app, http).await?;
     let recent = with_retries("list recent messages", || {
         channel.messages(http, serenity::GetMessages::new().limit(50))
     })
-    .await
-    .ok()?;
+    .await?;
     let title = render::daily_title(post.seq);
-    recent
+    Ok(recent
         .iter()
         .find(|message| {
             message.author.id == bot_id
@@ -325,7 +330,17 @@ async fn find_sent_message(http: &serenity::Http, post: &DailyPost) -> Option<u6
                     || message.embeds.first().and_then(|e| e.title.as_deref())
                         == Some(title.as_str()))
         })
-        .map(|message| message.id.get())
+        .map(|message| message.id.get()))
+}
+
+/// The bot's own user id, asked of Discord once per process.
+async fn bot_user_id(app: &App, http: &serenity::Http) -> Result<serenity::UserId, SendError> {
+    if let Some(id) = app.bot_user_id.get() {
+        return Ok(serenity::UserId::new(*id));
+    }
+    let user = with_retries("read the bot's user", || http.get_current_user()).await?;
+    let _ = app.bot_user_id.set(user.id.get());
+    Ok(user.id)
 }
 
 /// Reveals a daily post's hint, exactly once: only the caller that records the reveal

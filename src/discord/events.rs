@@ -22,6 +22,7 @@ pub async fn handle(
     match event {
         serenity::FullEvent::Ready { data_about_bot } => {
             info!(session = %data_about_bot.session_id, guilds = data_about_bot.guilds.len(), "gateway session ready");
+            let _ = app.bot_user_id.set(data_about_bot.user.id.get());
             // A new session: whatever was posted since the last one was not delivered.
             let (app, http) = (app.clone(), http.clone());
             tokio::spawn(async move { super::catch_up::after_ready(&app, &http).await });
