@@ -994,3 +994,77 @@ async fn a_claim_whose_channel_cannot_be_read_is_retried_later_never_resent_blin
         .collect();
     assert!(problems.is_empty(), "{problems:?}");
 }
+
+#[tokio::test]
+async fn lightbulbs_added_or_removed_while_the_bot_was_down_are_read_back_and_can_reveal() {
+    let (second, third) = (MEMBER + 1, MEMBER + 2);
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(
+            CHANNEL,
+            NINE,
+            "America/New_York",
+            vec![integer_option("reveal_reactions", 2)],
+        )
+        .await;
+    let post = post_day(&harness, "2026-06-01", 1).await;
+    let message_id = post.message_id.unwrap();
+    let handled = harness.reactions_handled();
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, second, "💡", false, true);
+    harness.wait_reactions_handled(handled + 1).await;
+    harness.stop_bot().await;
+
+    // While down: the live reactor takes theirs back, a member and a bot react.
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, second, "💡", false, false);
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, true);
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, 777, "💡", true, true);
+    harness.set_time(at("2026-06-01T13:30:00Z"));
+    harness.start_bot().await;
+    harness.tick_to(at("2026-06-01T13:30:00Z")).await;
+    assert_eq!(
+        harness.store().reveal_reactors(post.id).await.unwrap(),
+        vec![MEMBER],
+        "Discord's reactors now: one member (the bot does not count)"
+    );
+    assert!(
+        harness.fake.message(message_id).unwrap().edits.is_empty(),
+        "1 of 2: not revealed"
+    );
+    harness.stop_bot().await;
+
+    // A second member reacts while down: enough, revealed once at the next start.
+    harness
+        .fake
+        .react(GUILD, CHANNEL, message_id, third, "💡", false, true);
+    harness.set_time(at("2026-06-01T13:40:00Z"));
+    harness.start_bot().await;
+    harness.tick_to(at("2026-06-01T13:40:00Z")).await;
+    let stored = harness.store().daily_post(post.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.reveal_reason,
+        Some(qotd::core::hint_reveal::RevealReason::Reactions)
+    );
+    assert_eq!(stored.revealed_at, Some(at("2026-06-01T13:40:00Z")));
+    harness
+        .fake
+        .wait_until(
+            "the reveal announcement",
+            fake_discord::DEFAULT_TIMEOUT,
+            |fake| {
+                fake.messages_in(post.thread_id.unwrap())
+                    .into_iter()
+                    .find(|m| m.content().contains("Hint revealed"))
+            },
+        )
+        .await;
+    assert_eq!(harness.fake.message(message_id).unwrap().edits.len(), 1);
+    harness.fake.assert_clean();
+}

@@ -74,6 +74,8 @@ pub struct StoredMessage {
     pub edits: Vec<Value>,
     pub nonce: Option<String>,
     pub own_reactions: BTreeSet<String>,
+    /// Other users' reactions: emoji → user id → whether the user is a bot.
+    pub reactions: BTreeMap<String, BTreeMap<u64, bool>>,
     pub deleted: bool,
     /// The thread started from this message, if any.
     pub thread_id: Option<u64>,
@@ -570,6 +572,7 @@ impl FakeDiscord {
                 edits: Vec::new(),
                 nonce: None,
                 own_reactions: Default::default(),
+                reactions: Default::default(),
                 deleted: false,
                 thread_id: None,
             },
@@ -590,6 +593,14 @@ impl FakeDiscord {
         bot: bool,
         added: bool,
     ) {
+        if let Some(message) = self.shared.state().messages.get_mut(&message_id) {
+            let users = message.reactions.entry(emoji.to_owned()).or_default();
+            if added {
+                users.insert(user_id, bot);
+            } else {
+                users.remove(&user_id);
+            }
+        }
         let event = if added {
             "MESSAGE_REACTION_ADD"
         } else {

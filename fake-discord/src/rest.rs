@@ -266,6 +266,43 @@ fn route(shared: &Shared, method: &str, path: &str, query: &str, body: Option<&V
                 None => unknown_message(),
             }
         }
+        ("GET", ["channels", _, "messages", _, "reactions", emoji]) => {
+            let emoji = percent_decode(emoji);
+            let state = shared.state();
+            if id(1).is_none_or(|c| !state.channels.contains_key(&c)) {
+                return unknown_channel();
+            }
+            let Some(message) = id(3).and_then(|m| state.messages.get(&m)) else {
+                return unknown_message();
+            };
+            let param = |name: &str| {
+                query
+                    .split('&')
+                    .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+                    .and_then(|n| n.parse::<u64>().ok())
+            };
+            let limit = param("limit").map_or(25, |n| n as usize).clamp(1, 100);
+            let after = param("after").unwrap_or(0);
+            let mut users: std::collections::BTreeMap<u64, bool> =
+                message.reactions.get(&emoji).cloned().unwrap_or_default();
+            if message.own_reactions.contains(&emoji) {
+                users.insert(crate::BOT_USER_ID, true);
+            }
+            let listed: Vec<Value> = users
+                .into_iter()
+                .filter(|(user, _)| *user > after)
+                .take(limit)
+                .map(|(user, bot)| {
+                    let name = if user == crate::BOT_USER_ID {
+                        crate::BOT_NAME.to_owned()
+                    } else {
+                        format!("user{user}")
+                    };
+                    fixtures::user(user, &name, bot)
+                })
+                .collect();
+            ok(Value::Array(listed))
+        }
         ("PUT" | "DELETE", ["channels", _, "messages", _, "reactions", emoji, "@me"]) => {
             let emoji = percent_decode(emoji);
             let mut state = shared.state();
@@ -470,6 +507,7 @@ fn create_message_unchecked(
                 edits: Vec::new(),
                 nonce,
                 own_reactions: Default::default(),
+                reactions: Default::default(),
                 deleted: false,
                 thread_id: None,
             },

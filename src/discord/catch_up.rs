@@ -1,13 +1,16 @@
-//! Answers members posted while the bot was not listening.
+//! Answers and 💡 reactions members posted while the bot was not listening.
 //!
 //! Discord does not replay the events of a gateway session that ended: a member who
 //! answered while the bot was restarting, or during a reconnect that could not resume,
 //! would lose their streak. After every READY the bot reads each open question's
 //! thread, and the replies to its post, since the post, and records the answers it
 //! finds with the time Discord gives each message. Answers it already has change
-//! nothing. The scheduler waits for the first catch-up before posting, because a new
-//! question ends the previous one's answers.
+//! nothing. For a hint not yet revealed it also reads who reacted 💡 now, makes the
+//! recorded reactors match, and reveals when there are enough. The scheduler waits
+//! for the first catch-up before posting, because a new question ends the previous
+//! one's answers.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -17,7 +20,7 @@ use poise::serenity_prelude as serenity;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use super::App;
+use super::{App, render};
 use crate::active_questions::ActivePost;
 use crate::storage::NewAnswer;
 
@@ -28,6 +31,8 @@ const THREAD_PAGES: usize = 50;
 /// The channel holds other talk too; replies to the post come soon after it.
 const CHANNEL_PAGES: usize = 2;
 const PAGE: u8 = 100;
+/// 💡 reactors read per question: far above any `reveal_reactions` (at most 25).
+const REACTOR_PAGES: usize = 10;
 
 /// Whether a catch-up is running, and whether the first one finished.
 #[derive(Debug)]
@@ -67,6 +72,8 @@ pub struct CatchUp {
     pub questions: usize,
     /// Answers not seen before this catch-up (recorded, or already on record).
     pub answers: usize,
+    /// 💡 reactors recorded or dropped to match Discord.
+    pub reactors_changed: usize,
     /// Channels or threads Discord would not list.
     pub failed: usize,
 }
@@ -77,10 +84,11 @@ pub async fn after_ready(app: &App, http: &serenity::Http) {
         return;
     }
     let outcome = catch_up(app, http).await;
-    if outcome.answers > 0 || outcome.failed > 0 {
+    if outcome.answers + outcome.reactors_changed + outcome.failed > 0 {
         info!(
             questions = outcome.questions,
             answers = outcome.answers,
+            reactors_changed = outcome.reactors_changed,
             failed = outcome.failed,
             "read the answers posted while the bot was not listening"
         );
@@ -118,8 +126,65 @@ pub async fn catch_up(app: &App, http: &serenity::Http) -> CatchUp {
                 });
             }
         }
+        if !post.revealed {
+            match sync_reactors(app, http, post).await {
+                Ok(changed) => outcome.reactors_changed += changed,
+                Err(error) => {
+                    warn!(channel_id = post.channel_id, %error, "cannot read a question's 💡 reactions");
+                    outcome.failed += 1;
+                }
+            }
+        }
     }
     outcome
+}
+
+/// Makes the recorded 💡 reactors of `post` those Discord lists now (members, not
+/// bots), then reveals if that is enough. Returns how many were added or removed.
+async fn sync_reactors(
+    app: &App,
+    http: &serenity::Http,
+    post: ActivePost,
+) -> Result<usize, anyhow::Error> {
+    let channel = serenity::ChannelId::new(post.channel_id);
+    let message = serenity::MessageId::new(post.message_id);
+    let lightbulb = serenity::ReactionType::Unicode(render::LIGHTBULB.to_owned());
+    let mut now_reacting = HashSet::new();
+    let mut after = None;
+    for _ in 0..REACTOR_PAGES {
+        let page = channel
+            .reaction_users(http, message, lightbulb.clone(), Some(PAGE), after)
+            .await?;
+        let full = page.len() == usize::from(PAGE);
+        after = page.iter().map(|user| user.id).max();
+        now_reacting.extend(
+            page.iter()
+                .filter(|user| !user.bot)
+                .map(|user| user.id.get()),
+        );
+        if !full || after.is_none() {
+            break;
+        }
+    }
+    let recorded: HashSet<u64> = app
+        .store
+        .reveal_reactors(post.post_id)
+        .await?
+        .into_iter()
+        .collect();
+    let mut changed = 0;
+    for user in now_reacting.difference(&recorded) {
+        app.store.add_reveal_reactor(post.post_id, *user).await?;
+        changed += 1;
+    }
+    for user in recorded.difference(&now_reacting) {
+        app.store.remove_reveal_reactor(post.post_id, *user).await?;
+        changed += 1;
+    }
+    if changed > 0 {
+        super::events::reveal_if_due(app, http, post.post_id).await;
+    }
+    Ok(changed)
 }
 
 /// Each member's first answer to `post`: their first message in its thread or reply
@@ -153,7 +218,7 @@ async fn answers_to(
             )
     });
     messages.sort_by_key(|m| m.id);
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     Ok(messages
         .into_iter()
         .filter(|m| seen.insert(m.author.id))

@@ -119,14 +119,18 @@ async fn on_reaction(
         warn!(post_id = active.post_id, %error, "failed to record a 💡 reaction");
         return;
     }
-    if !added {
-        return;
+    if added {
+        reveal_if_due(app, http, active.post_id).await;
     }
-    let post = match app.store.daily_post(active.post_id).await {
+}
+
+/// Reveals a daily post's hint if its recorded 💡 reactors (or its timeout) call for it.
+pub(super) async fn reveal_if_due(app: &App, http: &serenity::Http, post_id: i64) {
+    let post = match app.store.daily_post(post_id).await {
         Ok(Some(post)) => post,
         Ok(None) => return,
         Err(error) => {
-            warn!(post_id = active.post_id, %error, "failed to read a daily post");
+            warn!(post_id, %error, "failed to read a daily post");
             return;
         }
     };
