@@ -20,6 +20,7 @@ use poise::serenity_prelude as serenity;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
+use super::daily::{SendError, with_retries};
 use super::{App, render};
 use crate::active_questions::ActivePost;
 use crate::storage::NewAnswer;
@@ -152,9 +153,10 @@ async fn sync_reactors(
     let mut now_reacting = HashSet::new();
     let mut after = None;
     for _ in 0..REACTOR_PAGES {
-        let page = channel
-            .reaction_users(http, message, lightbulb.clone(), Some(PAGE), after)
-            .await?;
+        let page = with_retries("read 💡 reactions to catch up", || {
+            channel.reaction_users(http, message, lightbulb.clone(), Some(PAGE), after)
+        })
+        .await?;
         let full = page.len() == usize::from(PAGE);
         after = page.iter().map(|user| user.id).max();
         now_reacting.extend(
@@ -192,7 +194,7 @@ async fn sync_reactors(
 async fn answers_to(
     http: &serenity::Http,
     post: ActivePost,
-) -> Result<Vec<(u64, DateTime<Utc>)>, serenity::Error> {
+) -> Result<Vec<(u64, DateTime<Utc>)>, SendError> {
     let after = serenity::MessageId::new(post.message_id);
     let mut messages = Vec::new();
     if let Some(thread) = post.thread_id {
@@ -232,14 +234,15 @@ async fn read_after(
     channel: u64,
     after: serenity::MessageId,
     pages: usize,
-) -> Result<Vec<serenity::Message>, serenity::Error> {
+) -> Result<Vec<serenity::Message>, SendError> {
     let channel = serenity::ChannelId::new(channel);
     let mut cursor = after;
     let mut all = Vec::new();
     for _ in 0..pages {
-        let page = channel
-            .messages(http, serenity::GetMessages::new().after(cursor).limit(PAGE))
-            .await?;
+        let page = with_retries("read messages to catch up", || {
+            channel.messages(http, serenity::GetMessages::new().after(cursor).limit(PAGE))
+        })
+        .await?;
         let full = page.len() == usize::from(PAGE);
         match page.iter().map(|m| m.id).max() {
             Some(newest) => cursor = newest,
