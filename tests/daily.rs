@@ -912,7 +912,7 @@ async fn answers_posted_while_the_bot_was_down_count_once_it_is_back_before_the_
 }
 
 #[tokio::test]
-async fn a_claim_whose_channel_cannot_be_read_is_retried_later_never_resent_blind() {
+async fn a_claim_in_a_busy_channel_that_cannot_be_read_is_retried_later_never_resent_blind() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     harness
         .setup(CHANNEL, NINE, "America/New_York", vec![])
@@ -958,6 +958,12 @@ async fn a_claim_whose_channel_cannot_be_read_is_retried_later_never_resent_blin
         .await
         .unwrap();
     harness.fake.forget_nonces();
+    // The channel moved on: 150 messages since, so the post is on the second page.
+    for n in 0..150 {
+        harness
+            .fake
+            .member_posts(GUILD, CHANNEL, MEMBER + n, &[], "chatter");
+    }
     // Reading the channel fails more often than the bot retries within one pass.
     harness.fake.queue_faults_on(
         "GET",

@@ -307,9 +307,10 @@ pub async fn recover_or_skip(
 
 /// After a crash between claim and confirm, the message may exist: look for it among
 /// the channel's latest messages (our nonce, or our title for this series number)
-/// before sending again, so a resend can never post twice. When the channel cannot be
-/// read, that is an error, not "not sent": a blind resend could post twice once
-/// Discord's nonce window (minutes) has passed.
+/// before sending again, so a resend can never post twice. A busy channel may have
+/// moved on since, so up to [`RECOVERY_PAGES`] pages are read, newest first. When the
+/// channel cannot be read, that is an error, not "not sent": a blind resend could post
+/// twice once Discord's nonce window (minutes) has passed.
 async fn find_sent_message(
     app: &App,
     http: &serenity::Http,
@@ -317,21 +318,35 @@ async fn find_sent_message(
 ) -> Result<Option<u64>, SendError> {
     let channel = serenity::ChannelId::new(post.channel_id);
     let bot_id = bot_user_id(app, http).await?;
-    let recent = with_retries("list recent messages", || {
-        channel.messages(http, serenity::GetMessages::new().limit(50))
-    })
-    .await?;
     let title = render::daily_title(post.seq);
-    Ok(recent
-        .iter()
-        .find(|message| {
-            message.author.id == bot_id
-                && (matches!(&message.nonce, Some(serenity::Nonce::String(n)) if *n == post.nonce)
-                    || message.embeds.first().and_then(|e| e.title.as_deref())
-                        == Some(title.as_str()))
-        })
-        .map(|message| message.id.get()))
+    let ours = |message: &serenity::Message| {
+        message.author.id == bot_id
+            && (matches!(&message.nonce, Some(serenity::Nonce::String(n)) if *n == post.nonce)
+                || message.embeds.first().and_then(|e| e.title.as_deref()) == Some(title.as_str()))
+    };
+    let mut before = None;
+    for _ in 0..RECOVERY_PAGES {
+        let mut request = serenity::GetMessages::new().limit(100);
+        if let Some(before) = before {
+            request = request.before(before);
+        }
+        let page = with_retries("list recent messages", || channel.messages(http, request)).await?;
+        if let Some(message) = page.iter().find(|m| ours(m)) {
+            return Ok(Some(message.id.get()));
+        }
+        if page.len() < 100 {
+            break;
+        }
+        before = page.iter().map(|m| m.id).min();
+    }
+    Ok(None)
 }
+
+/// How many pages of 100 messages crash recovery reads looking for a post it may
+/// have sent. A claim is usually recovered minutes after the crash; 500 messages is
+/// more than all but the busiest channel sees in that time. Beyond them the post is
+/// sent again, with its nonce (Discord drops it if its nonce window is still open).
+const RECOVERY_PAGES: usize = 5;
 
 /// The bot's own user id, asked of Discord once per process.
 async fn bot_user_id(app: &App, http: &serenity::Http) -> Result<serenity::UserId, SendError> {
