@@ -7,5 +7,6 @@ pub mod clock;
 pub mod config;
 pub mod core;
 pub mod discord;
+pub mod guild_presence;
 pub mod scheduler;
 pub mod storage;

@@ -205,7 +205,11 @@ pub async fn run_due_work(
 ) -> Outcome {
     let mut outcome = Outcome::default();
     let schedules = match app.store.all_schedules().await {
-        Ok(schedules) => schedules,
+        // A server that removed the bot keeps its schedules; they wait for its return.
+        Ok(mut schedules) => {
+            schedules.retain(|schedule| !app.guilds.is_absent(schedule.guild_id));
+            schedules
+        }
         Err(error) => {
             error!(%error, "cannot read the schedules; retrying shortly");
             outcome.next_wake = Some(now + RETRY_TRANSIENT);
@@ -255,7 +259,12 @@ pub async fn run_due_work(
     }
     jobs.extend(due_posts);
     match app.store.due_reveals(now).await {
-        Ok(posts) => jobs.extend(posts.into_iter().map(Job::Reveal)),
+        Ok(posts) => jobs.extend(
+            posts
+                .into_iter()
+                .filter(|post| !app.guilds.is_absent(post.guild_id))
+                .map(Job::Reveal),
+        ),
         Err(error) => error!(%error, "cannot read due reveals"),
     }
 
@@ -376,6 +385,7 @@ async fn next_wake(
         .unwrap_or_else(|_| schedules.to_vec());
     let next_post = fresh
         .iter()
+        .filter(|s| !app.guilds.is_absent(s.guild_id))
         .filter_map(|s| s.upcoming_post(now).map(|(_, at)| at))
         .filter(|at| *at > now)
         .min();

@@ -250,3 +250,43 @@ async fn the_qotd_binary_runs_against_the_fake_and_exits_zero_on_sigterm() {
     assert!(dir.path().join("qotd.db").exists());
     fake.assert_clean();
 }
+
+/// serenity turns a payload it cannot read into an "unknown event" and logs it only at
+/// debug level: a fixture missing a field would silently hide a whole event type from
+/// every test (GUILD_CREATE was, until roles got Discord's `colors`).
+#[test]
+fn every_gateway_fixture_is_readable_by_serenity() {
+    use fake_discord::fixtures;
+    use poise::serenity_prelude as serenity;
+
+    fn read<T: serde::de::DeserializeOwned>(what: &str, value: Value) {
+        if let Err(error) = serde_json::from_value::<T>(value) {
+            panic!("serenity cannot read the fake's {what}: {error}");
+        }
+    }
+    let channel = fixtures::channel(CHANNEL, GUILD, "daily", 0, None);
+    read::<serenity::Guild>(
+        "GUILD_CREATE",
+        fixtures::guild(
+            GUILD,
+            "g",
+            fake_discord::OWNER_ID,
+            std::slice::from_ref(&channel),
+        ),
+    );
+    read::<serenity::GuildChannel>("channel", channel);
+    read::<serenity::GuildChannel>(
+        "thread",
+        fixtures::thread(CHANNEL + 1, GUILD, "t", CHANNEL, fake_discord::BOT_USER_ID),
+    );
+    read::<serenity::Message>(
+        "MESSAGE_CREATE",
+        fixtures::member_message(1, CHANNEL, GUILD, MEMBER, "m", &[], "hi"),
+    );
+    read::<serenity::Reaction>(
+        "MESSAGE_REACTION_ADD",
+        fixtures::reaction(MEMBER, CHANNEL, 1, GUILD, "💡", false),
+    );
+    read::<serenity::Role>("role", fixtures::role(GUILD, "@everyone", 0));
+    read::<serenity::User>("user", fixtures::user(MEMBER, "m", false));
+}

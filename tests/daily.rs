@@ -1074,3 +1074,56 @@ async fn lightbulbs_added_or_removed_while_the_bot_was_down_are_read_back_and_ca
     assert_eq!(harness.fake.message(message_id).unwrap().edits.len(), 1);
     harness.fake.assert_clean();
 }
+
+#[tokio::test]
+async fn a_server_that_removed_the_bot_gets_no_post_attempts_and_resumes_when_it_is_back() {
+    let (log, _log_guard) = support::disk_faults::CapturedLog::install();
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, NINE, "America/New_York", vec![])
+        .await;
+    // Kicked: GUILD_DELETE without `unavailable`. An outage (with it) is not a removal.
+    harness.fake.dispatch(
+        "GUILD_DELETE",
+        json!({ "id": OTHER_GUILD.to_string(), "unavailable": true }),
+    );
+    harness
+        .fake
+        .dispatch("GUILD_DELETE", json!({ "id": GUILD.to_string() }));
+    wait_for("the removal to be handled", || {
+        log.lines_with("removed from a server").len() == 1
+    })
+    .await;
+
+    let since = harness.fake.request_count();
+    harness.tick_to(ny_nine("2026-06-01")).await;
+    harness
+        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(20))
+        .await;
+    assert!(
+        harness
+            .requests_since(since, "POST", &format!("/channels/{CHANNEL}"))
+            .is_empty(),
+        "no post attempts in a server the bot is not in"
+    );
+    assert!(log.lines_with("removed from a server")[0].contains(&GUILD.to_string()));
+
+    // Invited back the same day: the day's question comes, late, once.
+    let channels = vec![fake_discord::fixtures::channel(
+        CHANNEL, GUILD, "daily", 0, None,
+    )];
+    harness.fake.dispatch(
+        "GUILD_CREATE",
+        fake_discord::fixtures::guild(GUILD, "Interview Prep", fake_discord::OWNER_ID, &channels),
+    );
+    let post = harness.wait_daily_post(CHANNEL, 1).await;
+    assert_eq!(post.local_date.to_string(), "2026-06-01");
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    assert_eq!(
+        log.lines_with("removed from a server").len(),
+        1,
+        "{}",
+        log.text()
+    );
+    harness.fake.assert_clean();
+}

@@ -23,9 +23,26 @@ pub async fn handle(
         serenity::FullEvent::Ready { data_about_bot } => {
             info!(session = %data_about_bot.session_id, guilds = data_about_bot.guilds.len(), "gateway session ready");
             let _ = app.bot_user_id.set(data_about_bot.user.id.get());
+            app.guilds
+                .ready(data_about_bot.guilds.iter().map(|guild| guild.id.get()));
             // A new session: whatever was posted since the last one was not delivered.
             let (app, http) = (app.clone(), http.clone());
             tokio::spawn(async move { super::catch_up::after_ready(&app, &http).await });
+        }
+        serenity::FullEvent::GuildCreate { guild, .. } if app.guilds.joined(guild.id.get()) => {
+            info!(
+                guild_id = guild.id.get(),
+                "added to a server; its daily questions (if any) resume"
+            );
+            app.scheduler.wake();
+        }
+        serenity::FullEvent::GuildDelete { incomplete, .. }
+            if !incomplete.unavailable && app.guilds.left(incomplete.id.get()) =>
+        {
+            info!(
+                guild_id = incomplete.id.get(),
+                "removed from a server; its daily questions wait until the bot is back"
+            );
         }
         serenity::FullEvent::Message { new_message } => {
             on_message(app, new_message).await;

@@ -41,6 +41,8 @@ pub struct App {
     pub answers: crate::answer_queue::AnswerQueue,
     /// Reading answers posted while the bot was not listening.
     pub catch_up: catch_up::CatchUpState,
+    /// The servers the bot is in: schedules of servers that removed it wait.
+    pub guilds: crate::guild_presence::GuildPresence,
     /// The bot's user id, once known (crash recovery recognises its own messages).
     pub bot_user_id: std::sync::OnceLock<u64>,
     /// Counters of work done, for tests and benchmarks to wait on.
@@ -66,6 +68,7 @@ impl App {
             answers: Default::default(),
             catch_up: Default::default(),
             bot_user_id: Default::default(),
+            guilds: Default::default(),
             quiz_cooldowns: Default::default(),
             stats: Stats::default(),
         }
