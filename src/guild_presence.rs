@@ -21,10 +21,15 @@ impl GuildPresence {
             Some(guilds.into_iter().collect());
     }
 
-    /// GUILD_CREATE: joined, or back after an outage. True when it was missing.
+    /// GUILD_CREATE: joined, or back after a removal. True when it was missing.
+    ///
+    /// Event handlers run concurrently, so the GUILD_CREATEs that follow READY may be
+    /// handled before it: before READY nothing is recorded (READY lists them all).
     pub fn joined(&self, guild_id: u64) -> bool {
         let mut guilds = self.guilds.write().unwrap_or_else(|p| p.into_inner());
-        guilds.get_or_insert_with(HashSet::new).insert(guild_id)
+        guilds
+            .as_mut()
+            .is_some_and(|guilds| guilds.insert(guild_id))
     }
 
     /// GUILD_DELETE without `unavailable`: removed from the server (an outage keeps
@@ -54,6 +59,7 @@ mod tests {
     fn nothing_is_absent_before_ready_and_a_removal_lasts_until_the_server_is_back() {
         let presence = GuildPresence::default();
         assert!(!presence.is_absent(1));
+        assert!(!presence.joined(1), "before READY: nothing to tell");
         presence.ready([1, 2]);
         assert!(!presence.is_absent(1));
         assert!(presence.is_absent(3));

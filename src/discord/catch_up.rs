@@ -100,7 +100,12 @@ pub async fn after_ready(app: &App, http: &serenity::Http) {
 
 /// Reads every open question's thread and replies, and queues the answers found.
 pub async fn catch_up(app: &App, http: &serenity::Http) -> CatchUp {
-    let posts = app.active.all();
+    let posts: Vec<ActivePost> = app
+        .active
+        .all()
+        .into_iter()
+        .filter(|post| !app.guilds.is_absent(post.guild_id))
+        .collect();
     let mut outcome = CatchUp {
         questions: posts.len(),
         ..CatchUp::default()

@@ -155,21 +155,28 @@ pub async fn run(
             ..Default::default()
         })
         .setup(move |ctx, ready, framework| {
-            Box::pin(async move {
-                let commands = &framework.options().commands;
-                match guild_id {
-                    Some(guild) => {
-                        poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild))
-                            .await
-                            .context("failed to register slash commands in DISCORD_GUILD_ID")?;
-                    }
-                    None => poise::builtins::register_globally(ctx, commands)
+            // Registration runs beside the event handlers, not before them: poise holds
+            // every event until setup returns, and on a large bot the GUILD_CREATEs that
+            // follow READY (one per server) would pile up in memory meanwhile.
+            let commands = poise::builtins::create_application_commands(&framework.options().commands);
+            let http = ctx.http.clone();
+            let (user, guilds) = (ready.user.name.clone(), ready.guilds.len());
+            tokio::spawn(async move {
+                let registered = match guild_id {
+                    Some(guild) => serenity::GuildId::new(guild)
+                        .set_commands(&http, commands)
                         .await
-                        .context("failed to register slash commands")?,
+                        .map(drop),
+                    None => serenity::Command::set_global_commands(&http, commands)
+                        .await
+                        .map(drop),
+                };
+                match registered {
+                    Ok(()) => info!(%user, guilds, "connected; slash commands registered"),
+                    Err(error) => error!(%error, guild_id, "failed to register the slash commands; members see the ones registered before, if any"),
                 }
-                info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected; slash commands registered");
-                Ok(setup_app)
-            })
+            });
+            Box::pin(async move { Ok(setup_app) })
         })
         .build();
 
