@@ -124,6 +124,22 @@ fn assert_one_daily_post_each(fake: &FakeDiscord, channels: &[u64]) {
     }
 }
 
+/// A last, uninterrupted run until every channel's post is finished.
+async fn finish_the_fan_out(fake: &FakeDiscord, dir: &std::path::Path, store: &Store) {
+    let mut child = spawn(fake, dir);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while finished_posts(store).await.len() < CHANNELS as usize {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the fan-out did not finish: {} of {CHANNELS}",
+            finished_posts(store).await.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+}
+
 async fn finished_posts(store: &Store) -> Vec<(i64, u64)> {
     sqlx::query_as::<_, (i64, i64)>(
         "SELECT id, thread_id FROM daily_posts WHERE thread_id IS NOT NULL AND reacted = 1",
@@ -194,18 +210,7 @@ async fn twenty_kills_during_a_200_channel_fan_out_leave_exactly_one_post_per_ch
     }
 
     // A last, uninterrupted run finishes the fan-out.
-    let mut child = spawn(&fake, dir.path());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while finished_posts(&store).await.len() < CHANNELS as usize {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the fan-out did not finish: {} of {CHANNELS}",
-            finished_posts(&store).await.len()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.start_kill().unwrap();
-    let _ = child.wait().await;
+    finish_the_fan_out(&fake, dir.path(), &store).await;
 
     assert_one_daily_post_each(&fake, &channels);
     for (post_id, user) in &committed_answers {
@@ -283,18 +288,7 @@ async fn sigterm_during_the_fan_out_exits_cleanly_commits_received_answers_and_d
         }
     }
 
-    let mut child = spawn(&fake, dir.path());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while finished_posts(&store).await.len() < CHANNELS as usize {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the fan-out did not finish: {} of {CHANNELS}",
-            finished_posts(&store).await.len()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.start_kill().unwrap();
-    let _ = child.wait().await;
+    finish_the_fan_out(&fake, dir.path(), &store).await;
     assert_one_daily_post_each(&fake, &channels);
     assert!(
         stopped_mid_fan_out >= 3,

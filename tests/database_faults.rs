@@ -62,28 +62,38 @@ async fn try_setup_other_channel(harness: &mut Harness) -> Reply {
     harness.reply(&token).await
 }
 
-#[tokio::test]
-async fn a_full_disk_holds_answers_and_the_next_post_until_space_frees_then_nothing_is_lost() {
-    let disk = SmallDisk::mount("2m");
-    let (log, _log_guard) = CapturedLog::install();
-    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
-    harness.db_dir = disk.path().to_path_buf();
-    harness.start_bot().await;
+/// Day one posted at 09:00 New York and answered by [`MEMBER`]; returns the post.
+async fn day_one_answered(harness: &mut Harness) -> qotd::storage::DailyPost {
     let day_one = harness.first_post_at_nine(CHANNEL).await;
-    let thread = day_one.thread_id.unwrap();
     harness.set_time(at("2026-06-01T13:05:00Z"));
-    harness
-        .fake
-        .member_posts(GUILD, thread, MEMBER, &[], "before the fault");
+    harness.fake.member_posts(
+        GUILD,
+        day_one.thread_id.unwrap(),
+        MEMBER,
+        &[],
+        "before the fault",
+    );
     harness.wait_answer(day_one.id, MEMBER).await;
+    day_one
+}
 
-    disk.fill();
-
-    // An answer while the disk is full is held, not dropped.
-    harness
-        .fake
-        .member_posts(GUILD, thread, SECOND_MEMBER, &[], "during the fault");
-    wait_held_answers(&harness, 1).await;
+/// While the database cannot be written, because `reason`: a member's answer is held
+/// (not dropped), an admin's change is refused with the reason and changes nothing,
+/// reads are served, and the next day's post time passes without a question (it would
+/// reset the streak of the member whose answer is still held).
+async fn behaves_during_the_fault(
+    harness: &mut Harness,
+    day_one: &qotd::storage::DailyPost,
+    reason: &str,
+) {
+    harness.fake.member_posts(
+        GUILD,
+        day_one.thread_id.unwrap(),
+        SECOND_MEMBER,
+        &[],
+        "during the fault",
+    );
+    wait_held_answers(harness, 1).await;
     assert_eq!(
         harness
             .store()
@@ -92,79 +102,98 @@ async fn a_full_disk_holds_answers_and_the_next_post_until_space_frees_then_noth
             .unwrap(),
         None
     );
-    // An admin's change is refused with the reason, and changes nothing.
     let before = snapshot(harness.store()).await;
-    let reply = try_setup_other_channel(&mut harness).await;
+    let reply = try_setup_other_channel(harness).await;
     assert!(reply.ephemeral);
     assert!(
-        reply
-            .content
-            .contains("can't save anything right now: the disk holding the database is full"),
+        reply.content.contains("can't save anything right now") && reply.content.contains(reason),
         "{}",
         reply.content
     );
     assert_eq!(snapshot(harness.store()).await, before);
-    // Reads go on.
     assert!(
-        streak_text(&mut harness, MEMBER)
+        streak_text(harness, MEMBER)
             .await
             .contains("🔥 **1** current")
     );
-    // The next day's post time passes: no question goes out that would reset the
-    // streak of the member whose answer is still held.
     harness.tick_to(at("2026-06-02T13:00:00Z")).await;
     assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+}
 
-    disk.free();
+/// Once the fault is fixed (and the retry time `retry_at` reached): the held answer is
+/// committed, day two is posted, both members keep their streak, the file is intact,
+/// a new write works, and the operator got one line for the fault and one when the
+/// held answers went in.
+async fn recovers_with_nothing_lost(
+    harness: &mut Harness,
+    day_one: &qotd::storage::DailyPost,
+    retry_at: chrono::DateTime<chrono::Utc>,
+    log: &CapturedLog,
+) {
     harness.wait_answer(day_one.id, SECOND_MEMBER).await;
-    harness.tick_to(at("2026-06-02T13:00:31Z")).await;
+    harness.tick_to(retry_at).await;
     let day_two = harness.wait_daily_post(CHANNEL, 2).await;
     assert_eq!(day_two.local_date.to_string(), "2026-06-02");
     for user in [MEMBER, SECOND_MEMBER] {
         let streak = harness.store().member_streak(CHANNEL, user).await.unwrap();
         assert_eq!(streak.current, 1, "user {user} kept the streak");
     }
-    assert_eq!(one_post_per_date(&harness, CHANNEL).await, 2);
+    assert_eq!(one_post_per_date(harness, CHANNEL).await, 2);
     assert_eq!(integrity(harness.store()).await, "ok");
-    // A new write works, after the fault: no connection was left stuck.
+    // No connection was left stuck.
     assert!(
-        try_setup_other_channel(&mut harness)
+        try_setup_other_channel(harness)
             .await
             .content
             .starts_with("✅")
     );
-
-    // The operator got one clear line per fault, and one when it cleared.
     assert_eq!(
         log.lines_with("cannot record answers").len(),
         1,
         "{}",
         log.text()
     );
-    assert!(
-        log.lines_with("cannot record answers")[0]
-            .contains("the disk holding the database is full")
-    );
     assert_eq!(
-        log.lines_with("answers are still waiting for the database")
+        log.lines_with("the database accepts writes again; held answers are committed")
             .len(),
         1,
         "{}",
         log.text()
     );
-    assert_eq!(
-        log.lines_with("the database cannot be written").len(),
-        1,
-        "{}",
-        log.text()
+}
+
+#[tokio::test]
+async fn a_full_disk_holds_answers_and_the_next_post_until_space_frees_then_nothing_is_lost() {
+    let disk = SmallDisk::mount("2m");
+    let (log, _log_guard) = CapturedLog::install();
+    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
+    harness.db_dir = disk.path().to_path_buf();
+    harness.start_bot().await;
+    let day_one = day_one_answered(&mut harness).await;
+
+    disk.fill();
+    behaves_during_the_fault(
+        &mut harness,
+        &day_one,
+        "the disk holding the database is full",
+    )
+    .await;
+
+    disk.free();
+    recovers_with_nothing_lost(&mut harness, &day_one, at("2026-06-02T13:00:31Z"), &log).await;
+    assert!(
+        log.lines_with("cannot record answers")[0]
+            .contains("the disk holding the database is full")
     );
     for line in [
-        "the database accepts writes again; held answers are committed",
+        "answers are still waiting for the database",
+        "the database cannot be written",
         "the database accepts writes again; postponed daily work is done",
     ] {
-        assert_eq!(log.lines_with(line).len(), 1, "{}", log.text());
+        assert_eq!(log.lines_with(line).len(), 1, "{line}: {}", log.text());
     }
     // The timeout reveal that fell due during the fault came after it, once.
+    let thread = day_one.thread_id.unwrap();
     let day_one = harness
         .store()
         .daily_post(day_one.id)
@@ -311,70 +340,18 @@ async fn a_database_file_made_read_only_while_running_fails_writes_clearly_and_r
  {
     let (log, _log_guard) = CapturedLog::install();
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let day_one = harness.first_post_at_nine(CHANNEL).await;
-    let thread = day_one.thread_id.unwrap();
-    harness.set_time(at("2026-06-01T13:05:00Z"));
-    harness
-        .fake
-        .member_posts(GUILD, thread, MEMBER, &[], "before the fault");
-    harness.wait_answer(day_one.id, MEMBER).await;
+    let day_one = day_one_answered(&mut harness).await;
 
     let db = harness.db_path();
     let read_only = Immutable::set(&[db.clone(), db.with_extension("db-wal")]);
-
-    harness
-        .fake
-        .member_posts(GUILD, thread, SECOND_MEMBER, &[], "during the fault");
-    wait_held_answers(&harness, 1).await;
-    let reply = try_setup_other_channel(&mut harness).await;
-    assert!(reply.ephemeral);
-    assert!(
-        reply.content.contains("can't save anything right now")
-            && reply.content.contains("read-only"),
-        "{}",
-        reply.content
-    );
-    assert!(
-        streak_text(&mut harness, MEMBER)
-            .await
-            .contains("🔥 **1** current")
-    );
-    harness.tick_to(at("2026-06-02T13:00:00Z")).await;
-    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    behaves_during_the_fault(&mut harness, &day_one, "read-only").await;
     // Writes keep failing for as long as the file is read-only, fresh connections too.
     harness.tick_to(at("2026-06-02T13:00:31Z")).await;
     assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
     assert_eq!(harness.app().answers.pending(), 1);
 
     read_only.clear();
-    harness.wait_answer(day_one.id, SECOND_MEMBER).await;
-    harness.tick_to(at("2026-06-02T13:01:02Z")).await;
-    harness.wait_daily_post(CHANNEL, 2).await;
-    for user in [MEMBER, SECOND_MEMBER] {
-        let streak = harness.store().member_streak(CHANNEL, user).await.unwrap();
-        assert_eq!(streak.current, 1, "user {user} kept the streak");
-    }
-    assert_eq!(one_post_per_date(&harness, CHANNEL).await, 2);
-    assert_eq!(integrity(harness.store()).await, "ok");
-    assert!(
-        try_setup_other_channel(&mut harness)
-            .await
-            .content
-            .starts_with("✅")
-    );
-    assert_eq!(
-        log.lines_with("cannot record answers").len(),
-        1,
-        "{}",
-        log.text()
-    );
-    assert_eq!(
-        log.lines_with("the database accepts writes again; held answers are committed")
-            .len(),
-        1,
-        "{}",
-        log.text()
-    );
+    recovers_with_nothing_lost(&mut harness, &day_one, at("2026-06-02T13:01:02Z"), &log).await;
     harness.fake.assert_clean();
     harness.stop_bot().await;
 }
