@@ -1127,3 +1127,27 @@ async fn a_server_that_removed_the_bot_gets_no_post_attempts_and_resumes_when_it
     );
     harness.fake.assert_clean();
 }
+
+#[tokio::test]
+async fn a_system_message_in_the_thread_is_not_an_answer() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let post = harness.first_post_at_nine(CHANNEL).await;
+    let thread = post.thread_id.unwrap();
+    // "MEMBER pinned a message" is authored by the member, but it is not an answer.
+    let handled = qotd::discord::Stats::get(&harness.app().stats.messages_handled);
+    let mut pin = message_at(&harness, thread, MEMBER, "2026-06-01T13:01:00.000000+00:00");
+    pin["type"] = json!(6);
+    harness.fake.post_message(pin);
+    let app = harness.app().clone();
+    wait_for("the pin notice to be handled", || {
+        qotd::discord::Stats::get(&app.stats.messages_handled) > handled
+    })
+    .await;
+    answer(&harness, &post, MEMBER + 1);
+    harness.wait_answer(post.id, MEMBER + 1).await;
+    assert_eq!(
+        harness.store().answered_at(post.id, MEMBER).await.unwrap(),
+        None
+    );
+    assert_eq!(harness.store().answer_count(post.id).await.unwrap(), 1);
+}

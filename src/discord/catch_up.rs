@@ -216,14 +216,7 @@ async fn answers_to(
                     .is_some_and(|id| id == after)
             }),
     );
-    messages.retain(|m| {
-        !m.author.bot
-            && m.webhook_id.is_none()
-            && matches!(
-                m.kind,
-                serenity::MessageType::Regular | serenity::MessageType::InlineReply
-            )
-    });
+    messages.retain(super::events::is_member_message);
     messages.sort_by_key(|m| m.id);
     let mut seen = HashSet::new();
     Ok(messages

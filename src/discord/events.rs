@@ -64,9 +64,20 @@ pub async fn handle(
     Ok(())
 }
 
+/// Whether a message can answer a question: a member's own message or reply, not a
+/// bot's, a webhook's or a system message (a pin, a join).
+pub(super) fn is_member_message(message: &serenity::Message) -> bool {
+    !message.author.bot
+        && message.webhook_id.is_none()
+        && matches!(
+            message.kind,
+            serenity::MessageType::Regular | serenity::MessageType::InlineReply
+        )
+}
+
 /// A member posting in a question's thread (or replying to the post) answers it.
 async fn on_message(app: &App, message: &serenity::Message) {
-    if message.author.bot || message.webhook_id.is_some() || message.guild_id.is_none() {
+    if message.guild_id.is_none() || !is_member_message(message) {
         return;
     }
     let active = app.active.by_thread(message.channel_id.get()).or_else(|| {
