@@ -1060,16 +1060,7 @@ async fn lightbulbs_added_or_removed_while_the_bot_was_down_are_read_back_and_ca
     );
     assert_eq!(stored.revealed_at, Some(at("2026-06-01T13:40:00Z")));
     harness
-        .fake
-        .wait_until(
-            "the reveal announcement",
-            fake_discord::DEFAULT_TIMEOUT,
-            |fake| {
-                fake.messages_in(post.thread_id.unwrap())
-                    .into_iter()
-                    .find(|m| m.content().contains("Hint revealed"))
-            },
-        )
+        .wait_thread_message(post.thread_id.unwrap(), "Hint revealed")
         .await;
     assert_eq!(harness.fake.message(message_id).unwrap().edits.len(), 1);
     harness.fake.assert_clean();

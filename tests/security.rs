@@ -123,16 +123,7 @@ async fn question_text_with_everyone_and_role_mentions_pings_nobody() {
         true,
     );
     harness
-        .fake
-        .wait_until(
-            "the reveal announcement",
-            fake_discord::DEFAULT_TIMEOUT,
-            |fake| {
-                fake.messages_in(post.thread_id.unwrap())
-                    .into_iter()
-                    .find(|m| m.content().contains("@everyone hint"))
-            },
-        )
+        .wait_thread_message(post.thread_id.unwrap(), "@everyone hint")
         .await;
     for request in harness.fake.requests() {
         let Some(body) = &request.body else { continue };

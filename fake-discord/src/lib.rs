@@ -82,6 +82,21 @@ pub struct StoredMessage {
 }
 
 impl StoredMessage {
+    /// A message just created: no edits, no reactions, no thread.
+    pub(crate) fn new(id: u64, channel_id: u64, json: Value, nonce: Option<String>) -> Self {
+        Self {
+            id,
+            channel_id,
+            json,
+            edits: Vec::new(),
+            nonce,
+            own_reactions: Default::default(),
+            reactions: Default::default(),
+            deleted: false,
+            thread_id: None,
+        }
+    }
+
     pub fn content(&self) -> &str {
         self.json["content"].as_str().unwrap_or("")
     }
@@ -565,17 +580,7 @@ impl FakeDiscord {
             .expect("a message with a string channel_id");
         self.shared.state().messages.insert(
             id,
-            StoredMessage {
-                id,
-                channel_id,
-                json: message.clone(),
-                edits: Vec::new(),
-                nonce: None,
-                own_reactions: Default::default(),
-                reactions: Default::default(),
-                deleted: false,
-                thread_id: None,
-            },
+            StoredMessage::new(id, channel_id, message.clone(), None),
         );
         self.dispatch("MESSAGE_CREATE", message);
         id

@@ -500,17 +500,7 @@ fn create_message_unchecked(
         let mut state = shared.state();
         state.messages.insert(
             id,
-            StoredMessage {
-                id,
-                channel_id,
-                json: message.clone(),
-                edits: Vec::new(),
-                nonce,
-                own_reactions: Default::default(),
-                reactions: Default::default(),
-                deleted: false,
-                thread_id: None,
-            },
+            StoredMessage::new(id, channel_id, message.clone(), nonce),
         );
         state.dispatch_own_messages
     };

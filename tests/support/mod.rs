@@ -555,6 +555,25 @@ impl Harness {
         self.wait_daily_post(channel, 1).await
     }
 
+    /// Waits until a message containing `text` is in `thread`; returns it.
+    pub async fn wait_thread_message(
+        &self,
+        thread: u64,
+        text: &str,
+    ) -> fake_discord::StoredMessage {
+        self.fake
+            .wait_until(
+                &format!("a message containing {text:?} in the thread"),
+                fake_discord::DEFAULT_TIMEOUT,
+                |fake| {
+                    fake.messages_in(thread)
+                        .into_iter()
+                        .find(|m| m.content().contains(text))
+                },
+            )
+            .await
+    }
+
     /// Waits until `user`'s answer to `post_id` is committed.
     pub async fn wait_answer(&self, post_id: i64, user: u64) {
         let store = self.store().clone();
