@@ -85,11 +85,55 @@ fn every_hint_of_the_seed_appears_in_the_bank_under_its_section() {
         let question = bank
             .questions()
             .iter()
-            .find(|q| &q.hint == hint)
+            .find(|q| &without_corrections(&q.hint) == hint)
             .unwrap_or_else(|| panic!("hint missing from the bank: {hint}"));
         assert_eq!(question.category.as_str(), category, "{}", question.id);
     }
     assert!(bank.questions().iter().all(|q| !q.hint.contains('β')));
+}
+
+/// A hint with its bracketed corrections taken out: the source's own sentence.
+fn without_corrections(hint: &str) -> String {
+    let mut text = hint.to_owned();
+    while let Some(start) = text.find(" [Correction: ") {
+        let end = text[start..].find(']').map_or(text.len(), |e| start + e + 1);
+        text.replace_range(start..end, "");
+    }
+    text
+}
+
+#[test]
+fn four_hints_correct_the_sources_factual_errors_and_keep_its_sentence() {
+    let bank = shipped_bank();
+    let corrected: Vec<(&str, &str)> = bank
+        .questions()
+        .iter()
+        .filter_map(|q| {
+            let start = q.hint.find("[Correction: ")?;
+            Some((q.id.as_str(), &q.hint[start..]))
+        })
+        .collect();
+    let ids: Vec<&str> = corrected.iter().map(|(id, _)| *id).collect();
+    assert_eq!(
+        ids,
+        [
+            "inter-annotator-agreement",
+            "multilingual-emotion-detection",
+            "privacy-and-regulation",
+            "staying-current"
+        ]
+    );
+    let all: String = corrected.iter().map(|(_, text)| *text).collect();
+    for fact in [
+        "English-only",
+        "Article 5(1)(f)",
+        "high-risk",
+        "Fleiss",
+        "Krippendorff",
+        "conference",
+    ] {
+        assert!(all.contains(fact), "no correction mentions {fact}: {all}");
+    }
 }
 
 #[test]
