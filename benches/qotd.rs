@@ -21,7 +21,7 @@ use chrono::{NaiveDate, TimeDelta, Utc};
 use fake_discord::FakeDiscord;
 use fake_discord::fixtures;
 use qotd::core::daily_schedule::parse_timezone;
-use qotd::discord::Stats;
+use qotd::stats::Stats;
 use qotd::storage::{ScheduleSettings, Store};
 use serde_json::{Value, json};
 use support::{Harness, at};

@@ -7,6 +7,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
+use crate::locks;
+
 use crate::storage::DailyPost;
 
 /// The parts of a daily post the event handlers need.
@@ -53,7 +55,7 @@ impl ActiveQuestions {
             thread_id: post.thread_id,
             revealed: post.revealed_at.is_some(),
         };
-        let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+        let mut index = locks::write(&self.index);
         if let Some(previous) = index.by_channel.get(&post.channel_id).copied() {
             if previous.post_id > post.id {
                 return; // an older post finishing late never displaces a newer one
@@ -77,9 +79,7 @@ impl ActiveQuestions {
 
     /// Every channel's active question.
     pub fn all(&self) -> Vec<ActivePost> {
-        self.index
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
+        locks::read(&self.index)
             .by_channel
             .values()
             .copied()
@@ -87,26 +87,19 @@ impl ActiveQuestions {
     }
 
     pub fn by_message(&self, message_id: u64) -> Option<ActivePost> {
-        self.index
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
+        locks::read(&self.index)
             .by_message
             .get(&message_id)
             .copied()
     }
 
     pub fn by_thread(&self, thread_id: u64) -> Option<ActivePost> {
-        self.index
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .by_thread
-            .get(&thread_id)
-            .copied()
+        locks::read(&self.index).by_thread.get(&thread_id).copied()
     }
 
     /// Marks a post's hint revealed.
     pub fn mark_revealed(&self, post_id: i64) {
-        let mut guard = self.index.write().unwrap_or_else(|p| p.into_inner());
+        let mut guard = locks::write(&self.index);
         let index = &mut *guard;
         for map in [
             &mut index.by_channel,
@@ -121,52 +114,28 @@ impl ActiveQuestions {
 
     /// Records that `user` answered `post_id`; false when they already had.
     pub fn first_answer(&self, post_id: i64, user: u64) -> bool {
-        self.index
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .answered
-            .insert((post_id, user))
+        locks::write(&self.index).answered.insert((post_id, user))
     }
 
     /// Forgets an answer whose recording failed, so the next message retries it.
     pub fn forget_answer(&self, post_id: i64, user: u64) {
-        self.index
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .answered
-            .remove(&(post_id, user));
+        locks::write(&self.index).answered.remove(&(post_id, user));
     }
 
     pub fn add_quiz(&self, message_id: u64) {
-        self.index
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .open_quizzes
-            .insert(message_id);
+        locks::write(&self.index).open_quizzes.insert(message_id);
     }
 
     pub fn remove_quiz(&self, message_id: u64) {
-        self.index
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .open_quizzes
-            .remove(&message_id);
+        locks::write(&self.index).open_quizzes.remove(&message_id);
     }
 
     pub fn is_open_quiz(&self, message_id: u64) -> bool {
-        self.index
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .open_quizzes
-            .contains(&message_id)
+        locks::read(&self.index).open_quizzes.contains(&message_id)
     }
 
     pub fn len(&self) -> usize {
-        self.index
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .by_channel
-            .len()
+        locks::read(&self.index).by_channel.len()
     }
 
     pub fn is_empty(&self) -> bool {

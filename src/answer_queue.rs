@@ -16,8 +16,10 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tracing::{debug, error, info};
 
-use crate::discord::{App, Stats};
-use crate::storage::{AnswerRecord, NewAnswer, StorageError};
+use crate::active_questions::ActiveQuestions;
+use crate::locks;
+use crate::stats::Stats;
+use crate::storage::{AnswerRecord, NewAnswer, StorageError, Store};
 
 /// The most answers committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -28,6 +30,12 @@ const MAX_RETRY: Duration = Duration::from_secs(10);
 pub struct AnswerQueue {
     sender: mpsc::UnboundedSender<NewAnswer>,
     receiver: Mutex<Option<mpsc::UnboundedReceiver<NewAnswer>>>,
+    signals: Arc<Signals>,
+}
+
+/// What the queue and its writer task share.
+#[derive(Debug)]
+struct Signals {
     /// Answers accepted but not yet committed (queued or held after a failure).
     pending: watch::Sender<usize>,
     /// Asks the writer to retry held answers now instead of after its backoff.
@@ -40,22 +48,32 @@ impl Default for AnswerQueue {
         Self {
             sender,
             receiver: Mutex::new(Some(receiver)),
-            pending: watch::Sender::new(0),
-            retry_now: Notify::new(),
+            signals: Arc::new(Signals {
+                pending: watch::Sender::new(0),
+                retry_now: Notify::new(),
+            }),
         }
     }
 }
 
+/// What the writer needs to commit answers.
+struct Writer {
+    store: Store,
+    active: Arc<ActiveQuestions>,
+    stats: Arc<Stats>,
+    signals: Arc<Signals>,
+}
+
 impl AnswerQueue {
     pub fn push(&self, answer: NewAnswer) {
-        self.pending.send_modify(|n| *n += 1);
+        self.signals.pending.send_modify(|n| *n += 1);
         // The receiver lives as long as the process serves events.
         let _ = self.sender.send(answer);
     }
 
     /// How many answers are accepted but not yet committed.
     pub fn pending(&self) -> usize {
-        *self.pending.borrow()
+        *self.signals.pending.borrow()
     }
 
     /// Waits up to `limit` for every accepted answer to be committed, asking the writer
@@ -65,36 +83,43 @@ impl AnswerQueue {
     /// resets the streaks of members who did not answer the previous one, so answers
     /// held through a database fault must land first.
     pub async fn settle(&self, limit: Duration) -> bool {
-        let mut pending = self.pending.subscribe();
+        let mut pending = self.signals.pending.subscribe();
         if *pending.borrow_and_update() == 0 {
             return true;
         }
-        self.retry_now.notify_one();
+        self.signals.retry_now.notify_one();
         tokio::time::timeout(limit, pending.wait_for(|n| *n == 0))
             .await
             .is_ok_and(|settled| settled.is_ok())
     }
 
     /// Starts the writer. Call once per process.
-    pub fn start(&self, app: Arc<App>) -> AnswerWriter {
-        let receiver = self
-            .receiver
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+    pub fn start(
+        &self,
+        store: Store,
+        active: Arc<ActiveQuestions>,
+        stats: Arc<Stats>,
+    ) -> AnswerWriter {
+        let receiver = locks::lock(&self.receiver)
             .take()
             .expect("the answer writer starts once per process");
+        let writer = Writer {
+            store,
+            active,
+            stats,
+            signals: self.signals.clone(),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
-        let handle = tokio::spawn(write_answers(app, receiver, stopped));
+        let handle = tokio::spawn(write_answers(writer, receiver, stopped));
         AnswerWriter { stop, handle }
     }
 }
 
 async fn write_answers(
-    app: Arc<App>,
+    app: Writer,
     mut receiver: mpsc::UnboundedReceiver<NewAnswer>,
     mut stopped: oneshot::Receiver<()>,
 ) {
-    let queue = &app.answers;
     // Answers whose commit failed, oldest first.
     let mut held: Vec<NewAnswer> = Vec::new();
     let mut retry_after = FIRST_RETRY;
@@ -116,7 +141,7 @@ async fn write_answers(
             tokio::select! {
                 answer = receiver.recv() => held.extend(answer),
                 () = tokio::time::sleep(retry_after) => {}
-                () = queue.retry_now.notified() => {}
+                () = app.signals.retry_now.notified() => {}
                 _ = &mut stopped => {
                     stopping = true;
                     receiver.close();
@@ -163,7 +188,7 @@ async fn write_answers(
 /// An error that is not such a fault belongs to some answer in the batch, not to the
 /// database: the batch is then committed one answer at a time and an answer that
 /// still fails is dropped with a log line, so one bad answer cannot hold up the rest.
-async fn commit_all(app: &App, held: &mut Vec<NewAnswer>) -> Result<(), StorageError> {
+async fn commit_all(app: &Writer, held: &mut Vec<NewAnswer>) -> Result<(), StorageError> {
     while !held.is_empty() {
         let batch_len = held.len().min(MAX_BATCH);
         match app.store.record_answers(&held[..batch_len]).await {
@@ -213,13 +238,11 @@ fn log_records(answers: &[NewAnswer], records: Vec<AnswerRecord>) {
     }
 }
 
-fn settle_count(app: &App, count: usize) {
-    app.answers
+fn settle_count(app: &Writer, count: usize) {
+    app.signals
         .pending
         .send_modify(|n| *n = n.saturating_sub(count));
-    for _ in 0..count {
-        Stats::bump(&app.stats.answers_committed);
-    }
+    app.stats.add(&app.stats.answers_committed, count as u64);
 }
 
 /// The held answers, for the operator's log line (the first hundred).

@@ -1,7 +1,7 @@
 //! Configuration from the environment (and `.env`, loaded by `main`).
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://qotd.db";
 pub const DEFAULT_QUESTIONS_PATH: &str = "questions.yaml";
@@ -39,9 +39,47 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("{key} is invalid: {reason}")]
     Invalid { key: &'static str, reason: String },
+    #[error(
+        "{path}:{line}: this line of the settings file cannot be read (expected KEY=value, a comment or a blank line); fix it and start again"
+    )]
+    DotEnvLine { path: String, line: usize },
+    #[error("cannot read the settings file {path}: {reason}")]
+    DotEnvUnreadable { path: String, reason: String },
 }
 
-/// Typed settings of the SPEC's environment keys.
+/// Loads `path` (a `.env` file) into the environment, if it exists; variables already
+/// set win. A line that cannot be parsed is an error naming its line number (never
+/// its text: it may hold the token).
+pub fn load_dotenv(path: &Path) -> Result<(), ConfigError> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let shown = path.display().to_string();
+    match dotenvy::from_path(path) {
+        Ok(()) => Ok(()),
+        Err(dotenvy::Error::LineParse(bad, _)) => {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            Err(ConfigError::DotEnvLine {
+                path: shown,
+                line: line_of(&text, &bad),
+            })
+        }
+        Err(error) => Err(ConfigError::DotEnvUnreadable {
+            path: shown,
+            reason: error.to_string(),
+        }),
+    }
+}
+
+/// The 1-based number of the line of `text` where the unparsable `bad` entry starts.
+fn line_of(text: &str, bad: &str) -> usize {
+    let first = bad.lines().next().unwrap_or_default().trim_end();
+    text.lines()
+        .position(|line| line.trim_end() == first)
+        .map_or(1, |index| index + 1)
+}
+
+/// Typed settings of the environment keys (README, "Configuration").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub token: Option<Token>,
@@ -148,6 +186,24 @@ mod tests {
             config.require_token().unwrap().expose(),
             "super-secret-token"
         );
+    }
+
+    #[test]
+    fn a_malformed_dotenv_line_is_an_error_naming_its_line_and_not_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        std::fs::write(
+            &path,
+            "# settings\nQOTD_TEST_OK=1\nDISCORD_TOKEN secret-in-a-bad-line\n",
+        )
+        .unwrap();
+        let error = load_dotenv(&path).unwrap_err();
+        assert!(
+            matches!(error, ConfigError::DotEnvLine { line: 3, .. }),
+            "{error:?}"
+        );
+        assert!(!error.to_string().contains("secret"), "{error}");
+        assert!(load_dotenv(&dir.path().join("missing.env")).is_ok());
     }
 
     #[test]

@@ -8,6 +8,8 @@
 use std::collections::HashSet;
 use std::sync::RwLock;
 
+use crate::locks;
+
 #[derive(Debug, Default)]
 pub struct GuildPresence {
     /// `None` until the first READY: before it nothing is known, so nothing is skipped.
@@ -17,8 +19,7 @@ pub struct GuildPresence {
 impl GuildPresence {
     /// READY lists every server the bot is in (most still unavailable).
     pub fn ready(&self, guilds: impl IntoIterator<Item = u64>) {
-        *self.guilds.write().unwrap_or_else(|p| p.into_inner()) =
-            Some(guilds.into_iter().collect());
+        *locks::write(&self.guilds) = Some(guilds.into_iter().collect());
     }
 
     /// GUILD_CREATE: joined, or back after a removal. True when it was missing.
@@ -26,7 +27,7 @@ impl GuildPresence {
     /// Event handlers run concurrently, so the GUILD_CREATEs that follow READY may be
     /// handled before it: before READY nothing is recorded (READY lists them all).
     pub fn joined(&self, guild_id: u64) -> bool {
-        let mut guilds = self.guilds.write().unwrap_or_else(|p| p.into_inner());
+        let mut guilds = locks::write(&self.guilds);
         guilds
             .as_mut()
             .is_some_and(|guilds| guilds.insert(guild_id))
@@ -35,7 +36,7 @@ impl GuildPresence {
     /// GUILD_DELETE without `unavailable`: removed from the server (an outage keeps
     /// the server). True when it was there.
     pub fn left(&self, guild_id: u64) -> bool {
-        let mut guilds = self.guilds.write().unwrap_or_else(|p| p.into_inner());
+        let mut guilds = locks::write(&self.guilds);
         guilds
             .as_mut()
             .is_some_and(|guilds| guilds.remove(&guild_id))
@@ -43,9 +44,7 @@ impl GuildPresence {
 
     /// Whether the bot is known not to be in `guild_id`.
     pub fn is_absent(&self, guild_id: u64) -> bool {
-        self.guilds
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
+        locks::read(&self.guilds)
             .as_ref()
             .is_some_and(|guilds| !guilds.contains(&guild_id))
     }

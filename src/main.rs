@@ -1,6 +1,6 @@
 //! The `qotd` binary: load `.env`, start tracing, parse the command line, call the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -9,8 +9,8 @@ use std::sync::Arc;
 use qotd::clock::SystemClock;
 use qotd::config::Config;
 use qotd::core::question_bank::QuestionBank;
-use qotd::discord::{App, Connection};
-use qotd::scheduler::Scheduler;
+use qotd::startup::Connection;
+use qotd::state::{App, SchedulerControl};
 
 /// A Discord bot that posts a daily interview-prep question and keeps streaks.
 #[derive(Debug, Parser)]
@@ -31,13 +31,15 @@ enum Command {
     },
 }
 
-/// Exit code for configuration and bank errors (SPEC §1).
+/// Exit code for configuration and bank errors (README, "Commands of the binary").
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // A missing .env is normal; an unreadable one is reported by the config error path.
-    let _ = dotenvy::dotenv();
+    // A missing .env is normal; a malformed one stops everything, naming the line.
+    if let Err(error) = qotd::config::load_dotenv(Path::new(".env")) {
+        return fail(EXIT_CONFIG, &error.to_string());
+    }
     init_tracing();
     let config = match Config::from_env() {
         Ok(config) => config,
@@ -108,9 +110,9 @@ fn run(config: Config) -> ExitCode {
             store.clone(),
             Arc::new(bank),
             Arc::new(SystemClock),
-            Scheduler::default(),
+            SchedulerControl::default(),
         ));
-        let result = qotd::discord::run(connection, app, shutdown_signal()).await;
+        let result = qotd::startup::run(connection, app, shutdown_signal()).await;
         store.close().await;
         match result {
             Ok(()) => ExitCode::SUCCESS,

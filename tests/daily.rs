@@ -515,11 +515,11 @@ async fn an_answer_after_the_reveal_is_counted_but_not_unaided_and_bots_never_co
         "beep",
     );
     bot_message["author"]["bot"] = json!(true);
-    let before = qotd::discord::Stats::get(&harness.app().stats.messages_handled);
+    let before = qotd::stats::Stats::get(&harness.app().stats.messages_handled);
     harness.fake.dispatch("MESSAGE_CREATE", bot_message);
     let stats = &harness.app().stats;
     wait_for("the bot message handled", || {
-        qotd::discord::Stats::get(&stats.messages_handled) > before
+        qotd::stats::Stats::get(&stats.messages_handled) > before
     })
     .await;
     assert_eq!(harness.store().answer_count(post.id).await.unwrap(), 1);
@@ -1125,13 +1125,13 @@ async fn a_system_message_in_the_thread_is_not_an_answer() {
     let post = harness.first_post_at_nine(CHANNEL).await;
     let thread = post.thread_id.unwrap();
     // "MEMBER pinned a message" is authored by the member, but it is not an answer.
-    let handled = qotd::discord::Stats::get(&harness.app().stats.messages_handled);
+    let handled = qotd::stats::Stats::get(&harness.app().stats.messages_handled);
     let mut pin = message_at(&harness, thread, MEMBER, "2026-06-01T13:01:00.000000+00:00");
     pin["type"] = json!(6);
     harness.fake.post_message(pin);
     let app = harness.app().clone();
     wait_for("the pin notice to be handled", || {
-        qotd::discord::Stats::get(&app.stats.messages_handled) > handled
+        qotd::stats::Stats::get(&app.stats.messages_handled) > handled
     })
     .await;
     answer(&harness, &post, MEMBER + 1);

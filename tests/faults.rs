@@ -8,7 +8,7 @@ mod support;
 use std::collections::HashSet;
 
 use chrono::TimeDelta;
-use qotd::discord::Stats;
+use qotd::stats::Stats;
 use support::*;
 
 #[tokio::test]

@@ -96,7 +96,9 @@ fn every_hint_of_the_seed_appears_in_the_bank_under_its_section() {
 fn without_corrections(hint: &str) -> String {
     let mut text = hint.to_owned();
     while let Some(start) = text.find(" [Correction: ") {
-        let end = text[start..].find(']').map_or(text.len(), |e| start + e + 1);
+        let end = text[start..]
+            .find(']')
+            .map_or(text.len(), |e| start + e + 1);
         text.replace_range(start..end, "");
     }
     text

@@ -312,7 +312,7 @@ async fn odd_gateway_events_are_ignored_without_errors() {
         &[],
         "gone",
     );
-    let before = qotd::discord::Stats::get(&harness.app().stats.messages_handled);
+    let before = qotd::stats::Stats::get(&harness.app().stats.messages_handled);
     for event in [dm, webhook, bot, unknown_guild, deleted_channel] {
         fake.dispatch("MESSAGE_CREATE", event);
     }
@@ -321,7 +321,7 @@ async fn odd_gateway_events_are_ignored_without_errors() {
     fake.dispatch("SOMETHING_NEW", json!({ "weird": true }));
     let stats = &harness.app().stats;
     wait_for("the five messages handled", || {
-        qotd::discord::Stats::get(&stats.messages_handled) >= before + 5
+        qotd::stats::Stats::get(&stats.messages_handled) >= before + 5
     })
     .await;
     harness.wait_reactions_handled(2).await;

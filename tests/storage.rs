@@ -401,7 +401,7 @@ async fn the_rotation_state_holds_posts_and_skips_of_the_current_pass() {
     let state = db.store.rotation_state(CHANNEL).await.unwrap();
     assert_eq!(state.pass, 1);
     assert_eq!(state.asked_in_pass.len(), 2);
-    assert_eq!(state.last_asked.as_deref(), Some("q-a"));
+    assert_eq!(state.last_asked(), Some("q-a"));
 
     let pick = rotation::next_question(["q-a", "q-b", "q-c"], &state, 1).unwrap();
     assert_eq!(pick.question_id, "q-c");

@@ -1,9 +1,10 @@
 //! When a channel's daily question is due, in its own timezone.
 //!
-//! Rules (SPEC §3): the post time follows the zone across daylight-saving changes; a
-//! local time that does not exist that day (spring forward) posts at the first valid
-//! minute after it; a time that occurs twice (fall back) posts once, at the first
-//! occurrence. A post belongs to the local date it was scheduled for.
+//! Rules (README, "Behaviour in detail"): the post time follows the zone across
+//! daylight-saving changes; a local time that does not exist that day (spring forward)
+//! posts at the first valid minute after it; a time that occurs twice (fall back)
+//! posts once, at the first occurrence. A post belongs to the local date it was
+//! scheduled for.
 
 use std::fmt;
 use std::str::FromStr;
@@ -95,6 +96,12 @@ pub fn post_instant_on(date: NaiveDate, time: PostTime, zone: Tz) -> DateTime<Ut
 /// The local date of `instant` in `zone`.
 pub fn local_date(instant: DateTime<Utc>, zone: Tz) -> NaiveDate {
     instant.with_timezone(&zone).date_naive()
+}
+
+/// The title of the daily post numbered `seq`: shown on the post, and how a restarted
+/// bot recognises a post it sent before a crash.
+pub fn daily_title(seq: i64) -> String {
+    format!("Question of the day #{seq}")
 }
 
 /// The first post (its local date and instant) strictly after `after`.

@@ -3,8 +3,10 @@
 pub mod daily_schedule;
 pub mod hint_reveal;
 pub mod question_bank;
+pub mod quiz_cooldown;
 pub mod ranking;
 pub mod rotation;
+pub mod schedule_options;
 pub mod streak_rules;
 pub mod team_name;
 pub mod yaml_positions;

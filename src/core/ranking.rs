@@ -1,4 +1,4 @@
-//! Leaderboard order (SPEC §6): current streak, then best streak, then total answers.
+//! Leaderboard order (README, "Slash commands"): current streak, then best streak, then total answers.
 //!
 //! Ties on all three share a rank (1, 2, 2, 4) and are listed by id so the order is
 //! stable between calls. A team's standing sums its members' current streaks, best

@@ -5,8 +5,28 @@
 //! of a pass is a keyed hash of each id, so it is deterministic for a seed, and a
 //! question added mid-pass simply takes its place in the order of the current pass;
 //! an id removed from the bank is never eligible again.
+//!
+//! **Topic spacing**: questions that share a tag are posted at least [`TOPIC_GAP`]
+//! questions apart whenever the rest of the pass can still be ordered that way. The
+//! pick is the first question of the first spaced order of what is left of the pass
+//! (the pass's hash order, searched depth-first), so the order is the same from one
+//! day to the next and a spaced order is found whenever one exists (within a search
+//! budget far above any real bank's needs; past it, the pick only avoids the tags of
+//! the questions just asked).
 
 use std::collections::HashSet;
+
+use crate::core::question_bank::{Question, QuestionBank};
+
+/// Questions sharing a tag are at least this many posts apart: with 3, two posts in
+/// between (`a x y a` is fine, `a x a` is not).
+pub const TOPIC_GAP: usize = 3;
+
+/// Nodes the spacing search may visit before it settles for a greedy pick.
+const SEARCH_BUDGET: usize = 5_000;
+/// Passes longer than this are ordered greedily (fewest clashes first): the search's
+/// depth is the pass's length, and long passes leave plenty of room anyway.
+const MAX_SEARCHED: usize = 64;
 
 /// What the rotation remembers about a channel.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,8 +35,16 @@ pub struct RotationState {
     pub pass: u32,
     /// Ids asked (or skipped) in the current pass.
     pub asked_in_pass: HashSet<String>,
-    /// The id asked most recently, whatever its pass.
-    pub last_asked: Option<String>,
+    /// The ids posted most recently, newest first, whatever their pass (at least the
+    /// last `TOPIC_GAP - 1`).
+    pub recent: Vec<String>,
+}
+
+impl RotationState {
+    /// The id posted most recently.
+    pub fn last_asked(&self) -> Option<&str> {
+        self.recent.first().map(String::as_str)
+    }
 }
 
 /// The next question and the pass it belongs to.
@@ -28,22 +56,91 @@ pub struct Pick {
     pub starts_new_pass: bool,
 }
 
-/// Picks the next question among `eligible` ids, or `None` when there are none.
-///
-/// `channel_seed` makes each channel's order its own; the same inputs always give the
-/// same pick. A new pass never opens with the question that closed the previous one.
-pub fn next_question<'a>(
-    eligible: impl IntoIterator<Item = &'a str>,
+/// A question the rotation may pick: its id and its topic tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate<'a> {
+    pub id: &'a str,
+    pub tags: &'a [String],
+}
+
+impl<'a> From<&'a str> for Candidate<'a> {
+    fn from(id: &'a str) -> Self {
+        Candidate { id, tags: &[] }
+    }
+}
+
+impl<'a> From<&'a Question> for Candidate<'a> {
+    fn from(question: &'a Question) -> Self {
+        Candidate {
+            id: question.id.as_str(),
+            tags: &question.tags,
+        }
+    }
+}
+
+/// The channel's next question from `bank` (only `category`, when set): the one
+/// rotation lookup the daily post, `/qotd skip` and `/qotd status` share.
+pub fn next_in_bank(
+    bank: &QuestionBank,
+    category: Option<&str>,
     state: &RotationState,
     channel_seed: u64,
 ) -> Option<Pick> {
-    let eligible: Vec<&str> = eligible.into_iter().collect();
+    next_question(bank.in_category(category), state, channel_seed)
+}
+
+/// How far a channel is through its current pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassProgress {
+    /// Eligible questions not yet asked (or skipped) in the pass.
+    pub left: usize,
+    /// Eligible questions in all.
+    pub total: usize,
+}
+
+pub fn pass_progress(
+    bank: &QuestionBank,
+    category: Option<&str>,
+    state: &RotationState,
+) -> PassProgress {
+    let (mut left, mut total) = (0, 0);
+    for question in bank.in_category(category) {
+        total += 1;
+        left += usize::from(!state.asked_in_pass.contains(question.id.as_str()));
+    }
+    PassProgress { left, total }
+}
+
+/// Picks the next question among `eligible`, or `None` when there are none.
+///
+/// `channel_seed` makes each channel's order its own; the same inputs always give the
+/// same pick. A new pass never opens with the question that closed the previous one.
+pub fn next_question<'a, C: Into<Candidate<'a>>>(
+    eligible: impl IntoIterator<Item = C>,
+    state: &RotationState,
+    channel_seed: u64,
+) -> Option<Pick> {
+    let eligible: Vec<Candidate<'a>> = eligible.into_iter().map(Into::into).collect();
     let pass = state.pass.max(1);
-    let unasked = eligible
+    // The tags of the latest posts, oldest first (a removed question has none).
+    let recent: Vec<&[String]> = state
+        .recent
         .iter()
+        .take(TOPIC_GAP - 1)
+        .rev()
+        .map(|id| {
+            eligible
+                .iter()
+                .find(|c| c.id == id)
+                .map_or(&[][..], |c| c.tags)
+        })
+        .collect();
+    let unasked: Vec<Candidate> = eligible
+        .iter()
+        .filter(|c| !state.asked_in_pass.contains(c.id))
         .copied()
-        .filter(|id| !state.asked_in_pass.contains(*id));
-    if let Some(id) = first_in_pass_order(unasked, channel_seed, pass) {
+        .collect();
+    if let Some(id) = first_in_spaced_order(unasked, &recent, channel_seed, pass, None) {
         return Some(Pick {
             question_id: id.to_owned(),
             pass,
@@ -51,24 +148,97 @@ pub fn next_question<'a>(
         });
     }
     let next_pass = pass + 1;
-    let fresh = eligible
-        .iter()
-        .copied()
-        .filter(|id| eligible.len() == 1 || state.last_asked.as_deref() != Some(*id));
-    first_in_pass_order(fresh, channel_seed, next_pass).map(|id| Pick {
+    let not_first = state.last_asked().filter(|_| eligible.len() > 1);
+    first_in_spaced_order(eligible, &recent, channel_seed, next_pass, not_first).map(|id| Pick {
         question_id: id.to_owned(),
         pass: next_pass,
         starts_new_pass: true,
     })
 }
 
-fn first_in_pass_order<'a>(
-    ids: impl Iterator<Item = &'a str>,
+/// The first question of the pass's spaced order of `candidates` after `recent`.
+fn first_in_spaced_order<'a>(
+    mut candidates: Vec<Candidate<'a>>,
+    recent: &[&[String]],
     channel_seed: u64,
     pass: u32,
+    not_first: Option<&str>,
 ) -> Option<&'a str> {
     let pass_seed = mix(channel_seed ^ mix(u64::from(pass)));
-    ids.min_by_key(|id| (order_key(pass_seed, id), *id))
+    candidates.sort_by_key(|c| (order_key(pass_seed, c.id), c.id));
+    let allowed_first = |c: &Candidate| Some(c.id) != not_first;
+    if candidates.len() <= MAX_SEARCHED {
+        let mut search = SpacingSearch {
+            candidates: &candidates,
+            used: vec![false; candidates.len()],
+            left: candidates.len(),
+            placed: recent.to_vec(),
+            budget: SEARCH_BUDGET,
+        };
+        if let Some(index) = search.first_of_spaced_order(&allowed_first) {
+            return Some(candidates[index].id);
+        }
+    }
+    // No spaced order (or the budget ran out): the fewest clashes, in pass order.
+    candidates
+        .iter()
+        .filter(|c| allowed_first(c))
+        .min_by_key(|c| clashes(c.tags, recent))
+        .map(|c| c.id)
+}
+
+/// How many of the `recent` posts share a tag with `tags`.
+fn clashes(tags: &[String], recent: &[&[String]]) -> usize {
+    recent
+        .iter()
+        .filter(|other| tags.iter().any(|tag| other.contains(tag)))
+        .count()
+}
+
+/// Depth-first search for the first order (in pass order) of all candidates in which
+/// no question shares a tag with the `TOPIC_GAP - 1` before it.
+struct SpacingSearch<'s, 'a> {
+    candidates: &'s [Candidate<'a>],
+    used: Vec<bool>,
+    /// Candidates not placed yet.
+    left: usize,
+    /// The tags of the posts so far: the recent ones, then the ones placed.
+    placed: Vec<&'a [String]>,
+    budget: usize,
+}
+
+impl<'a> SpacingSearch<'_, 'a> {
+    /// The index of the first candidate of the first spaced order, if there is one.
+    fn first_of_spaced_order(
+        &mut self,
+        allowed_first: &dyn Fn(&Candidate) -> bool,
+    ) -> Option<usize> {
+        (0..self.candidates.len())
+            .filter(|&i| allowed_first(&self.candidates[i]))
+            .find(|&i| self.place(i))
+    }
+
+    /// Places candidate `i` next; true when the rest can follow it, spaced.
+    fn place(&mut self, i: usize) -> bool {
+        if self.budget == 0 {
+            return false;
+        }
+        self.budget -= 1;
+        let window = &self.placed[self.placed.len().saturating_sub(TOPIC_GAP - 1)..];
+        let tags = self.candidates[i].tags;
+        if clashes(tags, window) > 0 {
+            return false;
+        }
+        self.used[i] = true;
+        self.left -= 1;
+        self.placed.push(tags);
+        let done = self.left == 0
+            || (0..self.candidates.len()).any(|next| !self.used[next] && self.place(next));
+        self.used[i] = false;
+        self.left += 1;
+        self.placed.pop();
+        done
+    }
 }
 
 /// The position of `id` in the shuffled order of the pass with `pass_seed`.
@@ -107,7 +277,7 @@ mod tests {
                 state.asked_in_pass.clear();
             }
             state.asked_in_pass.insert(pick.question_id.clone());
-            state.last_asked = Some(pick.question_id.clone());
+            state.recent.insert(0, pick.question_id.clone());
             picks.push(pick);
         }
         picks
@@ -119,7 +289,10 @@ mod tests {
 
     #[test]
     fn an_empty_bank_has_no_next_question() {
-        assert_eq!(next_question([], &RotationState::default(), 7), None);
+        assert_eq!(
+            next_question::<&str>([], &RotationState::default(), 7),
+            None
+        );
     }
 
     #[test]
@@ -184,6 +357,151 @@ mod tests {
                 let distinct: HashSet<&str> = chunk.iter().map(|p| p.question_id.as_str()).collect();
                 prop_assert_eq!(distinct.len(), n);
                 prop_assert!(chunk.iter().all(|p| p.pass as usize == index + 1));
+            }
+        }
+    }
+
+    /// A bank whose questions carry `tags[i]` (tag names are single letters).
+    fn tagged(tags: &[&[&str]]) -> Vec<(String, Vec<String>)> {
+        tags.iter()
+            .enumerate()
+            .map(|(i, t)| (format!("q-{i}"), t.iter().map(|s| s.to_string()).collect()))
+            .collect()
+    }
+
+    fn candidates(bank: &[(String, Vec<String>)]) -> Vec<Candidate<'_>> {
+        bank.iter()
+            .map(|(id, tags)| Candidate { id, tags })
+            .collect()
+    }
+
+    /// Asks `days` questions of a tagged bank, as the scheduler does.
+    fn ask_tagged(
+        bank: &[(String, Vec<String>)],
+        days: usize,
+        seed: u64,
+        state: &mut RotationState,
+    ) -> Vec<String> {
+        let mut asked = Vec::new();
+        for _ in 0..days {
+            let pick = next_question(candidates(bank), state, seed).unwrap();
+            if pick.starts_new_pass {
+                state.pass = pick.pass;
+                state.asked_in_pass.clear();
+            }
+            state.asked_in_pass.insert(pick.question_id.clone());
+            state.recent.insert(0, pick.question_id.clone());
+            asked.push(pick.question_id);
+        }
+        asked
+    }
+
+    fn tags_of<'b>(bank: &'b [(String, Vec<String>)], id: &str) -> &'b [String] {
+        &bank.iter().find(|(q, _)| q == id).unwrap().1
+    }
+
+    /// Whether no two questions within `TOPIC_GAP` of each other share a tag.
+    fn spaced(bank: &[(String, Vec<String>)], order: &[String]) -> bool {
+        order.iter().enumerate().all(|(i, id)| {
+            order[i.saturating_sub(TOPIC_GAP - 1)..i]
+                .iter()
+                .all(|earlier| clashes(tags_of(bank, id), &[tags_of(bank, earlier)]) == 0)
+        })
+    }
+
+    /// Whether any order of `ids` after `before` is spaced (brute force).
+    /// A new pass may not open with the question that closed the one before.
+    fn some_order_is_spaced(
+        bank: &[(String, Vec<String>)],
+        before: &[String],
+        ids: &mut Vec<String>,
+        k: usize,
+    ) -> bool {
+        if k == ids.len() {
+            let repeats = ids.len() > 1 && before.last() == ids.first();
+            let order: Vec<String> = before.iter().chain(ids.iter()).cloned().collect();
+            return !repeats && spaced(bank, &order);
+        }
+        (k..ids.len()).any(|i| {
+            ids.swap(k, i);
+            let found = some_order_is_spaced(bank, before, ids, k + 1);
+            ids.swap(k, i);
+            found
+        })
+    }
+
+    #[test]
+    fn questions_sharing_a_tag_are_posted_at_least_three_apart() {
+        // Four fairness questions and four others: a x y a x y … fits in a pass of 8
+        // only as f o o f o o f … — which exists, so it must be found.
+        let bank = tagged(&[
+            &["fairness"],
+            &["fairness", "bias"],
+            &["fairness"],
+            &[],
+            &[],
+            &["llm"],
+            &["sarcasm"],
+            &["mental-health"],
+        ]);
+        for seed in 0..200 {
+            let order = ask_tagged(&bank, 8, seed, &mut RotationState::default());
+            assert!(spaced(&bank, &order), "seed {seed}: {order:?}");
+            let distinct: HashSet<&String> = order.iter().collect();
+            assert_eq!(distinct.len(), 8, "still one pass, each question once");
+        }
+    }
+
+    #[test]
+    fn a_pass_that_cannot_be_spaced_still_asks_every_question_once() {
+        let bank = tagged(&[&["llm"], &["llm"], &["llm"]]);
+        let order = ask_tagged(&bank, 3, 5, &mut RotationState::default());
+        let distinct: HashSet<&String> = order.iter().collect();
+        assert_eq!(distinct.len(), 3);
+    }
+
+    #[test]
+    fn a_long_pass_is_ordered_greedily_without_running_out_of_stack() {
+        let tags: Vec<Vec<&str>> = (0..5_000)
+            .map(|i| if i % 3 == 0 { vec!["a"] } else { vec![] })
+            .collect();
+        let slices: Vec<&[&str]> = tags.iter().map(Vec::as_slice).collect();
+        let bank = tagged(&slices);
+        let order = ask_tagged(&bank, 50, 1, &mut RotationState::default());
+        assert!(spaced(&bank, &order), "{order:?}");
+    }
+
+    proptest! {
+        #[test]
+        fn a_spaced_order_is_found_whenever_one_exists(
+            tags in proptest::collection::vec(proptest::collection::vec(0u8..4, 0..3), 1..8),
+            seed: u64,
+            passes in 1usize..3,
+        ) {
+            let names: Vec<Vec<String>> = tags
+                .iter()
+                .map(|t| t.iter().map(|n| ["fairness", "llm", "sarcasm", "mental-health"][*n as usize].to_owned()).collect())
+                .collect();
+            let bank: Vec<(String, Vec<String>)> = names
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| (format!("q-{i}"), t))
+                .collect();
+            let n = bank.len();
+            let mut state = RotationState::default();
+            let mut history: Vec<String> = Vec::new();
+            for _ in 0..passes {
+                let before: Vec<String> = history.iter().rev().take(TOPIC_GAP - 1).rev().cloned().collect();
+                let mut ids: Vec<String> = bank.iter().map(|(id, _)| id.clone()).collect();
+                let possible = some_order_is_spaced(&bank, &before, &mut ids, 0);
+                let pass = ask_tagged(&bank, n, seed, &mut state);
+                let distinct: HashSet<&String> = pass.iter().collect();
+                prop_assert_eq!(distinct.len(), n);
+                let order: Vec<String> = before.iter().chain(pass.iter()).cloned().collect();
+                if possible {
+                    prop_assert!(spaced(&bank, &order), "{:?} {:?}", bank, pass);
+                }
+                history.extend(pass);
             }
         }
     }

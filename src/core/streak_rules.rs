@@ -1,4 +1,4 @@
-//! Does this answer keep the streak? (SPEC §5)
+//! Does this answer keep the streak? (README, "Behaviour in detail")
 //!
 //! Daily questions of a channel are numbered 1, 2, 3, … in the order they are posted
 //! (`seq`). A member's streak is the run of consecutive numbers they answered, up to the
@@ -61,7 +61,9 @@ pub fn apply_answer(streak: MemberStreak, answer: Answer) -> AnswerEffect {
     })
 }
 
-/// The streak once question `new_seq` is posted: broken if the previous one went unanswered.
+/// The streak once question `new_seq` is posted: broken if the previous one went
+/// unanswered. Storage applies it to every streak of the channel in the transaction
+/// that records the post as sent (`Store::confirm_post_sent`).
 pub fn on_question_posted(streak: MemberStreak, new_seq: i64) -> MemberStreak {
     if still_alive(streak.last_answered_seq, new_seq) {
         streak
@@ -74,8 +76,7 @@ pub fn on_question_posted(streak: MemberStreak, new_seq: i64) -> MemberStreak {
 }
 
 /// Whether a streak whose last answer was `last_answered_seq` survives while the
-/// channel's latest question is `latest_seq`. Storage applies the same rule in SQL when
-/// it resets a channel's streaks in bulk (see `Store::claim_daily_post`).
+/// channel's latest question is `latest_seq`.
 pub fn still_alive(last_answered_seq: Option<i64>, latest_seq: i64) -> bool {
     last_answered_seq.is_some_and(|last| last >= latest_seq - 1)
 }
@@ -133,10 +134,29 @@ mod tests {
     }
 
     #[test]
-    fn a_skipped_day_breaks_nothing_because_numbers_count_posts_not_days() {
-        // Question 2 was posted on Monday, question 3 on Wednesday (Tuesday skipped).
-        let streak = walk(&[true, true, true]);
-        assert_eq!(streak.current, 3);
+    fn a_posted_question_resets_only_streaks_that_missed_the_one_before() {
+        let kept = MemberStreak {
+            current: 4,
+            best: 4,
+            total: 4,
+            unaided: 1,
+            last_answered_seq: Some(6),
+        };
+        assert_eq!(
+            on_question_posted(kept, 7),
+            kept,
+            "answered #6, #7 just posted"
+        );
+        let broken = on_question_posted(kept, 8);
+        assert_eq!(
+            broken,
+            MemberStreak { current: 0, ..kept },
+            "#7 went unanswered"
+        );
+        assert_eq!(
+            on_question_posted(MemberStreak::default(), 1),
+            MemberStreak::default()
+        );
     }
 
     #[test]

@@ -9,8 +9,10 @@ use std::sync::Arc;
 use poise::serenity_prelude as serenity;
 use tracing::{info, warn};
 
-use super::{App, Error, Stats, commands, daily, render};
-use crate::core::hint_reveal::{HintReveal, RevealDecision};
+use super::port::{DiscordHttp, is_member_message};
+use super::{Error, commands, render};
+use crate::daily::{catch_up, reveal};
+use crate::state::App;
 use crate::storage::NewAnswer;
 
 pub async fn handle(
@@ -21,13 +23,7 @@ pub async fn handle(
     let http = &framework.serenity_context.http;
     match event {
         serenity::FullEvent::Ready { data_about_bot } => {
-            info!(session = %data_about_bot.session_id, guilds = data_about_bot.guilds.len(), "gateway session ready");
-            let _ = app.bot_user_id.set(data_about_bot.user.id.get());
-            app.guilds
-                .ready(data_about_bot.guilds.iter().map(|guild| guild.id.get()));
-            // A new session: whatever was posted since the last one was not delivered.
-            let (app, http) = (app.clone(), http.clone());
-            tokio::spawn(async move { super::catch_up::after_ready(&app, &http).await });
+            on_ready(app.clone(), http, data_about_bot)
         }
         serenity::FullEvent::GuildCreate { guild, .. } if app.guilds.joined(guild.id.get()) => {
             info!(
@@ -45,16 +41,16 @@ pub async fn handle(
             );
         }
         serenity::FullEvent::Message { new_message } => {
-            on_message(app, new_message).await;
-            Stats::bump(&app.stats.messages_handled);
+            on_message(app, new_message);
+            app.stats.bump(&app.stats.messages_handled);
         }
         serenity::FullEvent::ReactionAdd { add_reaction } => {
             on_reaction(app, http, add_reaction, framework.bot_id(), true).await;
-            Stats::bump(&app.stats.reactions_handled);
+            app.stats.bump(&app.stats.reactions_handled);
         }
         serenity::FullEvent::ReactionRemove { removed_reaction } => {
             on_reaction(app, http, removed_reaction, framework.bot_id(), false).await;
-            Stats::bump(&app.stats.reactions_handled);
+            app.stats.bump(&app.stats.reactions_handled);
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(component),
@@ -64,19 +60,18 @@ pub async fn handle(
     Ok(())
 }
 
-/// Whether a message can answer a question: a member's own message or reply, not a
-/// bot's, a webhook's or a system message (a pin, a join).
-pub(super) fn is_member_message(message: &serenity::Message) -> bool {
-    !message.author.bot
-        && message.webhook_id.is_none()
-        && matches!(
-            message.kind,
-            serenity::MessageType::Regular | serenity::MessageType::InlineReply
-        )
+/// A new gateway session: whatever was posted since the last one was not delivered.
+fn on_ready(app: Arc<App>, http: &Arc<serenity::Http>, ready: &serenity::Ready) {
+    info!(session = %ready.session_id, guilds = ready.guilds.len(), "gateway session ready");
+    let _ = app.bot_user_id.set(ready.user.id.get());
+    app.guilds
+        .ready(ready.guilds.iter().map(|guild| guild.id.get()));
+    let discord = DiscordHttp::new(http.clone());
+    tokio::spawn(async move { catch_up::after_ready(&app, &discord).await });
 }
 
 /// A member posting in a question's thread (or replying to the post) answers it.
-async fn on_message(app: &App, message: &serenity::Message) {
+fn on_message(app: &App, message: &serenity::Message) {
     if message.guild_id.is_none() || !is_member_message(message) {
         return;
     }
@@ -101,9 +96,10 @@ async fn on_message(app: &App, message: &serenity::Message) {
 }
 
 /// 💡 on a daily post counts toward revealing its hint; quiz posts use the same rule.
+#[tracing::instrument(skip_all, fields(guild_id = reaction.guild_id.map(|g| g.get()), channel_id = reaction.channel_id.get()))]
 async fn on_reaction(
     app: &App,
-    http: &serenity::Http,
+    http: &Arc<serenity::Http>,
     reaction: &serenity::Reaction,
     bot_id: serenity::UserId,
     added: bool,
@@ -111,70 +107,29 @@ async fn on_reaction(
     let serenity::ReactionType::Unicode(emoji) = &reaction.emoji else {
         return;
     };
-    if emoji != render::LIGHTBULB {
-        return;
-    }
-    let Some(user_id) = reaction.user_id else {
+    let Some(user_id) = reaction.user_id.filter(|_| emoji == render::LIGHTBULB) else {
         return;
     };
     let is_bot = user_id == bot_id || reaction.member.as_ref().is_some_and(|m| m.user.bot);
     let Some(active) = app.active.by_message(reaction.message_id.get()) else {
         if added && !is_bot {
-            commands::quiz::on_lightbulb(
-                app,
-                http,
-                reaction.channel_id,
-                reaction.message_id,
-                user_id,
-            )
-            .await;
+            let (channel, message) = (reaction.channel_id, reaction.message_id);
+            commands::quiz::on_lightbulb(app, http, channel, message, user_id).await;
         }
         return;
     };
     if is_bot || active.revealed {
         return;
     }
-    let result = if added {
-        app.store
-            .add_reveal_reactor(active.post_id, user_id.get())
-            .await
-    } else {
-        app.store
-            .remove_reveal_reactor(active.post_id, user_id.get())
-            .await
+    let (post_id, user) = (active.post_id, user_id.get());
+    let result = match added {
+        true => app.store.add_reveal_reactor(post_id, user).await,
+        false => app.store.remove_reveal_reactor(post_id, user).await,
     };
     if let Err(error) = result {
-        warn!(post_id = active.post_id, %error, "failed to record a 💡 reaction");
-        return;
+        return warn!(post_id, %error, "failed to record a 💡 reaction");
     }
     if added {
-        reveal_if_due(app, http, active.post_id).await;
-    }
-}
-
-/// Reveals a daily post's hint if its recorded 💡 reactors (or its timeout) call for it.
-pub(super) async fn reveal_if_due(app: &App, http: &serenity::Http, post_id: i64) {
-    let post = match app.store.daily_post(post_id).await {
-        Ok(Some(post)) => post,
-        Ok(None) => return,
-        Err(error) => {
-            warn!(post_id, %error, "failed to read a daily post");
-            return;
-        }
-    };
-    let Ok(reactors) = app.store.reveal_reactors(post.id).await else {
-        return;
-    };
-    let schedule_rule = crate::core::hint_reveal::RevealRule {
-        reactions_needed: post.reveal_reactions,
-        reveal_after: post.reveal_due_at - post.claimed_at,
-    };
-    let mut state =
-        HintReveal::restore(schedule_rule, post.claimed_at, reactors, post.reveal_reason);
-    let now = app.clock.now();
-    if let RevealDecision::RevealNow(reason) = state.tick(now)
-        && let Err(error) = daily::reveal(app, http, &post, reason, now).await
-    {
-        warn!(post_id = post.id, %error, "failed to reveal a hint");
+        reveal::reveal_if_due(app, &DiscordHttp::new(http.clone()), post_id).await;
     }
 }

@@ -3,8 +3,15 @@
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::core::daily_schedule;
 use crate::core::hint_reveal::RevealReason;
 use crate::core::question_bank::{Question, QuestionBank};
+use crate::core::ranking::Ranked;
+use crate::core::rotation::{self, RotationState};
+use crate::storage::{ChannelStreak, LeaderboardPage, RankedTeam, Schedule};
 
 pub const LIGHTBULB: &str = "💡";
 const COLOR_OPEN: u32 = 0x5865F2;
@@ -38,11 +45,6 @@ pub fn reveal_rule_text(reactions_needed: u32, due_at: DateTime<Utc>) -> String 
     )
 }
 
-/// The title of a daily post; also how a restarted bot recognizes its own post.
-pub fn daily_title(seq: i64) -> String {
-    format!("Question of the day #{seq}")
-}
-
 /// The daily post's embed; `hint` is `Err(rule text)` until revealed.
 pub fn daily_embed(
     bank: &QuestionBank,
@@ -55,7 +57,7 @@ pub fn daily_embed(
         Err(rule) => (format!("{LIGHTBULB} Hint"), rule, COLOR_OPEN),
     };
     serenity::CreateEmbed::new()
-        .title(daily_title(seq))
+        .title(daily_schedule::daily_title(seq))
         .description(&question.question)
         .color(color)
         .field("Category", category_name(bank, question), true)
@@ -112,4 +114,195 @@ pub fn quiz_embed(
             "{} · quiz: no streaks",
             bank.title()
         )))
+}
+
+/// What the alerts channel is told when a channel cannot get its question.
+pub fn alert_text(channel_id: u64, problem: &str) -> String {
+    format!(
+        "⚠️ I could not post today's question in <#{channel_id}>: {problem}. The schedule is kept; I will try again."
+    )
+}
+
+pub fn message_link(guild_id: u64, channel_id: u64, message_id: u64) -> String {
+    format!("https://discord.com/channels/{guild_id}/{channel_id}/{message_id}")
+}
+
+/// When a schedule posts next, for replies.
+pub fn next_post_text(schedule: &Schedule, now: DateTime<Utc>) -> String {
+    match schedule.upcoming_post(now) {
+        Some((_, at)) if at <= now => "due now".to_owned(),
+        Some((_, at)) => format!("{} ({})", timestamp(at, 'F'), timestamp(at, 'R')),
+        None => "paused".to_owned(),
+    }
+}
+
+/// The reply to `/qotd setup`.
+pub fn setup_reply(
+    bank: &QuestionBank,
+    schedule: &Schedule,
+    updated: bool,
+    now: DateTime<Utc>,
+) -> String {
+    let verb = if updated { "Updated" } else { "Scheduled" };
+    let reveal = format!(
+        "hint after {} {LIGHTBULB} or {} min",
+        schedule.reveal_reactions, schedule.reveal_after_minutes
+    );
+    let scope = schedule
+        .category
+        .as_deref()
+        .and_then(|c| bank.category(c))
+        .map_or("all categories".to_owned(), |c| {
+            format!("category {}", c.name)
+        });
+    format!(
+        "✅ {verb}: <#{}> gets a question every day at **{} {}** ({scope}; {reveal}). Next post: {}.",
+        schedule.channel_id,
+        schedule.post_time,
+        schedule.timezone.name(),
+        next_post_text(schedule, now)
+    )
+}
+
+/// Embed descriptions stop short of Discord's 4096 characters.
+const DESCRIPTION_LIMIT: usize = 3800;
+
+fn clip(mut text: String) -> String {
+    if text.chars().count() > DESCRIPTION_LIMIT {
+        text = text.chars().take(DESCRIPTION_LIMIT).collect::<String>() + "\n…";
+    }
+    text
+}
+
+/// `/qotd status`: every schedule of the server with its next post, pass progress,
+/// pause and alert.
+pub fn status_embed(
+    bank: &QuestionBank,
+    schedules: &[Schedule],
+    rotations: &HashMap<u64, RotationState>,
+    alerts_channel: Option<u64>,
+    now: DateTime<Utc>,
+) -> serenity::CreateEmbed {
+    let empty = RotationState::default();
+    let mut lines = Vec::new();
+    for schedule in schedules {
+        let state = rotations.get(&schedule.channel_id).unwrap_or(&empty);
+        let progress = rotation::pass_progress(bank, schedule.category.as_deref(), state);
+        let mut line = format!(
+            "<#{}> · **{} {}** · next {} · {}/{} questions left in this pass",
+            schedule.channel_id,
+            schedule.post_time,
+            schedule.timezone.name(),
+            next_post_text(schedule, now),
+            progress.left,
+            progress.total
+        );
+        if schedule.paused {
+            line.push_str(" · ⏸️ paused");
+        }
+        if let Some(alert) = &schedule.alert {
+            let _ = write!(line, "\n  ⚠️ {alert}");
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        lines.push("No daily question yet. Start one with `/qotd setup`.".to_owned());
+    }
+    let alerts = match alerts_channel {
+        Some(channel) => format!("Alerts go to <#{channel}>."),
+        None => "No alerts channel: set one with `/qotd alerts`.".to_owned(),
+    };
+    serenity::CreateEmbed::new()
+        .title("Daily questions in this server")
+        .description(clip(lines.join("\n")))
+        .footer(serenity::CreateEmbedFooter::new(alerts))
+}
+
+/// `/streak`: a member's streaks in each daily channel, and when each posts next.
+pub fn streak_embed(
+    name: &str,
+    streaks: &[ChannelStreak],
+    schedules: &[Schedule],
+    now: DateTime<Utc>,
+) -> serenity::CreateEmbed {
+    let mut description = String::new();
+    for entry in streaks {
+        let s = entry.streak;
+        let schedule = schedules.iter().find(|s| s.channel_id == entry.channel_id);
+        let next = match schedule.and_then(|s| s.upcoming_post(now).map(|(_, at)| at)) {
+            Some(at) if at > now => format!("next question {}", timestamp(at, 'R')),
+            Some(_) => "next question due now".to_owned(),
+            None if schedule.is_some() => "paused".to_owned(),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            description,
+            "<#{}> — 🔥 **{}** current · best {} · {} answers ({} unaided) · {next}",
+            entry.channel_id, s.current, s.best, s.total, s.unaided
+        );
+    }
+    serenity::CreateEmbed::new()
+        .title(format!("Streaks of {name}"))
+        .description(clip(description))
+}
+
+fn leaderboard_row(ranked: &Ranked, who: &str) -> String {
+    let s = ranked.standing;
+    format!(
+        "`{:>3}. 🔥{:>4}  best{:>4}  total{:>5}` {who}\n",
+        ranked.rank, s.current, s.best, s.total
+    )
+}
+
+/// Where a leaderboard ranks: one channel, or the whole server.
+fn leaderboard_scope(channel_id: Option<u64>) -> String {
+    channel_id.map_or("this server".to_owned(), |c| format!("<#{c}>"))
+}
+
+/// The member leaderboard, with the caller's own row when outside the top.
+pub fn member_leaderboard(
+    page: &LeaderboardPage,
+    channel_id: Option<u64>,
+) -> serenity::CreateEmbed {
+    let mut text = String::new();
+    for ranked in &page.top {
+        text.push_str(&leaderboard_row(
+            ranked,
+            &format!("<@{}>", ranked.standing.id),
+        ));
+    }
+    if text.is_empty() {
+        text.push_str("Nobody has answered yet: be the first!\n");
+    }
+    match &page.caller {
+        Some(me) if !page.top.iter().any(|r| r.standing.id == me.standing.id) => {
+            text.push_str("…\n");
+            text.push_str(&leaderboard_row(me, "**you**"));
+        }
+        Some(_) => {}
+        None => text.push_str("\nYou have not answered yet."),
+    }
+    serenity::CreateEmbed::new()
+        .title(format!("Leaderboard — {} members", page.ranked_count))
+        .description(clip(format!("{}\n{text}", leaderboard_scope(channel_id))))
+}
+
+/// The team leaderboard's top `top` teams.
+pub fn team_leaderboard(
+    teams: &[RankedTeam],
+    top: usize,
+    channel_id: Option<u64>,
+) -> serenity::CreateEmbed {
+    let mut text = String::new();
+    for team in teams.iter().take(top) {
+        let name: String = team.team.name.replace('`', "'");
+        let who = format!("**{name}** ({} members)", team.team.member_count);
+        text.push_str(&leaderboard_row(&team.ranked, &who));
+    }
+    if text.is_empty() {
+        text.push_str("No teams yet. An admin can create one with `/qotd team-add`.");
+    }
+    serenity::CreateEmbed::new()
+        .title("Team leaderboard — summed current streaks")
+        .description(clip(format!("{}\n{text}", leaderboard_scope(channel_id))))
 }

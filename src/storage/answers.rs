@@ -46,12 +46,12 @@ pub struct LeaderboardPage {
 }
 
 #[derive(sqlx::FromRow)]
-struct StreakRow {
-    current: i64,
-    best: i64,
-    total: i64,
-    unaided: i64,
-    last_answered_seq: Option<i64>,
+pub(super) struct StreakRow {
+    pub current: i64,
+    pub best: i64,
+    pub total: i64,
+    pub unaided: i64,
+    pub last_answered_seq: Option<i64>,
 }
 
 impl From<StreakRow> for MemberStreak {
@@ -344,8 +344,8 @@ async fn record_answer_in(
         },
     );
     let inserted = sqlx::query(
-        "INSERT OR IGNORE INTO answers (post_id, user_id, answered_at, unaided, counted) \
-         VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
     )
     .bind(post_id)
     .bind(user)

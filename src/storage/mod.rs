@@ -1,7 +1,7 @@
 //! SQLite storage: one [`Store`] with every query the bot needs.
 //!
-//! Rows are converted to and from core types here; no rule of the SPEC lives here
-//! beyond what a query must mirror (each such place names the core function).
+//! Rows are converted to and from core types here; the rules themselves live in
+//! `core/` (a query that must mirror one names the core function).
 
 mod answers;
 mod guilds;

@@ -1,12 +1,16 @@
 //! Daily posts: claiming a date, confirming the send, rotation and hint reveal state.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{StorageError, StorageResult, Store, from_db_id, from_millis, to_db_id, to_millis};
+use sqlx::Row as _;
+
+use super::answers::StreakRow;
 use crate::core::hint_reveal::{RevealReason, RevealRule};
-use crate::core::rotation::{Pick, RotationState};
+use crate::core::rotation::{Pick, RotationState, TOPIC_GAP};
+use crate::core::streak_rules::{self, MemberStreak};
 
 /// A daily question of a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,30 +189,21 @@ impl Store {
     }
 
     /// Records the message Discord created for a claimed post: the question is now
-    /// posted, so in the same transaction the streaks it breaks are reset (holders who
-    /// did not answer the previous question — the bulk form of
-    /// `streak_rules::on_question_posted`).
+    /// posted, so in the same transaction the channel's streaks it breaks are reset
+    /// with `streak_rules::on_question_posted`.
     pub async fn confirm_post_sent(&self, post_id: i64, message_id: u64) -> StorageResult<()> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let confirmed = sqlx::query(
-            "UPDATE daily_posts SET message_id = ? WHERE id = ? AND message_id IS NULL",
+            "UPDATE daily_posts SET message_id = ? WHERE id = ? AND message_id IS NULL \
+             RETURNING channel_id, seq",
         )
         .bind(to_db_id(message_id))
         .bind(post_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if confirmed == 1 {
-            sqlx::query(
-                "UPDATE member_streaks SET current = 0 \
-                 WHERE channel_id = (SELECT channel_id FROM daily_posts WHERE id = ?1) \
-                   AND current > 0 \
-                   AND (last_answered_seq IS NULL \
-                        OR last_answered_seq < (SELECT seq FROM daily_posts WHERE id = ?1) - 1)",
-            )
-            .bind(post_id)
-            .execute(&mut *tx)
-            .await?;
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = confirmed {
+            let (channel_id, seq): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            reset_broken_streaks(&mut tx, channel_id, seq).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -320,17 +315,80 @@ impl Store {
         .bind(pass)
         .fetch_all(&self.pool)
         .await?;
-        let last_asked: Option<String> = sqlx::query_scalar(
-            "SELECT question_id FROM daily_posts WHERE channel_id = ? ORDER BY seq DESC LIMIT 1",
+        let recent: Vec<String> = sqlx::query_scalar(
+            "SELECT question_id FROM daily_posts WHERE channel_id = ? ORDER BY seq DESC LIMIT ?",
         )
         .bind(channel)
-        .fetch_optional(&self.pool)
+        .bind(TOPIC_GAP as i64)
+        .fetch_all(&self.pool)
         .await?;
         Ok(RotationState {
             pass: u32::try_from(pass).unwrap_or(1),
             asked_in_pass: asked.into_iter().collect::<HashSet<_>>(),
-            last_asked,
+            recent,
         })
+    }
+
+    /// The rotation of every schedule of a server, by channel, in three queries
+    /// whatever the number of channels (`/qotd status`).
+    pub async fn guild_rotation_states(
+        &self,
+        guild_id: u64,
+    ) -> StorageResult<HashMap<u64, RotationState>> {
+        let guild = to_db_id(guild_id);
+        let passes: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT channel_id, rotation_pass FROM schedules WHERE guild_id = ? AND removed = 0",
+        )
+        .bind(guild)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut states: HashMap<u64, RotationState> = passes
+            .into_iter()
+            .map(|(channel, pass)| {
+                let pass = u32::try_from(pass).unwrap_or(1);
+                (
+                    from_db_id(channel),
+                    RotationState {
+                        pass,
+                        ..RotationState::default()
+                    },
+                )
+            })
+            .collect();
+        let asked: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT s.channel_id, p.question_id FROM schedules s JOIN daily_posts p \
+                 ON p.channel_id = s.channel_id AND p.pass = s.rotation_pass \
+             WHERE s.guild_id = ?1 AND s.removed = 0 \
+             UNION SELECT s.channel_id, k.question_id FROM schedules s JOIN rotation_skips k \
+                 ON k.channel_id = s.channel_id AND k.pass = s.rotation_pass \
+             WHERE s.guild_id = ?1 AND s.removed = 0",
+        )
+        .bind(guild)
+        .fetch_all(&self.pool)
+        .await?;
+        for (channel, question) in asked {
+            if let Some(state) = states.get_mut(&from_db_id(channel)) {
+                state.asked_in_pass.insert(question);
+            }
+        }
+        let recent: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT channel_id, question_id FROM ( \
+                 SELECT p.channel_id, p.question_id, \
+                     ROW_NUMBER() OVER (PARTITION BY p.channel_id ORDER BY p.seq DESC) AS n \
+                 FROM daily_posts p JOIN schedules s ON s.channel_id = p.channel_id \
+                 WHERE s.guild_id = ?1 AND s.removed = 0) \
+             WHERE n <= ?2 ORDER BY channel_id, n",
+        )
+        .bind(guild)
+        .bind(TOPIC_GAP as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        for (channel, question) in recent {
+            if let Some(state) = states.get_mut(&from_db_id(channel)) {
+                state.recent.push(question);
+            }
+        }
+        Ok(states)
     }
 
     /// Marks `pick` as asked without posting it (`/qotd skip`).
@@ -342,8 +400,8 @@ impl Store {
     ) -> StorageResult<()> {
         let mut tx = self.writer.begin().await?;
         sqlx::query(
-            "INSERT OR IGNORE INTO rotation_skips (channel_id, pass, question_id, skipped_at) \
-             VALUES (?, ?, ?, ?)",
+            "INSERT INTO rotation_skips (channel_id, pass, question_id, skipped_at) \
+             VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(to_db_id(channel_id))
         .bind(i64::from(pick.pass))
@@ -365,11 +423,13 @@ impl Store {
 
     /// Adds a distinct 💡 reactor; returns the number of distinct reactors.
     pub async fn add_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32> {
-        sqlx::query("INSERT OR IGNORE INTO reveal_reactors (post_id, user_id) VALUES (?, ?)")
-            .bind(post_id)
-            .bind(to_db_id(user_id))
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "INSERT INTO reveal_reactors (post_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(post_id)
+        .bind(to_db_id(user_id))
+        .execute(&self.writer)
+        .await?;
         self.reveal_reactor_count(post_id).await
     }
 
@@ -451,4 +511,47 @@ impl Store {
         .await?;
         Ok(due.map(from_millis))
     }
+}
+
+/// Applies `streak_rules::on_question_posted` to the channel's running streaks once
+/// question `seq` is posted.
+async fn reset_broken_streaks(
+    conn: &mut sqlx::SqliteConnection,
+    channel_id: i64,
+    seq: i64,
+) -> StorageResult<()> {
+    let running: Vec<(i64, StreakRow)> = sqlx::query_as(
+        "SELECT user_id, current, best, total, unaided, last_answered_seq FROM member_streaks \
+         WHERE channel_id = ? AND current > 0",
+    )
+    .bind(channel_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(user, current, best, total, unaided, last_answered_seq)| {
+        let streak = StreakRow {
+            current,
+            best,
+            total,
+            unaided,
+            last_answered_seq,
+        };
+        (user, streak)
+    })
+    .collect();
+    for (user_id, row) in running {
+        let before = MemberStreak::from(row);
+        let after = streak_rules::on_question_posted(before, seq);
+        if after != before {
+            sqlx::query(
+                "UPDATE member_streaks SET current = ? WHERE channel_id = ? AND user_id = ?",
+            )
+            .bind(i64::from(after.current))
+            .bind(channel_id)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
 }

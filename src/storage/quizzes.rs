@@ -20,8 +20,8 @@ type QuizRow = (i64, i64, i64, String, i64, i64, Option<i64>);
 impl Store {
     pub async fn record_quiz(&self, quiz: &QuizPost) -> StorageResult<()> {
         sqlx::query(
-            "INSERT OR IGNORE INTO quiz_posts (message_id, guild_id, channel_id, question_id, \
-                 reveal_reactions, posted_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO quiz_posts (message_id, guild_id, channel_id, question_id, \
+                 reveal_reactions, posted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(to_db_id(quiz.message_id))
         .bind(to_db_id(quiz.guild_id))
@@ -53,7 +53,8 @@ impl Store {
         }))
     }
 
-    /// Quizzes posted since `since` whose hint is not revealed (loaded at start).
+    /// Quizzes posted since `since` whose hint is not revealed: indexed at start so a
+    /// 💡 on one still counts after a restart.
     pub async fn open_quiz_ids(&self, since: DateTime<Utc>) -> StorageResult<Vec<u64>> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT message_id FROM quiz_posts WHERE revealed_at IS NULL AND posted_at >= ?",
@@ -66,11 +67,14 @@ impl Store {
 
     /// Adds a 💡 reactor to a quiz; returns the number of distinct reactors.
     pub async fn add_quiz_reactor(&self, message_id: u64, user_id: u64) -> StorageResult<u32> {
-        sqlx::query("INSERT OR IGNORE INTO quiz_reactors (message_id, user_id) VALUES (?, ?)")
-            .bind(to_db_id(message_id))
-            .bind(to_db_id(user_id))
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "INSERT INTO quiz_reactors (message_id, user_id) VALUES (?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(to_db_id(message_id))
+        .bind(to_db_id(user_id))
+        .execute(&self.writer)
+        .await?;
         let count: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM quiz_reactors WHERE message_id = ?")
                 .bind(to_db_id(message_id))

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use super::{StorageError, StorageResult, Store, from_db_id, from_millis, to_db_id, to_millis};
 use crate::core::daily_schedule::{self, PostTime};
 use crate::core::hint_reveal::RevealRule;
+use crate::core::schedule_options::ScheduleOptions;
 
 /// What an admin sets with `/qotd setup`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,26 @@ pub struct ScheduleSettings {
     pub reveal_after_minutes: u32,
     pub reveal_reactions: u32,
     pub category: Option<String>,
+}
+
+impl ScheduleSettings {
+    pub fn new(
+        channel_id: u64,
+        guild_id: u64,
+        post_time: PostTime,
+        timezone: Tz,
+        options: ScheduleOptions,
+    ) -> Self {
+        Self {
+            channel_id,
+            guild_id,
+            post_time,
+            timezone,
+            reveal_after_minutes: options.reveal_after_minutes,
+            reveal_reactions: options.reveal_reactions,
+            category: options.category,
+        }
+    }
 }
 
 /// A channel's schedule as stored.
@@ -44,6 +65,15 @@ impl Schedule {
         RevealRule {
             reactions_needed: self.reveal_reactions,
             reveal_after: TimeDelta::minutes(i64::from(self.reveal_after_minutes)),
+        }
+    }
+
+    /// The settings `/qotd setup` merges new options into.
+    pub fn options(&self) -> ScheduleOptions {
+        ScheduleOptions {
+            reveal_after_minutes: self.reveal_after_minutes,
+            reveal_reactions: self.reveal_reactions,
+            category: self.category.clone(),
         }
     }
 

@@ -65,7 +65,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Team, TeamError> {
         let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO teams (guild_id, name, name_key, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO teams (guild_id, name, name_key, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(to_db_id(guild_id))
         .bind(name.as_str())

@@ -12,8 +12,8 @@ use fake_discord::{APPLICATION_ID, FakeDiscord, Request};
 use qotd::clock::{Clock, ManualClock};
 use qotd::config::Token;
 use qotd::core::question_bank::QuestionBank;
-use qotd::discord::{App, Connection};
-use qotd::scheduler::Scheduler;
+use qotd::startup::Connection;
+use qotd::state::{App, SchedulerControl};
 use qotd::storage::Store;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -132,7 +132,7 @@ impl Harness {
             } else {
                 Arc::new(self.clock.clone()) as Arc<dyn Clock>
             },
-            Scheduler::default(),
+            SchedulerControl::default(),
         ));
         let connection = Connection {
             token: Token::new("fake-token"),
@@ -140,7 +140,7 @@ impl Harness {
             guild_id: self.guild_commands,
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(qotd::discord::run(connection, app.clone(), async move {
+        let task = tokio::spawn(qotd::startup::run(connection, app.clone(), async move {
             let _ = stopped.await;
         }));
         self.bot = Some(RunningBot { app, stop, task });
@@ -440,13 +440,13 @@ impl Harness {
     pub async fn wait_reactions_handled(&self, target: u64) {
         let stats = &self.app().stats;
         wait_for("reaction events handled", || {
-            qotd::discord::Stats::get(&stats.reactions_handled) >= target
+            qotd::stats::Stats::get(&stats.reactions_handled) >= target
         })
         .await;
     }
 
     pub fn reactions_handled(&self) -> u64 {
-        qotd::discord::Stats::get(&self.app().stats.reactions_handled)
+        qotd::stats::Stats::get(&self.app().stats.reactions_handled)
     }
 
     /// `/qotd setup` for `channel`; panics unless it succeeded.

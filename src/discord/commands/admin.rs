@@ -3,18 +3,17 @@
 use poise::serenity_prelude as serenity;
 
 use super::{
-    autocomplete_category, autocomplete_timezone, guild_id, parse_category, reply_ephemeral,
+    autocomplete_category, autocomplete_timezone, guild_id, refused, reply_ephemeral,
     require_manage_guild, require_text_channel_here, user_error,
 };
 use crate::core::daily_schedule::{self, PostTime};
-use crate::core::hint_reveal::{
-    DEFAULT_REVEAL_AFTER_MINUTES, DEFAULT_REVEAL_REACTIONS, REVEAL_AFTER_MINUTES_RANGE,
-    REVEAL_REACTIONS_RANGE,
-};
 use crate::core::rotation;
+use crate::core::schedule_options::{self, RequestedOptions};
 use crate::core::team_name::TeamName;
-use crate::discord::daily::{self, PostOutcome};
-use crate::discord::{Context, Error, render};
+use crate::daily::port::PostFailure;
+use crate::daily::post::{self, PostOutcome};
+use crate::discord::port::DiscordHttp;
+use crate::discord::{Context, Error, no_pings, render};
 use crate::storage::{Schedule, ScheduleSettings, TeamError};
 
 /// Manage the daily question (Manage Server).
@@ -40,10 +39,6 @@ pub async fn qotd(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-fn message_link(guild_id: u64, channel_id: u64, message_id: u64) -> String {
-    format!("https://discord.com/channels/{guild_id}/{channel_id}/{message_id}")
-}
-
 /// The schedule of `channel` in this server, or a user error.
 async fn schedule_here(ctx: Context<'_>, channel: serenity::ChannelId) -> Result<Schedule, Error> {
     let guild = guild_id(ctx)?;
@@ -55,20 +50,9 @@ async fn schedule_here(ctx: Context<'_>, channel: serenity::ChannelId) -> Result
     }
 }
 
-fn next_post_text(schedule: &Schedule, now: chrono::DateTime<chrono::Utc>) -> String {
-    match schedule.upcoming_post(now) {
-        Some((_, at)) if at <= now => "due now".to_owned(),
-        Some((_, at)) => format!(
-            "{} ({})",
-            render::timestamp(at, 'F'),
-            render::timestamp(at, 'R')
-        ),
-        None => "paused".to_owned(),
-    }
-}
-
 /// Post a daily question in a channel, or change its schedule.
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id(), channel_id = %channel.id))]
 pub async fn setup(
     ctx: Context<'_>,
     #[description = "The text channel to post in"]
@@ -93,99 +77,26 @@ pub async fn setup(
     require_manage_guild(ctx)?;
     require_text_channel_here(ctx, &channel)?;
     let guild = guild_id(ctx)?;
-    let post_time: PostTime = time
-        .parse()
-        .map_err(|e: daily_schedule::InvalidPostTime| super::UserError(e.to_string()))?;
-    let zone =
-        daily_schedule::parse_timezone(&timezone).map_err(|e| super::UserError(e.to_string()))?;
-    let in_range = |value: Option<i64>,
-                    range: std::ops::RangeInclusive<u32>,
-                    what: &str|
-     -> Result<Option<u32>, Error> {
-        match value {
-            None => Ok(None),
-            Some(v) if u32::try_from(v).is_ok_and(|v| range.contains(&v)) => Ok(Some(v as u32)),
-            Some(v) => user_error!(
-                "`{what}` must be between {} and {}, not {v}.",
-                range.start(),
-                range.end()
-            ),
-        }
-    };
-    let reveal_after = in_range(reveal_after, REVEAL_AFTER_MINUTES_RANGE, "reveal_after")?;
-    let reveal_reactions = in_range(reveal_reactions, REVEAL_REACTIONS_RANGE, "reveal_reactions")?;
-    let clear_category = category
-        .as_deref()
-        .is_some_and(|c| c.trim().eq_ignore_ascii_case("all"));
-    let category = if clear_category {
-        None
-    } else {
-        parse_category(ctx, category.clone())?
-    };
-
+    let post_time: PostTime = time.parse().map_err(refused)?;
+    let timezone = daily_schedule::parse_timezone(&timezone).map_err(refused)?;
     let app = ctx.data();
-    let existing = app
-        .store
-        .schedule(channel.id.get())
-        .await?
-        .filter(|s| s.guild_id == guild);
-    let settings = ScheduleSettings {
-        channel_id: channel.id.get(),
-        guild_id: guild,
-        post_time,
-        timezone: zone,
-        reveal_after_minutes: reveal_after
-            .or(existing.as_ref().map(|s| s.reveal_after_minutes))
-            .unwrap_or(DEFAULT_REVEAL_AFTER_MINUTES),
-        reveal_reactions: reveal_reactions
-            .or(existing.as_ref().map(|s| s.reveal_reactions))
-            .unwrap_or(DEFAULT_REVEAL_REACTIONS),
-        category: if clear_category || category.is_some() {
-            category
-        } else {
-            existing.as_ref().and_then(|s| s.category.clone())
-        },
+    let category = schedule_options::category_choice(&app.bank, category.as_deref());
+    let requested = RequestedOptions {
+        reveal_after,
+        reveal_reactions,
+        category: category.map_err(refused)?,
     };
-    if app
-        .bank
-        .in_category(settings.category.as_deref())
-        .next()
-        .is_none()
-    {
-        user_error!("That category has no questions in the bank. Pick another category.");
-    }
+    let existing = app.store.schedule(channel.id.get()).await?;
+    let existing = existing.filter(|s| s.guild_id == guild);
+    let current = existing.as_ref().map(Schedule::options);
+    let options =
+        schedule_options::merge(&app.bank, &requested, current.as_ref()).map_err(refused)?;
+    let settings = ScheduleSettings::new(channel.id.get(), guild, post_time, timezone, options);
     let now = app.clock.now();
     let schedule = app.store.upsert_schedule(&settings, now).await?;
     app.scheduler.wake();
-    let verb = if existing.is_some_and(|s| !s.removed) {
-        "Updated"
-    } else {
-        "Scheduled"
-    };
-    let reveal = format!(
-        "hint after {} {LB} or {} min",
-        schedule.reveal_reactions,
-        schedule.reveal_after_minutes,
-        LB = render::LIGHTBULB
-    );
-    let scope = schedule
-        .category
-        .as_deref()
-        .and_then(|c| app.bank.category(c))
-        .map_or("all categories".to_owned(), |c| {
-            format!("category {}", c.name)
-        });
-    reply_ephemeral(
-        ctx,
-        format!(
-            "✅ {verb}: <#{}> gets a question every day at **{} {}** ({scope}; {reveal}). Next post: {}.",
-            schedule.channel_id,
-            schedule.post_time,
-            schedule.timezone.name(),
-            next_post_text(&schedule, now)
-        ),
-    )
-    .await
+    let updated = existing.is_some_and(|s| !s.removed);
+    reply_ephemeral(ctx, render::setup_reply(&app.bank, &schedule, updated, now)).await
 }
 
 /// Stop a channel's daily question (its history and streaks are kept).
@@ -249,18 +160,13 @@ pub async fn resume(
         .await?;
     app.scheduler.wake();
     let resumed = schedule_here(ctx, channel).await?;
-    reply_ephemeral(
-        ctx,
-        format!(
-            "▶️ Resumed <#{channel}>. Next post: {}.",
-            next_post_text(&resumed, now)
-        ),
-    )
-    .await
+    let next = render::next_post_text(&resumed, now);
+    reply_ephemeral(ctx, format!("▶️ Resumed <#{channel}>. Next post: {next}.")).await
 }
 
 /// Post today's question now, if today has none yet.
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id(), channel_id = %channel))]
 pub async fn post(
     ctx: Context<'_>,
     #[description = "The channel to post in"] channel: serenity::ChannelId,
@@ -270,36 +176,38 @@ pub async fn post(
     let app = ctx.data();
     let now = app.clock.now();
     let today = daily_schedule::local_date(now, schedule.timezone);
-    if let Some(existing) = app.store.daily_post_on(schedule.channel_id, today).await?
+    let link = |message_id| render::message_link(schedule.guild_id, channel.get(), message_id);
+    if let Some(existing) = app.store.daily_post_on(channel.get(), today).await?
         && let Some(message_id) = existing.message_id
     {
         user_error!(
             "Today's question (#{}) is already posted: {}",
             existing.seq,
-            message_link(schedule.guild_id, schedule.channel_id, message_id)
+            link(message_id)
         );
     }
     ctx.defer_ephemeral().await?;
-    let http = ctx.serenity_context().http.clone();
-    match daily::post_daily(app, &http, &schedule, today, now).await {
-        Ok(PostOutcome::Posted(post) | PostOutcome::AlreadyPosted(post)) => {
-            app.scheduler.wake();
-            let link = post
-                .message_id
-                .map(|m| message_link(schedule.guild_id, schedule.channel_id, m))
-                .unwrap_or_else(|| "being sent".to_owned());
-            reply_ephemeral(
-                ctx,
-                format!("📮 Posted question #{} in <#{channel}>: {link}", post.seq),
-            )
-            .await
-        }
+    let discord = DiscordHttp::new(ctx.serenity_context().http.clone());
+    let post = match post::post_daily(app, &discord, &schedule, today, now).await {
+        Ok(PostOutcome::Posted(post) | PostOutcome::AlreadyPosted(post)) => post,
+        // The database's fault, not the admin's: the one error path says so.
+        Err(PostFailure::Database(error)) => return Err(error.into()),
         Err(failure) => user_error!("I could not post in <#{channel}>: {failure}."),
-    }
+    };
+    app.scheduler.wake();
+    let link = post
+        .message_id
+        .map_or_else(|| "being sent".to_owned(), link);
+    reply_ephemeral(
+        ctx,
+        format!("📮 Posted question #{} in <#{channel}>: {link}", post.seq),
+    )
+    .await
 }
 
 /// Skip the next question of a channel's rotation.
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id(), channel_id = %channel))]
 pub async fn skip(
     ctx: Context<'_>,
     #[description = "The channel whose next question to skip"] channel: serenity::ChannelId,
@@ -308,11 +216,9 @@ pub async fn skip(
     let schedule = schedule_here(ctx, channel).await?;
     let app = ctx.data();
     let state = app.store.rotation_state(schedule.channel_id).await?;
-    let eligible = app
-        .bank
-        .in_category(schedule.category.as_deref())
-        .map(|q| q.id.as_str());
-    let Some(pick) = rotation::next_question(eligible, &state, schedule.rotation_seed) else {
+    let category = schedule.category.as_deref();
+    let Some(pick) = rotation::next_in_bank(&app.bank, category, &state, schedule.rotation_seed)
+    else {
         user_error!("There are no questions to skip for <#{channel}>.");
     };
     app.store
@@ -322,75 +228,26 @@ pub async fn skip(
         .bank
         .get_str(&pick.question_id)
         .map_or("", |q| q.question.as_str());
-    reply_ephemeral(
-        ctx,
-        format!(
-            "⏭️ Skipped `{}` for <#{channel}>: “{text}”",
-            pick.question_id
-        ),
-    )
-    .await
+    let id = &pick.question_id;
+    reply_ephemeral(ctx, format!("⏭️ Skipped `{id}` for <#{channel}>: “{text}”")).await
 }
 
 /// Every daily channel of this server: next post, pass progress, alerts.
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
     require_manage_guild(ctx)?;
     let guild = guild_id(ctx)?;
     let app = ctx.data();
-    let now = app.clock.now();
     let schedules = app.store.guild_schedules(guild).await?;
-    let mut lines = Vec::new();
-    for schedule in &schedules {
-        let eligible: Vec<&str> = app
-            .bank
-            .in_category(schedule.category.as_deref())
-            .map(|q| q.id.as_str())
-            .collect();
-        let asked = app
-            .store
-            .rotation_state(schedule.channel_id)
-            .await?
-            .asked_in_pass;
-        let left = eligible.iter().filter(|id| !asked.contains(**id)).count();
-        let mut line = format!(
-            "<#{}> · **{} {}** · next {} · {left}/{} questions left in this pass",
-            schedule.channel_id,
-            schedule.post_time,
-            schedule.timezone.name(),
-            next_post_text(schedule, now),
-            eligible.len()
-        );
-        if schedule.paused {
-            line.push_str(" · ⏸️ paused");
-        }
-        if let Some(alert) = &schedule.alert {
-            line.push_str(&format!("\n  ⚠️ {alert}"));
-        }
-        lines.push(line);
-    }
-    if lines.is_empty() {
-        lines.push("No daily question yet. Start one with `/qotd setup`.".to_owned());
-    }
-    let alerts = match app.store.alerts_channel(guild).await? {
-        Some(channel) => format!("Alerts go to <#{channel}>."),
-        None => "No alerts channel: set one with `/qotd alerts`.".to_owned(),
-    };
-    let mut description = lines.join("\n");
-    if description.chars().count() > 3800 {
-        description = description.chars().take(3800).collect::<String>() + "\n…";
-    }
-    let embed = serenity::CreateEmbed::new()
-        .title("Daily questions in this server")
-        .description(description)
-        .footer(serenity::CreateEmbedFooter::new(alerts));
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(embed)
-            .ephemeral(true)
-            .allowed_mentions(crate::discord::no_pings()),
-    )
-    .await?;
+    let rotations = app.store.guild_rotation_states(guild).await?;
+    let alerts = app.store.alerts_channel(guild).await?;
+    let embed = render::status_embed(&app.bank, &schedules, &rotations, alerts, app.clock.now());
+    let reply = poise::CreateReply::default()
+        .embed(embed)
+        .ephemeral(true)
+        .allowed_mentions(no_pings());
+    ctx.send(reply).await?;
     Ok(())
 }
 
@@ -417,7 +274,7 @@ pub async fn alerts(
 }
 
 fn team_name(name: &str) -> Result<TeamName, Error> {
-    TeamName::parse(name).map_err(|e| super::UserError(format!("{e}.")).into())
+    TeamName::parse(name).map_err(|e| refused(format!("{e}.")))
 }
 
 /// Create a team members can join.

@@ -1,11 +1,8 @@
 //! `/streak`, `/leaderboard`, `/team`: for everyone.
 
-use std::fmt::Write as _;
-
 use poise::serenity_prelude as serenity;
 
-use super::{autocomplete_team, guild_id, reply_ephemeral, user_error};
-use crate::core::ranking::Ranked;
+use super::{autocomplete_team, guild_id, refused, reply_ephemeral, user_error};
 use crate::core::team_name::TeamName;
 use crate::discord::{Context, Error, no_pings, render};
 use crate::storage::TeamError;
@@ -14,6 +11,7 @@ const TOP: u32 = 10;
 
 /// Your streaks (or a member's) in every daily channel of this server.
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn streak(
     ctx: Context<'_>,
     #[description = "Whose streaks to show (default: yours)"] member: Option<serenity::User>,
@@ -24,41 +22,19 @@ pub async fn streak(
         user_error!("Bots do not answer questions, so they have no streaks.");
     }
     let app = ctx.data();
-    let now = app.clock.now();
     let streaks = app.store.member_streaks(guild, user.id.get()).await?;
     if streaks.is_empty() {
         user_error!(
             "This server has no daily question yet. An admin can start one with `/qotd setup`."
         );
     }
-    let mut description = String::new();
-    for entry in &streaks {
-        let s = entry.streak;
-        let next = match app.store.schedule(entry.channel_id).await? {
-            Some(schedule) => match schedule.upcoming_post(now) {
-                Some((_, at)) if at > now => {
-                    format!("next question {}", render::timestamp(at, 'R'))
-                }
-                Some(_) => "next question due now".to_owned(),
-                None => "paused".to_owned(),
-            },
-            None => String::new(),
-        };
-        let _ = writeln!(
-            description,
-            "<#{}> — 🔥 **{}** current · best {} · {} answers ({} unaided) · {next}",
-            entry.channel_id, s.current, s.best, s.total, s.unaided
-        );
-    }
-    let embed = serenity::CreateEmbed::new()
-        .title(format!("Streaks of {}", user.display_name()))
-        .description(description);
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(embed)
-            .allowed_mentions(no_pings()),
-    )
-    .await?;
+    let schedules = app.store.guild_schedules(guild).await?;
+    let name = user.display_name();
+    let embed = render::streak_embed(name, &streaks, &schedules, app.clock.now());
+    let reply = poise::CreateReply::default()
+        .embed(embed)
+        .allowed_mentions(no_pings());
+    ctx.send(reply).await?;
     Ok(())
 }
 
@@ -70,16 +46,9 @@ pub enum Scope {
     Teams,
 }
 
-fn row(rank: u64, ranked: &Ranked, who: &str) -> String {
-    let s = ranked.standing;
-    format!(
-        "`{rank:>3}. 🔥{:>4}  best{:>4}  total{:>5}` {who}\n",
-        s.current, s.best, s.total
-    )
-}
-
 /// The top 10 by current streak (ties: best streak, then total answers).
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn leaderboard(
     ctx: Context<'_>,
     #[description = "Rank members (default) or teams"] scope: Option<Scope>,
@@ -98,66 +67,24 @@ pub async fn leaderboard(
         },
         None => None,
     };
-    let where_ = channel_id.map_or("this server".to_owned(), |c| format!("<#{c}>"));
-    let (title, description) = match scope.unwrap_or(Scope::Members) {
+    let caller = ctx.author().id.get();
+    let embed = match scope.unwrap_or(Scope::Members) {
         Scope::Members => {
             let page = app
                 .store
-                .member_leaderboard(guild, channel_id, ctx.author().id.get(), TOP)
+                .member_leaderboard(guild, channel_id, caller, TOP)
                 .await?;
-            let mut text = String::new();
-            for ranked in &page.top {
-                text.push_str(&row(
-                    ranked.rank,
-                    ranked,
-                    &format!("<@{}>", ranked.standing.id),
-                ));
-            }
-            if text.is_empty() {
-                text.push_str("Nobody has answered yet: be the first!\n");
-            }
-            match page.caller {
-                Some(me) if !page.top.iter().any(|r| r.standing.id == me.standing.id) => {
-                    text.push_str("…\n");
-                    text.push_str(&row(me.rank, &me, "**you**"));
-                }
-                Some(_) => {}
-                None => text.push_str("\nYou have not answered yet."),
-            }
-            (
-                format!("Leaderboard — {} members", page.ranked_count),
-                format!("{where_}\n{text}"),
-            )
+            render::member_leaderboard(&page, channel_id)
         }
         Scope::Teams => {
             let teams = app.store.team_leaderboard(guild, channel_id).await?;
-            let mut text = String::new();
-            for team in teams.iter().take(TOP as usize) {
-                let name: String = team.team.name.replace('`', "'");
-                text.push_str(&row(
-                    team.ranked.rank,
-                    &team.ranked,
-                    &format!("**{name}** ({} members)", team.team.member_count),
-                ));
-            }
-            if text.is_empty() {
-                text.push_str("No teams yet. An admin can create one with `/qotd team-add`.");
-            }
-            (
-                "Team leaderboard — summed current streaks".to_owned(),
-                format!("{where_}\n{text}"),
-            )
+            render::team_leaderboard(&teams, TOP as usize, channel_id)
         }
     };
-    let embed = serenity::CreateEmbed::new()
-        .title(title)
-        .description(description);
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(embed)
-            .allowed_mentions(no_pings()),
-    )
-    .await?;
+    let reply = poise::CreateReply::default()
+        .embed(embed)
+        .allowed_mentions(no_pings());
+    ctx.send(reply).await?;
     Ok(())
 }
 
@@ -181,7 +108,7 @@ pub async fn join(
     name: String,
 ) -> Result<(), Error> {
     let guild = guild_id(ctx)?;
-    let name = TeamName::parse(&name).map_err(|e| super::UserError(format!("{e}.")))?;
+    let name = TeamName::parse(&name).map_err(|e| refused(format!("{e}.")))?;
     let app = ctx.data();
     let user = ctx.author().id.get();
     let previous = app.store.member_team(guild, user).await?;

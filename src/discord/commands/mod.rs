@@ -1,5 +1,6 @@
-//! Slash commands (SPEC §6). Each command reads its arguments, calls core or storage,
-//! and renders; every bad input becomes a [`UserError`] with an ephemeral reply.
+//! Slash commands (README, "Slash commands"). Each command reads its arguments, calls
+//! core or storage, and renders; every bad input becomes a [`UserError`] with an
+//! ephemeral reply.
 
 pub mod admin;
 pub mod member;
@@ -10,7 +11,9 @@ use std::sync::Arc;
 use poise::serenity_prelude as serenity;
 use tracing::{error, warn};
 
-use super::{App, Context, Error};
+use super::{Context, Error};
+use crate::core::schedule_options::{self, CategoryChoice};
+use crate::state::App;
 
 /// A problem with what the user asked: shown to them (ephemeral), nothing changed.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +27,11 @@ macro_rules! user_error {
     };
 }
 pub(crate) use user_error;
+
+/// A refusal whose message is the error's own (a core rule's explanation).
+pub fn refused(error: impl std::fmt::Display) -> Error {
+    UserError(error.to_string()).into()
+}
 
 /// Every command, as registered.
 pub fn all() -> Vec<poise::Command<Arc<App>, Error>> {
@@ -254,28 +262,11 @@ pub async fn autocomplete_team(
     }
 }
 
-/// Checks a category option against the bank.
-pub fn parse_category(ctx: Context<'_>, category: Option<String>) -> Result<Option<String>, Error> {
-    let Some(category) = category
-        .map(|c| c.trim().to_owned())
-        .filter(|c| !c.is_empty())
-    else {
-        return Ok(None);
-    };
-    let bank = &ctx.data().bank;
-    let found = bank.categories().iter().find(|c| {
-        c.id.as_str().eq_ignore_ascii_case(&category) || c.name.eq_ignore_ascii_case(&category)
-    });
-    match found {
-        Some(found) => Ok(Some(found.id.as_str().to_owned())),
-        None => {
-            let known: Vec<&str> = bank.categories().iter().map(|c| c.id.as_str()).collect();
-            user_error!(
-                "There is no category `{}`. Choose one of: {}.",
-                category.chars().take(50).collect::<String>(),
-                known.join(", ")
-            )
-        }
+/// A category option that narrows a choice of questions (`all` or empty: none).
+pub fn category_filter(ctx: Context<'_>, typed: Option<&str>) -> Result<Option<String>, Error> {
+    match schedule_options::category_choice(&ctx.data().bank, typed).map_err(refused)? {
+        CategoryChoice::Only(id) => Ok(Some(id)),
+        CategoryChoice::Keep | CategoryChoice::All => Ok(None),
     }
 }
 

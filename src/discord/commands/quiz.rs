@@ -1,17 +1,15 @@
 //! `/quiz`: a random question on demand, with a "Reveal hint" button.
 
-use chrono::TimeDelta;
 use poise::serenity_prelude as serenity;
 use rand::seq::IndexedRandom as _;
 use tracing::warn;
 
-use super::{autocomplete_category, guild_id, parse_category, user_error};
-use crate::discord::{App, Context, Error, no_pings, render};
+use super::{autocomplete_category, category_filter, guild_id, user_error};
+use crate::discord::{Context, Error, no_pings, render};
+use crate::state::App;
 use crate::storage::QuizPost;
 
 pub const REVEAL_BUTTON: &str = "qotd:reveal-hint";
-/// One quiz per channel per this long, so `/quiz` cannot flood a channel.
-pub const COOLDOWN: TimeDelta = TimeDelta::seconds(30);
 
 fn reveal_button(disabled: bool) -> serenity::CreateActionRow {
     serenity::CreateActionRow::Buttons(vec![
@@ -31,6 +29,7 @@ fn reveal_button(disabled: bool) -> serenity::CreateActionRow {
 
 /// Get a random interview question right now (does not count for streaks).
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id(), channel_id = %ctx.channel_id()))]
 pub async fn quiz(
     ctx: Context<'_>,
     #[description = "Only this category"]
@@ -42,10 +41,8 @@ pub async fn quiz(
     difficulty: Option<i64>,
 ) -> Result<(), Error> {
     let guild = guild_id(ctx)?;
-    let category = parse_category(ctx, category)?;
-    if let Some(level) = difficulty
-        && !(1..=5).contains(&level)
-    {
+    let category = category_filter(ctx, category.as_deref())?;
+    if let Some(level) = difficulty.filter(|level| !(1..=5).contains(level)) {
         user_error!("`difficulty` must be between 1 and 5, not {level}.");
     }
     let app = ctx.data();
@@ -58,44 +55,45 @@ pub async fn quiz(
         user_error!("No question matches that category and difficulty. Try a wider choice.");
     };
     let now = app.clock.now();
-    let channel = ctx.channel_id().get();
-    {
-        let mut cooldowns = app.quiz_cooldowns.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(until) = cooldowns
-            .get(&channel)
-            .copied()
-            .filter(|until| *until > now)
-        {
-            drop(cooldowns);
-            user_error!(
-                "A quiz was just posted here. The next one can come {}: answer this one first!",
-                render::timestamp(until, 'R')
-            );
-        }
-        cooldowns.insert(channel, now + COOLDOWN);
+    if let Err(until) = app.quiz_cooldowns.try_start(ctx.channel_id().get(), now) {
+        let when = render::timestamp(until, 'R');
+        user_error!(
+            "A quiz was just posted here. The next one can come {when}: answer this one first!"
+        );
     }
     let reply = poise::CreateReply::default()
         .embed(render::quiz_embed(&app.bank, question, None))
         .components(vec![reveal_button(false)])
         .allowed_mentions(no_pings());
-    let handle = ctx.send(reply).await?;
-    let message = handle.message().await?;
-    let reveal_reactions = match app.store.schedule(channel).await? {
+    let message = ctx.send(reply).await?.message().await?.into_owned();
+    record_quiz(ctx, guild, &message, question.id.as_str(), now).await
+}
+
+/// Stores a posted quiz, indexes it for 💡, and adds the bot's own 💡.
+async fn record_quiz(
+    ctx: Context<'_>,
+    guild_id: u64,
+    message: &serenity::Message,
+    question_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), Error> {
+    let app = ctx.data();
+    let channel_id = message.channel_id.get();
+    let reveal_reactions = match app.store.schedule(channel_id).await? {
         Some(schedule) => schedule.reveal_reactions,
         None => crate::core::hint_reveal::DEFAULT_REVEAL_REACTIONS,
     };
-    app.store
-        .record_quiz(&QuizPost {
-            message_id: message.id.get(),
-            guild_id: guild,
-            channel_id: channel,
-            question_id: question.id.as_str().to_owned(),
-            reveal_reactions,
-            posted_at: now,
-            revealed_at: None,
-        })
-        .await?;
-    app.active.add_quiz(message.id.get());
+    let quiz = QuizPost {
+        message_id: message.id.get(),
+        guild_id,
+        channel_id,
+        question_id: question_id.to_owned(),
+        reveal_reactions,
+        posted_at: now,
+        revealed_at: None,
+    };
+    app.store.record_quiz(&quiz).await?;
+    app.active.add_quiz(quiz.message_id);
     let http = &ctx.serenity_context().http;
     let lightbulb = serenity::ReactionType::Unicode(render::LIGHTBULB.to_owned());
     if let Err(error) = message

@@ -11,18 +11,15 @@
 //! one's answers.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
-use poise::serenity_prelude as serenity;
-use tokio::sync::watch;
 use tracing::{info, warn};
 
-use super::daily::{SendError, with_retries};
-use super::{App, render};
+use super::port::{DiscordPort, HistoryMessage, PAGE, PostFailure};
+use super::reveal;
 use crate::active_questions::ActivePost;
+use crate::state::App;
 use crate::storage::NewAnswer;
 
 /// Channels read at once: catch-up shares Discord's rate limits with the posts.
@@ -31,41 +28,8 @@ const CONCURRENCY: usize = 8;
 const THREAD_PAGES: usize = 50;
 /// The channel holds other talk too; replies to the post come soon after it.
 const CHANNEL_PAGES: usize = 2;
-const PAGE: u8 = 100;
 /// 💡 reactors read per question: far above any `reveal_reactions` (at most 25).
 const REACTOR_PAGES: usize = 10;
-
-/// Whether a catch-up is running, and whether the first one finished.
-#[derive(Debug)]
-pub struct CatchUpState {
-    running: AtomicBool,
-    first_done: watch::Sender<bool>,
-}
-
-impl Default for CatchUpState {
-    fn default() -> Self {
-        Self {
-            running: AtomicBool::new(false),
-            first_done: watch::Sender::new(false),
-        }
-    }
-}
-
-impl CatchUpState {
-    /// Waits until the first catch-up of the process finished, at most `limit`.
-    pub async fn wait_first(&self, limit: Duration) {
-        let mut done = self.first_done.subscribe();
-        if tokio::time::timeout(limit, done.wait_for(|done| *done))
-            .await
-            .is_err()
-        {
-            warn!(
-                "no gateway session after {} s; posting without reading missed answers first",
-                limit.as_secs()
-            );
-        }
-    }
-}
 
 /// What one catch-up found.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -80,11 +44,11 @@ pub struct CatchUp {
 }
 
 /// Runs a catch-up unless one is running; called on every READY.
-pub async fn after_ready(app: &App, http: &serenity::Http) {
-    if app.catch_up.running.swap(true, Ordering::SeqCst) {
+pub async fn after_ready(app: &App, discord: &impl DiscordPort) {
+    if !app.catch_up.start() {
         return;
     }
-    let outcome = catch_up(app, http).await;
+    let outcome = catch_up(app, discord).await;
     if outcome.answers + outcome.reactors_changed + outcome.failed > 0 {
         info!(
             questions = outcome.questions,
@@ -94,12 +58,11 @@ pub async fn after_ready(app: &App, http: &serenity::Http) {
             "read the answers posted while the bot was not listening"
         );
     }
-    app.catch_up.running.store(false, Ordering::SeqCst);
-    app.catch_up.first_done.send_replace(true);
+    app.catch_up.finish();
 }
 
 /// Reads every open question's thread and replies, and queues the answers found.
-pub async fn catch_up(app: &App, http: &serenity::Http) -> CatchUp {
+pub async fn catch_up(app: &App, discord: &impl DiscordPort) -> CatchUp {
     let posts: Vec<ActivePost> = app
         .active
         .all()
@@ -111,29 +74,19 @@ pub async fn catch_up(app: &App, http: &serenity::Http) -> CatchUp {
         ..CatchUp::default()
     };
     let mut found = futures::stream::iter(posts)
-        .map(|post| async move { (post, answers_to(http, post).await) })
+        .map(|post| async move { (post, answers_to(discord, post).await) })
         .buffer_unordered(CONCURRENCY);
     while let Some((post, result)) = found.next().await {
-        let answers = match result {
-            Ok(answers) => answers,
+        match result {
+            Ok(answers) => outcome.answers += queue_new_answers(app, post, answers),
             Err(error) => {
                 warn!(channel_id = post.channel_id, %error, "cannot read a question's thread to find missed answers");
                 outcome.failed += 1;
                 continue;
             }
-        };
-        for (user_id, at) in answers {
-            if app.active.first_answer(post.post_id, user_id) {
-                outcome.answers += 1;
-                app.answers.push(NewAnswer {
-                    post_id: post.post_id,
-                    user_id,
-                    at,
-                });
-            }
         }
         if !post.revealed {
-            match sync_reactors(app, http, post).await {
+            match sync_reactors(app, discord, post).await {
                 Ok(changed) => outcome.reactors_changed += changed,
                 Err(error) => {
                     warn!(channel_id = post.channel_id, %error, "cannot read a question's 💡 reactions");
@@ -145,31 +98,38 @@ pub async fn catch_up(app: &App, http: &serenity::Http) -> CatchUp {
     outcome
 }
 
+/// Queues the answers the bot has not seen yet; returns how many.
+fn queue_new_answers(app: &App, post: ActivePost, answers: Vec<(u64, DateTime<Utc>)>) -> usize {
+    let mut queued = 0;
+    for (user_id, at) in answers {
+        if app.active.first_answer(post.post_id, user_id) {
+            queued += 1;
+            app.answers.push(NewAnswer {
+                post_id: post.post_id,
+                user_id,
+                at,
+            });
+        }
+    }
+    queued
+}
+
 /// Makes the recorded 💡 reactors of `post` those Discord lists now (members, not
 /// bots), then reveals if that is enough. Returns how many were added or removed.
 async fn sync_reactors(
     app: &App,
-    http: &serenity::Http,
+    discord: &impl DiscordPort,
     post: ActivePost,
-) -> Result<usize, anyhow::Error> {
-    let channel = serenity::ChannelId::new(post.channel_id);
-    let message = serenity::MessageId::new(post.message_id);
-    let lightbulb = serenity::ReactionType::Unicode(render::LIGHTBULB.to_owned());
+) -> Result<usize, PostFailure> {
     let mut now_reacting = HashSet::new();
     let mut after = None;
     for _ in 0..REACTOR_PAGES {
-        let page = with_retries("read 💡 reactions to catch up", || {
-            channel.reaction_users(http, message, lightbulb.clone(), Some(PAGE), after)
-        })
-        .await?;
-        let full = page.len() == usize::from(PAGE);
-        after = page.iter().map(|user| user.id).max();
-        now_reacting.extend(
-            page.iter()
-                .filter(|user| !user.bot)
-                .map(|user| user.id.get()),
-        );
-        if !full || after.is_none() {
+        let page = discord
+            .lightbulb_reactors(post.channel_id, post.message_id, after)
+            .await?;
+        after = page.iter().map(|reactor| reactor.user_id).max();
+        now_reacting.extend(page.iter().filter(|r| !r.bot).map(|r| r.user_id));
+        if page.len() < PAGE || after.is_none() {
             break;
         }
     }
@@ -189,7 +149,7 @@ async fn sync_reactors(
         changed += 1;
     }
     if changed > 0 {
-        super::events::reveal_if_due(app, http, post.post_id).await;
+        reveal::reveal_if_due(app, discord, post.post_id).await;
     }
     Ok(changed)
 }
@@ -197,51 +157,41 @@ async fn sync_reactors(
 /// Each member's first answer to `post`: their first message in its thread or reply
 /// to it, oldest first.
 async fn answers_to(
-    http: &serenity::Http,
+    discord: &impl DiscordPort,
     post: ActivePost,
-) -> Result<Vec<(u64, DateTime<Utc>)>, SendError> {
-    let after = serenity::MessageId::new(post.message_id);
+) -> Result<Vec<(u64, DateTime<Utc>)>, PostFailure> {
     let mut messages = Vec::new();
     if let Some(thread) = post.thread_id {
-        messages.extend(read_after(http, thread, after, THREAD_PAGES).await?);
+        messages.extend(read_after(discord, thread, post.message_id, THREAD_PAGES).await?);
     }
+    let replies = read_after(discord, post.channel_id, post.message_id, CHANNEL_PAGES).await?;
     messages.extend(
-        read_after(http, post.channel_id, after, CHANNEL_PAGES)
-            .await?
+        replies
             .into_iter()
-            .filter(|m| {
-                m.message_reference
-                    .as_ref()
-                    .and_then(|r| r.message_id)
-                    .is_some_and(|id| id == after)
-            }),
+            .filter(|m| m.reply_to == Some(post.message_id)),
     );
-    messages.retain(super::events::is_member_message);
+    messages.retain(|m| m.from_member);
     messages.sort_by_key(|m| m.id);
     let mut seen = HashSet::new();
     Ok(messages
         .into_iter()
-        .filter(|m| seen.insert(m.author.id))
-        .map(|m| (m.author.id.get(), *m.timestamp))
+        .filter(|m| seen.insert(m.author_id))
+        .map(|m| (m.author_id, m.at))
         .collect())
 }
 
 /// The messages of `channel` after `after`, up to `pages` pages.
 async fn read_after(
-    http: &serenity::Http,
+    discord: &impl DiscordPort,
     channel: u64,
-    after: serenity::MessageId,
+    after: u64,
     pages: usize,
-) -> Result<Vec<serenity::Message>, SendError> {
-    let channel = serenity::ChannelId::new(channel);
+) -> Result<Vec<HistoryMessage>, PostFailure> {
     let mut cursor = after;
     let mut all = Vec::new();
     for _ in 0..pages {
-        let page = with_retries("read messages to catch up", || {
-            channel.messages(http, serenity::GetMessages::new().after(cursor).limit(PAGE))
-        })
-        .await?;
-        let full = page.len() == usize::from(PAGE);
+        let page = discord.messages_after(channel, cursor).await?;
+        let full = page.len() == PAGE;
         match page.iter().map(|m| m.id).max() {
             Some(newest) => cursor = newest,
             None => break,

@@ -1,0 +1,274 @@
+//! What `/qotd setup` stores: the options an admin gave, merged with the channel's
+//! current settings (an option left out keeps its value, or takes the default).
+
+use std::ops::RangeInclusive;
+
+use crate::core::hint_reveal::{
+    DEFAULT_REVEAL_AFTER_MINUTES, DEFAULT_REVEAL_REACTIONS, REVEAL_AFTER_MINUTES_RANGE,
+    REVEAL_REACTIONS_RANGE,
+};
+use crate::core::question_bank::QuestionBank;
+
+/// The reveal and category settings of a schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleOptions {
+    pub reveal_after_minutes: u32,
+    pub reveal_reactions: u32,
+    /// `None`: the whole bank.
+    pub category: Option<String>,
+}
+
+/// What the admin asked for the category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CategoryChoice {
+    /// The option was left out: keep what the channel has.
+    Keep,
+    /// `all`: the whole bank.
+    All,
+    /// One category, by id.
+    Only(String),
+}
+
+/// The options as typed in the command (numbers unchecked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestedOptions {
+    pub reveal_after: Option<i64>,
+    pub reveal_reactions: Option<i64>,
+    pub category: CategoryChoice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidOption {
+    #[error("`{what}` must be between {min} and {max}, not {value}.")]
+    OutOfRange {
+        what: &'static str,
+        min: u32,
+        max: u32,
+        value: i64,
+    },
+    #[error("There is no category `{typed}`. Choose one of: {known}.")]
+    UnknownCategory { typed: String, known: String },
+    #[error("That category has no questions in the bank. Pick another category.")]
+    EmptyCategory,
+}
+
+/// Reads a category option: empty is [`CategoryChoice::Keep`], `all` the whole bank,
+/// anything else must name a category of `bank` by id or name, ignoring case.
+pub fn category_choice(
+    bank: &QuestionBank,
+    typed: Option<&str>,
+) -> Result<CategoryChoice, InvalidOption> {
+    let Some(typed) = typed.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(CategoryChoice::Keep);
+    };
+    if typed.eq_ignore_ascii_case("all") {
+        return Ok(CategoryChoice::All);
+    }
+    let found = bank
+        .categories()
+        .iter()
+        .find(|c| c.id.as_str().eq_ignore_ascii_case(typed) || c.name.eq_ignore_ascii_case(typed));
+    match found {
+        Some(category) => Ok(CategoryChoice::Only(category.id.as_str().to_owned())),
+        None => Err(InvalidOption::UnknownCategory {
+            typed: typed.chars().take(50).collect(),
+            known: bank
+                .categories()
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+/// The settings after `/qotd setup`: each option given replaces the channel's current
+/// value (`existing`), each left out keeps it (or the default for a new channel).
+pub fn merge(
+    bank: &QuestionBank,
+    requested: &RequestedOptions,
+    existing: Option<&ScheduleOptions>,
+) -> Result<ScheduleOptions, InvalidOption> {
+    let reveal_after = in_range(
+        requested.reveal_after,
+        REVEAL_AFTER_MINUTES_RANGE,
+        "reveal_after",
+    )?;
+    let reveal_reactions = in_range(
+        requested.reveal_reactions,
+        REVEAL_REACTIONS_RANGE,
+        "reveal_reactions",
+    )?;
+    let merged = ScheduleOptions {
+        reveal_after_minutes: reveal_after
+            .or(existing.map(|e| e.reveal_after_minutes))
+            .unwrap_or(DEFAULT_REVEAL_AFTER_MINUTES),
+        reveal_reactions: reveal_reactions
+            .or(existing.map(|e| e.reveal_reactions))
+            .unwrap_or(DEFAULT_REVEAL_REACTIONS),
+        category: match &requested.category {
+            CategoryChoice::Keep => existing.and_then(|e| e.category.clone()),
+            CategoryChoice::All => None,
+            CategoryChoice::Only(id) => Some(id.clone()),
+        },
+    };
+    if bank
+        .in_category(merged.category.as_deref())
+        .next()
+        .is_none()
+    {
+        return Err(InvalidOption::EmptyCategory);
+    }
+    Ok(merged)
+}
+
+fn in_range(
+    value: Option<i64>,
+    range: RangeInclusive<u32>,
+    what: &'static str,
+) -> Result<Option<u32>, InvalidOption> {
+    match value {
+        None => Ok(None),
+        Some(v) => u32::try_from(v)
+            .ok()
+            .filter(|v| range.contains(v))
+            .map(Some)
+            .ok_or(InvalidOption::OutOfRange {
+                what,
+                min: *range.start(),
+                max: *range.end(),
+                value: v,
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bank() -> QuestionBank {
+        QuestionBank::parse(
+            "test.yaml",
+            "categories:\n  beginner: Beginner\n  scenario: Scenario-Based\n  empty: Empty\n\
+             questions:\n\
+             - {id: a, category: beginner, difficulty: 1, question: 'A?', hint: 'a'}\n\
+             - {id: b, category: scenario, difficulty: 2, question: 'B?', hint: 'b'}\n",
+        )
+        .unwrap()
+    }
+
+    fn requested(
+        after: Option<i64>,
+        reactions: Option<i64>,
+        category: CategoryChoice,
+    ) -> RequestedOptions {
+        RequestedOptions {
+            reveal_after: after,
+            reveal_reactions: reactions,
+            category,
+        }
+    }
+
+    #[test]
+    fn a_new_channel_gets_the_defaults_for_what_was_left_out() {
+        let merged = merge(&bank(), &requested(None, None, CategoryChoice::Keep), None).unwrap();
+        assert_eq!(
+            merged,
+            ScheduleOptions {
+                reveal_after_minutes: 240,
+                reveal_reactions: 1,
+                category: None
+            }
+        );
+    }
+
+    #[test]
+    fn an_update_keeps_what_was_left_out_and_replaces_what_was_given() {
+        let existing = ScheduleOptions {
+            reveal_after_minutes: 60,
+            reveal_reactions: 3,
+            category: Some("scenario".into()),
+        };
+        let merged = merge(
+            &bank(),
+            &requested(None, Some(5), CategoryChoice::Keep),
+            Some(&existing),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                merged.reveal_after_minutes,
+                merged.reveal_reactions,
+                merged.category.as_deref()
+            ),
+            (60, 5, Some("scenario"))
+        );
+        let cleared = merge(
+            &bank(),
+            &requested(None, None, CategoryChoice::All),
+            Some(&existing),
+        )
+        .unwrap();
+        assert_eq!(cleared.category, None);
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_refused_with_the_range() {
+        let error = merge(
+            &bank(),
+            &requested(Some(0), None, CategoryChoice::Keep),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`reveal_after` must be between 1 and 1440, not 0."
+        );
+        let error = merge(
+            &bank(),
+            &requested(None, Some(26), CategoryChoice::Keep),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`reveal_reactions` must be between 1 and 25, not 26."
+        );
+        assert!(
+            merge(
+                &bank(),
+                &requested(Some(-1), None, CategoryChoice::Keep),
+                None
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn categories_are_read_by_id_or_name_in_any_case() {
+        let bank = bank();
+        assert_eq!(category_choice(&bank, None), Ok(CategoryChoice::Keep));
+        assert_eq!(category_choice(&bank, Some("  ")), Ok(CategoryChoice::Keep));
+        assert_eq!(category_choice(&bank, Some("ALL")), Ok(CategoryChoice::All));
+        assert_eq!(
+            category_choice(&bank, Some("scenario-based")),
+            Ok(CategoryChoice::Only("scenario".into()))
+        );
+        let error = category_choice(&bank, Some("astrology")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "There is no category `astrology`. Choose one of: beginner, scenario, empty."
+        );
+    }
+
+    #[test]
+    fn a_category_without_questions_is_refused() {
+        let error = merge(
+            &bank(),
+            &requested(None, None, CategoryChoice::Only("empty".into())),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(error, InvalidOption::EmptyCategory);
+    }
+}

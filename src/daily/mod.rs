@@ -1,0 +1,13 @@
+//! The daily workflow: which work is due ([`plan`]), posting a channel's question
+//! exactly once ([`post`]), revealing its hint ([`reveal`]), reading answers the bot
+//! missed ([`catch_up`]), and the one scheduler loop per process ([`scheduler`]).
+//!
+//! It talks to Discord only through the narrow [`port::DiscordPort`] trait, which
+//! `discord/` implements: this module knows nothing of serenity.
+
+pub mod catch_up;
+pub mod plan;
+pub mod port;
+pub mod post;
+pub mod reveal;
+pub mod scheduler;

@@ -1,0 +1,283 @@
+//! The daily workflow's Discord calls, over serenity's HTTP client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+use tracing::debug;
+
+use super::{no_pings, render};
+use crate::core::hint_reveal::RevealReason;
+use crate::core::question_bank::{Question, QuestionBank};
+use crate::daily::port::{DiscordPort, HistoryMessage, PAGE, PostFailure, Reactor};
+use crate::storage::DailyPost;
+
+/// [`DiscordPort`] over serenity's REST client.
+#[derive(Clone)]
+pub struct DiscordHttp {
+    http: Arc<serenity::Http>,
+}
+
+impl DiscordHttp {
+    pub fn new(http: Arc<serenity::Http>) -> Self {
+        Self { http }
+    }
+}
+
+/// How a serenity call failed: a 4xx other than 429 is Discord refusing for good;
+/// anything else (5xx, 429, network) leaves the outcome unknown.
+fn classify(error: serenity::Error) -> PostFailure {
+    if let serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) = &error {
+        let status = response.status_code.as_u16();
+        let detail = format!(
+            "{} {} ({})",
+            status, response.error.message, response.error.code
+        );
+        if (400..500).contains(&status) && status != 429 {
+            return PostFailure::Refused(detail);
+        }
+        return PostFailure::Transient(detail);
+    }
+    PostFailure::Transient(error.to_string())
+}
+
+/// Runs a Discord call, retrying 5xx/429/network failures a few times with backoff.
+/// serenity's own rate limiter is off behind `DISCORD_API_PROXY`, so 429s land here.
+pub async fn with_retries<T, F, Fut>(what: &str, mut call: F) -> Result<T, PostFailure>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = serenity::Result<T>>,
+{
+    const ATTEMPTS: u32 = 4;
+    let mut delay = Duration::from_millis(100);
+    let mut attempt = 1;
+    loop {
+        match call().await.map_err(classify) {
+            Err(PostFailure::Transient(detail)) if attempt < ATTEMPTS => {
+                debug!(what, attempt, %detail, "retrying a Discord call");
+                tokio::time::sleep(delay).await;
+                delay *= 3;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn lightbulb() -> serenity::ReactionType {
+    serenity::ReactionType::Unicode(render::LIGHTBULB.to_owned())
+}
+
+/// Whether a message can answer a question: a member's own message or reply, not a
+/// bot's, a webhook's or a system message (a pin, a join).
+pub fn is_member_message(message: &serenity::Message) -> bool {
+    !message.author.bot
+        && message.webhook_id.is_none()
+        && matches!(
+            message.kind,
+            serenity::MessageType::Regular | serenity::MessageType::InlineReply
+        )
+}
+
+/// A message as the daily workflow sees it.
+fn history(message: &serenity::Message) -> HistoryMessage {
+    HistoryMessage {
+        id: message.id.get(),
+        author_id: message.author.id.get(),
+        from_member: is_member_message(message),
+        nonce: match &message.nonce {
+            Some(serenity::Nonce::String(nonce)) => Some(nonce.clone()),
+            Some(serenity::Nonce::Number(nonce)) => Some(nonce.to_string()),
+            None => None,
+        },
+        title: message.embeds.first().and_then(|e| e.title.clone()),
+        reply_to: message
+            .message_reference
+            .as_ref()
+            .and_then(|r| r.message_id)
+            .map(|id| id.get()),
+        at: *message.timestamp,
+    }
+}
+
+impl DiscordPort for DiscordHttp {
+    async fn current_user_id(&self) -> Result<u64, PostFailure> {
+        let user = with_retries("read the bot's user", || self.http.get_current_user()).await?;
+        Ok(user.id.get())
+    }
+
+    async fn send_question(
+        &self,
+        bank: &QuestionBank,
+        question: &Question,
+        post: &DailyPost,
+    ) -> Result<u64, PostFailure> {
+        let channel = serenity::ChannelId::new(post.channel_id);
+        let hidden = render::reveal_rule_text(post.reveal_reactions, post.reveal_due_at);
+        let message = serenity::CreateMessage::new()
+            .embed(render::daily_embed(bank, question, post.seq, Err(hidden)))
+            .nonce(serenity::Nonce::String(post.nonce.clone()))
+            .enforce_nonce(true)
+            .allowed_mentions(no_pings());
+        let sent = with_retries("send the daily question", || {
+            channel.send_message(&self.http, message.clone())
+        })
+        .await?;
+        Ok(sent.id.get())
+    }
+
+    async fn add_lightbulb(&self, channel_id: u64, message_id: u64) -> Result<(), PostFailure> {
+        let (channel, message) = (
+            serenity::ChannelId::new(channel_id),
+            serenity::MessageId::new(message_id),
+        );
+        with_retries("add the 💡 reaction", || {
+            channel.create_reaction(&self.http, message, lightbulb())
+        })
+        .await
+    }
+
+    async fn open_thread(
+        &self,
+        channel_id: u64,
+        message_id: u64,
+        seq: i64,
+    ) -> Result<u64, PostFailure> {
+        let (channel, message) = (
+            serenity::ChannelId::new(channel_id),
+            serenity::MessageId::new(message_id),
+        );
+        let thread = serenity::CreateThread::new(render::thread_name(seq))
+            .auto_archive_duration(serenity::AutoArchiveDuration::OneDay);
+        let created = with_retries("open the answers thread", || {
+            channel.create_thread_from_message(&self.http, message, thread.clone())
+        })
+        .await?;
+        Ok(created.id.get())
+    }
+
+    async fn thread_of(
+        &self,
+        channel_id: u64,
+        message_id: u64,
+    ) -> Result<Option<u64>, PostFailure> {
+        let (channel, message) = (
+            serenity::ChannelId::new(channel_id),
+            serenity::MessageId::new(message_id),
+        );
+        let found = with_retries("read the post", || channel.message(&self.http, message)).await?;
+        Ok(found.thread.map(|thread| thread.id.get()))
+    }
+
+    async fn show_hint(
+        &self,
+        bank: &QuestionBank,
+        question: &Question,
+        post: &DailyPost,
+    ) -> Result<(), PostFailure> {
+        let channel = serenity::ChannelId::new(post.channel_id);
+        let message = serenity::MessageId::new(post.message_id.unwrap_or_default());
+        let edit = serenity::EditMessage::new()
+            .embed(render::daily_embed(
+                bank,
+                question,
+                post.seq,
+                Ok(&question.hint),
+            ))
+            .allowed_mentions(no_pings());
+        with_retries("edit the post to show the hint", || {
+            channel.edit_message(&self.http, message, edit.clone())
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn announce_hint(
+        &self,
+        thread_id: u64,
+        hint: &str,
+        reason: RevealReason,
+    ) -> Result<(), PostFailure> {
+        let announcement = serenity::CreateMessage::new()
+            .content(render::reveal_announcement(hint, reason))
+            .allowed_mentions(no_pings());
+        with_retries("announce the hint", || {
+            serenity::ChannelId::new(thread_id).send_message(&self.http, announcement.clone())
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn send_alert(
+        &self,
+        alerts_channel_id: u64,
+        channel_id: u64,
+        problem: &str,
+    ) -> Result<(), PostFailure> {
+        let message = serenity::CreateMessage::new()
+            .content(render::alert_text(channel_id, problem))
+            .allowed_mentions(no_pings());
+        with_retries("tell the alerts channel", || {
+            serenity::ChannelId::new(alerts_channel_id).send_message(&self.http, message.clone())
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn messages_before(
+        &self,
+        channel_id: u64,
+        before: Option<u64>,
+    ) -> Result<Vec<HistoryMessage>, PostFailure> {
+        let channel = serenity::ChannelId::new(channel_id);
+        let mut request = serenity::GetMessages::new().limit(PAGE as u8);
+        if let Some(before) = before {
+            request = request.before(serenity::MessageId::new(before));
+        }
+        let page = with_retries("list recent messages", || {
+            channel.messages(&self.http, request)
+        })
+        .await?;
+        Ok(page.iter().map(history).collect())
+    }
+
+    async fn messages_after(
+        &self,
+        channel_id: u64,
+        after: u64,
+    ) -> Result<Vec<HistoryMessage>, PostFailure> {
+        let channel = serenity::ChannelId::new(channel_id);
+        let request = serenity::GetMessages::new()
+            .after(serenity::MessageId::new(after))
+            .limit(PAGE as u8);
+        let page = with_retries("read messages to catch up", || {
+            channel.messages(&self.http, request)
+        })
+        .await?;
+        Ok(page.iter().map(history).collect())
+    }
+
+    async fn lightbulb_reactors(
+        &self,
+        channel_id: u64,
+        message_id: u64,
+        after: Option<u64>,
+    ) -> Result<Vec<Reactor>, PostFailure> {
+        let (channel, message) = (
+            serenity::ChannelId::new(channel_id),
+            serenity::MessageId::new(message_id),
+        );
+        let after = after.map(serenity::UserId::new);
+        let page = with_retries("read 💡 reactions to catch up", || {
+            channel.reaction_users(&self.http, message, lightbulb(), Some(PAGE as u8), after)
+        })
+        .await?;
+        Ok(page
+            .iter()
+            .map(|user| Reactor {
+                user_id: user.id.get(),
+                bot: user.bot,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,160 @@
+//! Wiring: the Discord client, the poise framework, and the workers (answer writer,
+//! scheduler) around one [`App`], from start to a clean stop.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::TimeDelta;
+use poise::serenity_prelude as serenity;
+use tracing::{error, info, warn};
+
+use crate::config::Token;
+use crate::daily::scheduler;
+use crate::discord::port::DiscordHttp;
+use crate::discord::{commands, events, intents, no_pings};
+use crate::state::App;
+
+/// Open `/quiz` posts younger than this are indexed at start, so a 💡 on one still
+/// reveals its hint after a restart (older ones keep their button).
+const OPEN_QUIZ_WINDOW: TimeDelta = TimeDelta::days(7);
+
+/// How to reach Discord.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub token: Token,
+    /// `DISCORD_API_PROXY`: every REST call goes there, serenity's rate limiter off.
+    pub api_proxy: Option<String>,
+    /// `DISCORD_GUILD_ID`: register commands in this guild only.
+    pub guild_id: Option<u64>,
+}
+
+fn build_http(connection: &Connection) -> serenity::Http {
+    let mut builder =
+        serenity::HttpBuilder::new(connection.token.expose()).default_allowed_mentions(no_pings());
+    if let Some(proxy) = &connection.api_proxy {
+        // serenity's rate limiter ignores the proxy, so it must be off; the proxy (or
+        // our own retry in the daily port) handles 429s. The environment's HTTP proxy
+        // settings must not reroute calls meant for the configured one.
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("a reqwest client without TLS options builds");
+        builder = builder
+            .proxy(proxy.clone())
+            .ratelimiter_disabled(true)
+            .client(client);
+    }
+    builder.build()
+}
+
+/// Registers the slash commands, beside the event handlers rather than before them:
+/// poise holds every event until setup returns, and on a large bot the GUILD_CREATEs
+/// that follow READY (one per server) would pile up in memory meanwhile.
+fn register_commands(
+    http: Arc<serenity::Http>,
+    commands: Vec<serenity::CreateCommand>,
+    guild_id: Option<u64>,
+    ready: &serenity::Ready,
+) {
+    let (user, guilds) = (ready.user.name.clone(), ready.guilds.len());
+    tokio::spawn(async move {
+        let registered = match guild_id {
+            Some(guild) => serenity::GuildId::new(guild)
+                .set_commands(&http, commands)
+                .await
+                .map(drop),
+            None => serenity::Command::set_global_commands(&http, commands)
+                .await
+                .map(drop),
+        };
+        match registered {
+            Ok(()) => info!(%user, guilds, "connected; slash commands registered"),
+            Err(error) => {
+                error!(%error, guild_id, "failed to register the slash commands; members see the ones registered before, if any")
+            }
+        }
+    });
+}
+
+fn framework(app: Arc<App>, guild_id: Option<u64>) -> poise::Framework<Arc<App>, anyhow::Error> {
+    poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |error| Box::pin(commands::on_error(error)),
+            event_handler: |ctx, event| Box::pin(events::handle(ctx, event)),
+            allowed_mentions: Some(no_pings()),
+            initialize_owners: false,
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            let commands =
+                poise::builtins::create_application_commands(&framework.options().commands);
+            register_commands(ctx.http.clone(), commands, guild_id, ready);
+            Box::pin(async move { Ok(app) })
+        })
+        .build()
+}
+
+/// Loads what the event handlers answer from memory: every channel's open daily
+/// question and the recent open quizzes.
+async fn load_open_questions(app: &App) -> anyhow::Result<()> {
+    if let Err(error) = app.store.check_writable().await {
+        error!(%error, "the database cannot be written; serving what can be read, holding answers in memory and retrying writes until it can");
+    }
+    let posts = app.store.latest_daily_posts().await;
+    for post in posts.context("failed to load the open questions")? {
+        app.active.set(&post);
+    }
+    let since = app.clock.now() - OPEN_QUIZ_WINDOW;
+    let quizzes = app.store.open_quiz_ids(since).await;
+    for message_id in quizzes.context("failed to load the open quizzes")? {
+        app.active.add_quiz(message_id);
+    }
+    Ok(())
+}
+
+/// Connects and runs until `shutdown` resolves or the gateway fails for good.
+///
+/// The scheduler is started here, once per process, not from the READY handler:
+/// READY arrives again on every new gateway session.
+pub async fn run(
+    connection: Connection,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let http = build_http(&connection);
+    let mut cache = serenity::cache::Settings::default();
+    // The bot's state lives in the database and interactions carry the member's
+    // permissions and resolved channels, so Discord objects need no cache.
+    cache.cache_guilds = false;
+    cache.cache_channels = false;
+    cache.cache_users = false;
+    cache.max_messages = 0;
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
+        .framework(framework(app.clone(), connection.guild_id))
+        .cache_settings(cache)
+        .await
+        .context("failed to build the Discord client")?;
+
+    load_open_questions(&app).await?;
+    let answer_writer = app
+        .answers
+        .start(app.store.clone(), app.active.clone(), app.stats.clone());
+    let discord = Arc::new(DiscordHttp::new(client.http.clone()));
+    let scheduler = scheduler::start(app.clone(), discord);
+    let shard_manager = client.shard_manager.clone();
+    let result = tokio::select! {
+        result = client.start() => result.context("the Discord connection failed"),
+        () = shutdown => {
+            info!("shutting down");
+            Ok(())
+        }
+    };
+    shard_manager.shutdown_all().await;
+    if let Err(error) = scheduler.stop(&app).await {
+        warn!(%error, "the scheduler stopped with an error");
+    }
+    answer_writer.stop().await;
+    result
+}
