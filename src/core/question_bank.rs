@@ -548,7 +548,35 @@ fn parse_question(
     let mapping = checker.mapping(entry, path, "a question")?;
     checker.unknown_keys(mapping, path, &QUESTION_FIELDS, "a question");
     let errors_before = checker.errors.len();
+    let id = parse_id(checker, mapping, path, first_seen);
+    let category = parse_category(checker, mapping, path, declared, categories);
+    let difficulty = parse_difficulty(checker, mapping, path);
+    let limit = embed_limits::DESCRIPTION;
+    let question = checker.text(mapping, path, "question", limit, "the question");
+    let limit = embed_limits::FIELD_VALUE;
+    let hint = checker.text(mapping, path, "hint", limit, "the question");
+    let tags = parse_tags(checker, mapping, path);
+    if checker.errors.len() != errors_before {
+        return None;
+    }
+    let question = Question {
+        id: id?,
+        category: category?,
+        difficulty: difficulty?,
+        question: question?,
+        hint: hint?,
+        tags: tags?,
+    };
+    fits_one_embed(checker, path, &question, categories).then_some(question)
+}
 
+/// A question's id: a slug, not used by an earlier question.
+fn parse_id(
+    checker: &mut Checker<'_>,
+    mapping: &Mapping,
+    path: &NodePath,
+    first_seen: &mut HashMap<String, Location>,
+) -> Option<QuestionId> {
     let id = checker
         .text(mapping, path, "id", MAX_SLUG_LEN * 4, "the question")
         .and_then(|id| match QuestionId::parse(&id) {
@@ -557,112 +585,102 @@ fn parse_question(
                 checker.error(&path.key("id"), format!("question id {problem}"));
                 None
             }
-        });
-    if let Some(id) = &id {
-        let here = checker.positions.value(&path.key("id"));
-        if let Some(first) = first_seen.get(id.as_str()) {
-            checker.error(
-                &path.key("id"),
-                format!(
-                    "duplicate question id `{id}` (first used at line {}, column {})",
-                    first.line, first.column
-                ),
-            );
-        } else {
-            first_seen.insert(id.as_str().to_owned(), here);
-        }
+        })?;
+    let here = checker.positions.value(&path.key("id"));
+    if let Some(first) = first_seen.get(id.as_str()) {
+        let (line, column) = (first.line, first.column);
+        checker.error(
+            &path.key("id"),
+            format!("duplicate question id `{id}` (first used at line {line}, column {column})"),
+        );
+    } else {
+        first_seen.insert(id.as_str().to_owned(), here);
     }
+    Some(id)
+}
 
-    let category = checker
-        .text(mapping, path, "category", MAX_SLUG_LEN * 4, "the question")
-        .and_then(|category| {
-            if declared.contains(category.as_str()) {
-                Some(CategoryId(category))
-            } else {
-                let known: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
-                checker.error(
-                    &path.key("category"),
-                    format!(
-                        "unknown category `{}` (declared: {})",
-                        preview(&category),
-                        known.join(", ")
-                    ),
-                );
-                None
-            }
-        });
-
-    let difficulty = match mapping.get("difficulty") {
-        None => {
-            checker.error(path, "the question is missing `difficulty`");
-            None
-        }
-        Some(value) => {
-            let parsed = value.as_i64().and_then(Difficulty::new);
-            if parsed.is_none() {
-                checker.error(
-                    &path.key("difficulty"),
-                    format!(
-                        "`difficulty` must be a whole number from {} to {}, found {}",
-                        Difficulty::MIN,
-                        Difficulty::MAX,
-                        describe(value)
-                    ),
-                );
-            }
-            parsed
-        }
-    };
-
-    let question = checker.text(
-        mapping,
-        path,
-        "question",
-        embed_limits::DESCRIPTION,
-        "the question",
+/// A question's category: one the bank declares.
+fn parse_category(
+    checker: &mut Checker<'_>,
+    mapping: &Mapping,
+    path: &NodePath,
+    declared: &HashSet<&str>,
+    categories: &[Category],
+) -> Option<CategoryId> {
+    let category = checker.text(mapping, path, "category", MAX_SLUG_LEN * 4, "the question")?;
+    if declared.contains(category.as_str()) {
+        return Some(CategoryId(category));
+    }
+    let known: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
+    checker.error(
+        &path.key("category"),
+        format!(
+            "unknown category `{}` (declared: {})",
+            preview(&category),
+            known.join(", ")
+        ),
     );
-    let hint = checker.text(
-        mapping,
-        path,
-        "hint",
-        embed_limits::FIELD_VALUE,
-        "the question",
-    );
-    let tags = parse_tags(checker, mapping, path);
+    None
+}
 
-    if checker.errors.len() != errors_before {
+/// A question's difficulty: a whole number in range.
+fn parse_difficulty(
+    checker: &mut Checker<'_>,
+    mapping: &Mapping,
+    path: &NodePath,
+) -> Option<Difficulty> {
+    let Some(value) = mapping.get("difficulty") else {
+        checker.error(path, "the question is missing `difficulty`");
         return None;
+    };
+    let parsed = value.as_i64().and_then(Difficulty::new);
+    if parsed.is_none() {
+        checker.error(
+            &path.key("difficulty"),
+            format!(
+                "`difficulty` must be a whole number from {} to {}, found {}",
+                Difficulty::MIN,
+                Difficulty::MAX,
+                describe(value)
+            ),
+        );
     }
-    let (id, category, difficulty, question, hint, tags) =
-        (id?, category?, difficulty?, question?, hint?, tags?);
+    parsed
+}
+
+/// Whether the question, its hint, category and tags fit one Discord embed.
+fn fits_one_embed(
+    checker: &mut Checker<'_>,
+    path: &NodePath,
+    question: &Question,
+    categories: &[Category],
+) -> bool {
     let category_name = categories
         .iter()
-        .find(|c| c.id == category)
+        .find(|c| c.id == question.category)
         .map_or(0, |c| c.name.chars().count());
-    let total = question.chars().count()
-        + hint.chars().count()
+    let total = question.question.chars().count()
+        + question.hint.chars().count()
         + category_name
-        + tags.iter().map(|t| t.chars().count() + 2).sum::<usize>()
+        + question
+            .tags
+            .iter()
+            .map(|t| t.chars().count() + 2)
+            .sum::<usize>()
         + embed_limits::TITLE
         + EMBED_CHROME;
     if total > embed_limits::TOTAL {
         checker.error(
             path,
             format!(
-                "question `{id}` is too long for one Discord embed (about {total} of {} characters with its hint, category and tags)",
+                "question `{}` is too long for one Discord embed (about {total} of {} characters with its hint, category and tags)",
+                question.id,
                 embed_limits::TOTAL
             ),
         );
-        return None;
+        return false;
     }
-    Some(Question {
-        id,
-        category,
-        difficulty,
-        question,
-        hint,
-        tags,
-    })
+    true
 }
 
 fn describe(value: &Value) -> String {

@@ -44,6 +44,7 @@ pub struct CatchUp {
 }
 
 /// Runs a catch-up unless one is running; called on every READY.
+#[tracing::instrument(skip_all)]
 pub async fn after_ready(app: &App, discord: &impl DiscordPort) {
     if !app.catch_up.start() {
         return;

@@ -86,6 +86,7 @@ pub async fn post_daily(
 /// crash: each step is recorded as it completes. `recovering` is set for a claim made
 /// by an earlier pass or process: its message may already exist and is looked for
 /// before sending (a fresh claim skips that lookup: it cannot have been sent).
+#[tracing::instrument(skip_all, fields(guild_id = post.guild_id, channel_id = post.channel_id, seq = post.seq))]
 pub async fn finish_post(
     app: &App,
     discord: &impl DiscordPort,

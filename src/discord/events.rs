@@ -61,6 +61,7 @@ pub async fn handle(
 }
 
 /// A new gateway session: whatever was posted since the last one was not delivered.
+#[tracing::instrument(skip_all, fields(session = %ready.session_id))]
 fn on_ready(app: Arc<App>, http: &Arc<serenity::Http>, ready: &serenity::Ready) {
     info!(session = %ready.session_id, guilds = ready.guilds.len(), "gateway session ready");
     let _ = app.bot_user_id.set(ready.user.id.get());
@@ -71,6 +72,9 @@ fn on_ready(app: Arc<App>, http: &Arc<serenity::Http>, ready: &serenity::Ready) 
 }
 
 /// A member posting in a question's thread (or replying to the post) answers it.
+/// Every message of every server comes here: its span is at trace level, off unless
+/// asked for, so it costs nothing on the hot path.
+#[tracing::instrument(level = "trace", skip_all, fields(guild_id = ?message.guild_id, channel_id = %message.channel_id))]
 fn on_message(app: &App, message: &serenity::Message) {
     if message.guild_id.is_none() || !is_member_message(message) {
         return;
@@ -96,7 +100,7 @@ fn on_message(app: &App, message: &serenity::Message) {
 }
 
 /// 💡 on a daily post counts toward revealing its hint; quiz posts use the same rule.
-#[tracing::instrument(skip_all, fields(guild_id = reaction.guild_id.map(|g| g.get()), channel_id = reaction.channel_id.get()))]
+#[tracing::instrument(level = "debug", skip_all, fields(guild_id = ?reaction.guild_id, channel_id = %reaction.channel_id))]
 async fn on_reaction(
     app: &App,
     http: &Arc<serenity::Http>,

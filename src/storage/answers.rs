@@ -326,23 +326,13 @@ async fn record_answer_in(
     let Some(row) = row else {
         return Ok(AnswerRecord::UnknownPost);
     };
-    let (channel, guild, seq, revealed_at, latest_seq) = (
-        row.channel_id,
-        row.guild_id,
-        row.seq,
-        row.revealed_at,
-        row.latest_seq,
-    );
-    let streak = row.streak();
-    let unaided = revealed_at.is_none_or(|at| to_millis(now) < at);
-    let effect = streak_rules::apply_answer(
-        streak,
-        Answer {
-            question_seq: seq,
-            latest_seq,
-            unaided,
-        },
-    );
+    let unaided = row.revealed_at.is_none_or(|at| to_millis(now) < at);
+    let answer = Answer {
+        question_seq: row.seq,
+        latest_seq: row.latest_seq,
+        unaided,
+    };
+    let effect = streak_rules::apply_answer(row.streak(), answer);
     let inserted = sqlx::query(
         "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
          VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -355,33 +345,44 @@ async fn record_answer_in(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    let record = match effect {
+    Ok(match effect {
         _ if inserted == 0 => AnswerRecord::AlreadyAnswered,
         AnswerEffect::AlreadyAnswered => AnswerRecord::AlreadyAnswered,
         AnswerEffect::TooLate => AnswerRecord::TooLate,
         AnswerEffect::Counted(updated) => {
-            sqlx::query(
-                "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
-                     unaided, last_answered_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
-                     best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
-                     last_answered_seq = excluded.last_answered_seq",
-            )
-            .bind(channel)
-            .bind(user)
-            .bind(guild)
-            .bind(i64::from(updated.current))
-            .bind(i64::from(updated.best))
-            .bind(i64::from(updated.total))
-            .bind(i64::from(updated.unaided))
-            .bind(updated.last_answered_seq)
-            .execute(&mut *conn)
-            .await?;
+            save_streak(conn, row.channel_id, user, row.guild_id, &updated).await?;
             AnswerRecord::Counted {
                 streak: updated,
                 unaided,
             }
         }
-    };
-    Ok(record)
+    })
+}
+
+/// Writes a member's streak in a channel (the server totals follow by trigger).
+async fn save_streak(
+    conn: &mut sqlx::SqliteConnection,
+    channel: i64,
+    user: i64,
+    guild: i64,
+    streak: &MemberStreak,
+) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
+             unaided, last_answered_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
+             best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
+             last_answered_seq = excluded.last_answered_seq",
+    )
+    .bind(channel)
+    .bind(user)
+    .bind(guild)
+    .bind(i64::from(streak.current))
+    .bind(i64::from(streak.best))
+    .bind(i64::from(streak.total))
+    .bind(i64::from(streak.unaided))
+    .bind(streak.last_answered_seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -50,6 +50,28 @@ async fn schedule_here(ctx: Context<'_>, channel: serenity::ChannelId) -> Result
     }
 }
 
+/// The settings `/qotd setup` stores: time and zone checked, options merged into the
+/// channel's current schedule (returned too, if it has one).
+async fn settings_for(
+    ctx: Context<'_>,
+    channel: serenity::ChannelId,
+    time: &str,
+    timezone: &str,
+    requested: &RequestedOptions,
+) -> Result<(ScheduleSettings, Option<Schedule>), Error> {
+    let guild = guild_id(ctx)?;
+    let post_time: PostTime = time.parse().map_err(refused)?;
+    let timezone = daily_schedule::parse_timezone(timezone).map_err(refused)?;
+    let app = ctx.data();
+    let existing = app.store.schedule(channel.get()).await?;
+    let existing = existing.filter(|s| s.guild_id == guild);
+    let current = existing.as_ref().map(Schedule::options);
+    let options =
+        schedule_options::merge(&app.bank, requested, current.as_ref()).map_err(refused)?;
+    let settings = ScheduleSettings::new(channel.get(), guild, post_time, timezone, options);
+    Ok((settings, existing))
+}
+
 /// Post a daily question in a channel, or change its schedule.
 #[poise::command(slash_command, guild_only)]
 #[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id(), channel_id = %channel.id))]
@@ -76,22 +98,14 @@ pub async fn setup(
 ) -> Result<(), Error> {
     require_manage_guild(ctx)?;
     require_text_channel_here(ctx, &channel)?;
-    let guild = guild_id(ctx)?;
-    let post_time: PostTime = time.parse().map_err(refused)?;
-    let timezone = daily_schedule::parse_timezone(&timezone).map_err(refused)?;
-    let app = ctx.data();
-    let category = schedule_options::category_choice(&app.bank, category.as_deref());
     let requested = RequestedOptions {
         reveal_after,
         reveal_reactions,
-        category: category.map_err(refused)?,
+        category: schedule_options::category_choice(&ctx.data().bank, category.as_deref())
+            .map_err(refused)?,
     };
-    let existing = app.store.schedule(channel.id.get()).await?;
-    let existing = existing.filter(|s| s.guild_id == guild);
-    let current = existing.as_ref().map(Schedule::options);
-    let options =
-        schedule_options::merge(&app.bank, &requested, current.as_ref()).map_err(refused)?;
-    let settings = ScheduleSettings::new(channel.id.get(), guild, post_time, timezone, options);
+    let (settings, existing) = settings_for(ctx, channel.id, &time, &timezone, &requested).await?;
+    let app = ctx.data();
     let now = app.clock.now();
     let schedule = app.store.upsert_schedule(&settings, now).await?;
     app.scheduler.wake();
@@ -101,6 +115,7 @@ pub async fn setup(
 
 /// Stop a channel's daily question (its history and streaks are kept).
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id(), channel_id = %channel))]
 pub async fn remove(
     ctx: Context<'_>,
     #[description = "The channel to stop"] channel: serenity::ChannelId,
@@ -121,6 +136,7 @@ pub async fn remove(
 
 /// Pause a channel's daily question (streaks are kept).
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id(), channel_id = %channel))]
 pub async fn pause(
     ctx: Context<'_>,
     #[description = "The channel to pause"] channel: serenity::ChannelId,
@@ -144,6 +160,7 @@ pub async fn pause(
 
 /// Resume a paused channel.
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id(), channel_id = %channel))]
 pub async fn resume(
     ctx: Context<'_>,
     #[description = "The channel to resume"] channel: serenity::ChannelId,
@@ -253,6 +270,7 @@ pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
 
 /// Set the channel the bot reports problems to.
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id(), channel_id = %channel.id))]
 pub async fn alerts(
     ctx: Context<'_>,
     #[description = "The text channel for alerts"]
@@ -279,6 +297,7 @@ fn team_name(name: &str) -> Result<TeamName, Error> {
 
 /// Create a team members can join.
 #[poise::command(slash_command, guild_only, rename = "team-add")]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn team_add(
     ctx: Context<'_>,
     #[description = "The team's name (1–32 characters)"] name: String,
@@ -307,6 +326,7 @@ pub async fn team_add(
 
 /// Delete a team (its members become teamless; streaks are kept).
 #[poise::command(slash_command, guild_only, rename = "team-remove")]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn team_remove(
     ctx: Context<'_>,
     #[description = "The team to delete"]

@@ -101,6 +101,7 @@ pub async fn team(_ctx: Context<'_>) -> Result<(), Error> {
 
 /// Join a team (you leave any other team).
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn join(
     ctx: Context<'_>,
     #[description = "The team to join"]
@@ -135,6 +136,7 @@ pub async fn join(
 
 /// Leave your team.
 #[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn leave(ctx: Context<'_>) -> Result<(), Error> {
     let guild = guild_id(ctx)?;
     match ctx

@@ -118,6 +118,7 @@ fn revealed_message(
 }
 
 /// The "Reveal hint" button.
+#[tracing::instrument(skip_all, fields(guild_id = ?component.guild_id, channel_id = %component.channel_id))]
 pub async fn on_component(
     app: &App,
     ctx: &serenity::Context,
@@ -162,6 +163,7 @@ pub async fn on_component(
 }
 
 /// A member's 💡 on a quiz post: the same rule as daily posts.
+#[tracing::instrument(level = "debug", skip_all, fields(channel_id = %channel))]
 pub async fn on_lightbulb(
     app: &App,
     http: &serenity::Http,
