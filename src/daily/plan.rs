@@ -273,61 +273,47 @@ mod tests {
         true
     }
 
-    #[test]
-    fn nothing_is_due_before_the_post_time() {
-        let jobs = plan(
-            at("2026-06-01T12:59:00Z"),
-            &input(vec![schedule(1)]),
+    /// The plan at `now` for `schedules`, nothing unfinished, no retries pending.
+    fn jobs_at(now: &str, schedules: Vec<Schedule>) -> Vec<Job> {
+        plan(
+            at(now),
+            &input(schedules),
             &RetryBook::default(),
             everywhere,
-        );
+        )
+    }
+
+    /// The post of `schedule(channel)` for `day`.
+    fn post_job(channel: u64, day: &str) -> Job {
+        Job::Post {
+            schedule: schedule(channel),
+            date: date(day),
+        }
+    }
+
+    #[test]
+    fn nothing_is_due_before_the_post_time() {
+        let jobs = jobs_at("2026-06-01T12:59:00Z", vec![schedule(1)]);
         assert!(jobs.is_empty(), "{jobs:?}");
     }
 
     #[test]
     fn a_post_is_due_at_its_local_time() {
-        let jobs = plan(
-            at("2026-06-01T13:00:00Z"),
-            &input(vec![schedule(1)]),
-            &RetryBook::default(),
-            everywhere,
-        );
-        assert_eq!(
-            jobs,
-            [Job::Post {
-                schedule: schedule(1),
-                date: date("2026-06-01")
-            }]
-        );
+        let jobs = jobs_at("2026-06-01T13:00:00Z", vec![schedule(1)]);
+        assert_eq!(jobs, [post_job(1, "2026-06-01")]);
     }
 
     #[test]
     fn a_post_missed_earlier_the_same_local_day_is_still_due_late() {
         // 23:30 in New York: the bot was down all day.
-        let jobs = plan(
-            at("2026-06-02T03:30:00Z"),
-            &input(vec![schedule(1)]),
-            &RetryBook::default(),
-            everywhere,
-        );
-        assert_eq!(
-            jobs,
-            [Job::Post {
-                schedule: schedule(1),
-                date: date("2026-06-01")
-            }]
-        );
+        let jobs = jobs_at("2026-06-02T03:30:00Z", vec![schedule(1)]);
+        assert_eq!(jobs, [post_job(1, "2026-06-01")]);
     }
 
     #[test]
     fn a_day_that_ended_while_the_bot_was_down_is_skipped() {
         // 08:00 the next day in New York: yesterday is over, today not due yet.
-        let jobs = plan(
-            at("2026-06-02T12:00:00Z"),
-            &input(vec![schedule(1)]),
-            &RetryBook::default(),
-            everywhere,
-        );
+        let jobs = jobs_at("2026-06-02T12:00:00Z", vec![schedule(1)]);
         assert!(jobs.is_empty(), "{jobs:?}");
     }
 
@@ -335,12 +321,7 @@ mod tests {
     fn a_date_that_has_its_post_is_not_due_again() {
         let mut posted = schedule(1);
         posted.last_posted_date = Some(date("2026-06-01"));
-        let jobs = plan(
-            at("2026-06-01T15:00:00Z"),
-            &input(vec![posted]),
-            &RetryBook::default(),
-            everywhere,
-        );
+        let jobs = jobs_at("2026-06-01T15:00:00Z", vec![posted]);
         assert!(jobs.is_empty(), "{jobs:?}");
     }
 
@@ -348,12 +329,7 @@ mod tests {
     fn a_paused_schedule_posts_nothing() {
         let mut paused = schedule(1);
         paused.paused = true;
-        let jobs = plan(
-            at("2026-06-01T13:00:00Z"),
-            &input(vec![paused]),
-            &RetryBook::default(),
-            everywhere,
-        );
+        let jobs = jobs_at("2026-06-01T13:00:00Z", vec![paused]);
         assert!(jobs.is_empty(), "{jobs:?}");
     }
 

@@ -22,6 +22,17 @@ impl DiscordHttp {
     pub fn new(http: Arc<serenity::Http>) -> Self {
         Self { http }
     }
+
+    async fn history_page(
+        &self,
+        what: &str,
+        channel_id: u64,
+        request: serenity::GetMessages,
+    ) -> Result<Vec<HistoryMessage>, PostFailure> {
+        let channel = serenity::ChannelId::new(channel_id);
+        let page = with_retries(what, || channel.messages(&self.http, request)).await?;
+        Ok(page.iter().map(history).collect())
+    }
 }
 
 /// How a serenity call failed: a 4xx other than 429 is Discord refusing for good;
@@ -229,16 +240,13 @@ impl DiscordPort for DiscordHttp {
         channel_id: u64,
         before: Option<u64>,
     ) -> Result<Vec<HistoryMessage>, PostFailure> {
-        let channel = serenity::ChannelId::new(channel_id);
-        let mut request = serenity::GetMessages::new().limit(PAGE as u8);
-        if let Some(before) = before {
-            request = request.before(serenity::MessageId::new(before));
-        }
-        let page = with_retries("list recent messages", || {
-            channel.messages(&self.http, request)
-        })
-        .await?;
-        Ok(page.iter().map(history).collect())
+        let request = serenity::GetMessages::new().limit(PAGE as u8);
+        let request = match before {
+            Some(before) => request.before(serenity::MessageId::new(before)),
+            None => request,
+        };
+        self.history_page("list recent messages", channel_id, request)
+            .await
     }
 
     async fn messages_after(
@@ -246,15 +254,11 @@ impl DiscordPort for DiscordHttp {
         channel_id: u64,
         after: u64,
     ) -> Result<Vec<HistoryMessage>, PostFailure> {
-        let channel = serenity::ChannelId::new(channel_id);
         let request = serenity::GetMessages::new()
             .after(serenity::MessageId::new(after))
             .limit(PAGE as u8);
-        let page = with_retries("read messages to catch up", || {
-            channel.messages(&self.http, request)
-        })
-        .await?;
-        Ok(page.iter().map(history).collect())
+        self.history_page("read messages to catch up", channel_id, request)
+            .await
     }
 
     async fn lightbulb_reactors(
