@@ -171,6 +171,7 @@ async fn write_answers(
                 break;
             }
             Err(failure) => {
+                app.stats.bump(&app.stats.answer_commit_failures);
                 if retry_after == FIRST_RETRY {
                     error!(held = held.len(), error = %failure, "cannot record answers; holding them in memory and retrying until the database accepts writes");
                 } else {

@@ -15,6 +15,8 @@ pub struct Stats {
     pub schedulers_started: AtomicU64,
     /// Answers the answer writer has committed (or given up on).
     pub answers_committed: AtomicU64,
+    /// Commits of answers the database refused (a full disk, a locked file, …).
+    pub answer_commit_failures: AtomicU64,
     /// The `now` of the latest finished scheduler pass, in Unix milliseconds.
     pub last_pass_at: AtomicI64,
     changed: watch::Sender<()>,
@@ -28,6 +30,7 @@ impl Default for Stats {
             scheduler_passes: AtomicU64::new(0),
             schedulers_started: AtomicU64::new(0),
             answers_committed: AtomicU64::new(0),
+            answer_commit_failures: AtomicU64::new(0),
             last_pass_at: AtomicI64::new(0),
             changed: watch::Sender::new(()),
         }
