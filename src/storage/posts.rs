@@ -514,44 +514,49 @@ impl Store {
 }
 
 /// Applies `streak_rules::on_question_posted` to the channel's running streaks once
-/// question `seq` is posted.
+/// question `seq` is posted: one read, the rule in Rust, one write of what changed.
 async fn reset_broken_streaks(
     conn: &mut sqlx::SqliteConnection,
     channel_id: i64,
     seq: i64,
 ) -> StorageResult<()> {
-    let running: Vec<(i64, StreakRow)> = sqlx::query_as(
+    let running: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
         "SELECT user_id, current, best, total, unaided, last_answered_seq FROM member_streaks \
          WHERE channel_id = ? AND current > 0",
     )
     .bind(channel_id)
     .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|(user, current, best, total, unaided, last_answered_seq)| {
-        let streak = StreakRow {
-            current,
-            best,
-            total,
-            unaided,
-            last_answered_seq,
-        };
-        (user, streak)
-    })
-    .collect();
-    for (user_id, row) in running {
-        let before = MemberStreak::from(row);
-        let after = streak_rules::on_question_posted(before, seq);
-        if after != before {
-            sqlx::query(
-                "UPDATE member_streaks SET current = ? WHERE channel_id = ? AND user_id = ?",
-            )
-            .bind(i64::from(after.current))
-            .bind(channel_id)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await?;
-        }
+    .await?;
+    let changed: Vec<[i64; 2]> = running
+        .into_iter()
+        .filter_map(
+            |(user_id, current, best, total, unaided, last_answered_seq)| {
+                let row = StreakRow {
+                    current,
+                    best,
+                    total,
+                    unaided,
+                    last_answered_seq,
+                };
+                let before = MemberStreak::from(row);
+                let after = streak_rules::on_question_posted(before, seq);
+                (after != before).then_some([user_id, i64::from(after.current)])
+            },
+        )
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
     }
+    let changed =
+        serde_json::to_string(&changed).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    sqlx::query(
+        "UPDATE member_streaks SET current = c.current \
+         FROM (SELECT value ->> 0 AS user_id, value ->> 1 AS current FROM json_each(?2)) AS c \
+         WHERE member_streaks.channel_id = ?1 AND member_streaks.user_id = c.user_id",
+    )
+    .bind(channel_id)
+    .bind(changed)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
