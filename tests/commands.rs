@@ -412,12 +412,11 @@ async fn quiz_posts_a_public_question_with_a_reveal_button_that_reveals_once_and
         .original_message_id
         .unwrap();
     harness
-        .fake
-        .wait_until("the quiz 💡", fake_discord::DEFAULT_TIMEOUT, |fake| {
-            fake.message(original)?
-                .own_reactions
-                .contains("💡")
-                .then_some(())
+        .wait_until("the quiz 💡", async || {
+            harness
+                .fake
+                .message(original)
+                .is_some_and(|m| m.own_reactions.contains("💡"))
         })
         .await;
     let message_json = harness.fake.message(original).unwrap().json;
@@ -474,19 +473,20 @@ async fn a_lightbulb_on_a_quiz_reveals_its_hint() {
         .unwrap()
         .original_message_id
         .unwrap();
-    let store = harness.store().clone();
-    wait_for_async("the quiz to be recorded", || {
-        let store = store.clone();
-        async move { store.quiz(original).await.unwrap().is_some() }
-    })
-    .await;
+    harness
+        .wait_until("the quiz to be recorded", async || {
+            harness.store().quiz(original).await.unwrap().is_some()
+        })
+        .await;
     harness
         .fake
         .react(GUILD, CHANNEL, original, MEMBER + 1, "💡", false, true);
     harness
-        .fake
-        .wait_until("the quiz reveal", fake_discord::DEFAULT_TIMEOUT, |fake| {
-            (fake.message(original)?.edits.len() == 1).then_some(())
+        .wait_until("the quiz reveal", async || {
+            harness
+                .fake
+                .message(original)
+                .is_some_and(|m| m.edits.len() == 1)
         })
         .await;
     harness.fake.assert_clean();

@@ -186,9 +186,8 @@ async fn an_op_9_invalid_session_is_survived_by_identifying_again() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     harness.fake.invalidate_session(false);
     harness
-        .fake
-        .wait_until("a second IDENTIFY", fake_discord::DEFAULT_TIMEOUT, |fake| {
-            (fake.gateway_counts().ready >= 2).then_some(())
+        .wait_until("a second IDENTIFY", async || {
+            harness.fake.gateway_counts().ready >= 2
         })
         .await;
     bot_answers_a_command(&mut harness).await;

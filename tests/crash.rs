@@ -93,12 +93,11 @@ async fn schedules_due_a_minute_ago(db: &std::path::Path) -> Store {
 }
 
 async fn wait_for_gateway_session(fake: &FakeDiscord, ready_before: u64) {
-    fake.wait_until(
-        "the bot's gateway session",
-        fake_discord::DEFAULT_TIMEOUT,
-        |f| (f.gateway_counts().ready > ready_before).then_some(()),
-    )
-    .await;
+    Waiter::on(fake)
+        .until("the bot's gateway session", async || {
+            fake.gateway_counts().ready > ready_before
+        })
+        .await;
 }
 
 /// Asserts every channel has exactly one daily message, with its 💡 and thread.
@@ -127,17 +126,18 @@ fn assert_one_daily_post_each(fake: &FakeDiscord, channels: &[u64]) {
 /// A last, uninterrupted run until every channel's post is finished.
 async fn finish_the_fan_out(fake: &FakeDiscord, dir: &std::path::Path, store: &Store) {
     let mut child = spawn(fake, dir);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while finished_posts(store).await.len() < CHANNELS as usize {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the fan-out did not finish: {} of {CHANNELS}",
-            finished_posts(store).await.len()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    Waiter::on(fake)
+        .within(Duration::from_secs(60))
+        .until("the fan-out to finish", async || {
+            all_posts_finished(store).await
+        })
+        .await;
     child.start_kill().unwrap();
     let _ = child.wait().await;
+}
+
+async fn all_posts_finished(store: &Store) -> bool {
+    finished_posts(store).await.len() == CHANNELS as usize
 }
 
 async fn finished_posts(store: &Store) -> Vec<(i64, u64)> {
@@ -150,6 +150,22 @@ async fn finished_posts(store: &Store) -> Vec<(i64, u64)> {
     .into_iter()
     .map(|(id, thread)| (id, thread as u64))
     .collect()
+}
+
+/// Waits until the fake has seen `count` requests, or every post is finished.
+async fn wait_for_requests_or_the_end(
+    fake: &FakeDiscord,
+    store: &Store,
+    count: usize,
+    round: usize,
+) {
+    Waiter::on(fake)
+        .within(Duration::from_secs(20))
+        .until(
+            &format!("round {round}: {count} requests or the end of the fan-out"),
+            async || fake.request_count() >= count || all_posts_finished(store).await,
+        )
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,30 +196,18 @@ async fn twenty_kills_during_a_200_channel_fan_out_leave_exactly_one_post_per_ch
             expected.push((*post_id, member));
         }
         for (post_id, user) in &expected {
-            let deadline = tokio::time::Instant::now() + fake_discord::DEFAULT_TIMEOUT;
-            while store.answered_at(*post_id, *user).await.unwrap().is_none() {
-                assert!(
-                    tokio::time::Instant::now() < deadline,
-                    "round {round}: answer not committed"
-                );
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            Waiter::on(&fake)
+                .until(&format!("round {round}: answer committed"), async || {
+                    store.answered_at(*post_id, *user).await.unwrap().is_some()
+                })
+                .await;
             committed_answers.insert((*post_id, *user));
         }
 
         // Kill at a different point of the fan-out each round, later and later so that
         // posts finish and answers come in between the kills.
         let kill_after = since + 4 + (round * 7) % 45 + round * 12;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while fake.request_count() < kill_after
-            && finished_posts(&store).await.len() < CHANNELS as usize
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "round {round}: no progress"
-            );
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        wait_for_requests_or_the_end(&fake, &store, kill_after, round).await;
         child.start_kill().unwrap();
         let status = child.wait().await.unwrap();
         assert!(!status.success(), "round {round}: killed");
@@ -246,16 +250,7 @@ async fn sigterm_during_the_fan_out_exits_cleanly_commits_received_answers_and_d
         let mut child = spawn(&fake, dir.path());
         wait_for_gateway_session(&fake, ready_before).await;
         let stop_after = since + 10 + round * 40;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while fake.request_count() < stop_after
-            && finished_posts(&store).await.len() < CHANNELS as usize
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "round {round}: no progress"
-            );
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        wait_for_requests_or_the_end(&fake, &store, stop_after, round).await;
         // Answers arrive while the fan-out is busy; the bot has them before the signal.
         for (post_id, thread) in finished_posts(&store).await.iter().take(5) {
             member += 1;

@@ -169,10 +169,11 @@ async fn one_members_lightbulb_reveals_the_hint_once_and_a_second_changes_nothin
         .fake
         .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, true);
     harness
-        .fake
-        .wait_until("the hint edit", fake_discord::DEFAULT_TIMEOUT, |fake| {
-            let message = fake.message(message_id)?;
-            (!message.edits.is_empty()).then_some(())
+        .wait_until("the hint edit", async || {
+            harness
+                .fake
+                .message(message_id)
+                .is_some_and(|m| !m.edits.is_empty())
         })
         .await;
     harness
@@ -243,12 +244,12 @@ async fn with_three_needed_two_members_do_not_reveal_a_third_does_and_bots_never
         .fake
         .react(GUILD, CHANNEL, message_id, MEMBER + 3, "💡", false, true);
     harness
-        .fake
-        .wait_until(
-            "the third member's reveal",
-            fake_discord::DEFAULT_TIMEOUT,
-            |fake| (!fake.message(message_id)?.edits.is_empty()).then_some(()),
-        )
+        .wait_until("the third member's reveal", async || {
+            harness
+                .fake
+                .message(message_id)
+                .is_some_and(|m| !m.edits.is_empty())
+        })
         .await;
     assert_eq!(
         harness
@@ -340,12 +341,12 @@ async fn the_timeout_reveals_once_and_also_right_after_a_restart_when_it_fell_du
     harness.set_time(ny_nine("2026-06-02") + TimeDelta::minutes(90));
     harness.start_bot().await;
     harness
-        .fake
-        .wait_until(
-            "the overdue reveal after start",
-            fake_discord::DEFAULT_TIMEOUT,
-            |fake| (fake.message(second.message_id.unwrap())?.edits.len() == 1).then_some(()),
-        )
+        .wait_until("the overdue reveal after start", async || {
+            harness
+                .fake
+                .message(second.message_id.unwrap())
+                .is_some_and(|m| m.edits.len() == 1)
+        })
         .await;
     harness
         .tick_to(ny_nine("2026-06-02") + TimeDelta::minutes(180))
@@ -480,20 +481,12 @@ async fn an_answer_after_the_reveal_is_counted_but_not_unaided_and_bots_never_co
         false,
         true,
     );
-    let store = harness.store().clone();
-    wait_for_async("the reveal", || {
-        let store = store.clone();
-        async move {
-            store
-                .daily_post(post.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .revealed_at
-                .is_some()
-        }
-    })
-    .await;
+    harness
+        .wait_until("the reveal", async || {
+            let stored = harness.store().daily_post(post.id).await.unwrap().unwrap();
+            stored.revealed_at.is_some()
+        })
+        .await;
     harness.set_time(ny_nine("2026-06-01") + TimeDelta::hours(1));
     answer(&harness, &post, MEMBER);
     harness.wait_answer(post.id, MEMBER).await;
@@ -517,11 +510,11 @@ async fn an_answer_after_the_reveal_is_counted_but_not_unaided_and_bots_never_co
     bot_message["author"]["bot"] = json!(true);
     let before = qotd::stats::Stats::get(&harness.app().stats.messages_handled);
     harness.fake.dispatch("MESSAGE_CREATE", bot_message);
-    let stats = &harness.app().stats;
-    wait_for("the bot message handled", || {
-        qotd::stats::Stats::get(&stats.messages_handled) > before
-    })
-    .await;
+    harness
+        .wait_until("the bot message handled", async || {
+            qotd::stats::Stats::get(&harness.app().stats.messages_handled) > before
+        })
+        .await;
     assert_eq!(harness.store().answer_count(post.id).await.unwrap(), 1);
     harness.fake.assert_clean();
 }
@@ -724,12 +717,7 @@ async fn a_channel_the_bot_cannot_post_in_raises_one_alert_and_does_not_stop_the
     harness.tick_to(ny_nine("2026-06-01")).await;
     harness.wait_daily_post(OTHER_CHANNEL, 1).await;
     harness
-        .fake
-        .wait_until("the alert message", fake_discord::DEFAULT_TIMEOUT, |fake| {
-            fake.messages_in(ALERTS_CHANNEL)
-                .into_iter()
-                .find(|m| m.content().contains("Missing Permissions"))
-        })
+        .wait_message_in(ALERTS_CHANNEL, "Missing Permissions")
         .await;
     let schedule = harness.store().schedule(CHANNEL).await.unwrap().unwrap();
     assert!(
@@ -793,9 +781,8 @@ async fn a_deleted_channel_raises_an_alert_and_keeps_the_schedule() {
     harness.fake.delete_channel(CHANNEL);
     harness.tick_to(ny_nine("2026-06-01")).await;
     let alert = harness
-        .fake
-        .wait_until("the alert message", fake_discord::DEFAULT_TIMEOUT, |fake| {
-            fake.messages_in(ALERTS_CHANNEL).into_iter().next()
+        .wait_until("the alert message", async || {
+            harness.fake.messages_in(ALERTS_CHANNEL).into_iter().next()
         })
         .await;
     assert!(
@@ -1060,7 +1047,7 @@ async fn lightbulbs_added_or_removed_while_the_bot_was_down_are_read_back_and_ca
     );
     assert_eq!(stored.revealed_at, Some(at("2026-06-01T13:40:00Z")));
     harness
-        .wait_thread_message(post.thread_id.unwrap(), "Hint revealed")
+        .wait_message_in(post.thread_id.unwrap(), "Hint revealed")
         .await;
     assert_eq!(harness.fake.message(message_id).unwrap().edits.len(), 1);
     harness.fake.assert_clean();
@@ -1081,10 +1068,11 @@ async fn a_server_that_removed_the_bot_gets_no_post_attempts_and_resumes_when_it
     harness
         .fake
         .dispatch("GUILD_DELETE", json!({ "id": GUILD.to_string() }));
-    wait_for("the removal to be handled", || {
-        log.lines_with("removed from a server").len() == 1
-    })
-    .await;
+    harness
+        .wait_until("the removal to be handled", async || {
+            log.lines_with("removed from a server").len() == 1
+        })
+        .await;
 
     let since = harness.fake.request_count();
     harness.tick_to(ny_nine("2026-06-01")).await;
@@ -1129,11 +1117,11 @@ async fn a_system_message_in_the_thread_is_not_an_answer() {
     let mut pin = message_at(&harness, thread, MEMBER, "2026-06-01T13:01:00.000000+00:00");
     pin["type"] = json!(6);
     harness.fake.post_message(pin);
-    let app = harness.app().clone();
-    wait_for("the pin notice to be handled", || {
-        qotd::stats::Stats::get(&app.stats.messages_handled) > handled
-    })
-    .await;
+    harness
+        .wait_until("the pin notice to be handled", async || {
+            qotd::stats::Stats::get(&harness.app().stats.messages_handled) > handled
+        })
+        .await;
     answer(&harness, &post, MEMBER + 1);
     harness.wait_answer(post.id, MEMBER + 1).await;
     assert_eq!(

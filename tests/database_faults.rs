@@ -38,8 +38,11 @@ async fn one_post_per_date(harness: &Harness, channel: u64) -> usize {
 
 /// Waits until the answer writer holds `n` answers it could not commit.
 async fn wait_held_answers(harness: &Harness, n: usize) {
-    let app = harness.app().clone();
-    wait_for("answers held in memory", || app.answers.pending() == n).await;
+    harness
+        .wait_until(&format!("{n} answers held in memory"), async || {
+            harness.app().answers.pending() == n
+        })
+        .await;
 }
 
 /// `/streak` for `user`: its text.

@@ -93,21 +93,22 @@ async fn a_day_of_rest_and_gateway_faults_loses_nothing_and_duplicates_nothing()
             .count();
         assert_eq!(announcements, 1, "channel {channel}: announced once");
     }
-    let store = harness.store().clone();
-    let expected = answers.clone();
-    wait_for_async("every answer", || {
-        let store = store.clone();
-        let expected = expected.clone();
-        async move {
-            for (post, user) in &expected {
-                if store.answered_at(*post, *user).await.unwrap().is_none() {
+    harness
+        .wait_until("every answer", async || {
+            for (post, user) in &answers {
+                if harness
+                    .store()
+                    .answered_at(*post, *user)
+                    .await
+                    .unwrap()
+                    .is_none()
+                {
                     return false;
                 }
             }
             true
-        }
-    })
-    .await;
+        })
+        .await;
     assert!(answers.len() >= 40, "{} answers", answers.len());
     assert_eq!(
         Stats::get(&harness.app().stats.schedulers_started),

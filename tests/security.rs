@@ -123,7 +123,7 @@ async fn question_text_with_everyone_and_role_mentions_pings_nobody() {
         true,
     );
     harness
-        .wait_thread_message(post.thread_id.unwrap(), "@everyone hint")
+        .wait_message_in(post.thread_id.unwrap(), "@everyone hint")
         .await;
     for request in harness.fake.requests() {
         let Some(body) = &request.body else { continue };
@@ -319,11 +319,11 @@ async fn odd_gateway_events_are_ignored_without_errors() {
     fake.react(987_654, 5, 6, MEMBER, "💡", false, true); // unknown guild and message
     fake.dispatch("MESSAGE_REACTION_ADD", json!({ "user_id": "1", "channel_id": "2", "message_id": "3", "emoji": { "id": "4", "name": null }, "burst": false, "type": 0 }));
     fake.dispatch("SOMETHING_NEW", json!({ "weird": true }));
-    let stats = &harness.app().stats;
-    wait_for("the five messages handled", || {
-        qotd::stats::Stats::get(&stats.messages_handled) >= before + 5
-    })
-    .await;
+    harness
+        .wait_until("the five messages handled", async || {
+            qotd::stats::Stats::get(&harness.app().stats.messages_handled) >= before + 5
+        })
+        .await;
     harness.wait_reactions_handled(2).await;
     assert_eq!(
         harness.store().answer_count(post.id).await.unwrap(),
@@ -332,12 +332,11 @@ async fn odd_gateway_events_are_ignored_without_errors() {
     );
     // The bot is still healthy: a member's answer right after is recorded.
     fake.member_posts(GUILD, thread, MEMBER, &[], "a real answer");
-    let store = harness.store().clone();
-    wait_for_async("the real answer", || {
-        let store = store.clone();
-        async move { store.answer_count(post.id).await.unwrap() == 1 }
-    })
-    .await;
+    harness
+        .wait_until("the real answer", async || {
+            harness.store().answer_count(post.id).await.unwrap() == 1
+        })
+        .await;
     harness.fake.assert_clean();
 }
 

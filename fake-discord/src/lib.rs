@@ -302,6 +302,13 @@ impl FakeDiscord {
         );
     }
 
+    /// Notified on every recorded request and state change (a request, a gateway
+    /// session, an event written to the socket), for waiters that combine the fake's
+    /// changes with other signals.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.shared.changed.subscribe()
+    }
+
     /// Waits until `condition` holds on the fake's state, or panics after `timeout`.
     pub async fn wait_until<T>(
         &self,

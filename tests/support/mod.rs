@@ -20,6 +20,9 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 pub mod disk_faults;
+pub mod wait;
+
+pub use wait::Waiter;
 
 pub const GUILD: u64 = 111_111_111_111_111_111;
 pub const CHANNEL: u64 = 222_222_222_222_222_201;
@@ -287,26 +290,41 @@ impl Harness {
         let mut data = callback["data"].clone();
         // A deferred reply (type 5) is completed by a follow-up or an edit of @original.
         if callback["type"] == json!(5) {
-            let token = token.to_owned();
+            let fake = &self.fake;
             data = self
-                .fake
-                .wait_until(
-                    "the deferred reply",
-                    fake_discord::DEFAULT_TIMEOUT,
-                    |fake| {
-                        let log = fake.interaction(&token)?;
-                        // poise answers a deferred reply with a follow-up message.
-                        if let Some(followup) = log.followups.first() {
-                            return fake.message(*followup).map(|m| m.json);
-                        }
-                        let message = fake.message(log.original_message_id?)?;
-                        (!message.edits.is_empty()).then(|| message.edits.last().cloned().unwrap())
-                    },
-                )
+                .wait_until("the deferred reply", async || {
+                    let log = fake.interaction(token)?;
+                    // poise answers a deferred reply with a follow-up message.
+                    if let Some(followup) = log.followups.first() {
+                        return fake.message(*followup).map(|m| m.json);
+                    }
+                    fake.message(log.original_message_id?)?
+                        .edits
+                        .last()
+                        .cloned()
+                })
                 .await;
             data["flags"] = callback["data"]["flags"].clone();
         }
         Reply::from_data(callback["type"].as_u64().unwrap_or(0), data)
+    }
+
+    /// What a wait re-checks on: the fake's changes and, while the bot runs, its Stats.
+    pub fn waiter(&self) -> Waiter<'_> {
+        let waiter = Waiter::on(&self.fake);
+        match &self.bot {
+            Some(bot) => waiter.and_stats(&bot.app.stats),
+            None => waiter,
+        }
+    }
+
+    /// Waits until `condition` holds (see [`Waiter::until`]).
+    pub async fn wait_until<M: wait::Met>(
+        &self,
+        what: &str,
+        condition: impl AsyncFnMut() -> M,
+    ) -> M::Value {
+        self.waiter().until(what, condition).await
     }
 
     /// Requests since `since` that match a method and a path prefix.
@@ -394,34 +412,6 @@ pub fn member(id: u64) -> Invoker {
     Invoker::member(id)
 }
 
-/// Polls `condition` every few milliseconds until it holds; panics after 10 s.
-pub async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + fake_discord::DEFAULT_TIMEOUT;
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-}
-
-/// Async version of [`wait_for`].
-pub async fn wait_for_async<F, Fut>(what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + fake_discord::DEFAULT_TIMEOUT;
-    while !condition().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-}
-
 impl Harness {
     /// Moves the clock to `now` and waits until the scheduler finished a pass that saw it.
     pub async fn tick_to(&self, now: DateTime<Utc>) {
@@ -430,17 +420,16 @@ impl Harness {
         // even when nothing is due (that is how tests check that nothing happens).
         self.app().scheduler.wake();
         let stats = &self.app().stats;
-        wait_for(&format!("a scheduler pass at {now}"), || {
+        self.wait_until(&format!("a scheduler pass at {now}"), async || {
             stats.last_pass_at.load(std::sync::atomic::Ordering::SeqCst) >= now.timestamp_millis()
         })
         .await;
     }
 
-    /// Waits until the bot handled `n` more reaction events than `before`.
+    /// Waits until the bot handled `target` reaction events since it started.
     pub async fn wait_reactions_handled(&self, target: u64) {
-        let stats = &self.app().stats;
-        wait_for("reaction events handled", || {
-            qotd::stats::Stats::get(&stats.reactions_handled) >= target
+        self.wait_until(&format!("{target} reaction events handled"), async || {
+            self.reactions_handled() >= target
         })
         .await;
     }
@@ -489,22 +478,14 @@ impl Harness {
 
     /// Waits until `channel` has its `seq`-th daily post, with its 💡 and thread.
     pub async fn wait_daily_post(&self, channel: u64, seq: i64) -> qotd::storage::DailyPost {
-        let deadline = tokio::time::Instant::now() + fake_discord::DEFAULT_TIMEOUT;
-        loop {
-            if let Some(post) = self.store().latest_daily_post(channel).await.unwrap()
-                && post.seq >= seq
-                && post.thread_id.is_some()
-                && post.reacted
-            {
-                return post;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for daily post #{seq} in {channel}; problems: {:?}",
-                self.fake.problems()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        self.wait_until(
+            &format!("daily post #{seq} in {channel}, with its 💡 and thread"),
+            async || {
+                let post = self.store().latest_daily_post(channel).await.unwrap()?;
+                (post.seq >= seq && post.thread_id.is_some() && post.reacted).then_some(post)
+            },
+        )
+        .await
     }
 }
 
@@ -555,31 +536,28 @@ impl Harness {
         self.wait_daily_post(channel, 1).await
     }
 
-    /// Waits until a message containing `text` is in `thread`; returns it.
-    pub async fn wait_thread_message(
-        &self,
-        thread: u64,
-        text: &str,
-    ) -> fake_discord::StoredMessage {
-        self.fake
-            .wait_until(
-                &format!("a message containing {text:?} in the thread"),
-                fake_discord::DEFAULT_TIMEOUT,
-                |fake| {
-                    fake.messages_in(thread)
-                        .into_iter()
-                        .find(|m| m.content().contains(text))
-                },
-            )
-            .await
+    /// Waits until a message containing `text` is in `channel` (or thread); returns it.
+    pub async fn wait_message_in(&self, channel: u64, text: &str) -> fake_discord::StoredMessage {
+        self.wait_until(
+            &format!("a message containing {text:?} in {channel}"),
+            async || {
+                self.fake
+                    .messages_in(channel)
+                    .into_iter()
+                    .find(|m| m.content().contains(text))
+            },
+        )
+        .await
     }
 
     /// Waits until `user`'s answer to `post_id` is committed.
     pub async fn wait_answer(&self, post_id: i64, user: u64) {
-        let store = self.store().clone();
-        wait_for_async("the answer to be recorded", || {
-            let store = store.clone();
-            async move { store.answered_at(post_id, user).await.unwrap().is_some() }
+        self.wait_until(&format!("{user}'s answer to post {post_id}"), async || {
+            self.store()
+                .answered_at(post_id, user)
+                .await
+                .unwrap()
+                .is_some()
         })
         .await;
     }
