@@ -3,11 +3,8 @@
 
 mod support;
 
-use std::process::Stdio;
-use std::time::Duration;
-
-use fake_discord::FakeDiscord;
 use serde_json::{Value, json};
+use support::binary::{Qotd, SUBPROCESS_TOKEN};
 use support::*;
 
 fn names(commands: &[Value]) -> Vec<String> {
@@ -196,54 +193,23 @@ async fn an_op_9_invalid_session_is_survived_by_identifying_again() {
 
 #[tokio::test]
 async fn the_qotd_binary_runs_against_the_fake_and_exits_zero_on_sigterm() {
-    let fake: FakeDiscord = default_fake().await;
+    let fake = default_fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_qotd"))
-        .arg("run")
-        .current_dir(dir.path())
-        .env("DISCORD_TOKEN", "fake-token-for-the-subprocess")
-        .env("DISCORD_API_PROXY", fake.base_url())
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("qotd.db").display()),
-        )
-        .env("QUESTIONS_PATH", repo_path("questions.yaml"))
+    let qotd = Qotd::run_against(&fake, dir.path())
         .env("RUST_LOG", "info")
-        .env_remove("DISCORD_GUILD_ID")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+        .spawn();
     fake.wait_for_request("the subprocess registers its commands", 0, |r| {
         r.method == "PUT" && r.path.ends_with("/commands")
     })
     .await;
 
-    let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(exit.code(), Some(0));
+    let exited = qotd.terminate().await;
 
-    let mut stderr = String::new();
-    use tokio::io::AsyncReadExt as _;
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .await
-        .unwrap();
+    assert_eq!(exited.code(), Some(0));
+    let stderr = &exited.stderr;
     assert!(stderr.contains("slash commands registered"), "{stderr}");
     assert!(
-        !stderr.contains("fake-token-for-the-subprocess"),
+        !stderr.contains(SUBPROCESS_TOKEN),
         "the token is never logged"
     );
     assert!(dir.path().join("qotd.db").exists());

@@ -7,13 +7,13 @@
 mod support;
 
 use std::collections::HashSet;
-use std::process::Stdio;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Timelike, Utc};
 use fake_discord::FakeDiscord;
 use qotd::core::daily_schedule::parse_timezone;
 use qotd::storage::{ScheduleSettings, Store};
+use support::binary::{Qotd, Running};
 use support::*;
 
 const CHANNELS: u64 = 200;
@@ -30,23 +30,10 @@ fn a_zone_at_noon() -> String {
     }
 }
 
-fn spawn(fake: &FakeDiscord, dir: &std::path::Path) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_qotd"))
-        .arg("run")
-        .current_dir(dir)
-        .env("DISCORD_TOKEN", "crash-test")
-        .env("DISCORD_API_PROXY", fake.base_url())
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.join("qotd.db").display()),
-        )
-        .env("QUESTIONS_PATH", repo_path("questions.yaml"))
+fn spawn(fake: &FakeDiscord, dir: &std::path::Path) -> Running {
+    Qotd::run_against(fake, dir)
         .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
-        .unwrap()
 }
 
 /// A fake Discord with one guild of [`CHANNELS`] text channels.
@@ -125,15 +112,14 @@ fn assert_one_daily_post_each(fake: &FakeDiscord, channels: &[u64]) {
 
 /// A last, uninterrupted run until every channel's post is finished.
 async fn finish_the_fan_out(fake: &FakeDiscord, dir: &std::path::Path, store: &Store) {
-    let mut child = spawn(fake, dir);
+    let qotd = spawn(fake, dir);
     Waiter::on(fake)
         .within(Duration::from_secs(60))
         .until("the fan-out to finish", async || {
             all_posts_finished(store).await
         })
         .await;
-    child.start_kill().unwrap();
-    let _ = child.wait().await;
+    qotd.kill().await;
 }
 
 async fn all_posts_finished(store: &Store) -> bool {
@@ -184,7 +170,7 @@ async fn twenty_kills_during_a_200_channel_fan_out_leave_exactly_one_post_per_ch
     for round in 0..20usize {
         let since = fake.request_count();
         let ready_before = fake.gateway_counts().ready;
-        let mut child = spawn(&fake, dir.path());
+        let qotd = spawn(&fake, dir.path());
         wait_for_gateway_session(&fake, ready_before).await;
 
         // Answers to posts already finished, committed before this round's kill.
@@ -208,9 +194,8 @@ async fn twenty_kills_during_a_200_channel_fan_out_leave_exactly_one_post_per_ch
         // posts finish and answers come in between the kills.
         let kill_after = since + 4 + (round * 7) % 45 + round * 12;
         wait_for_requests_or_the_end(&fake, &store, kill_after, round).await;
-        child.start_kill().unwrap();
-        let status = child.wait().await.unwrap();
-        assert!(!status.success(), "round {round}: killed");
+        let exited = qotd.kill().await;
+        assert!(!exited.status.success(), "round {round}: killed");
     }
 
     // A last, uninterrupted run finishes the fan-out.
@@ -247,7 +232,7 @@ async fn sigterm_during_the_fan_out_exits_cleanly_commits_received_answers_and_d
     for round in 0..STOPS {
         let since = fake.request_count();
         let ready_before = fake.gateway_counts().ready;
-        let mut child = spawn(&fake, dir.path());
+        let qotd = spawn(&fake, dir.path());
         wait_for_gateway_session(&fake, ready_before).await;
         let stop_after = since + 10 + round * 40;
         wait_for_requests_or_the_end(&fake, &store, stop_after, round).await;
@@ -262,19 +247,8 @@ async fn sigterm_during_the_fan_out_exits_cleanly_commits_received_answers_and_d
         if finished_posts(&store).await.len() < CHANNELS as usize {
             stopped_mid_fan_out += 1;
         }
-        let pid = child.id().unwrap().to_string();
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-            .await
-            .unwrap_or_else(|_| panic!("round {round}: qotd did not exit after SIGTERM"))
-            .unwrap();
-        assert_eq!(status.code(), Some(0), "round {round}: a clean exit");
+        let exited = qotd.terminate().await;
+        assert_eq!(exited.code(), Some(0), "round {round}: a clean exit");
         for (post_id, user) in &sent_answers {
             assert!(
                 store.answered_at(*post_id, *user).await.unwrap().is_some(),

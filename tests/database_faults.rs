@@ -5,11 +5,11 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use serde_json::json;
+use support::binary::Qotd;
 use support::disk_faults::{CapturedLog, Immutable, SmallDisk};
 use support::*;
 
@@ -271,18 +271,17 @@ async fn qotd_refuses_a_database_from_a_newer_schema_with_one_clear_line_and_exi
     store.close().await;
     let before = std::fs::read(&db).unwrap();
 
-    let output = Command::new(env!("CARGO_BIN_EXE_qotd"))
-        .arg("run")
-        .current_dir(dir.path())
-        .env("DISCORD_TOKEN", "x")
-        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("QUESTIONS_PATH", repo_path("questions.yaml"))
-        .env("DISCORD_API_PROXY", "http://127.0.0.1:9")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("written by a newer qotd"), "{stderr}");
+    let fake = default_fake().await;
+
+    let exited = Qotd::run_against(&fake, dir.path()).spawn().wait().await;
+
+    assert_eq!(exited.code(), Some(2));
+    assert!(
+        exited.stderr.contains("written by a newer qotd"),
+        "{}",
+        exited.stderr
+    );
+    assert_eq!(fake.request_count(), 0, "refused before connecting");
     assert_eq!(
         std::fs::read(&db).unwrap(),
         before,

@@ -1,14 +1,17 @@
 //! Hostile question banks: every one gives located errors, never a panic, in bounded
 //! time and memory — through the library and through `qotd check` under a memory cap.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use qotd::core::question_bank::QuestionBank;
+use support::binary::{Exited, Qotd};
+use support::repo_path;
 
 fn corpus() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hostile");
+    let dir = repo_path("tests/data/hostile");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -17,18 +20,11 @@ fn corpus() -> Vec<PathBuf> {
     files
 }
 
-/// Runs `qotd check` on `path` with at most 256 MiB of address space and 20 s of CPU.
-fn check_capped(path: &Path) -> std::process::Output {
-    Command::new("bash")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v 1048576; ulimit -t 20; exec '{}' check '{}'",
-            env!("CARGO_BIN_EXE_qotd"),
-            path.display()
-        ))
-        .env_remove("QUESTIONS_PATH")
+/// Runs `qotd check` on `path` with at most 1 GiB of address space and 20 s of CPU.
+fn check_capped(path: &Path) -> Exited {
+    Qotd::new(["check".as_ref(), path.as_os_str()])
+        .limited(1024 * 1024, 20)
         .output()
-        .unwrap()
 }
 
 fn assert_located_errors(path: &Path, stderr: &str) {
@@ -86,15 +82,9 @@ fn the_hostile_corpus_has_at_least_forty_banks_and_each_is_rejected_with_located
 #[test]
 fn qotd_check_rejects_every_hostile_bank_with_exit_two_under_a_memory_cap() {
     for path in corpus() {
-        let output = check_capped(&path);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{}: {:?}",
-            path.display(),
-            output
-        );
-        assert_located_errors(&path, &String::from_utf8_lossy(&output.stderr));
+        let exited = check_capped(&path);
+        assert_eq!(exited.code(), Some(2), "{}: {exited:?}", path.display());
+        assert_located_errors(&path, &exited.stderr);
     }
 }
 
@@ -113,15 +103,15 @@ fn a_bank_of_100000_questions_loads_and_a_duplicate_at_its_end_is_located() {
     }
     let path = dir.path().join("big.yaml");
     std::fs::write(&path, &text).unwrap();
-    let output = check_capped(&path);
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("100000 questions in 1 category"));
+    let exited = check_capped(&path);
+    assert_eq!(exited.code(), Some(0), "{exited:?}");
+    assert!(exited.stdout.contains("100000 questions in 1 category"));
 
     text.push_str(&question("q-7", "Again."));
     std::fs::write(&path, &text).unwrap();
-    let output = check_capped(&path);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let exited = check_capped(&path);
+    assert_eq!(exited.code(), Some(2));
+    let stderr = &exited.stderr;
     assert!(
         stderr.contains(":500004:9: duplicate question id `q-7` (first used at line 39, column 9)"),
         "{stderr}"
@@ -138,9 +128,9 @@ fn a_ten_megabyte_hint_is_refused_with_its_length_not_echoed() {
     );
     let path = dir.path().join("huge.yaml");
     std::fs::write(&path, text).unwrap();
-    let output = check_capped(&path);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let exited = check_capped(&path);
+    assert_eq!(exited.code(), Some(2));
+    let stderr = &exited.stderr;
     assert!(
         stderr.contains("`hint` is 10485760 characters"),
         "{}",

@@ -1,17 +1,15 @@
 //! The shipped question bank and `qotd check`, end to end.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use qotd::core::question_bank::QuestionBank;
-
-fn repo_file(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+use support::binary::Qotd;
+use support::repo_path;
 
 fn shipped_bank() -> QuestionBank {
-    QuestionBank::load(&repo_file("questions.yaml")).expect("questions.yaml is valid")
+    QuestionBank::load(&repo_path("questions.yaml")).expect("questions.yaml is valid")
 }
 
 /// The seed's hints, one per line after its section headings, with the broken arrow
@@ -26,7 +24,7 @@ fn seed_hints() -> Vec<(String, String)> {
         ("Behavioral", "behavioral"),
     ];
     let text =
-        std::fs::read_to_string(repo_file("tests/data/seed-ai-emotion-detection.txt")).unwrap();
+        std::fs::read_to_string(repo_path("tests/data/seed-ai-emotion-detection.txt")).unwrap();
     let mut category = "";
     let mut hints = Vec::new();
     for line in text.lines().skip(3).map(str::trim) {
@@ -44,16 +42,6 @@ fn seed_hints() -> Vec<(String, String)> {
         }
     }
     hints
-}
-
-fn qotd(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_qotd"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("QUESTIONS_PATH")
-        .env_remove("DISCORD_TOKEN")
-        .output()
-        .expect("the qotd binary runs")
 }
 
 #[test]
@@ -154,28 +142,27 @@ fn every_question_is_a_question_an_interviewer_would_ask() {
 
 #[test]
 fn qotd_check_prints_the_summary_and_exits_zero() {
-    let output = qotd(&["check", "questions.yaml"]);
-    assert_eq!(output.status.code(), Some(0));
+    let exited = Qotd::new(["check", "questions.yaml"]).output();
+    assert_eq!(exited.code(), Some(0));
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim(),
+        exited.stdout.trim(),
         "questions.yaml: 50 questions in 6 categories"
     );
 }
 
 #[test]
 fn qotd_check_without_a_path_checks_the_default_bank() {
-    let output = qotd(&["check"]);
-    assert_eq!(output.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("50 questions in 6 categories"));
+    let exited = Qotd::new(["check"]).output();
+    assert_eq!(exited.code(), Some(0));
+    assert!(exited.stdout.contains("50 questions in 6 categories"));
 }
 
 #[test]
 fn qotd_check_prints_three_located_errors_for_three_problems_and_exits_two() {
     let path = "tests/data/banks/three-problems.yaml";
-    let output = qotd(&["check", path]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
+    let exited = Qotd::new(["check", path]).output();
+    assert_eq!(exited.code(), Some(2));
+    let lines: Vec<&str> = exited.stderr.lines().collect();
     assert_eq!(
         lines,
         [
@@ -190,16 +177,13 @@ fn qotd_check_prints_three_located_errors_for_three_problems_and_exits_two() {
 
 #[test]
 fn qotd_run_refuses_an_invalid_bank_with_the_same_messages_and_exits_two() {
-    let output = Command::new(env!("CARGO_BIN_EXE_qotd"))
-        .arg("run")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let exited = Qotd::new(["run"])
         .env("DISCORD_TOKEN", "not-a-real-token")
         .env("QUESTIONS_PATH", "tests/data/banks/three-problems.yaml")
         .env("DATABASE_URL", "sqlite::memory:")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+        .output();
+    assert_eq!(exited.code(), Some(2));
+    let stderr = &exited.stderr;
     assert!(
         stderr.contains("three-problems.yaml:12:5: the question is missing `hint`"),
         "{stderr}"
@@ -211,16 +195,10 @@ fn qotd_run_refuses_an_invalid_bank_with_the_same_messages_and_exits_two() {
 fn qotd_run_without_a_token_exits_two_with_one_clear_line() {
     // An empty folder: no .env there to supply a token.
     let empty = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_qotd"))
-        .arg("run")
-        .current_dir(empty.path())
-        .env_remove("DISCORD_TOKEN")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let exited = Qotd::new(["run"]).in_dir(empty.path()).output();
+    assert_eq!(exited.code(), Some(2));
     assert_eq!(
-        stderr.trim(),
+        exited.stderr.trim(),
         "error: DISCORD_TOKEN is not set: put it in the environment or in .env (see .env.example)"
     );
 }

@@ -4,15 +4,14 @@
 
 mod support;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use qotd::core::daily_schedule::parse_timezone;
 use qotd::storage::{ScheduleSettings, Store};
 use serde_json::json;
+use support::binary::Qotd;
 use support::*;
-use tokio::io::AsyncReadExt as _;
 
 const SECRET: &str = "MTIzNDU2Nzg5.SECRET-token-value.do-not-log";
 
@@ -45,25 +44,10 @@ async fn the_token_never_appears_in_the_log_even_at_trace_level() {
         .unwrap();
     store.close().await;
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_qotd"))
-        .arg("run")
-        .current_dir(dir.path())
+    let qotd = Qotd::run_against(&fake, dir.path())
         .env("DISCORD_TOKEN", SECRET)
-        .env("DISCORD_API_PROXY", fake.base_url())
-        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("QUESTIONS_PATH", repo_path("questions.yaml"))
         .env("RUST_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let reader = tokio::spawn(async move {
-        let mut log = String::new();
-        let _ = stderr.read_to_string(&mut log).await;
-        log
-    });
+        .spawn();
     fake.wait_for_request("commands registered", 0, |r| {
         r.method == "PUT" && r.path.ends_with("/commands")
     })
@@ -75,17 +59,9 @@ async fn the_token_never_appears_in_the_log_even_at_trace_level() {
         })
         .await;
     }
-    let pid = child.id().unwrap().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
-    let log = reader.await.unwrap();
+    let exited = qotd.terminate().await;
+    assert_eq!(exited.code(), Some(0));
+    let log = exited.stderr;
     assert!(
         log.len() > 10_000,
         "trace logging was on ({} bytes)",

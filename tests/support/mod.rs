@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+pub mod binary;
 pub mod disk_faults;
 pub mod wait;
 
