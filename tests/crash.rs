@@ -13,6 +13,7 @@ use chrono::{TimeDelta, Timelike, Utc};
 use fake_discord::FakeDiscord;
 use qotd::core::daily_schedule::parse_timezone;
 use qotd::storage::{ScheduleSettings, Store};
+use serde_json::json;
 use support::binary::{Qotd, Running};
 use support::*;
 
@@ -236,13 +237,24 @@ async fn sigterm_during_the_fan_out_exits_cleanly_commits_received_answers_and_d
         wait_for_gateway_session(&fake, ready_before).await;
         let stop_after = since + 10 + round * 40;
         wait_for_requests_or_the_end(&fake, &store, stop_after, round).await;
-        // Answers arrive while the fan-out is busy; the bot has them before the signal.
+        // Answers arrive while the fan-out is busy, then a command: the bot reads
+        // gateway events in order, so once it replied to the command it has read the
+        // answers (not necessarily committed them) before the signal.
         for (post_id, thread) in finished_posts(&store).await.iter().take(5) {
             member += 1;
             fake.member_posts(GUILD, *thread, member, &[], "an answer");
             sent_answers.push((*post_id, member));
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let command = send_slash(
+            &fake,
+            GUILD,
+            &support::member(member),
+            channels[0],
+            "streak",
+            json!([]),
+            json!({}),
+        );
+        fake.wait_for_callback(&command).await;
 
         if finished_posts(&store).await.len() < CHANNELS as usize {
             stopped_mid_fan_out += 1;

@@ -8,6 +8,7 @@ mod support;
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use qotd::stats::Stats;
 use serde_json::json;
 use support::binary::Qotd;
 use support::disk_faults::{CapturedLog, Immutable, SmallDisk};
@@ -221,7 +222,8 @@ async fn answers_arriving_while_another_process_locks_the_database_are_committed
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     let post = harness.first_post_at_nine(CHANNEL).await;
 
-    // Another process holds the write lock for 6 s: longer than the 5 s busy timeout.
+    // Another process holds the write lock until the answer writer gave up once,
+    // that is past the 5 s busy timeout.
     let locker = sqlx::SqlitePool::connect(&format!("sqlite://{}", harness.db_path().display()))
         .await
         .unwrap();
@@ -238,7 +240,13 @@ async fn answers_arriving_while_another_process_locks_the_database_are_committed
         &[],
         "answer during the lock",
     );
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    harness
+        .waiter()
+        .within(Duration::from_secs(20))
+        .until("a commit refused by the lock", async || {
+            Stats::get(&harness.app().stats.answer_commit_failures) >= 1
+        })
+        .await;
     assert_eq!(
         harness.store().answered_at(post.id, MEMBER).await.unwrap(),
         None,
@@ -254,6 +262,8 @@ async fn answers_arriving_while_another_process_locks_the_database_are_committed
     assert_eq!(faults.len(), 1, "{}", log.text());
     assert!(faults[0].contains("the database is locked by another process"));
     harness.fake.assert_clean();
+    // Stopped while the captured log is installed: the bot's spans close under it.
+    harness.stop_bot().await;
 }
 
 #[tokio::test]

@@ -92,7 +92,6 @@ pub struct Harness {
     /// Run the bot on the system clock instead of the manual one (benchmarks).
     pub system_clock: bool,
     bot: Option<RunningBot>,
-    interaction_seq: u64,
 }
 
 impl Harness {
@@ -108,7 +107,6 @@ impl Harness {
             guild_commands: None,
             system_clock: false,
             bot: None,
-            interaction_seq: 0,
         }
     }
 
@@ -185,12 +183,6 @@ impl Harness {
         self.clock.advance(by);
     }
 
-    fn next_token(&mut self) -> (u64, String) {
-        self.interaction_seq += 1;
-        let id = self.fake.next_id();
-        (id, format!("token-{id}-{}", self.interaction_seq))
-    }
-
     /// Invokes a slash command. `options` is Discord's options array; `resolved` the
     /// channels/users it names. Returns the interaction token.
     pub fn slash(
@@ -213,26 +205,9 @@ impl Harness {
         options: Value,
         resolved: Value,
     ) -> String {
-        let (id, token) = self.next_token();
-        let command_id = self.fake.command_id(name).unwrap_or(1);
-        let resolved = if resolved == json!({}) {
-            resolved_channels(&options)
-        } else {
-            resolved
-        };
-        let interaction = fixtures::slash_command(
-            id,
-            APPLICATION_ID,
-            command_id,
-            guild_id,
-            channel_id,
-            invoker,
-            &token,
-            name,
-            options,
-            resolved,
-        );
-        self.fake.interact(interaction)
+        send_slash(
+            &self.fake, guild_id, invoker, channel_id, name, options, resolved,
+        )
     }
 
     /// `/qotd <sub> …` with the given sub-options.
@@ -248,7 +223,7 @@ impl Harness {
     }
 
     pub fn autocomplete(&mut self, invoker: &Invoker, name: &str, options: Value) -> String {
-        let (id, token) = self.next_token();
+        let (id, token) = new_interaction(&self.fake);
         let command_id = self.fake.command_id(name).unwrap_or(1);
         let interaction = fixtures::autocomplete(
             id,
@@ -271,7 +246,7 @@ impl Harness {
         custom_id: &str,
         message: Value,
     ) -> String {
-        let (id, token) = self.next_token();
+        let (id, token) = new_interaction(&self.fake);
         let interaction = fixtures::button(
             id,
             APPLICATION_ID,
@@ -337,6 +312,46 @@ impl Harness {
             .filter(|r| r.is(method, path_prefix))
             .collect()
     }
+}
+
+/// A fresh interaction id and its token.
+fn new_interaction(fake: &FakeDiscord) -> (u64, String) {
+    let id = fake.next_id();
+    (id, format!("token-{id}"))
+}
+
+/// Injects a slash command `name` from `invoker` in `channel_id` of `guild_id`;
+/// returns the interaction token. `options` is Discord's options array; `resolved`
+/// the channels/users it names (`{}`: the channels named in `options`).
+pub fn send_slash(
+    fake: &FakeDiscord,
+    guild_id: u64,
+    invoker: &Invoker,
+    channel_id: u64,
+    name: &str,
+    options: Value,
+    resolved: Value,
+) -> String {
+    let (id, token) = new_interaction(fake);
+    let command_id = fake.command_id(name).unwrap_or(1);
+    let resolved = if resolved == json!({}) {
+        resolved_channels(&options)
+    } else {
+        resolved
+    };
+    let interaction = fixtures::slash_command(
+        id,
+        APPLICATION_ID,
+        command_id,
+        guild_id,
+        channel_id,
+        invoker,
+        &token,
+        name,
+        options,
+        resolved,
+    );
+    fake.interact(interaction)
 }
 
 /// What the bot answered to an interaction.
