@@ -116,7 +116,7 @@ impl AnswerQueue {
 }
 
 async fn write_answers(
-    app: Writer,
+    writer: Writer,
     mut receiver: mpsc::UnboundedReceiver<NewAnswer>,
     mut stopped: oneshot::Receiver<()>,
 ) {
@@ -141,7 +141,7 @@ async fn write_answers(
             tokio::select! {
                 answer = receiver.recv() => held.extend(answer),
                 () = tokio::time::sleep(retry_after) => {}
-                () = app.signals.retry_now.notified() => {}
+                () = writer.signals.retry_now.notified() => {}
                 _ = &mut stopped => {
                     stopping = true;
                     receiver.close();
@@ -152,7 +152,7 @@ async fn write_answers(
             held.push(answer);
         }
 
-        match commit_all(&app, &mut held).await {
+        match commit_all(&writer, &mut held).await {
             Ok(()) => {
                 if retry_after > FIRST_RETRY {
                     info!("the database accepts writes again; held answers are committed");
@@ -166,12 +166,12 @@ async fn write_answers(
                     "stopping with answers the database would not take; they are lost: {}",
                     describe(&held)
                 );
-                settle_count(&app, held.len());
+                settle_count(&writer, held.len());
                 held.clear();
                 break;
             }
             Err(failure) => {
-                app.stats.bump(&app.stats.answer_commit_failures);
+                writer.stats.bump(&writer.stats.answer_commit_failures);
                 if retry_after == FIRST_RETRY {
                     error!(held = held.len(), error = %failure, "cannot record answers; holding them in memory and retrying until the database accepts writes");
                 } else {
@@ -189,17 +189,17 @@ async fn write_answers(
 /// An error that is not such a fault belongs to some answer in the batch, not to the
 /// database: the batch is then committed one answer at a time and an answer that
 /// still fails is dropped with a log line, so one bad answer cannot hold up the rest.
-async fn commit_all(app: &Writer, held: &mut Vec<NewAnswer>) -> Result<(), StorageError> {
+async fn commit_all(writer: &Writer, held: &mut Vec<NewAnswer>) -> Result<(), StorageError> {
     while !held.is_empty() {
         let batch_len = held.len().min(MAX_BATCH);
-        match app.store.record_answers(&held[..batch_len]).await {
+        match writer.store.record_answers(&held[..batch_len]).await {
             Ok(records) => log_records(&held[..batch_len], records),
             Err(error) if error.fault().is_some() => return Err(error),
             Err(error) => {
                 debug!(%error, "a batch of answers failed; committing them one by one");
                 for _ in 0..batch_len {
                     let answer = held[0];
-                    match app.store.record_answers(&[answer]).await {
+                    match writer.store.record_answers(&[answer]).await {
                         Ok(records) => log_records(&[answer], records),
                         Err(error) if error.fault().is_some() => return Err(error),
                         Err(error) => {
@@ -209,17 +209,17 @@ async fn commit_all(app: &Writer, held: &mut Vec<NewAnswer>) -> Result<(), Stora
                                 %error,
                                 "cannot record an answer; dropping it (the member's next message tries again)"
                             );
-                            app.active.forget_answer(answer.post_id, answer.user_id);
+                            writer.active.forget_answer(answer.post_id, answer.user_id);
                         }
                     }
                     held.remove(0);
-                    settle_count(app, 1);
+                    settle_count(writer, 1);
                 }
                 continue;
             }
         }
         held.drain(..batch_len);
-        settle_count(app, batch_len);
+        settle_count(writer, batch_len);
     }
     Ok(())
 }
@@ -239,11 +239,14 @@ fn log_records(answers: &[NewAnswer], records: Vec<AnswerRecord>) {
     }
 }
 
-fn settle_count(app: &Writer, count: usize) {
-    app.signals
+fn settle_count(writer: &Writer, count: usize) {
+    writer
+        .signals
         .pending
         .send_modify(|n| *n = n.saturating_sub(count));
-    app.stats.add(&app.stats.answers_committed, count as u64);
+    writer
+        .stats
+        .add(&writer.stats.answers_committed, count as u64);
 }
 
 /// The held answers, for the operator's log line (the first hundred).

@@ -1,8 +1,8 @@
 //! What the handlers, the scheduler and the answer writer share: [`App`].
 //!
 //! Every type here is a handle (a store, an index, a signal); the workflows that use
-//! them live in `daily/`, `answer_queue` and `discord/`, which depend on this module and
-//! never the reverse.
+//! them live in `daily/` and `discord/`, which depend on this module and never the
+//! reverse. The answer writer (`answer_queue`) is given the handles it needs.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -117,7 +117,6 @@ impl SchedulerControl {
     /// Starts no further channel; the loop ends after the pass in progress.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
-        self.wake.notify_one();
     }
 }
 

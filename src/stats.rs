@@ -45,7 +45,10 @@ impl Stats {
     /// Adds `by` to `counter` and announces the change.
     pub fn add(&self, counter: &AtomicU64, by: u64) {
         counter.fetch_add(by, Ordering::SeqCst);
-        self.changed.send_replace(());
+        // Every gateway event lands here: only pay for the signal when someone waits.
+        if self.changed.receiver_count() > 0 {
+            self.changed.send_replace(());
+        }
     }
 
     pub fn bump(&self, counter: &AtomicU64) {

@@ -29,11 +29,11 @@ pub enum CategoryChoice {
     Only(String),
 }
 
-/// The options as typed in the command (numbers unchecked).
+/// The options an admin gave, checked (`None`: left out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestedOptions {
-    pub reveal_after: Option<i64>,
-    pub reveal_reactions: Option<i64>,
+    pub reveal_after_minutes: Option<u32>,
+    pub reveal_reactions: Option<u32>,
     pub category: CategoryChoice,
 }
 
@@ -82,6 +82,21 @@ pub fn category_choice(
     }
 }
 
+/// Checks the options as typed, in the order they are listed: the numbers' ranges,
+/// then the category.
+pub fn validate(
+    bank: &QuestionBank,
+    reveal_after: Option<i64>,
+    reveal_reactions: Option<i64>,
+    category: Option<&str>,
+) -> Result<RequestedOptions, InvalidOption> {
+    Ok(RequestedOptions {
+        reveal_after_minutes: in_range(reveal_after, REVEAL_AFTER_MINUTES_RANGE, "reveal_after")?,
+        reveal_reactions: in_range(reveal_reactions, REVEAL_REACTIONS_RANGE, "reveal_reactions")?,
+        category: category_choice(bank, category)?,
+    })
+}
+
 /// The settings after `/qotd setup`: each option given replaces the channel's current
 /// value (`existing`), each left out keeps it (or the default for a new channel).
 pub fn merge(
@@ -89,21 +104,13 @@ pub fn merge(
     requested: &RequestedOptions,
     existing: Option<&ScheduleOptions>,
 ) -> Result<ScheduleOptions, InvalidOption> {
-    let reveal_after = in_range(
-        requested.reveal_after,
-        REVEAL_AFTER_MINUTES_RANGE,
-        "reveal_after",
-    )?;
-    let reveal_reactions = in_range(
-        requested.reveal_reactions,
-        REVEAL_REACTIONS_RANGE,
-        "reveal_reactions",
-    )?;
     let merged = ScheduleOptions {
-        reveal_after_minutes: reveal_after
+        reveal_after_minutes: requested
+            .reveal_after_minutes
             .or(existing.map(|e| e.reveal_after_minutes))
             .unwrap_or(DEFAULT_REVEAL_AFTER_MINUTES),
-        reveal_reactions: reveal_reactions
+        reveal_reactions: requested
+            .reveal_reactions
             .or(existing.map(|e| e.reveal_reactions))
             .unwrap_or(DEFAULT_REVEAL_REACTIONS),
         category: match &requested.category {
@@ -158,12 +165,12 @@ mod tests {
     }
 
     fn requested(
-        after: Option<i64>,
-        reactions: Option<i64>,
+        after: Option<u32>,
+        reactions: Option<u32>,
         category: CategoryChoice,
     ) -> RequestedOptions {
         RequestedOptions {
-            reveal_after: after,
+            reveal_after_minutes: after,
             reveal_reactions: reactions,
             category,
         }
@@ -214,33 +221,34 @@ mod tests {
 
     #[test]
     fn numbers_out_of_range_are_refused_with_the_range() {
-        let error = merge(
-            &bank(),
-            &requested(Some(0), None, CategoryChoice::Keep),
-            None,
-        )
-        .unwrap_err();
+        let bank = bank();
+        let error = validate(&bank, Some(0), None, None).unwrap_err();
         assert_eq!(
             error.to_string(),
             "`reveal_after` must be between 1 and 1440, not 0."
         );
-        let error = merge(
-            &bank(),
-            &requested(None, Some(26), CategoryChoice::Keep),
-            None,
-        )
-        .unwrap_err();
+        let error = validate(&bank, None, Some(26), None).unwrap_err();
         assert_eq!(
             error.to_string(),
             "`reveal_reactions` must be between 1 and 25, not 26."
         );
+        assert!(validate(&bank, Some(-1), None, None).is_err());
+        assert!(validate(&bank, Some(i64::MAX), None, None).is_err());
+    }
+
+    #[test]
+    fn options_are_checked_in_the_order_they_are_listed() {
+        let error = validate(&bank(), Some(0), Some(99), Some("astrology")).unwrap_err();
+        assert!(error.to_string().starts_with("`reveal_after`"), "{error}");
+        let error = validate(&bank(), None, Some(99), Some("astrology")).unwrap_err();
         assert!(
-            merge(
-                &bank(),
-                &requested(Some(-1), None, CategoryChoice::Keep),
-                None
-            )
-            .is_err()
+            error.to_string().starts_with("`reveal_reactions`"),
+            "{error}"
+        );
+        let checked = validate(&bank(), Some(60), Some(2), Some("Beginner")).unwrap();
+        assert_eq!(
+            checked,
+            requested(Some(60), Some(2), CategoryChoice::Only("beginner".into()))
         );
     }
 

@@ -113,8 +113,9 @@ pub struct PlanInput {
 }
 
 /// The due work at `now`. Servers for which `present` is false (they removed the bot)
-/// get nothing; channels the retry book holds back wait; a channel with a half-done
-/// post finishes it before anything new.
+/// get nothing; channels the retry book holds back wait; every half-done post is
+/// finished, and a channel with an unconfirmed claim gets no new post until it is
+/// resolved.
 pub fn plan(
     now: DateTime<Utc>,
     input: &PlanInput,
@@ -128,12 +129,17 @@ pub fn plan(
         .map(|s| (s.channel_id, s))
         .collect();
     let mut jobs = Vec::new();
+    // A claim not yet confirmed holds its channel: the next post must not be numbered
+    // or picked before it is sent or released.
     let mut busy = HashSet::new();
     for post in &input.unfinished {
         let Some(schedule) = schedules.get(&post.channel_id) else {
             continue;
         };
-        if !retry.allows(post.channel_id, now) || !busy.insert(post.channel_id) {
+        if post.message_id.is_none() {
+            busy.insert(post.channel_id);
+        }
+        if !retry.allows(post.channel_id, now) {
             continue;
         }
         let (schedule, post) = ((*schedule).clone(), post.clone());
@@ -362,11 +368,12 @@ mod tests {
     }
 
     #[test]
-    fn a_half_done_post_is_finished_before_anything_new_and_an_old_unsent_claim_is_recovered_or_skipped()
-     {
+    fn half_done_posts_are_finished_and_an_old_unsent_claim_is_recovered_or_skipped() {
         let now = at("2026-06-02T13:30:00Z");
+        let mut posted_today = schedule(1);
+        posted_today.last_posted_date = Some(date("2026-06-02"));
         let plan_input = PlanInput {
-            schedules: vec![schedule(1), schedule(2), schedule(3)],
+            schedules: vec![posted_today.clone(), schedule(2), schedule(3)],
             unfinished: vec![
                 post(1, 1, "2026-06-02", true),  // sent today, thread missing
                 post(2, 2, "2026-06-01", false), // claimed yesterday, never confirmed
@@ -379,7 +386,7 @@ mod tests {
             jobs,
             [
                 Job::Finish {
-                    schedule: schedule(1),
+                    schedule: posted_today,
                     post: post(1, 1, "2026-06-02", true)
                 },
                 Job::RecoverOrSkip {
@@ -391,6 +398,48 @@ mod tests {
                     post: post(3, 3, "2026-06-02", false)
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn every_half_done_post_of_a_channel_is_finished_and_only_an_unsent_claim_holds_the_next_post()
+    {
+        let now = at("2026-06-02T13:00:00Z");
+        let mut revealed_not_shown = post(5, 1, "2026-05-31", true);
+        revealed_not_shown.thread_id = Some(77);
+        revealed_not_shown.reacted = true;
+        let thread_missing = post(6, 1, "2026-06-01", true);
+        let plan_input = PlanInput {
+            unfinished: vec![revealed_not_shown.clone(), thread_missing.clone()],
+            ..input(vec![schedule(1), schedule(2)])
+        };
+        let jobs = plan(now, &plan_input, &RetryBook::default(), everywhere);
+        assert_eq!(
+            jobs,
+            [
+                Job::Finish {
+                    schedule: schedule(1),
+                    post: revealed_not_shown
+                },
+                Job::Finish {
+                    schedule: schedule(1),
+                    post: thread_missing
+                },
+                post_job(1, "2026-06-02"),
+                post_job(2, "2026-06-02"),
+            ]
+        );
+        let unsent = PlanInput {
+            unfinished: vec![post(7, 2, "2026-06-02", false)],
+            ..input(vec![schedule(2)])
+        };
+        let jobs = plan(now, &unsent, &RetryBook::default(), everywhere);
+        assert_eq!(
+            jobs,
+            [Job::Finish {
+                schedule: schedule(2),
+                post: post(7, 2, "2026-06-02", false)
+            }]
         );
     }
 

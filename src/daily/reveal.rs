@@ -36,6 +36,9 @@ pub async fn show(
     reason: RevealReason,
 ) -> Result<(), PostFailure> {
     let (Some(_), Some(question)) = (post.message_id, app.bank.get_str(&post.question_id)) else {
+        // Nothing to show (the question left the bank): done, or the post would stay
+        // unfinished for ever.
+        app.store.mark_reveal_shown(post.id).await?;
         return Ok(());
     };
     discord.show_hint(&app.bank, question, post).await?;

@@ -102,9 +102,13 @@ pub fn start<D: DiscordPort + 'static>(app: Arc<App>, discord: Arc<D>) -> Schedu
                 .next_wake
                 .map_or(now + MAX_SLEEP, |at| at.min(now + MAX_SLEEP));
             tokio::select! {
+                biased;
+                _ = stopped.changed() => break,
                 () = app.clock.sleep_until(wake_at) => {}
                 () = app.scheduler.woken() => {}
-                _ = stopped.changed() => break,
+            }
+            if app.scheduler.is_stopping() {
+                break;
             }
         }
     });

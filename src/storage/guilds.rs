@@ -1,6 +1,8 @@
 //! Per-server settings.
 
-use super::{StorageResult, Store, from_db_id, to_db_id};
+use super::convert::{from_db_id, to_db_id};
+use super::error::StorageResult;
+use super::store::Store;
 
 impl Store {
     /// Sets (or clears, with `None`) the channel the bot reports problems to.

@@ -4,12 +4,17 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{StorageError, StorageResult, Store, from_db_id, from_millis, to_db_id, to_millis};
+use super::convert::{from_db_id, from_millis, to_db_id, to_millis};
+use super::error::{StorageError, StorageResult};
+use super::store::Store;
 use sqlx::Row as _;
 
 use super::answers::StreakRow;
 use crate::core::hint_reveal::{RevealReason, RevealRule};
 use crate::core::rotation::{Pick, RotationState, TOPIC_GAP};
+
+/// How many of a channel's latest posts the rotation looks back on (topic spacing).
+const RECENT_KEPT: i64 = TOPIC_GAP as i64 - 1;
 use crate::core::streak_rules::{self, MemberStreak};
 
 /// A daily question of a channel.
@@ -319,7 +324,7 @@ impl Store {
             "SELECT question_id FROM daily_posts WHERE channel_id = ? ORDER BY seq DESC LIMIT ?",
         )
         .bind(channel)
-        .bind(TOPIC_GAP as i64)
+        .bind(RECENT_KEPT)
         .fetch_all(&self.pool)
         .await?;
         Ok(RotationState {
@@ -329,32 +334,20 @@ impl Store {
         })
     }
 
-    /// The rotation of every schedule of a server, by channel, in three queries
-    /// whatever the number of channels (`/qotd status`).
+    /// The rotation of every schedule of a server, by channel: three indexed queries in
+    /// one read transaction, whatever the number of channels (`/qotd status`).
     pub async fn guild_rotation_states(
         &self,
         guild_id: u64,
     ) -> StorageResult<HashMap<u64, RotationState>> {
         let guild = to_db_id(guild_id);
+        let mut tx = self.pool.begin().await?;
         let passes: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT channel_id, rotation_pass FROM schedules WHERE guild_id = ? AND removed = 0",
         )
         .bind(guild)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
-        let mut states: HashMap<u64, RotationState> = passes
-            .into_iter()
-            .map(|(channel, pass)| {
-                let pass = u32::try_from(pass).unwrap_or(1);
-                (
-                    from_db_id(channel),
-                    RotationState {
-                        pass,
-                        ..RotationState::default()
-                    },
-                )
-            })
-            .collect();
         let asked: Vec<(i64, String)> = sqlx::query_as(
             "SELECT s.channel_id, p.question_id FROM schedules s JOIN daily_posts p \
                  ON p.channel_id = s.channel_id AND p.pass = s.rotation_pass \
@@ -364,25 +357,37 @@ impl Store {
              WHERE s.guild_id = ?1 AND s.removed = 0",
         )
         .bind(guild)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
+        let recent: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT p.channel_id, p.question_id FROM schedules s JOIN daily_posts p \
+                 ON p.channel_id = s.channel_id \
+             WHERE s.guild_id = ?1 AND s.removed = 0 AND p.seq IN ( \
+                 SELECT q.seq FROM daily_posts q WHERE q.channel_id = s.channel_id \
+                 ORDER BY q.seq DESC LIMIT ?2) \
+             ORDER BY p.channel_id, p.seq DESC",
+        )
+        .bind(guild)
+        .bind(RECENT_KEPT)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut states: HashMap<u64, RotationState> = passes
+            .into_iter()
+            .map(|(channel, pass)| {
+                let pass = u32::try_from(pass).unwrap_or(1);
+                let state = RotationState {
+                    pass,
+                    ..RotationState::default()
+                };
+                (from_db_id(channel), state)
+            })
+            .collect();
         for (channel, question) in asked {
             if let Some(state) = states.get_mut(&from_db_id(channel)) {
                 state.asked_in_pass.insert(question);
             }
         }
-        let recent: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT channel_id, question_id FROM ( \
-                 SELECT p.channel_id, p.question_id, \
-                     ROW_NUMBER() OVER (PARTITION BY p.channel_id ORDER BY p.seq DESC) AS n \
-                 FROM daily_posts p JOIN schedules s ON s.channel_id = p.channel_id \
-                 WHERE s.guild_id = ?1 AND s.removed = 0) \
-             WHERE n <= ?2 ORDER BY channel_id, n",
-        )
-        .bind(guild)
-        .bind(TOPIC_GAP as i64)
-        .fetch_all(&self.pool)
-        .await?;
         for (channel, question) in recent {
             if let Some(state) = states.get_mut(&from_db_id(channel)) {
                 state.recent.push(question);

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{StorageResult, Store, from_db_id, from_millis, to_db_id, to_millis};
+use super::convert::{from_db_id, from_millis, to_db_id, to_millis};
+use super::error::StorageResult;
+use super::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuizPost {

@@ -3,7 +3,9 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use super::{StorageError, StorageResult, Store, from_db_id, from_millis, to_db_id, to_millis};
+use super::convert::{from_db_id, from_millis, to_db_id, to_millis};
+use super::error::{StorageError, StorageResult};
+use super::store::Store;
 use crate::core::daily_schedule::{self, PostTime};
 use crate::core::hint_reveal::RevealRule;
 use crate::core::schedule_options::ScheduleOptions;

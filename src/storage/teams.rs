@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::answers::{StandingRow, standings_cte};
-use super::{StorageError, StorageResult, Store, from_db_id, to_db_id, to_millis};
+use super::convert::{from_db_id, to_db_id, to_millis};
+use super::error::{StorageError, StorageResult};
+use super::store::Store;
 use crate::core::ranking::{self, Ranked, Standing};
 use crate::core::team_name::TeamName;
 

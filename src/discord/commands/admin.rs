@@ -2,7 +2,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::{
+use super::input::{
     autocomplete_category, autocomplete_timezone, guild_id, refused, reply_ephemeral,
     require_manage_guild, require_text_channel_here, user_error,
 };
@@ -50,18 +50,16 @@ async fn schedule_here(ctx: Context<'_>, channel: serenity::ChannelId) -> Result
     }
 }
 
-/// The settings `/qotd setup` stores: time and zone checked, options merged into the
-/// channel's current schedule (returned too, if it has one).
+/// The settings `/qotd setup` stores: the checked options merged into the channel's
+/// current schedule (returned too, if it has one).
 async fn settings_for(
     ctx: Context<'_>,
     channel: serenity::ChannelId,
-    time: &str,
-    timezone: &str,
+    post_time: PostTime,
+    timezone: chrono_tz::Tz,
     requested: &RequestedOptions,
 ) -> Result<(ScheduleSettings, Option<Schedule>), Error> {
     let guild = guild_id(ctx)?;
-    let post_time: PostTime = time.parse().map_err(refused)?;
-    let timezone = daily_schedule::parse_timezone(timezone).map_err(refused)?;
     let app = ctx.data();
     let existing = app.store.schedule(channel.get()).await?;
     let existing = existing.filter(|s| s.guild_id == guild);
@@ -98,13 +96,14 @@ pub async fn setup(
 ) -> Result<(), Error> {
     require_manage_guild(ctx)?;
     require_text_channel_here(ctx, &channel)?;
-    let requested = RequestedOptions {
-        reveal_after,
-        reveal_reactions,
-        category: schedule_options::category_choice(&ctx.data().bank, category.as_deref())
-            .map_err(refused)?,
-    };
-    let (settings, existing) = settings_for(ctx, channel.id, &time, &timezone, &requested).await?;
+    let post_time: PostTime = time.parse().map_err(refused)?;
+    let timezone = daily_schedule::parse_timezone(&timezone).map_err(refused)?;
+    let bank = &ctx.data().bank;
+    let requested =
+        schedule_options::validate(bank, reveal_after, reveal_reactions, category.as_deref())
+            .map_err(refused)?;
+    let (settings, existing) =
+        settings_for(ctx, channel.id, post_time, timezone, &requested).await?;
     let app = ctx.data();
     let now = app.clock.now();
     let schedule = app.store.upsert_schedule(&settings, now).await?;
@@ -330,7 +329,7 @@ pub async fn team_add(
 pub async fn team_remove(
     ctx: Context<'_>,
     #[description = "The team to delete"]
-    #[autocomplete = "super::autocomplete_team"]
+    #[autocomplete = "super::input::autocomplete_team"]
     name: String,
 ) -> Result<(), Error> {
     require_manage_guild(ctx)?;

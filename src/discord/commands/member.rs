@@ -2,7 +2,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::{autocomplete_team, guild_id, refused, reply_ephemeral, user_error};
+use super::input::{autocomplete_team, guild_id, refused, reply_ephemeral, user_error};
 use crate::core::team_name::TeamName;
 use crate::discord::{Context, Error, no_pings, render};
 use crate::storage::TeamError;

@@ -3,35 +3,17 @@
 //! ephemeral reply.
 
 pub mod admin;
+pub mod input;
 pub mod member;
 pub mod quiz;
 
 use std::sync::Arc;
 
-use poise::serenity_prelude as serenity;
 use tracing::{error, warn};
 
-use super::{Context, Error};
-use crate::core::schedule_options::{self, CategoryChoice};
+use super::Error;
 use crate::state::App;
-
-/// A problem with what the user asked: shown to them (ephemeral), nothing changed.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UserError(pub String);
-
-/// Returns early from a command with a message for the user.
-macro_rules! user_error {
-    ($($arg:tt)*) => {
-        return Err($crate::discord::commands::UserError(format!($($arg)*)).into())
-    };
-}
-pub(crate) use user_error;
-
-/// A refusal whose message is the error's own (a core rule's explanation).
-pub fn refused(error: impl std::fmt::Display) -> Error {
-    UserError(error.to_string()).into()
-}
+use input::{UserError, reply_ephemeral};
 
 /// Every command, as registered.
 pub fn all() -> Vec<poise::Command<Arc<App>, Error>> {
@@ -42,18 +24,6 @@ pub fn all() -> Vec<poise::Command<Arc<App>, Error>> {
         member::leaderboard(),
         member::team(),
     ]
-}
-
-/// Sends an ephemeral text reply.
-pub async fn reply_ephemeral(ctx: Context<'_>, text: impl Into<String>) -> Result<(), Error> {
-    ctx.send(
-        poise::CreateReply::default()
-            .content(text)
-            .ephemeral(true)
-            .allowed_mentions(super::no_pings()),
-    )
-    .await?;
-    Ok(())
 }
 
 /// The one error path: user errors get their message, anything else a generic reply
@@ -127,159 +97,4 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<App>, Error>) {
 /// The database fault behind a command's error, if there is one.
 fn database_fault(error: &Error) -> Option<crate::storage::DatabaseFault> {
     error.chain().find_map(crate::storage::fault_of)
-}
-
-/// The server the command runs in (commands are guild-only).
-pub fn guild_id(ctx: Context<'_>) -> Result<u64, Error> {
-    match ctx.guild_id() {
-        Some(guild) => Ok(guild.get()),
-        None => user_error!("This command works in a server, not in direct messages."),
-    }
-}
-
-/// The invoking member's permissions, as Discord computed them for this interaction.
-fn invoker_permissions(ctx: Context<'_>) -> Option<serenity::Permissions> {
-    match ctx {
-        poise::Context::Application(app) => {
-            app.interaction.member.as_ref().and_then(|m| m.permissions)
-        }
-        poise::Context::Prefix(_) => None,
-    }
-}
-
-/// Refuses unless the invoker has Manage Server (or Administrator). Checked here,
-/// server-side, whatever `default_member_permissions` the client honoured.
-pub fn require_manage_guild(ctx: Context<'_>) -> Result<(), Error> {
-    let allowed = invoker_permissions(ctx).is_some_and(|p| {
-        p.contains(serenity::Permissions::MANAGE_GUILD)
-            || p.contains(serenity::Permissions::ADMINISTRATOR)
-    });
-    if !allowed {
-        user_error!("Only members with the **Manage Server** permission can use `/qotd` commands.");
-    }
-    Ok(())
-}
-
-/// Checks that `channel` is a text channel of the server the command runs in.
-pub fn require_text_channel_here(
-    ctx: Context<'_>,
-    channel: &serenity::GuildChannel,
-) -> Result<(), Error> {
-    let here = guild_id(ctx)?;
-    if channel.guild_id.get() != here {
-        user_error!(
-            "<#{}> is not a channel of this server. Pick a channel of this server.",
-            channel.id
-        );
-    }
-    if !matches!(
-        channel.kind,
-        serenity::ChannelType::Text | serenity::ChannelType::News
-    ) {
-        user_error!(
-            "<#{}> is not a text channel. Pick a text channel.",
-            channel.id
-        );
-    }
-    Ok(())
-}
-
-fn choices(names: impl IntoIterator<Item = String>) -> serenity::CreateAutocompleteResponse {
-    serenity::CreateAutocompleteResponse::new().set_choices(
-        names
-            .into_iter()
-            .map(serenity::AutocompleteChoice::from)
-            .collect(),
-    )
-}
-
-/// Autocomplete for `timezone`.
-pub async fn autocomplete_timezone(
-    _ctx: Context<'_>,
-    partial: &str,
-) -> serenity::CreateAutocompleteResponse {
-    choices(timezone_choices(partial))
-}
-
-/// IANA zones matching what was typed (prefix matches first), at most 25.
-pub fn timezone_choices(partial: &str) -> Vec<String> {
-    let wanted = partial.trim().to_ascii_lowercase().replace(' ', "_");
-    let mut prefix = Vec::new();
-    let mut contains = Vec::new();
-    for zone in chrono_tz::TZ_VARIANTS {
-        let name = zone.name();
-        let lower = name.to_ascii_lowercase();
-        if lower.starts_with(&wanted) || lower.split('/').any(|part| part.starts_with(&wanted)) {
-            prefix.push(name.to_owned());
-        } else if lower.contains(&wanted) {
-            contains.push(name.to_owned());
-        }
-    }
-    prefix.extend(contains);
-    prefix.truncate(25);
-    prefix
-}
-
-/// Autocomplete: the bank's categories, at most 25.
-pub async fn autocomplete_category(
-    ctx: Context<'_>,
-    partial: &str,
-) -> serenity::CreateAutocompleteResponse {
-    let wanted = partial.trim().to_lowercase();
-    let found = ctx
-        .data()
-        .bank
-        .categories()
-        .iter()
-        .filter(|c| c.id.as_str().contains(&wanted) || c.name.to_lowercase().contains(&wanted))
-        .take(25)
-        .map(|c| serenity::AutocompleteChoice::new(c.name.clone(), c.id.as_str().to_owned()))
-        .collect();
-    serenity::CreateAutocompleteResponse::new().set_choices(found)
-}
-
-/// Autocomplete: the server's teams, at most 25.
-pub async fn autocomplete_team(
-    ctx: Context<'_>,
-    partial: &str,
-) -> serenity::CreateAutocompleteResponse {
-    let Some(guild) = ctx.guild_id() else {
-        return choices([]);
-    };
-    let wanted = partial.trim().to_lowercase();
-    match ctx.data().store.teams(guild.get()).await {
-        Ok(teams) => choices(
-            teams
-                .into_iter()
-                .map(|t| t.name)
-                .filter(|name| name.to_lowercase().contains(&wanted))
-                .take(25),
-        ),
-        Err(error) => {
-            warn!(%error, "team autocomplete failed");
-            choices([])
-        }
-    }
-}
-
-/// A category option that narrows a choice of questions (`all` or empty: none).
-pub fn category_filter(ctx: Context<'_>, typed: Option<&str>) -> Result<Option<String>, Error> {
-    match schedule_options::category_choice(&ctx.data().bank, typed).map_err(refused)? {
-        CategoryChoice::Only(id) => Ok(Some(id)),
-        CategoryChoice::Keep | CategoryChoice::All => Ok(None),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timezone_choices_match_what_was_typed_and_stop_at_25() {
-        let berlin = timezone_choices("berl");
-        assert_eq!(berlin.first().map(String::as_str), Some("Europe/Berlin"));
-        assert!(timezone_choices("new york").contains(&"America/New_York".to_owned()));
-        assert_eq!(timezone_choices("").len(), 25);
-        assert!(timezone_choices("zzzz-nothing").is_empty());
-    }
 }

@@ -4,7 +4,7 @@ use poise::serenity_prelude as serenity;
 use rand::seq::IndexedRandom as _;
 use tracing::warn;
 
-use super::{autocomplete_category, category_filter, guild_id, user_error};
+use super::input::{autocomplete_category, category_filter, guild_id, user_error};
 use crate::discord::{Context, Error, no_pings, render};
 use crate::state::App;
 use crate::storage::QuizPost;
