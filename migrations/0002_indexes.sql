@@ -8,7 +8,8 @@ DROP INDEX member_streaks_by_guild_user;
 
 -- Store::unfinished_posts runs on every scheduler pass: only the few posts with work
 -- left are in this index, so the pass never scans the whole history. Its WHERE is the
--- query's, word for word (SQLite uses a partial index only when they match).
+-- query's, term for term (SQLite uses a partial index only when the query's WHERE
+-- implies it; tests/storage.rs checks the plan).
 CREATE INDEX daily_posts_unfinished ON daily_posts (id)
     WHERE message_id IS NULL OR thread_id IS NULL OR reacted = 0
        OR (revealed_at IS NOT NULL AND reveal_shown = 0);
