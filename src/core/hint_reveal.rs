@@ -72,6 +72,12 @@ pub enum RevealDecision {
     AlreadyRevealed,
 }
 
+/// Whether `reactors` distinct members reacting 💡 reveal a hint that needs
+/// `reactions_needed` of them (daily posts and quizzes alike).
+pub fn enough_reactions(reactors: u32, reactions_needed: u32) -> bool {
+    reactors >= reactions_needed
+}
+
 /// The reveal state of one posted question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HintReveal {
@@ -158,7 +164,7 @@ impl HintReveal {
     }
 
     fn decide(&mut self, now: DateTime<Utc>) -> RevealDecision {
-        if self.reactor_count() >= self.rule.reactions_needed {
+        if enough_reactions(self.reactor_count(), self.rule.reactions_needed) {
             self.reveal(RevealReason::Reactions)
         } else if now >= self.rule.due_at(self.posted_at) {
             self.reveal(RevealReason::Timeout)

@@ -192,7 +192,7 @@ pub async fn on_lightbulb(
             return;
         }
     };
-    if count < quiz.reveal_reactions {
+    if !crate::core::hint_reveal::enough_reactions(count, quiz.reveal_reactions) {
         return;
     }
     app.active.remove_quiz(quiz.message_id);
