@@ -5,6 +5,7 @@ mod support;
 use chrono::TimeDelta;
 use chrono_tz::America::New_York;
 use qotd::core::daily_schedule::post_instant_on;
+use qotd::core::question_bank::Question;
 use qotd::core::ranking::{self, Standing};
 use serde_json::{Value, json};
 use support::*;
@@ -370,56 +371,92 @@ async fn team_join_switches_teams_and_leave_leaves() {
     harness.fake.assert_clean();
 }
 
-#[tokio::test]
-async fn quiz_posts_a_public_question_with_a_reveal_button_that_reveals_once_and_touches_no_streak()
-{
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let token = harness.slash(
-        &member(MEMBER),
-        CHANNEL,
-        "quiz",
-        json!([
-            string_option("category", "workflow"),
-            integer_option("difficulty", 4)
-        ]),
-        json!({}),
-    );
+/// A `/quiz` the bot posted: its reply, its message and the question it shows.
+struct PostedQuiz {
+    reply: Reply,
+    message_id: u64,
+    question: Question,
+}
+
+/// `/quiz` with `options` by [`MEMBER`] in [`CHANNEL`]; waits until the bot added its
+/// own 💡 (after recording the quiz, so a member's 💡 counts from then on).
+async fn post_quiz(harness: &mut Harness, options: Value) -> PostedQuiz {
+    let token = harness.slash(&member(MEMBER), CHANNEL, "quiz", options, json!({}));
     let reply = harness.reply(&token).await;
-    assert!(!reply.ephemeral, "a quiz is public");
-    assert_eq!(reply.embeds[0]["title"], json!("Quiz"));
-    assert_eq!(
-        reply.data["components"][0]["components"][0]["custom_id"],
-        json!("qotd:reveal-hint")
-    );
-    let question_text = reply.embeds[0]["description"].as_str().unwrap().to_owned();
+    let shown = reply.embeds[0]["description"].as_str().unwrap().to_owned();
     let question = harness
         .app()
         .bank
         .questions()
         .iter()
-        .find(|q| q.question == question_text)
-        .unwrap()
+        .find(|q| q.question == shown)
+        .unwrap_or_else(|| panic!("the quiz shows no question of the bank: {shown}"))
         .clone();
-    assert_eq!(
-        (question.category.as_str(), question.difficulty.get()),
-        ("workflow", 4)
-    );
-
-    let original = harness
+    let message_id = harness
         .fake
         .interaction(&token)
         .unwrap()
         .original_message_id
         .unwrap();
     harness
-        .wait_until("the quiz 💡", async || {
+        .wait_until("the quiz's own 💡", async || {
             harness
                 .fake
-                .message(original)
+                .message(message_id)
                 .is_some_and(|m| m.own_reactions.contains("💡"))
         })
         .await;
-    let message_json = harness.fake.message(original).unwrap().json;
+    PostedQuiz {
+        reply,
+        message_id,
+        question,
+    }
+}
+
+/// Waits until the quiz message was edited; returns it.
+async fn wait_quiz_edit(harness: &Harness, quiz: &PostedQuiz) -> fake_discord::StoredMessage {
+    harness
+        .wait_until("the quiz message edited", async || {
+            harness
+                .fake
+                .message(quiz.message_id)
+                .filter(|m| !m.edits.is_empty())
+        })
+        .await
+}
+
+/// The hint field of a quiz or daily post embed.
+fn hint_field(message: &fake_discord::StoredMessage) -> &Value {
+    &message.embeds()[0]["fields"][2]["value"]
+}
+
+#[tokio::test]
+async fn quiz_posts_a_public_question_with_a_reveal_button_that_reveals_once_and_touches_no_streak()
+{
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let quiz = post_quiz(
+        &mut harness,
+        json!([
+            string_option("category", "workflow"),
+            integer_option("difficulty", 4)
+        ]),
+    )
+    .await;
+    assert!(!quiz.reply.ephemeral, "a quiz is public");
+    assert_eq!(quiz.reply.embeds[0]["title"], json!("Quiz"));
+    assert_eq!(
+        quiz.reply.data["components"][0]["components"][0]["custom_id"],
+        json!("qotd:reveal-hint")
+    );
+    assert_eq!(
+        (
+            quiz.question.category.as_str(),
+            quiz.question.difficulty.get()
+        ),
+        ("workflow", 4)
+    );
+
+    let message_json = harness.fake.message(quiz.message_id).unwrap().json;
     let press = harness.press_button(
         &member(MEMBER + 1),
         CHANNEL,
@@ -432,11 +469,8 @@ async fn quiz_posts_a_public_question_with_a_reveal_button_that_reveals_once_and
         json!(7),
         "the button updates the quiz message"
     );
-    let revealed = harness.fake.message(original).unwrap();
-    assert_eq!(
-        revealed.embeds()[0]["fields"][2]["value"],
-        json!(question.hint)
-    );
+    let revealed = harness.fake.message(quiz.message_id).unwrap();
+    assert_eq!(hint_field(&revealed), &json!(quiz.question.hint));
     assert_eq!(
         revealed.json["components"][0]["components"][0]["disabled"],
         json!(true)
@@ -463,32 +497,27 @@ async fn quiz_posts_a_public_question_with_a_reveal_button_that_reveals_once_and
 }
 
 #[tokio::test]
-async fn a_lightbulb_on_a_quiz_reveals_its_hint() {
+async fn a_lightbulb_on_a_quiz_reveals_the_hint_of_the_question_it_shows() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let token = harness.slash(&member(MEMBER), CHANNEL, "quiz", json!([]), json!({}));
-    harness.reply(&token).await;
-    let original = harness
-        .fake
-        .interaction(&token)
-        .unwrap()
-        .original_message_id
-        .unwrap();
-    harness
-        .wait_until("the quiz to be recorded", async || {
-            harness.store().quiz(original).await.unwrap().is_some()
-        })
-        .await;
-    harness
-        .fake
-        .react(GUILD, CHANNEL, original, MEMBER + 1, "💡", false, true);
-    harness
-        .wait_until("the quiz reveal", async || {
-            harness
-                .fake
-                .message(original)
-                .is_some_and(|m| m.edits.len() == 1)
-        })
-        .await;
+    let quiz = post_quiz(&mut harness, json!([])).await;
+    assert_ne!(
+        hint_field(&harness.fake.message(quiz.message_id).unwrap()),
+        &json!(quiz.question.hint)
+    );
+
+    harness.fake.react(
+        GUILD,
+        CHANNEL,
+        quiz.message_id,
+        MEMBER + 1,
+        "💡",
+        false,
+        true,
+    );
+
+    let revealed = wait_quiz_edit(&harness, &quiz).await;
+    assert_eq!(revealed.edits.len(), 1);
+    assert_eq!(hint_field(&revealed), &json!(quiz.question.hint));
     harness.fake.assert_clean();
 }
 
@@ -710,7 +739,7 @@ async fn a_member_without_manage_server_is_refused_by_every_qotd_subcommand_and_
 }
 
 #[tokio::test]
-async fn twenty_seven_bad_inputs_each_get_an_ephemeral_explanation_and_change_nothing() {
+async fn twenty_eight_bad_inputs_each_get_an_ephemeral_explanation_and_change_nothing() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     harness
         .setup(CHANNEL, "09:00", "America/New_York", vec![])
@@ -909,7 +938,9 @@ async fn twenty_seven_bad_inputs_each_get_an_ephemeral_explanation_and_change_no
             "Bots do not answer",
         ),
     ];
-    assert!(cases.len() >= 20);
+    assert_eq!(cases.len(), 28);
+    let mut refused = 0;
+    let mut not_refused = Vec::new();
     for (command, options, resolved, expected) in cases {
         let before = snapshot(harness.store()).await;
         let resolved = if resolved == json!({}) {
@@ -934,18 +965,22 @@ async fn twenty_seven_bad_inputs_each_get_an_ephemeral_explanation_and_change_no
         };
         let token = harness.slash(&admin(), CHANNEL, command, options.clone(), resolved);
         let reply = harness.reply(&token).await;
-        assert!(reply.ephemeral, "{command} {options}: not ephemeral");
-        assert!(
-            reply.content.contains(expected),
-            "{command} {options}: {}",
-            reply.content
-        );
-        assert_eq!(
-            snapshot(harness.store()).await,
-            before,
-            "{command} {options} changed the database"
-        );
+        let unchanged = snapshot(harness.store()).await == before;
+        if reply.ephemeral && reply.content.contains(expected) && unchanged {
+            refused += 1;
+        } else {
+            not_refused.push(format!(
+                "{command} {options}: ephemeral {}, database unchanged {unchanged}, expected {expected:?} in {:?}",
+                reply.ephemeral, reply.content
+            ));
+        }
     }
+    assert!(
+        not_refused.is_empty(),
+        "not refused as expected:\n{}",
+        not_refused.join("\n")
+    );
+    assert_eq!(refused, 28, "every bad input was refused");
     // A refused setup for an unknown channel makes a 404 call: the only non-2xx allowed.
     let problems = harness.fake.problems();
     assert!(problems.is_empty(), "{problems:?}");
