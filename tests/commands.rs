@@ -522,6 +522,28 @@ async fn a_lightbulb_on_a_quiz_reveals_the_hint_of_the_question_it_shows() {
 }
 
 #[tokio::test]
+async fn a_lightbulb_on_a_quiz_posted_before_a_restart_reveals_its_hint() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let quiz = post_quiz(&mut harness, json!([])).await;
+    harness.restart_bot().await;
+
+    harness.fake.react(
+        GUILD,
+        CHANNEL,
+        quiz.message_id,
+        MEMBER + 1,
+        "💡",
+        false,
+        true,
+    );
+
+    let revealed = wait_quiz_edit(&harness, &quiz).await;
+    assert_eq!(revealed.edits.len(), 1);
+    assert_eq!(hint_field(&revealed), &json!(quiz.question.hint));
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
 async fn streak_shows_current_best_total_unaided_and_the_next_question_for_each_channel() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     let post = harness.first_post_at_nine(CHANNEL).await;
