@@ -77,6 +77,32 @@ async fn the_token_never_appears_in_the_log_even_at_trace_level() {
 }
 
 #[tokio::test]
+async fn a_malformed_env_file_stops_qotd_before_connecting_naming_the_line_but_not_its_text() {
+    let fake = default_fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "RUST_LOG=info\nDISCORD_TOKEN secret-token-value\n",
+    )
+    .unwrap();
+
+    // Every setting is in the environment: skipping the bad line would connect.
+    let exited = Qotd::run_against(&fake, dir.path()).spawn().wait().await;
+
+    assert_eq!(exited.code(), Some(2), "{exited:?}");
+    assert!(exited.stderr.contains(".env:2"), "{}", exited.stderr);
+    for output in [&exited.stderr, &exited.stdout] {
+        assert!(!output.contains("secret-token-value"), "{output}");
+    }
+    assert_eq!(fake.request_count(), 0, "no REST request");
+    assert_eq!(
+        fake.gateway_counts().connections,
+        0,
+        "no gateway connection"
+    );
+}
+
+#[tokio::test]
 async fn question_text_with_everyone_and_role_mentions_pings_nobody() {
     let dir = tempfile::tempdir().unwrap();
     let bank = dir.path().join("bank.yaml");
