@@ -267,6 +267,43 @@ async fn answers_arriving_while_another_process_locks_the_database_are_committed
 }
 
 #[tokio::test]
+async fn qotd_post_while_the_database_cannot_be_written_says_nothing_can_be_saved_and_posts_nothing()
+ {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness
+        .setup(CHANNEL, "20:00", "America/New_York", vec![])
+        .await;
+    let db = harness.db_path();
+    let read_only = Immutable::set(&[db.clone(), db.with_extension("db-wal")]);
+    let before = snapshot(harness.store()).await;
+
+    let token = harness.qotd(
+        &admin(),
+        "post",
+        json!([channel_option("channel", CHANNEL)]),
+    );
+    let reply = harness.reply(&token).await;
+
+    assert!(reply.ephemeral);
+    assert!(
+        reply.content.contains("I can't save anything right now")
+            && reply.content.contains("read-only"),
+        "{}",
+        reply.content
+    );
+    assert!(
+        harness
+            .requests_since(0, "POST", &format!("/channels/{CHANNEL}"))
+            .is_empty(),
+        "nothing was sent to the channel"
+    );
+    assert!(harness.daily_messages(CHANNEL).is_empty());
+    assert_eq!(snapshot(harness.store()).await, before);
+    read_only.clear();
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
 async fn qotd_refuses_a_database_from_a_newer_schema_with_one_clear_line_and_exit_two() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("qotd.db");
