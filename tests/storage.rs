@@ -221,6 +221,49 @@ async fn a_claimed_post_is_unfinished_until_sent_reacted_and_threaded() {
     assert_eq!(stored.reveal_due_at, at("2026-06-01T14:00:00Z"));
 }
 
+/// `Store::unfinished_posts`, word for word: SQLite uses a partial index only for a
+/// query whose WHERE implies the index's.
+const UNFINISHED_POSTS: &str = "SELECT id, channel_id, guild_id, local_date, seq, question_id, pass, nonce, claimed_at, \
+     message_id, thread_id, reacted, reveal_reactions, reveal_due_at, revealed_at, \
+     reveal_reason, reveal_shown FROM daily_posts \
+     WHERE message_id IS NULL OR thread_id IS NULL OR reacted = 0 \
+       OR (revealed_at IS NOT NULL AND reveal_shown = 0) ORDER BY id";
+
+#[tokio::test]
+async fn the_unfinished_posts_query_reads_the_partial_index_not_the_whole_history() {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    for n in 1..=20 {
+        let done = post(&db.store, CHANNEL, day(n), &format!("q-{n}")).await;
+        db.store.record_post_reacted(done.id).await.unwrap();
+        db.store
+            .record_post_thread(done.id, 20_000 + n as u64)
+            .await
+            .unwrap();
+    }
+    claim(&db.store, CHANNEL, day(21), "q-21").await;
+
+    let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "EXPLAIN QUERY PLAN {UNFINISHED_POSTS}"
+    )))
+    .fetch_all(db.store.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|step| sqlx::Row::get(step, "detail"))
+    .collect();
+
+    assert!(
+        plan.iter()
+            .any(|step| step.contains("USING INDEX daily_posts_unfinished")),
+        "{plan:?}"
+    );
+    assert_eq!(db.store.unfinished_posts().await.unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn answers_over_consecutive_questions_build_a_streak_of_one_two_three() {
     let db = open().await;
