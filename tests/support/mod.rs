@@ -9,12 +9,14 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use fake_discord::fixtures::{self, Invoker};
 use fake_discord::{APPLICATION_ID, FakeDiscord, Request};
+use poise::serenity_prelude as serenity;
 use qotd::clock::{Clock, ManualClock};
 use qotd::config::Token;
 use qotd::core::question_bank::QuestionBank;
+use qotd::discord::port::DiscordHttp;
 use qotd::startup::Connection;
 use qotd::state::{App, SchedulerControl};
-use qotd::storage::Store;
+use qotd::storage::{ScheduleSettings, Store};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -124,18 +126,7 @@ impl Harness {
     pub async fn start_bot(&mut self) {
         assert!(self.bot.is_none(), "the bot is already running");
         let since = self.fake.request_count();
-        let store = Store::open_path(&self.db_path()).await.unwrap();
-        let bank = QuestionBank::load(&self.questions).unwrap();
-        let app = Arc::new(App::new(
-            store,
-            Arc::new(bank),
-            if self.system_clock {
-                Arc::new(qotd::clock::SystemClock) as Arc<dyn Clock>
-            } else {
-                Arc::new(self.clock.clone()) as Arc<dyn Clock>
-            },
-            SchedulerControl::default(),
-        ));
+        let app = self.new_app().await;
         let connection = Connection {
             token: Token::new("fake-token"),
             api_proxy: Some(self.fake.base_url()),
@@ -151,6 +142,37 @@ impl Harness {
                 r.method == "PUT" && r.path.ends_with("/commands")
             })
             .await;
+    }
+
+    /// An App as the bot runs on: this harness's database file, bank and clock (for
+    /// tests that drive the bot's parts without a running bot).
+    pub async fn new_app(&self) -> Arc<App> {
+        let store = Store::open_path(&self.db_path()).await.unwrap();
+        let bank = QuestionBank::load(&self.questions).unwrap();
+        let clock: Arc<dyn Clock> = if self.system_clock {
+            Arc::new(qotd::clock::SystemClock)
+        } else {
+            Arc::new(self.clock.clone())
+        };
+        Arc::new(App::new(
+            store,
+            Arc::new(bank),
+            clock,
+            SchedulerControl::default(),
+        ))
+    }
+
+    /// The daily workflow's Discord port over serenity's REST client, pointed at the
+    /// fake the way `DISCORD_API_PROXY` points the bot (rate limiter off, no HTTP proxy).
+    pub fn discord_http(&self) -> DiscordHttp {
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let http = serenity::HttpBuilder::new("fake-token")
+            .default_allowed_mentions(qotd::discord::no_pings())
+            .proxy(self.fake.base_url())
+            .ratelimiter_disabled(true)
+            .client(client)
+            .build();
+        DiscordHttp::new(Arc::new(http))
     }
 
     /// Stops the bot the way SIGTERM does, and closes its database.
@@ -418,6 +440,20 @@ pub fn string_option(name: &str, value: &str) -> Value {
 
 pub fn integer_option(name: &str, value: i64) -> Value {
     json!({ "name": name, "type": 4, "value": value })
+}
+
+/// A daily schedule for `channel` in [`GUILD`] at `post_time` in `zone`, with the
+/// defaults of `/qotd setup` (reveal after 240 minutes or 1 💡, every category).
+pub fn daily_schedule(channel: u64, post_time: &str, zone: &str) -> ScheduleSettings {
+    ScheduleSettings {
+        channel_id: channel,
+        guild_id: GUILD,
+        post_time: post_time.parse().unwrap(),
+        timezone: qotd::core::daily_schedule::parse_timezone(zone).unwrap(),
+        reveal_after_minutes: 240,
+        reveal_reactions: 1,
+        category: None,
+    }
 }
 
 pub fn admin() -> Invoker {
