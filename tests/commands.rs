@@ -59,9 +59,7 @@ async fn setup_at_0858_for_0900_replies_with_the_next_post_time_and_posts_at_090
         New_York,
     );
     let mut harness = Harness::started(nine - TimeDelta::minutes(2)).await;
-    let reply = harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
+    let reply = harness.setup_nine_new_york(CHANNEL, vec![]).await;
     assert!(reply.ephemeral);
     assert!(
         reply
@@ -130,15 +128,9 @@ async fn setup_updates_an_existing_schedule_and_keeps_unset_options() {
 
 #[tokio::test]
 async fn remove_stops_the_schedule_and_keeps_history() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let post = harness.first_post_at_nine(CHANNEL).await;
+    let (mut harness, post) = Harness::with_first_post(vec![]).await;
 
-    let token = harness.qotd(
-        &admin(),
-        "remove",
-        json!([channel_option("channel", CHANNEL)]),
-    );
-    let reply = harness.reply(&token).await;
+    let reply = harness.qotd_on("remove", CHANNEL).await;
     assert!(
         reply.ephemeral && reply.content.contains("no longer gets"),
         "{}",
@@ -156,12 +148,7 @@ async fn post_posts_todays_question_now_and_then_says_where_it_is() {
     harness
         .setup(CHANNEL, "20:00", "America/New_York", vec![])
         .await;
-    let token = harness.qotd(
-        &admin(),
-        "post",
-        json!([channel_option("channel", CHANNEL)]),
-    );
-    let reply = harness.reply(&token).await;
+    let reply = harness.qotd_on("post", CHANNEL).await;
     assert!(
         reply.content.contains("Posted question #1"),
         "{}",
@@ -169,12 +156,7 @@ async fn post_posts_todays_question_now_and_then_says_where_it_is() {
     );
     let post = harness.wait_daily_post(CHANNEL, 1).await;
 
-    let token = harness.qotd(
-        &admin(),
-        "post",
-        json!([channel_option("channel", CHANNEL)]),
-    );
-    let reply = harness.reply(&token).await;
+    let reply = harness.qotd_on("post", CHANNEL).await;
     assert!(reply.ephemeral);
     let link = format!(
         "https://discord.com/channels/{GUILD}/{CHANNEL}/{}",
@@ -195,15 +177,8 @@ async fn post_posts_todays_question_now_and_then_says_where_it_is() {
 #[tokio::test]
 async fn skip_skips_the_next_question_of_the_rotation() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
-    let token = harness.qotd(
-        &admin(),
-        "skip",
-        json!([channel_option("channel", CHANNEL)]),
-    );
-    let reply = harness.reply(&token).await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
+    let reply = harness.qotd_on("skip", CHANNEL).await;
     let skipped = reply.content.split('`').nth(1).unwrap().to_owned();
     harness.tick_to(at("2026-06-01T13:00:00Z")).await;
     let post = harness.wait_daily_post(CHANNEL, 1).await;
@@ -216,9 +191,7 @@ async fn skip_skips_the_next_question_of_the_rotation() {
 #[tokio::test]
 async fn status_lists_every_schedule_with_next_post_pass_progress_pause_and_alert() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
     harness
         .setup(
             OTHER_CHANNEL,
@@ -227,12 +200,7 @@ async fn status_lists_every_schedule_with_next_post_pass_progress_pause_and_aler
             vec![string_option("category", "behavioral")],
         )
         .await;
-    let token = harness.qotd(
-        &admin(),
-        "pause",
-        json!([channel_option("channel", OTHER_CHANNEL)]),
-    );
-    harness.reply(&token).await;
+    harness.qotd_on("pause", OTHER_CHANNEL).await;
     harness
         .store()
         .set_schedule_alert(
@@ -271,14 +239,9 @@ async fn status_lists_every_schedule_with_next_post_pass_progress_pause_and_aler
 #[tokio::test]
 async fn alerts_and_teams_are_managed_by_admins() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let token = harness.qotd(
-        &admin(),
-        "alerts",
-        json!([channel_option("channel", ALERTS_CHANNEL)]),
-    );
     assert!(
         harness
-            .reply(&token)
+            .qotd_on("alerts", ALERTS_CHANNEL)
             .await
             .content
             .contains("report problems")
@@ -288,14 +251,9 @@ async fn alerts_and_teams_are_managed_by_admins() {
         Some(ALERTS_CHANNEL)
     );
 
-    let token = harness.qotd(
-        &admin(),
-        "team-add",
-        json!([string_option("name", "Night Owls")]),
-    );
     assert!(
         harness
-            .reply(&token)
+            .qotd_team("team-add", "Night Owls")
             .await
             .content
             .contains("Created team **Night Owls**")
@@ -313,14 +271,9 @@ async fn alerts_and_teams_are_managed_by_admins() {
         "{}",
         reply.text()
     );
-    let token = harness.qotd(
-        &admin(),
-        "team-remove",
-        json!([string_option("name", "Night Owls")]),
-    );
     assert!(
         harness
-            .reply(&token)
+            .qotd_team("team-remove", "Night Owls")
             .await
             .content
             .contains("Deleted team **Night Owls** (1 members)")
@@ -336,8 +289,7 @@ async fn alerts_and_teams_are_managed_by_admins() {
 async fn team_join_switches_teams_and_leave_leaves() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     for name in ["Owls", "Larks"] {
-        let token = harness.qotd(&admin(), "team-add", json!([string_option("name", name)]));
-        harness.reply(&token).await;
+        harness.qotd_team("team-add", name).await;
     }
     let join = |name: &str| json!([{ "name": "join", "type": 1, "options": [string_option("name", name)] }]);
     let token = harness.slash(&member(MEMBER), CHANNEL, "team", join("Owls"), json!({}));
@@ -413,21 +365,15 @@ async fn post_quiz(harness: &mut Harness, options: Value) -> PostedQuiz {
     }
 }
 
-/// Waits until the quiz message was edited; returns it.
-async fn wait_quiz_edit(harness: &Harness, quiz: &PostedQuiz) -> fake_discord::StoredMessage {
-    harness
-        .wait_until("the quiz message edited", async || {
-            harness
-                .fake
-                .message(quiz.message_id)
-                .filter(|m| !m.edits.is_empty())
-        })
-        .await
-}
-
 /// The hint field of a quiz or daily post embed.
 fn hint_field(message: &fake_discord::StoredMessage) -> &Value {
     &message.embeds()[0]["fields"][2]["value"]
+}
+
+/// The quiz message was edited once, to show the hint of its question.
+fn assert_shows_its_hint_once(message: &fake_discord::StoredMessage, quiz: &PostedQuiz) {
+    assert_eq!(message.edits.len(), 1, "edited once");
+    assert_eq!(hint_field(message), &json!(quiz.question.hint));
 }
 
 #[tokio::test]
@@ -505,19 +451,10 @@ async fn a_lightbulb_on_a_quiz_reveals_the_hint_of_the_question_it_shows() {
         &json!(quiz.question.hint)
     );
 
-    harness.fake.react(
-        GUILD,
-        CHANNEL,
-        quiz.message_id,
-        MEMBER + 1,
-        "💡",
-        false,
-        true,
-    );
+    harness.lightbulb(quiz.message_id, MEMBER + 1);
 
-    let revealed = wait_quiz_edit(&harness, &quiz).await;
-    assert_eq!(revealed.edits.len(), 1);
-    assert_eq!(hint_field(&revealed), &json!(quiz.question.hint));
+    let revealed = harness.wait_edited(quiz.message_id).await;
+    assert_shows_its_hint_once(&revealed, &quiz);
     harness.fake.assert_clean();
 }
 
@@ -527,26 +464,16 @@ async fn a_lightbulb_on_a_quiz_posted_before_a_restart_reveals_its_hint() {
     let quiz = post_quiz(&mut harness, json!([])).await;
     harness.restart_bot().await;
 
-    harness.fake.react(
-        GUILD,
-        CHANNEL,
-        quiz.message_id,
-        MEMBER + 1,
-        "💡",
-        false,
-        true,
-    );
+    harness.lightbulb(quiz.message_id, MEMBER + 1);
 
-    let revealed = wait_quiz_edit(&harness, &quiz).await;
-    assert_eq!(revealed.edits.len(), 1);
-    assert_eq!(hint_field(&revealed), &json!(quiz.question.hint));
+    let revealed = harness.wait_edited(quiz.message_id).await;
+    assert_shows_its_hint_once(&revealed, &quiz);
     harness.fake.assert_clean();
 }
 
 #[tokio::test]
 async fn streak_shows_current_best_total_unaided_and_the_next_question_for_each_channel() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let post = harness.first_post_at_nine(CHANNEL).await;
+    let (mut harness, post) = Harness::with_first_post(vec![]).await;
     harness
         .fake
         .member_posts(GUILD, post.thread_id.unwrap(), MEMBER, &[], "answer");
@@ -569,9 +496,7 @@ async fn streak_shows_current_best_total_unaided_and_the_next_question_for_each_
 #[tokio::test]
 async fn leaderboard_over_a_thousand_members_shows_the_right_top_ten_and_the_callers_rank() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
     harness.stop_bot().await;
     let store = qotd::storage::Store::open_path(&harness.db_path())
         .await
@@ -680,12 +605,9 @@ async fn leaderboard_over_a_thousand_members_shows_the_right_top_ten_and_the_cal
 #[tokio::test]
 async fn the_team_leaderboard_ranks_teams_by_summed_current_streaks() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
     for name in ["Owls", "@everyone <@&1>"] {
-        let token = harness.qotd(&admin(), "team-add", json!([string_option("name", name)]));
-        harness.reply(&token).await;
+        harness.qotd_team("team-add", name).await;
     }
     harness.tick_to(at("2026-06-01T13:00:00Z")).await;
     let post = harness.wait_daily_post(CHANNEL, 1).await;
@@ -722,9 +644,7 @@ async fn the_team_leaderboard_ranks_teams_by_summed_current_streaks() {
 #[tokio::test]
 async fn a_member_without_manage_server_is_refused_by_every_qotd_subcommand_and_nothing_changes() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
     let before = snapshot(harness.store()).await;
     let attempts = [
         (
@@ -763,11 +683,8 @@ async fn a_member_without_manage_server_is_refused_by_every_qotd_subcommand_and_
 #[tokio::test]
 async fn twenty_eight_bad_inputs_each_get_an_ephemeral_explanation_and_change_nothing() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
-    let token = harness.qotd(&admin(), "team-add", json!([string_option("name", "Owls")]));
-    harness.reply(&token).await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
+    harness.qotd_team("team-add", "Owls").await;
 
     let setup = |extra: Vec<Value>| {
         let mut options = vec![
@@ -1011,12 +928,7 @@ async fn twenty_eight_bad_inputs_each_get_an_ephemeral_explanation_and_change_no
 #[tokio::test]
 async fn autocomplete_answers_timezone_category_and_team_with_at_most_25_choices() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let token = harness.qotd(
-        &admin(),
-        "team-add",
-        json!([string_option("name", "Night Owls")]),
-    );
-    harness.reply(&token).await;
+    harness.qotd_team("team-add", "Night Owls").await;
 
     let focused = |name: &str, value: &str| json!({ "name": name, "type": 3, "value": value, "focused": true });
     let setup = |option: Value| json!([{ "name": "setup", "type": 1, "options": [option] }]);

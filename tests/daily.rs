@@ -8,6 +8,9 @@ use std::collections::HashSet;
 use chrono::{NaiveDate, TimeDelta};
 use chrono_tz::America::New_York;
 use qotd::core::daily_schedule::post_instant_on;
+use qotd::core::hint_reveal::RevealReason;
+use qotd::core::rotation::Pick;
+use qotd::storage::{ClaimOutcome, DailyPost, NewDailyPost, Store};
 use serde_json::json;
 use support::*;
 
@@ -41,9 +44,7 @@ async fn post_day(harness: &Harness, date: &str, seq: i64) -> qotd::storage::Dai
 #[tokio::test]
 async fn nine_am_new_york_posts_once_a_day_across_the_march_dst_change_without_repeats() {
     let mut harness = Harness::started(at("2026-03-05T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
 
     let days = [
         "2026-03-05",
@@ -116,16 +117,8 @@ async fn nine_am_new_york_posts_once_a_day_across_the_march_dst_change_without_r
 
 #[tokio::test]
 async fn the_post_shows_series_number_category_difficulty_question_and_how_the_hint_is_revealed() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(
-            CHANNEL,
-            NINE,
-            "America/New_York",
-            vec![integer_option("reveal_reactions", 3)],
-        )
-        .await;
-    let post = post_day(&harness, "2026-06-01", 1).await;
+    let (harness, post) =
+        Harness::with_first_post(vec![integer_option("reveal_reactions", 3)]).await;
 
     let message = harness.fake.message(post.message_id.unwrap()).unwrap();
     let embed = &message.embeds()[0];
@@ -150,107 +143,59 @@ async fn the_post_shows_series_number_category_difficulty_question_and_how_the_h
 
 #[tokio::test]
 async fn one_members_lightbulb_reveals_the_hint_once_and_a_second_changes_nothing() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
-    let post = post_day(&harness, "2026-06-01", 1).await;
+    let (harness, post) = Harness::with_first_post(vec![]).await;
     let message_id = post.message_id.unwrap();
-    let hint = harness
-        .app()
-        .bank
-        .get_str(&post.question_id)
-        .unwrap()
-        .hint
-        .clone();
 
     let handled = harness.reactions_handled();
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, true);
-    harness
-        .wait_until("the hint edit", async || {
-            harness
-                .fake
-                .message(message_id)
-                .is_some_and(|m| !m.edits.is_empty())
-        })
-        .await;
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, MEMBER + 1, "💡", false, true);
+    harness.lightbulb(message_id, MEMBER);
+    harness.wait_edited(message_id).await;
+    harness.lightbulb(message_id, MEMBER + 1);
     harness.wait_reactions_handled(handled + 2).await;
 
     let message = harness.fake.message(message_id).unwrap();
     assert_eq!(message.edits.len(), 1, "revealed exactly once");
-    assert_eq!(message.embeds()[0]["fields"][2]["value"], json!(hint));
-    let thread = harness.fake.messages_in(post.thread_id.unwrap());
-    let announcements: Vec<_> = thread
-        .iter()
-        .filter(|m| m.content().contains("Hint revealed"))
-        .collect();
-    assert_eq!(announcements.len(), 1, "announced once in the thread");
-    let stored = harness.store().daily_post(post.id).await.unwrap().unwrap();
     assert_eq!(
-        stored.reveal_reason,
-        Some(qotd::core::hint_reveal::RevealReason::Reactions)
+        message.embeds()[0]["fields"][2]["value"],
+        json!(harness.hint_of(&post.question_id))
+    );
+    assert_eq!(
+        harness.hint_announcements(post.thread_id.unwrap()),
+        1,
+        "announced once in the thread"
+    );
+    assert_eq!(
+        harness.stored_post(post.id).await.reveal_reason,
+        Some(RevealReason::Reactions)
     );
     harness.fake.assert_clean();
 }
 
 #[tokio::test]
 async fn with_three_needed_two_members_do_not_reveal_a_third_does_and_bots_never_count() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(
-            CHANNEL,
-            NINE,
-            "America/New_York",
-            vec![integer_option("reveal_reactions", 3)],
-        )
-        .await;
-    let post = post_day(&harness, "2026-06-01", 1).await;
+    let (harness, post) =
+        Harness::with_first_post(vec![integer_option("reveal_reactions", 3)]).await;
     let message_id = post.message_id.unwrap();
 
     let handled = harness.reactions_handled();
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, true);
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, MEMBER + 1, "💡", false, true);
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, 999, "💡", true, true); // a bot
-    harness.fake.react(
-        GUILD,
-        CHANNEL,
-        message_id,
-        fake_discord::BOT_USER_ID,
-        "💡",
-        true,
-        true,
-    ); // ourselves
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, MEMBER + 2, "👍", false, true); // another emoji
+    let reactions = [
+        (MEMBER, "💡", false),
+        (MEMBER + 1, "💡", false),
+        (999, "💡", true),                       // a bot
+        (fake_discord::BOT_USER_ID, "💡", true), // ourselves
+        (MEMBER + 2, "👍", false),               // another emoji
+    ];
+    for (user, emoji, bot) in reactions {
+        harness.react(message_id, user, emoji, bot);
+    }
     harness.wait_reactions_handled(handled + 5).await;
-    assert!(
-        harness.fake.message(message_id).unwrap().edits.is_empty(),
+    assert_eq!(
+        harness.edit_count(message_id),
+        0,
         "two members are not enough"
     );
 
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, MEMBER + 3, "💡", false, true);
-    harness
-        .wait_until("the third member's reveal", async || {
-            harness
-                .fake
-                .message(message_id)
-                .is_some_and(|m| !m.edits.is_empty())
-        })
-        .await;
+    harness.lightbulb(message_id, MEMBER + 3);
+    harness.wait_edited(message_id).await;
     assert_eq!(
         harness
             .store()
@@ -265,111 +210,52 @@ async fn with_three_needed_two_members_do_not_reveal_a_third_does_and_bots_never
 
 #[tokio::test]
 async fn a_removed_lightbulb_no_longer_counts_toward_the_reveal() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(
-            CHANNEL,
-            NINE,
-            "America/New_York",
-            vec![integer_option("reveal_reactions", 2)],
-        )
-        .await;
-    let post = post_day(&harness, "2026-06-01", 1).await;
+    let (harness, post) =
+        Harness::with_first_post(vec![integer_option("reveal_reactions", 2)]).await;
     let message_id = post.message_id.unwrap();
 
     let handled = harness.reactions_handled();
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, true);
+    harness.lightbulb(message_id, MEMBER);
     harness.wait_reactions_handled(handled + 1).await;
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, false);
+    harness.take_back_lightbulb(message_id, MEMBER);
     harness.wait_reactions_handled(handled + 2).await;
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, MEMBER + 1, "💡", false, true);
+    harness.lightbulb(message_id, MEMBER + 1);
     harness.wait_reactions_handled(handled + 3).await;
-    assert!(harness.fake.message(message_id).unwrap().edits.is_empty());
+
+    assert_eq!(harness.edit_count(message_id), 0);
     harness.fake.assert_clean();
 }
 
 #[tokio::test]
 async fn the_timeout_reveals_once_and_also_right_after_a_restart_when_it_fell_due_while_down() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(
-            CHANNEL,
-            NINE,
-            "America/New_York",
-            vec![integer_option("reveal_after", 60)],
-        )
-        .await;
 
     // Day 1: the timeout passes while the bot runs.
-    let first = post_day(&harness, "2026-06-01", 1).await;
-    harness
-        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(59))
+    let first = harness
+        .first_post_at_nine(CHANNEL, vec![integer_option("reveal_after", 60)])
         .await;
-    assert!(
-        harness
-            .fake
-            .message(first.message_id.unwrap())
-            .unwrap()
-            .edits
-            .is_empty()
-    );
-    harness
-        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(60))
-        .await;
-    harness
-        .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(120))
-        .await;
-    assert_eq!(
-        harness
-            .fake
-            .message(first.message_id.unwrap())
-            .unwrap()
-            .edits
-            .len(),
-        1
-    );
+    let first_message = first.message_id.unwrap();
+    let one = ny_nine("2026-06-01");
+    harness.tick_to(one + TimeDelta::minutes(59)).await;
+    assert_eq!(harness.edit_count(first_message), 0);
+    harness.tick_to(one + TimeDelta::minutes(60)).await;
+    harness.tick_to(one + TimeDelta::minutes(120)).await;
+    assert_eq!(harness.edit_count(first_message), 1);
 
     // Day 2: the bot is down when the timeout falls due.
     let second = post_day(&harness, "2026-06-02", 2).await;
+    let second_message = second.message_id.unwrap();
     harness.stop_bot().await;
     harness.set_time(ny_nine("2026-06-02") + TimeDelta::minutes(90));
     harness.start_bot().await;
-    harness
-        .wait_until("the overdue reveal after start", async || {
-            harness
-                .fake
-                .message(second.message_id.unwrap())
-                .is_some_and(|m| m.edits.len() == 1)
-        })
-        .await;
+    harness.wait_edited(second_message).await;
     harness
         .tick_to(ny_nine("2026-06-02") + TimeDelta::minutes(180))
         .await;
+    assert_eq!(harness.edit_count(second_message), 1, "once");
     assert_eq!(
-        harness
-            .fake
-            .message(second.message_id.unwrap())
-            .unwrap()
-            .edits
-            .len(),
-        1,
-        "once"
-    );
-    let stored = harness
-        .store()
-        .daily_post(second.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        stored.reveal_reason,
-        Some(qotd::core::hint_reveal::RevealReason::Timeout)
+        harness.stored_post(second.id).await.reveal_reason,
+        Some(RevealReason::Timeout)
     );
     harness.fake.assert_clean();
 }
@@ -377,9 +263,7 @@ async fn the_timeout_reveals_once_and_also_right_after_a_restart_when_it_fell_du
 #[tokio::test]
 async fn answers_over_three_days_give_streaks_one_two_three_and_a_miss_resets_at_the_next_post() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
 
     let mut currents = Vec::new();
     for (seq, day) in [(1, "2026-06-01"), (2, "2026-06-02"), (3, "2026-06-03")] {
@@ -388,153 +272,78 @@ async fn answers_over_three_days_give_streaks_one_two_three_and_a_miss_resets_at
         answer(&harness, &post, MEMBER);
         answer(&harness, &post, MEMBER); // a second message is the same answer
         harness.wait_answer(post.id, MEMBER).await;
-        currents.push(
-            harness
-                .store()
-                .member_streak(CHANNEL, MEMBER)
-                .await
-                .unwrap()
-                .current,
-        );
+        currents.push(harness.streak(MEMBER).await.current);
     }
     assert_eq!(currents, [1, 2, 3]);
-    let streak = harness
-        .store()
-        .member_streak(CHANNEL, MEMBER)
-        .await
-        .unwrap();
+    let streak = harness.streak(MEMBER).await;
     assert_eq!((streak.total, streak.unaided), (3, 3));
 
     // Day 4 goes unanswered: the streak holds while it is open, and breaks at day 5.
     post_day(&harness, "2026-06-04", 4).await;
-    assert_eq!(
-        harness
-            .store()
-            .member_streak(CHANNEL, MEMBER)
-            .await
-            .unwrap()
-            .current,
-        3
-    );
+    assert_eq!(harness.streak(MEMBER).await.current, 3);
     post_day(&harness, "2026-06-05", 5).await;
-    let streak = harness
-        .store()
-        .member_streak(CHANNEL, MEMBER)
-        .await
-        .unwrap();
+    let streak = harness.streak(MEMBER).await;
     assert_eq!((streak.current, streak.best), (0, 3));
     harness.fake.assert_clean();
 }
 
 #[tokio::test]
 async fn an_answer_after_the_next_question_is_posted_does_not_count() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
-    let first = post_day(&harness, "2026-06-01", 1).await;
+    let (harness, first) = Harness::with_first_post(vec![]).await;
     let second = post_day(&harness, "2026-06-02", 2).await;
 
     // Late to question 1, then on time for question 2 (a reply to the post counts too).
     answer(&harness, &first, MEMBER);
-    let reply_id = harness.fake.next_id();
-    let mut reply = fake_discord::fixtures::member_message(
-        reply_id,
-        CHANNEL,
-        GUILD,
-        MEMBER,
-        "m",
-        &[],
-        "answer",
+    let reply = as_reply_to(
+        message_at(
+            &harness,
+            CHANNEL,
+            MEMBER,
+            "2026-06-02T13:30:00.000000+00:00",
+        ),
+        &second,
     );
-    reply["message_reference"] = json!({ "message_id": second.message_id.unwrap().to_string(), "channel_id": CHANNEL.to_string() });
-    reply["type"] = json!(19);
-    harness.fake.dispatch("MESSAGE_CREATE", reply);
+    harness.fake.post_message(reply);
     harness.wait_answer(second.id, MEMBER).await;
 
-    assert_eq!(
-        harness.store().answered_at(first.id, MEMBER).await.unwrap(),
-        None
-    );
-    let streak = harness
-        .store()
-        .member_streak(CHANNEL, MEMBER)
-        .await
-        .unwrap();
+    assert_eq!(harness.answered_at(first.id, MEMBER).await, None);
+    let streak = harness.streak(MEMBER).await;
     assert_eq!((streak.current, streak.total), (1, 1));
     harness.fake.assert_clean();
 }
 
 #[tokio::test]
 async fn an_answer_after_the_reveal_is_counted_but_not_unaided_and_bots_never_count() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
-    let post = post_day(&harness, "2026-06-01", 1).await;
-    harness.fake.react(
-        GUILD,
-        CHANNEL,
-        post.message_id.unwrap(),
-        MEMBER + 5,
-        "💡",
-        false,
-        true,
-    );
+    let (harness, post) = Harness::with_first_post(vec![]).await;
+    harness.lightbulb(post.message_id.unwrap(), MEMBER + 5);
     harness
         .wait_until("the reveal", async || {
-            let stored = harness.store().daily_post(post.id).await.unwrap().unwrap();
-            stored.revealed_at.is_some()
+            harness.stored_post(post.id).await.revealed_at.is_some()
         })
         .await;
     harness.set_time(ny_nine("2026-06-01") + TimeDelta::hours(1));
     answer(&harness, &post, MEMBER);
     harness.wait_answer(post.id, MEMBER).await;
-    let streak = harness
-        .store()
-        .member_streak(CHANNEL, MEMBER)
-        .await
-        .unwrap();
+    let streak = harness.streak(MEMBER).await;
     assert_eq!((streak.total, streak.unaided), (1, 0));
 
     // A bot's message in the thread is not an answer.
-    let mut bot_message = fake_discord::fixtures::member_message(
-        harness.fake.next_id(),
-        post.thread_id.unwrap(),
-        GUILD,
-        777,
-        "bot",
-        &[],
-        "beep",
-    );
-    bot_message["author"]["bot"] = json!(true);
-    let before = qotd::stats::Stats::get(&harness.app().stats.messages_handled);
-    harness.fake.dispatch("MESSAGE_CREATE", bot_message);
-    harness
-        .wait_until("the bot message handled", async || {
-            qotd::stats::Stats::get(&harness.app().stats.messages_handled) > before
-        })
-        .await;
+    let handled = harness.messages_handled();
+    let from_bot = bot_message(&harness.fake, post.thread_id.unwrap(), 777);
+    harness.fake.dispatch("MESSAGE_CREATE", from_bot);
+    harness.wait_messages_handled(handled + 1).await;
     assert_eq!(harness.store().answer_count(post.id).await.unwrap(), 1);
     harness.fake.assert_clean();
 }
 
 #[tokio::test]
 async fn a_paused_day_keeps_streaks_and_posts_nothing() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
-    let first = post_day(&harness, "2026-06-01", 1).await;
+    let (mut harness, first) = Harness::with_first_post(vec![]).await;
     answer(&harness, &first, MEMBER);
     harness.wait_answer(first.id, MEMBER).await;
 
-    let token = harness.qotd(
-        &admin(),
-        "pause",
-        json!([channel_option("channel", CHANNEL)]),
-    );
-    assert!(harness.reply(&token).await.content.contains("Paused"));
+    let paused = harness.qotd_on("pause", CHANNEL).await;
+    assert!(paused.content.contains("Paused"));
     harness
         .tick_to(ny_nine("2026-06-02") + TimeDelta::hours(1))
         .await;
@@ -545,33 +354,19 @@ async fn a_paused_day_keeps_streaks_and_posts_nothing() {
     );
 
     harness.set_time(at("2026-06-02T23:00:00Z"));
-    let token = harness.qotd(
-        &admin(),
-        "resume",
-        json!([channel_option("channel", CHANNEL)]),
-    );
-    assert!(harness.reply(&token).await.content.contains("Resumed"));
+    let resumed = harness.qotd_on("resume", CHANNEL).await;
+    assert!(resumed.content.contains("Resumed"));
     let second = post_day(&harness, "2026-06-03", 2).await;
     answer(&harness, &second, MEMBER);
     harness.wait_answer(second.id, MEMBER).await;
-    assert_eq!(
-        harness
-            .store()
-            .member_streak(CHANNEL, MEMBER)
-            .await
-            .unwrap()
-            .current,
-        2
-    );
+    assert_eq!(harness.streak(MEMBER).await.current, 2);
     harness.fake.assert_clean();
 }
 
 #[tokio::test]
 async fn a_bot_down_at_post_time_posts_late_once_the_same_day_and_skips_a_day_that_ended() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
     harness.stop_bot().await;
 
     // Back at 15:00 local the same day: one late post.
@@ -604,49 +399,58 @@ async fn a_bot_down_at_post_time_posts_late_once_the_same_day_and_skips_a_day_th
     harness.fake.assert_clean();
 }
 
-#[tokio::test]
-async fn a_claim_whose_send_is_unknown_is_resolved_at_start_without_a_second_message() {
+/// A bot that crashed right after claiming the 2026-06-01 question of `channel` (set up
+/// for 09:00 New York): the claim, with `nonce`, is in the database without a message
+/// id, and the bot is stopped.
+async fn crashed_after_claiming(channel: u64, nonce: &str) -> (Harness, DailyPost) {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(channel, vec![]).await;
     harness.stop_bot().await;
-
-    // Simulate a crash right after Discord created the message, before it was recorded:
-    // the claim exists without a message id, and the message exists in the channel.
-    let store = qotd::storage::Store::open_path(&harness.db_path())
-        .await
-        .unwrap();
-    let schedule = store.schedule(CHANNEL).await.unwrap().unwrap();
-    let date: NaiveDate = "2026-06-01".parse().unwrap();
-    let pick = qotd::core::rotation::Pick {
-        question_id: "emotion-models".into(),
-        pass: 1,
-        starts_new_pass: false,
-    };
-    let new = qotd::storage::NewDailyPost {
-        channel_id: CHANNEL,
-        local_date: date,
-        pick,
-        nonce: "qotdcrashtest00001".into(),
+    let store = Store::open_path(&harness.db_path()).await.unwrap();
+    let schedule = store.schedule(channel).await.unwrap().unwrap();
+    let new = NewDailyPost {
+        channel_id: channel,
+        local_date: "2026-06-01".parse().unwrap(),
+        pick: Pick {
+            question_id: "emotion-models".into(),
+            pass: 1,
+            starts_new_pass: false,
+        },
+        nonce: nonce.into(),
         reveal: schedule.reveal_rule(),
     };
-    let qotd::storage::ClaimOutcome::Claimed(claim) = store
-        .claim_daily_post(&new, ny_nine("2026-06-01"))
-        .await
-        .unwrap()
-    else {
-        panic!()
+    let outcome = store.claim_daily_post(&new, ny_nine("2026-06-01")).await;
+    let ClaimOutcome::Claimed(claim) = outcome.unwrap() else {
+        panic!("the date already had a post")
     };
     store.close().await;
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    client
+    (harness, claim)
+}
+
+/// The message Discord created for a claim with `nonce` before the crash, as the bot
+/// sends it; returns Discord's answer.
+async fn sent_before_the_crash(harness: &Harness, nonce: &str) -> serde_json::Value {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
         .post(format!("{}/api/v10/channels/{CHANNEL}/messages", harness.fake.base_url()))
         .header("authorization", "Bot fake-token")
-        .json(&json!({ "embeds": [{ "title": "Question of the day #1", "description": "x" }], "nonce": "qotdcrashtest00001", "enforce_nonce": true }))
+        .json(&json!({ "embeds": [{ "title": "Question of the day #1", "description": "x" }], "nonce": nonce, "enforce_nonce": true }))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_claim_whose_send_is_unknown_is_resolved_at_start_without_a_second_message() {
+    // A crash right after Discord created the message, before it was recorded: the
+    // claim exists without a message id, and the message exists in the channel.
+    let (mut harness, claim) = crashed_after_claiming(CHANNEL, "qotdcrashtest00001").await;
+    sent_before_the_crash(&harness, "qotdcrashtest00001").await;
 
     harness.set_time(ny_nine("2026-06-01") + TimeDelta::minutes(5));
     harness.start_bot().await;
@@ -659,32 +463,7 @@ async fn a_claim_whose_send_is_unknown_is_resolved_at_start_without_a_second_mes
     );
 
     // And a claim that never reached Discord is sent once, with its nonce.
-    let mut other = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    other
-        .setup(OTHER_CHANNEL, NINE, "America/New_York", vec![])
-        .await;
-    other.stop_bot().await;
-    let store = qotd::storage::Store::open_path(&other.db_path())
-        .await
-        .unwrap();
-    let schedule = store.schedule(OTHER_CHANNEL).await.unwrap().unwrap();
-    let pick = qotd::core::rotation::Pick {
-        question_id: "emotion-models".into(),
-        pass: 1,
-        starts_new_pass: false,
-    };
-    let new = qotd::storage::NewDailyPost {
-        channel_id: OTHER_CHANNEL,
-        local_date: date,
-        pick,
-        nonce: "qotdcrashtest00002".into(),
-        reveal: schedule.reveal_rule(),
-    };
-    store
-        .claim_daily_post(&new, ny_nine("2026-06-01"))
-        .await
-        .unwrap();
-    store.close().await;
+    let (mut other, _) = crashed_after_claiming(OTHER_CHANNEL, "qotdcrashtest00002").await;
     other.set_time(ny_nine("2026-06-01") + TimeDelta::minutes(5));
     other.start_bot().await;
     other.wait_daily_post(OTHER_CHANNEL, 1).await;
@@ -700,18 +479,9 @@ async fn a_claim_whose_send_is_unknown_is_resolved_at_start_without_a_second_mes
 #[tokio::test]
 async fn a_channel_the_bot_cannot_post_in_raises_one_alert_and_does_not_stop_the_others() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let token = harness.qotd(
-        &admin(),
-        "alerts",
-        json!([channel_option("channel", ALERTS_CHANNEL)]),
-    );
-    harness.reply(&token).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
-    harness
-        .setup(OTHER_CHANNEL, NINE, "America/New_York", vec![])
-        .await;
+    harness.qotd_on("alerts", ALERTS_CHANNEL).await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
+    harness.setup_nine_new_york(OTHER_CHANNEL, vec![]).await;
     harness.fake.deny_channel(CHANNEL);
 
     harness.tick_to(ny_nine("2026-06-01")).await;
@@ -719,7 +489,7 @@ async fn a_channel_the_bot_cannot_post_in_raises_one_alert_and_does_not_stop_the
     harness
         .wait_message_in(ALERTS_CHANNEL, "Missing Permissions")
         .await;
-    let schedule = harness.store().schedule(CHANNEL).await.unwrap().unwrap();
+    let schedule = harness.schedule(CHANNEL).await;
     assert!(
         schedule
             .alert
@@ -745,7 +515,7 @@ async fn a_channel_the_bot_cannot_post_in_raises_one_alert_and_does_not_stop_the
         .tick_to(ny_nine("2026-06-01") + TimeDelta::minutes(32))
         .await;
     harness.wait_daily_post(CHANNEL, 1).await;
-    let schedule = harness.store().schedule(CHANNEL).await.unwrap().unwrap();
+    let schedule = harness.schedule(CHANNEL).await;
     assert_eq!(schedule.alert, None);
     harness.fake.assert_clean();
 }
@@ -753,9 +523,7 @@ async fn a_channel_the_bot_cannot_post_in_raises_one_alert_and_does_not_stop_the
 #[tokio::test]
 async fn transient_discord_errors_are_retried_and_still_post_exactly_once() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
     harness.fake.queue_faults([
         fake_discord::Fault::ServerError,
         fake_discord::Fault::RateLimited { retry_after: 0.05 },
@@ -769,15 +537,8 @@ async fn transient_discord_errors_are_retried_and_still_post_exactly_once() {
 #[tokio::test]
 async fn a_deleted_channel_raises_an_alert_and_keeps_the_schedule() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let token = harness.qotd(
-        &admin(),
-        "alerts",
-        json!([channel_option("channel", ALERTS_CHANNEL)]),
-    );
-    harness.reply(&token).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
+    harness.qotd_on("alerts", ALERTS_CHANNEL).await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
     harness.fake.delete_channel(CHANNEL);
     harness.tick_to(ny_nine("2026-06-01")).await;
     let alert = harness
@@ -791,15 +552,7 @@ async fn a_deleted_channel_raises_an_alert_and_keeps_the_schedule() {
         alert.content()
     );
     assert!(alert.content().contains(&format!("<#{CHANNEL}>")));
-    assert!(
-        harness
-            .store()
-            .schedule(CHANNEL)
-            .await
-            .unwrap()
-            .unwrap()
-            .is_running()
-    );
+    assert!(harness.schedule(CHANNEL).await.is_running());
     harness.fake.assert_clean();
 }
 
@@ -821,8 +574,7 @@ fn message_at(harness: &Harness, channel: u64, user: u64, at: &str) -> serde_jso
 #[tokio::test]
 async fn answers_posted_while_the_bot_was_down_count_once_it_is_back_before_the_next_question() {
     let second = MEMBER + 1;
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let day_one = harness.first_post_at_nine(CHANNEL).await;
+    let (mut harness, day_one) = Harness::with_first_post(vec![]).await;
     for user in [MEMBER, second] {
         answer(&harness, &day_one, user);
         harness.wait_answer(day_one.id, user).await;
@@ -837,18 +589,13 @@ async fn answers_posted_while_the_bot_was_down_count_once_it_is_back_before_the_
     harness.fake.post_message(first);
     let again = message_at(&harness, thread, MEMBER, "2026-06-02T14:05:00.000000+00:00");
     harness.fake.post_message(again);
-    let mut reply = message_at(
+    let reply = message_at(
         &harness,
         CHANNEL,
         second,
         "2026-06-02T15:30:00.000000+00:00",
     );
-    reply["type"] = json!(19);
-    reply["message_reference"] = json!({
-        "message_id": day_two.message_id.unwrap().to_string(),
-        "channel_id": CHANNEL.to_string(),
-    });
-    harness.fake.post_message(reply);
+    harness.fake.post_message(as_reply_to(reply, &day_two));
     let mut from_bot = message_at(&harness, thread, 777, "2026-06-02T14:10:00.000000+00:00");
     from_bot["author"] = fake_discord::fixtures::user(777, "otherbot", true);
     harness.fake.post_message(from_bot);
@@ -863,31 +610,20 @@ async fn answers_posted_while_the_bot_was_down_count_once_it_is_back_before_the_
     assert_eq!(day_three.local_date.to_string(), "2026-06-03");
 
     assert_eq!(
-        harness
-            .store()
-            .answered_at(day_two.id, MEMBER)
-            .await
-            .unwrap(),
+        harness.answered_at(day_two.id, MEMBER).await,
         Some(at("2026-06-02T14:00:00Z")),
         "the time of the first message, as Discord gives it"
     );
     assert_eq!(
-        harness
-            .store()
-            .answered_at(day_two.id, second)
-            .await
-            .unwrap(),
+        harness.answered_at(day_two.id, second).await,
         Some(at("2026-06-02T15:30:00Z"))
     );
     for user in [777, 778] {
-        assert_eq!(
-            harness.store().answered_at(day_two.id, user).await.unwrap(),
-            None
-        );
+        assert_eq!(harness.answered_at(day_two.id, user).await, None);
     }
     // Recorded before day three was posted, so both streaks go on.
     for user in [MEMBER, second] {
-        let streak = harness.store().member_streak(CHANNEL, user).await.unwrap();
+        let streak = harness.streak(user).await;
         assert_eq!(
             (streak.current, streak.total, streak.unaided),
             (2, 2, 2),
@@ -900,50 +636,10 @@ async fn answers_posted_while_the_bot_was_down_count_once_it_is_back_before_the_
 
 #[tokio::test]
 async fn a_claim_in_a_busy_channel_that_cannot_be_read_is_retried_later_never_resent_blind() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
-    harness.stop_bot().await;
-
     // A crash right after Discord created the message, before it was recorded; and
     // the bot comes back after Discord's nonce window, so a resend would post twice.
-    let store = qotd::storage::Store::open_path(&harness.db_path())
-        .await
-        .unwrap();
-    let schedule = store.schedule(CHANNEL).await.unwrap().unwrap();
-    let new = qotd::storage::NewDailyPost {
-        channel_id: CHANNEL,
-        local_date: "2026-06-01".parse().unwrap(),
-        pick: qotd::core::rotation::Pick {
-            question_id: "emotion-models".into(),
-            pass: 1,
-            starts_new_pass: false,
-        },
-        nonce: "qotdcrashtest00003".into(),
-        reveal: schedule.reveal_rule(),
-    };
-    let qotd::storage::ClaimOutcome::Claimed(claim) = store
-        .claim_daily_post(&new, ny_nine("2026-06-01"))
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
-    store.close().await;
-    let sent: serde_json::Value = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .post(format!("{}/api/v10/channels/{CHANNEL}/messages", harness.fake.base_url()))
-        .header("authorization", "Bot fake-token")
-        .json(&json!({ "embeds": [{ "title": "Question of the day #1", "description": "x" }], "nonce": "qotdcrashtest00003", "enforce_nonce": true }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (mut harness, claim) = crashed_after_claiming(CHANNEL, "qotdcrashtest00003").await;
+    let sent = sent_before_the_crash(&harness, "qotdcrashtest00003").await;
     harness.fake.forget_nonces();
     // The channel moved on: 150 messages since, so the post is on the second page.
     for n in 0..150 {
@@ -991,34 +687,18 @@ async fn a_claim_in_a_busy_channel_that_cannot_be_read_is_retried_later_never_re
 #[tokio::test]
 async fn lightbulbs_added_or_removed_while_the_bot_was_down_are_read_back_and_can_reveal() {
     let (second, third) = (MEMBER + 1, MEMBER + 2);
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(
-            CHANNEL,
-            NINE,
-            "America/New_York",
-            vec![integer_option("reveal_reactions", 2)],
-        )
-        .await;
-    let post = post_day(&harness, "2026-06-01", 1).await;
+    let (mut harness, post) =
+        Harness::with_first_post(vec![integer_option("reveal_reactions", 2)]).await;
     let message_id = post.message_id.unwrap();
     let handled = harness.reactions_handled();
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, second, "💡", false, true);
+    harness.lightbulb(message_id, second);
     harness.wait_reactions_handled(handled + 1).await;
     harness.stop_bot().await;
 
     // While down: the live reactor takes theirs back, a member and a bot react.
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, second, "💡", false, false);
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, MEMBER, "💡", false, true);
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, 777, "💡", true, true);
+    harness.take_back_lightbulb(message_id, second);
+    harness.lightbulb(message_id, MEMBER);
+    harness.react(message_id, 777, "💡", true);
     harness.set_time(at("2026-06-01T13:30:00Z"));
     harness.start_bot().await;
     harness.tick_to(at("2026-06-01T13:30:00Z")).await;
@@ -1027,29 +707,21 @@ async fn lightbulbs_added_or_removed_while_the_bot_was_down_are_read_back_and_ca
         vec![MEMBER],
         "Discord's reactors now: one member (the bot does not count)"
     );
-    assert!(
-        harness.fake.message(message_id).unwrap().edits.is_empty(),
-        "1 of 2: not revealed"
-    );
+    assert_eq!(harness.edit_count(message_id), 0, "1 of 2: not revealed");
     harness.stop_bot().await;
 
     // A second member reacts while down: enough, revealed once at the next start.
-    harness
-        .fake
-        .react(GUILD, CHANNEL, message_id, third, "💡", false, true);
+    harness.lightbulb(message_id, third);
     harness.set_time(at("2026-06-01T13:40:00Z"));
     harness.start_bot().await;
     harness.tick_to(at("2026-06-01T13:40:00Z")).await;
-    let stored = harness.store().daily_post(post.id).await.unwrap().unwrap();
-    assert_eq!(
-        stored.reveal_reason,
-        Some(qotd::core::hint_reveal::RevealReason::Reactions)
-    );
+    let stored = harness.stored_post(post.id).await;
+    assert_eq!(stored.reveal_reason, Some(RevealReason::Reactions));
     assert_eq!(stored.revealed_at, Some(at("2026-06-01T13:40:00Z")));
     harness
         .wait_message_in(post.thread_id.unwrap(), "Hint revealed")
         .await;
-    assert_eq!(harness.fake.message(message_id).unwrap().edits.len(), 1);
+    assert_eq!(harness.edit_count(message_id), 1);
     harness.fake.assert_clean();
 }
 
@@ -1057,9 +729,7 @@ async fn lightbulbs_added_or_removed_while_the_bot_was_down_are_read_back_and_ca
 async fn a_server_that_removed_the_bot_gets_no_post_attempts_and_resumes_when_it_is_back() {
     let (log, _log_guard) = support::disk_faults::CapturedLog::install();
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, NINE, "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
     // Kicked: GUILD_DELETE without `unavailable`. An outage (with it) is not a removal.
     harness.fake.dispatch(
         "GUILD_DELETE",
@@ -1109,24 +779,16 @@ async fn a_server_that_removed_the_bot_gets_no_post_attempts_and_resumes_when_it
 
 #[tokio::test]
 async fn a_system_message_in_the_thread_is_not_an_answer() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let post = harness.first_post_at_nine(CHANNEL).await;
+    let (harness, post) = Harness::with_first_post(vec![]).await;
     let thread = post.thread_id.unwrap();
     // "MEMBER pinned a message" is authored by the member, but it is not an answer.
-    let handled = qotd::stats::Stats::get(&harness.app().stats.messages_handled);
+    let handled = harness.messages_handled();
     let mut pin = message_at(&harness, thread, MEMBER, "2026-06-01T13:01:00.000000+00:00");
     pin["type"] = json!(6);
     harness.fake.post_message(pin);
-    harness
-        .wait_until("the pin notice to be handled", async || {
-            qotd::stats::Stats::get(&harness.app().stats.messages_handled) > handled
-        })
-        .await;
+    harness.wait_messages_handled(handled + 1).await;
     answer(&harness, &post, MEMBER + 1);
     harness.wait_answer(post.id, MEMBER + 1).await;
-    assert_eq!(
-        harness.store().answered_at(post.id, MEMBER).await.unwrap(),
-        None
-    );
+    assert_eq!(harness.answered_at(post.id, MEMBER).await, None);
     assert_eq!(harness.store().answer_count(post.id).await.unwrap(), 1);
 }

@@ -68,7 +68,7 @@ async fn try_setup_other_channel(harness: &mut Harness) -> Reply {
 
 /// Day one posted at 09:00 New York and answered by [`MEMBER`]; returns the post.
 async fn day_one_answered(harness: &mut Harness) -> qotd::storage::DailyPost {
-    let day_one = harness.first_post_at_nine(CHANNEL).await;
+    let day_one = harness.first_post_at_nine(CHANNEL, vec![]).await;
     harness.set_time(at("2026-06-01T13:05:00Z"));
     harness.fake.member_posts(
         GUILD,
@@ -219,8 +219,7 @@ async fn a_full_disk_holds_answers_and_the_next_post_until_space_frees_then_noth
 #[tokio::test]
 async fn answers_arriving_while_another_process_locks_the_database_are_committed_once_it_is_free() {
     let (log, _log_guard) = CapturedLog::install();
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let post = harness.first_post_at_nine(CHANNEL).await;
+    let (mut harness, post) = Harness::with_first_post(vec![]).await;
 
     // Another process holds the write lock until the answer writer gave up once,
     // that is past the 5 s busy timeout.
@@ -277,12 +276,7 @@ async fn qotd_post_while_the_database_cannot_be_written_says_nothing_can_be_save
     let read_only = Immutable::set(&[db.clone(), db.with_extension("db-wal")]);
     let before = snapshot(harness.store()).await;
 
-    let token = harness.qotd(
-        &admin(),
-        "post",
-        json!([channel_option("channel", CHANNEL)]),
-    );
-    let reply = harness.reply(&token).await;
+    let reply = harness.qotd_on("post", CHANNEL).await;
 
     assert!(reply.ephemeral);
     assert!(
@@ -339,9 +333,7 @@ async fn qotd_refuses_a_database_from_a_newer_schema_with_one_clear_line_and_exi
 #[tokio::test]
 async fn a_closed_database_fails_commands_gently_and_a_restart_recovers_everything() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
     harness.tick_to(at("2026-06-01T13:00:00Z")).await;
     harness.wait_daily_post(CHANNEL, 1).await;
     harness.store().close().await; // every query now fails
@@ -408,8 +400,7 @@ async fn a_database_file_made_read_only_while_running_fails_writes_clearly_and_r
 #[tokio::test]
 async fn a_bot_started_on_a_read_only_database_says_so_serves_reads_and_writes_once_it_is_writable()
 {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let day_one = harness.first_post_at_nine(CHANNEL).await;
+    let (mut harness, day_one) = Harness::with_first_post(vec![]).await;
     harness.set_time(at("2026-06-01T13:05:00Z"));
     harness
         .fake

@@ -114,7 +114,7 @@ async fn question_text_with_everyone_and_role_mentions_pings_nobody() {
     let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
     harness.questions = bank;
     harness.start_bot().await;
-    let post = harness.first_post_at_nine(CHANNEL).await;
+    let post = harness.first_post_at_nine(CHANNEL, vec![]).await;
     harness.fake.react(
         GUILD,
         CHANNEL,
@@ -155,19 +155,17 @@ const STRANGER_GUILD: u64 = 999_999_999_999_999_999;
 #[tokio::test]
 async fn an_admin_of_another_server_cannot_act_on_this_servers_channels_or_teams() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness
-        .setup(CHANNEL, "09:00", "America/New_York", vec![])
-        .await;
-    let token = harness.qotd(&admin(), "team-add", json!([string_option("name", "Owls")]));
-    assert!(harness.reply(&token).await.content.contains("Created team"));
-    let token = harness.qotd(
-        &admin(),
-        "alerts",
-        json!([channel_option("channel", ALERTS_CHANNEL)]),
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
+    assert!(
+        harness
+            .qotd_team("team-add", "Owls")
+            .await
+            .content
+            .contains("Created team")
     );
     assert!(
         harness
-            .reply(&token)
+            .qotd_on("alerts", ALERTS_CHANNEL)
             .await
             .content
             .contains("report problems")
@@ -263,8 +261,7 @@ async fn an_admin_of_another_server_cannot_act_on_this_servers_channels_or_teams
 
 #[tokio::test]
 async fn odd_gateway_events_are_ignored_without_errors() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    let post = harness.first_post_at_nine(CHANNEL).await;
+    let (harness, post) = Harness::with_first_post(vec![]).await;
     let thread = post.thread_id.unwrap();
     let fake = &harness.fake;
 

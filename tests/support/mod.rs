@@ -112,6 +112,14 @@ impl Harness {
         }
     }
 
+    /// A bot started on 2026-06-01 at 12:00 UTC with [`CHANNEL`] set up for 09:00 New
+    /// York (with `extra` setup options), and that channel's first question, finished.
+    pub async fn with_first_post(extra: Vec<Value>) -> (Self, qotd::storage::DailyPost) {
+        let mut harness = Self::started(at("2026-06-01T12:00:00Z")).await;
+        let post = harness.first_post_at_nine(CHANNEL, extra).await;
+        (harness, post)
+    }
+
     pub async fn started(start: DateTime<Utc>) -> Self {
         let mut harness = Self::new(default_fake().await, start).await;
         harness.start_bot().await;
@@ -456,6 +464,24 @@ pub fn daily_schedule(channel: u64, post_time: &str, zone: &str) -> ScheduleSett
     }
 }
 
+/// A message by another bot (`author.bot`), as Discord dispatches it.
+pub fn bot_message(fake: &FakeDiscord, channel: u64, user: u64) -> Value {
+    let mut message =
+        fixtures::member_message(fake.next_id(), channel, GUILD, user, "bot", &[], "beep");
+    message["author"]["bot"] = json!(true);
+    message
+}
+
+/// `message` made a reply to `post` (type 19, with its `message_reference`).
+pub fn as_reply_to(mut message: Value, post: &qotd::storage::DailyPost) -> Value {
+    message["type"] = json!(19);
+    message["message_reference"] = json!({
+        "message_id": post.message_id.unwrap().to_string(),
+        "channel_id": post.channel_id.to_string(),
+    });
+    message
+}
+
 pub fn admin() -> Invoker {
     Invoker::admin(ADMIN)
 }
@@ -488,6 +514,30 @@ impl Harness {
 
     pub fn reactions_handled(&self) -> u64 {
         qotd::stats::Stats::get(&self.app().stats.reactions_handled)
+    }
+
+    /// Waits until the bot handled `target` message events since it started.
+    pub async fn wait_messages_handled(&self, target: u64) {
+        self.wait_until(&format!("{target} message events handled"), async || {
+            self.messages_handled() >= target
+        })
+        .await;
+    }
+
+    pub fn messages_handled(&self) -> u64 {
+        qotd::stats::Stats::get(&self.app().stats.messages_handled)
+    }
+
+    /// `/qotd <sub> name:<name>` by an admin (team-add, team-remove); returns the reply.
+    pub async fn qotd_team(&mut self, sub: &str, name: &str) -> Reply {
+        let token = self.qotd(&admin(), sub, json!([string_option("name", name)]));
+        self.reply(&token).await
+    }
+
+    /// `/qotd <sub> channel:<channel>` by an admin; returns the reply.
+    pub async fn qotd_on(&mut self, sub: &str, channel: u64) -> Reply {
+        let token = self.qotd(&admin(), sub, json!([channel_option("channel", channel)]));
+        self.reply(&token).await
     }
 
     /// `/qotd setup` for `channel`; panics unless it succeeded.
@@ -579,13 +629,88 @@ pub async fn snapshot(store: &Store) -> String {
 }
 
 impl Harness {
-    /// Sets `channel` up for 09:00 New York (the clock must be on 2026-06-01 before
-    /// 13:00 UTC) and waits for its first question, finished.
-    pub async fn first_post_at_nine(&mut self, channel: u64) -> qotd::storage::DailyPost {
-        self.setup(channel, "09:00", "America/New_York", vec![])
-            .await;
+    /// `/qotd setup` of `channel` for 09:00 America/New_York, with `extra` options.
+    pub async fn setup_nine_new_york(&mut self, channel: u64, extra: Vec<Value>) -> Reply {
+        self.setup(channel, "09:00", "America/New_York", extra)
+            .await
+    }
+
+    /// Sets `channel` up for 09:00 New York with `extra` options (the clock must be on
+    /// 2026-06-01 before 13:00 UTC) and waits for its first question, finished.
+    pub async fn first_post_at_nine(
+        &mut self,
+        channel: u64,
+        extra: Vec<Value>,
+    ) -> qotd::storage::DailyPost {
+        self.setup_nine_new_york(channel, extra).await;
         self.tick_to(at("2026-06-01T13:00:00Z")).await;
         self.wait_daily_post(channel, 1).await
+    }
+
+    /// A member reacts 💡 to a message in [`CHANNEL`].
+    pub fn lightbulb(&self, message_id: u64, user: u64) {
+        self.react(message_id, user, "💡", false);
+    }
+
+    /// `user` (a bot if `bot`) reacts `emoji` to a message in [`CHANNEL`].
+    pub fn react(&self, message_id: u64, user: u64, emoji: &str, bot: bool) {
+        self.fake
+            .react(GUILD, CHANNEL, message_id, user, emoji, bot, true);
+    }
+
+    /// A member takes back their 💡 on a message in [`CHANNEL`].
+    pub fn take_back_lightbulb(&self, message_id: u64, user: u64) {
+        self.fake
+            .react(GUILD, CHANNEL, message_id, user, "💡", false, false);
+    }
+
+    /// How many times the bot edited a message.
+    pub fn edit_count(&self, message_id: u64) -> usize {
+        self.fake.message(message_id).map_or(0, |m| m.edits.len())
+    }
+
+    /// Waits until the bot edited a message; returns it.
+    pub async fn wait_edited(&self, message_id: u64) -> fake_discord::StoredMessage {
+        self.wait_until(&format!("an edit of message {message_id}"), async || {
+            self.fake
+                .message(message_id)
+                .filter(|m| !m.edits.is_empty())
+        })
+        .await
+    }
+
+    /// "Hint revealed" announcements in a thread.
+    pub fn hint_announcements(&self, thread: u64) -> usize {
+        self.fake
+            .messages_in(thread)
+            .iter()
+            .filter(|m| m.content().contains("Hint revealed"))
+            .count()
+    }
+
+    /// A daily post as stored now.
+    pub async fn stored_post(&self, post_id: i64) -> qotd::storage::DailyPost {
+        self.store().daily_post(post_id).await.unwrap().unwrap()
+    }
+
+    /// When `user`'s answer to a post was recorded, if it was.
+    pub async fn answered_at(&self, post_id: i64, user: u64) -> Option<DateTime<Utc>> {
+        self.store().answered_at(post_id, user).await.unwrap()
+    }
+
+    /// `channel`'s schedule as stored now.
+    pub async fn schedule(&self, channel: u64) -> qotd::storage::Schedule {
+        self.store().schedule(channel).await.unwrap().unwrap()
+    }
+
+    /// `user`'s streak in [`CHANNEL`].
+    pub async fn streak(&self, user: u64) -> qotd::core::streak_rules::MemberStreak {
+        self.store().member_streak(CHANNEL, user).await.unwrap()
+    }
+
+    /// The hint of a question of the bank.
+    pub fn hint_of(&self, question_id: &str) -> String {
+        self.app().bank.get_str(question_id).unwrap().hint.clone()
     }
 
     /// Waits until a message containing `text` is in `channel` (or thread); returns it.
