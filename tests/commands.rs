@@ -20,37 +20,6 @@ fn resolved_user(id: u64, bot: bool) -> Value {
     json!({ "users": { id.to_string(): user } })
 }
 
-/// Every request the bot sent that can post text allows no @everyone/@here/role pings.
-fn assert_no_mass_pings(harness: &Harness) {
-    for request in harness.fake.requests() {
-        let Some(body) = &request.body else { continue };
-        let data = if request.path.contains("/callback") {
-            &body["data"]
-        } else {
-            body
-        };
-        if data.is_null() || data.get("content").is_none() && data.get("embeds").is_none() {
-            continue;
-        }
-        let mentions = &data["allowed_mentions"];
-        assert!(
-            mentions.is_object(),
-            "{} {} sends text without allowed_mentions: {body}",
-            request.method,
-            request.path
-        );
-        let parse = mentions["parse"].as_array().cloned().unwrap_or_default();
-        assert!(
-            !parse.contains(&json!("everyone")) && !parse.contains(&json!("roles")),
-            "{body}"
-        );
-        assert!(
-            mentions["roles"].as_array().is_none_or(|r| r.is_empty()),
-            "{body}"
-        );
-    }
-}
-
 #[tokio::test]
 async fn setup_at_0858_for_0900_replies_with_the_next_post_time_and_posts_at_0900() {
     let nine = post_instant_on(
@@ -75,7 +44,7 @@ async fn setup_at_0858_for_0900_replies_with_the_next_post_time_and_posts_at_090
     harness.tick_to(nine).await;
     let post = harness.wait_daily_post(CHANNEL, 1).await;
     assert_eq!(post.claimed_at, nine);
-    assert_no_mass_pings(&harness);
+    harness.assert_no_mass_pings();
     harness.fake.assert_clean();
 }
 
@@ -239,25 +208,19 @@ async fn status_lists_every_schedule_with_next_post_pass_progress_pause_and_aler
 #[tokio::test]
 async fn alerts_and_teams_are_managed_by_admins() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    assert!(
-        harness
-            .qotd_on("alerts", ALERTS_CHANNEL)
-            .await
-            .content
-            .contains("report problems")
-    );
+    harness
+        .qotd_on("alerts", ALERTS_CHANNEL)
+        .await
+        .assert_says("report problems");
     assert_eq!(
         harness.store().alerts_channel(GUILD).await.unwrap(),
         Some(ALERTS_CHANNEL)
     );
 
-    assert!(
-        harness
-            .qotd_team("team-add", "Night Owls")
-            .await
-            .content
-            .contains("Created team **Night Owls**")
-    );
+    harness
+        .qotd_team("team-add", "Night Owls")
+        .await
+        .assert_says("Created team **Night Owls**");
     let token = harness.slash(
         &member(MEMBER),
         CHANNEL,
@@ -271,13 +234,10 @@ async fn alerts_and_teams_are_managed_by_admins() {
         "{}",
         reply.text()
     );
-    assert!(
-        harness
-            .qotd_team("team-remove", "Night Owls")
-            .await
-            .content
-            .contains("Deleted team **Night Owls** (1 members)")
-    );
+    harness
+        .qotd_team("team-remove", "Night Owls")
+        .await
+        .assert_says("Deleted team **Night Owls** (1 members)");
     assert_eq!(
         harness.store().member_team(GUILD, MEMBER).await.unwrap(),
         None
@@ -295,13 +255,7 @@ async fn team_join_switches_teams_and_leave_leaves() {
     let token = harness.slash(&member(MEMBER), CHANNEL, "team", join("Owls"), json!({}));
     harness.reply(&token).await;
     let token = harness.slash(&member(MEMBER), CHANNEL, "team", join("Larks"), json!({}));
-    assert!(
-        harness
-            .reply(&token)
-            .await
-            .content
-            .contains("you left **Owls**")
-    );
+    harness.reply(&token).await.assert_says("you left **Owls**");
     let token = harness.slash(
         &member(MEMBER),
         CHANNEL,
@@ -309,13 +263,10 @@ async fn team_join_switches_teams_and_leave_leaves() {
         json!([{ "name": "leave", "type": 1, "options": [] }]),
         json!({}),
     );
-    assert!(
-        harness
-            .reply(&token)
-            .await
-            .content
-            .contains("You left team **Larks**")
-    );
+    harness
+        .reply(&token)
+        .await
+        .assert_says("You left team **Larks**");
     assert_eq!(
         harness.store().member_team(GUILD, MEMBER).await.unwrap(),
         None
@@ -431,14 +382,13 @@ async fn quiz_posts_a_public_question_with_a_reveal_button_that_reveals_once_and
     );
 
     // A second /quiz right away in the same channel is refused (cooldown).
-    let token = harness.slash(&member(MEMBER), CHANNEL, "quiz", json!([]), json!({}));
-    let reply = harness.reply(&token).await;
+    let reply = harness.member_command(MEMBER, "quiz").await;
     assert!(
         reply.ephemeral && reply.content.contains("just posted"),
         "{}",
         reply.text()
     );
-    assert_no_mass_pings(&harness);
+    harness.assert_no_mass_pings();
     harness.fake.assert_clean();
 }
 
@@ -474,10 +424,7 @@ async fn a_lightbulb_on_a_quiz_posted_before_a_restart_reveals_its_hint() {
 #[tokio::test]
 async fn streak_shows_current_best_total_unaided_and_the_next_question_for_each_channel() {
     let (mut harness, post) = Harness::with_first_post(vec![]).await;
-    harness
-        .fake
-        .member_posts(GUILD, post.thread_id.unwrap(), MEMBER, &[], "answer");
-    harness.wait_answer(post.id, MEMBER).await;
+    harness.answer_and_wait(&post, MEMBER).await;
 
     let token = harness.slash(
         &member(ADMIN),
@@ -495,9 +442,7 @@ async fn streak_shows_current_best_total_unaided_and_the_next_question_for_each_
 
 #[tokio::test]
 async fn leaderboard_over_a_thousand_members_shows_the_right_top_ten_and_the_callers_rank() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness.setup_nine_new_york(CHANNEL, vec![]).await;
-    harness.stop_bot().await;
+    let mut harness = Harness::stopped_after_setup(CHANNEL).await;
     let store = qotd::storage::Store::open_path(&harness.db_path())
         .await
         .unwrap();
@@ -598,7 +543,7 @@ async fn leaderboard_over_a_thousand_members_shows_the_right_top_ten_and_the_cal
             .unwrap()
             .contains(&format!("{} members", rows.len()))
     );
-    assert_no_mass_pings(&harness);
+    harness.assert_no_mass_pings();
     harness.fake.assert_clean();
 }
 
@@ -637,7 +582,7 @@ async fn the_team_leaderboard_ranks_teams_by_summed_current_streaks() {
     let owls = text.find("**Owls** (2 members)").unwrap();
     let other = text.find("**@everyone <@&1>** (1 members)").unwrap();
     assert!(owls < other, "{text}");
-    assert_no_mass_pings(&harness);
+    harness.assert_no_mass_pings();
     harness.fake.assert_clean();
 }
 
@@ -966,8 +911,7 @@ async fn autocomplete_answers_timezone_category_and_team_with_at_most_25_choices
 async fn an_unexpected_error_gets_a_generic_ephemeral_reply() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     harness.store().close().await; // every query now fails
-    let token = harness.slash(&member(MEMBER), CHANNEL, "streak", json!([]), json!({}));
-    let reply = harness.reply(&token).await;
+    let reply = harness.member_command(MEMBER, "streak").await;
     assert!(reply.ephemeral);
     assert!(
         reply.content.contains("Something went wrong on my side"),

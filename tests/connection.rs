@@ -137,8 +137,7 @@ async fn the_fakes_schema_check_catches_a_message_whose_embeds_is_not_an_array()
 
 /// Proves the bot still handles events: a `/streak` gets its answer.
 async fn bot_answers_a_command(harness: &mut Harness) {
-    let token = harness.slash(&member(MEMBER), CHANNEL, "streak", json!([]), json!({}));
-    let reply = harness.reply(&token).await;
+    let reply = harness.member_command(MEMBER, "streak").await;
     assert!(
         reply.text().contains("no daily question yet"),
         "{}",

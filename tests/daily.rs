@@ -24,17 +24,6 @@ fn ny_nine(date: &str) -> chrono::DateTime<chrono::Utc> {
     )
 }
 
-/// A member posts in the post's thread.
-fn answer(harness: &Harness, post: &qotd::storage::DailyPost, user: u64) -> u64 {
-    harness.fake.member_posts(
-        GUILD,
-        post.thread_id.unwrap(),
-        user,
-        &[],
-        "My answer: it depends on context.",
-    )
-}
-
 /// Posts question `seq` at 09:00 New York on `date` and waits for it to be finished.
 async fn post_day(harness: &Harness, date: &str, seq: i64) -> qotd::storage::DailyPost {
     harness.tick_to(ny_nine(date)).await;
@@ -103,15 +92,7 @@ async fn nine_am_new_york_posts_once_a_day_across_the_march_dst_change_without_r
         })
         .collect();
     assert_eq!(sent.len(), days.len());
-    for request in &sent {
-        let body = request.body.as_ref().unwrap();
-        assert_eq!(
-            body["allowed_mentions"]["parse"],
-            json!([]),
-            "no @everyone, @here or role pings"
-        );
-        assert_eq!(body["allowed_mentions"]["roles"], json!([]));
-    }
+    harness.assert_no_mass_pings();
     harness.fake.assert_clean();
 }
 
@@ -146,11 +127,13 @@ async fn one_members_lightbulb_reveals_the_hint_once_and_a_second_changes_nothin
     let (harness, post) = Harness::with_first_post(vec![]).await;
     let message_id = post.message_id.unwrap();
 
-    let handled = harness.reactions_handled();
+    let handled = harness.count(Counter::ReactionsHandled);
     harness.lightbulb(message_id, MEMBER);
     harness.wait_edited(message_id).await;
     harness.lightbulb(message_id, MEMBER + 1);
-    harness.wait_reactions_handled(handled + 2).await;
+    harness
+        .wait_count(Counter::ReactionsHandled, handled + 2)
+        .await;
 
     let message = harness.fake.message(message_id).unwrap();
     assert_eq!(message.edits.len(), 1, "revealed exactly once");
@@ -176,7 +159,7 @@ async fn with_three_needed_two_members_do_not_reveal_a_third_does_and_bots_never
         Harness::with_first_post(vec![integer_option("reveal_reactions", 3)]).await;
     let message_id = post.message_id.unwrap();
 
-    let handled = harness.reactions_handled();
+    let handled = harness.count(Counter::ReactionsHandled);
     let reactions = [
         (MEMBER, "💡", false),
         (MEMBER + 1, "💡", false),
@@ -187,7 +170,9 @@ async fn with_three_needed_two_members_do_not_reveal_a_third_does_and_bots_never
     for (user, emoji, bot) in reactions {
         harness.react(message_id, user, emoji, bot);
     }
-    harness.wait_reactions_handled(handled + 5).await;
+    harness
+        .wait_count(Counter::ReactionsHandled, handled + 5)
+        .await;
     assert_eq!(
         harness.edit_count(message_id),
         0,
@@ -214,13 +199,11 @@ async fn a_removed_lightbulb_no_longer_counts_toward_the_reveal() {
         Harness::with_first_post(vec![integer_option("reveal_reactions", 2)]).await;
     let message_id = post.message_id.unwrap();
 
-    let handled = harness.reactions_handled();
-    harness.lightbulb(message_id, MEMBER);
-    harness.wait_reactions_handled(handled + 1).await;
-    harness.take_back_lightbulb(message_id, MEMBER);
-    harness.wait_reactions_handled(handled + 2).await;
-    harness.lightbulb(message_id, MEMBER + 1);
-    harness.wait_reactions_handled(handled + 3).await;
+    harness.lightbulb_handled(message_id, MEMBER).await;
+    harness
+        .take_back_lightbulb_handled(message_id, MEMBER)
+        .await;
+    harness.lightbulb_handled(message_id, MEMBER + 1).await;
 
     assert_eq!(harness.edit_count(message_id), 0);
     harness.fake.assert_clean();
@@ -269,8 +252,8 @@ async fn answers_over_three_days_give_streaks_one_two_three_and_a_miss_resets_at
     for (seq, day) in [(1, "2026-06-01"), (2, "2026-06-02"), (3, "2026-06-03")] {
         let post = post_day(&harness, day, seq).await;
         harness.set_time(ny_nine(day) + TimeDelta::hours(1));
-        answer(&harness, &post, MEMBER);
-        answer(&harness, &post, MEMBER); // a second message is the same answer
+        harness.answer(&post, MEMBER);
+        harness.answer(&post, MEMBER); // a second message is the same answer
         harness.wait_answer(post.id, MEMBER).await;
         currents.push(harness.streak(MEMBER).await.current);
     }
@@ -293,7 +276,7 @@ async fn an_answer_after_the_next_question_is_posted_does_not_count() {
     let second = post_day(&harness, "2026-06-02", 2).await;
 
     // Late to question 1, then on time for question 2 (a reply to the post counts too).
-    answer(&harness, &first, MEMBER);
+    harness.answer(&first, MEMBER);
     let reply = as_reply_to(
         message_at(
             &harness,
@@ -322,16 +305,17 @@ async fn an_answer_after_the_reveal_is_counted_but_not_unaided_and_bots_never_co
         })
         .await;
     harness.set_time(ny_nine("2026-06-01") + TimeDelta::hours(1));
-    answer(&harness, &post, MEMBER);
-    harness.wait_answer(post.id, MEMBER).await;
+    harness.answer_and_wait(&post, MEMBER).await;
     let streak = harness.streak(MEMBER).await;
     assert_eq!((streak.total, streak.unaided), (1, 0));
 
     // A bot's message in the thread is not an answer.
-    let handled = harness.messages_handled();
+    let handled = harness.count(Counter::MessagesHandled);
     let from_bot = bot_message(&harness.fake, post.thread_id.unwrap(), 777);
     harness.fake.dispatch("MESSAGE_CREATE", from_bot);
-    harness.wait_messages_handled(handled + 1).await;
+    harness
+        .wait_count(Counter::MessagesHandled, handled + 1)
+        .await;
     assert_eq!(harness.store().answer_count(post.id).await.unwrap(), 1);
     harness.fake.assert_clean();
 }
@@ -339,8 +323,7 @@ async fn an_answer_after_the_reveal_is_counted_but_not_unaided_and_bots_never_co
 #[tokio::test]
 async fn a_paused_day_keeps_streaks_and_posts_nothing() {
     let (mut harness, first) = Harness::with_first_post(vec![]).await;
-    answer(&harness, &first, MEMBER);
-    harness.wait_answer(first.id, MEMBER).await;
+    harness.answer_and_wait(&first, MEMBER).await;
 
     let paused = harness.qotd_on("pause", CHANNEL).await;
     assert!(paused.content.contains("Paused"));
@@ -357,17 +340,14 @@ async fn a_paused_day_keeps_streaks_and_posts_nothing() {
     let resumed = harness.qotd_on("resume", CHANNEL).await;
     assert!(resumed.content.contains("Resumed"));
     let second = post_day(&harness, "2026-06-03", 2).await;
-    answer(&harness, &second, MEMBER);
-    harness.wait_answer(second.id, MEMBER).await;
+    harness.answer_and_wait(&second, MEMBER).await;
     assert_eq!(harness.streak(MEMBER).await.current, 2);
     harness.fake.assert_clean();
 }
 
 #[tokio::test]
 async fn a_bot_down_at_post_time_posts_late_once_the_same_day_and_skips_a_day_that_ended() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness.setup_nine_new_york(CHANNEL, vec![]).await;
-    harness.stop_bot().await;
+    let mut harness = Harness::stopped_after_setup(CHANNEL).await;
 
     // Back at 15:00 local the same day: one late post.
     harness.set_time(ny_nine("2026-06-01") + TimeDelta::hours(6));
@@ -403,9 +383,7 @@ async fn a_bot_down_at_post_time_posts_late_once_the_same_day_and_skips_a_day_th
 /// for 09:00 New York): the claim, with `nonce`, is in the database without a message
 /// id, and the bot is stopped.
 async fn crashed_after_claiming(channel: u64, nonce: &str) -> (Harness, DailyPost) {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness.setup_nine_new_york(channel, vec![]).await;
-    harness.stop_bot().await;
+    let harness = Harness::stopped_after_setup(channel).await;
     let store = Store::open_path(&harness.db_path()).await.unwrap();
     let schedule = store.schedule(channel).await.unwrap().unwrap();
     let new = NewDailyPost {
@@ -576,8 +554,7 @@ async fn answers_posted_while_the_bot_was_down_count_once_it_is_back_before_the_
     let second = MEMBER + 1;
     let (mut harness, day_one) = Harness::with_first_post(vec![]).await;
     for user in [MEMBER, second] {
-        answer(&harness, &day_one, user);
-        harness.wait_answer(day_one.id, user).await;
+        harness.answer_and_wait(&day_one, user).await;
     }
     let day_two = post_day(&harness, "2026-06-02", 2).await;
     let thread = day_two.thread_id.unwrap();
@@ -690,9 +667,7 @@ async fn lightbulbs_added_or_removed_while_the_bot_was_down_are_read_back_and_ca
     let (mut harness, post) =
         Harness::with_first_post(vec![integer_option("reveal_reactions", 2)]).await;
     let message_id = post.message_id.unwrap();
-    let handled = harness.reactions_handled();
-    harness.lightbulb(message_id, second);
-    harness.wait_reactions_handled(handled + 1).await;
+    harness.lightbulb_handled(message_id, second).await;
     harness.stop_bot().await;
 
     // While down: the live reactor takes theirs back, a member and a bot react.
@@ -782,13 +757,14 @@ async fn a_system_message_in_the_thread_is_not_an_answer() {
     let (harness, post) = Harness::with_first_post(vec![]).await;
     let thread = post.thread_id.unwrap();
     // "MEMBER pinned a message" is authored by the member, but it is not an answer.
-    let handled = harness.messages_handled();
+    let handled = harness.count(Counter::MessagesHandled);
     let mut pin = message_at(&harness, thread, MEMBER, "2026-06-01T13:01:00.000000+00:00");
     pin["type"] = json!(6);
     harness.fake.post_message(pin);
-    harness.wait_messages_handled(handled + 1).await;
-    answer(&harness, &post, MEMBER + 1);
-    harness.wait_answer(post.id, MEMBER + 1).await;
+    harness
+        .wait_count(Counter::MessagesHandled, handled + 1)
+        .await;
+    harness.answer_and_wait(&post, MEMBER + 1).await;
     assert_eq!(harness.answered_at(post.id, MEMBER).await, None);
     assert_eq!(harness.store().answer_count(post.id).await.unwrap(), 1);
 }

@@ -8,7 +8,6 @@ mod support;
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use qotd::stats::Stats;
 use serde_json::json;
 use support::binary::Qotd;
 use support::disk_faults::{CapturedLog, Immutable, SmallDisk};
@@ -48,8 +47,7 @@ async fn wait_held_answers(harness: &Harness, n: usize) {
 
 /// `/streak` for `user`: its text.
 async fn streak_text(harness: &mut Harness, user: u64) -> String {
-    let token = harness.slash(&member(user), CHANNEL, "streak", json!([]), json!({}));
-    harness.reply(&token).await.text()
+    harness.member_command(user, "streak").await.text()
 }
 
 /// `/qotd setup` for another channel; returns the reply.
@@ -70,14 +68,7 @@ async fn try_setup_other_channel(harness: &mut Harness) -> Reply {
 async fn day_one_answered(harness: &mut Harness) -> qotd::storage::DailyPost {
     let day_one = harness.first_post_at_nine(CHANNEL, vec![]).await;
     harness.set_time(at("2026-06-01T13:05:00Z"));
-    harness.fake.member_posts(
-        GUILD,
-        day_one.thread_id.unwrap(),
-        MEMBER,
-        &[],
-        "before the fault",
-    );
-    harness.wait_answer(day_one.id, MEMBER).await;
+    harness.answer_and_wait(&day_one, MEMBER).await;
     day_one
 }
 
@@ -90,13 +81,7 @@ async fn behaves_during_the_fault(
     day_one: &qotd::storage::DailyPost,
     reason: &str,
 ) {
-    harness.fake.member_posts(
-        GUILD,
-        day_one.thread_id.unwrap(),
-        SECOND_MEMBER,
-        &[],
-        "during the fault",
-    );
+    harness.answer(day_one, SECOND_MEMBER);
     wait_held_answers(harness, 1).await;
     assert_eq!(
         harness
@@ -232,18 +217,12 @@ async fn answers_arriving_while_another_process_locks_the_database_are_committed
         .await
         .unwrap();
     harness.set_time(at("2026-06-01T13:05:00Z"));
-    harness.fake.member_posts(
-        GUILD,
-        post.thread_id.unwrap(),
-        MEMBER,
-        &[],
-        "answer during the lock",
-    );
+    harness.answer(&post, MEMBER);
     harness
         .waiter()
         .within(Duration::from_secs(20))
         .until("a commit refused by the lock", async || {
-            Stats::get(&harness.app().stats.answer_commit_failures) >= 1
+            harness.count(Counter::AnswerCommitFailures) >= 1
         })
         .await;
     assert_eq!(
@@ -337,20 +316,10 @@ async fn a_closed_database_fails_commands_gently_and_a_restart_recovers_everythi
     harness.tick_to(at("2026-06-01T13:00:00Z")).await;
     harness.wait_daily_post(CHANNEL, 1).await;
     harness.store().close().await; // every query now fails
-    let token = harness.slash(
-        &member(MEMBER),
-        CHANNEL,
-        "leaderboard",
-        json!([]),
-        json!({}),
-    );
-    assert!(
-        harness
-            .reply(&token)
-            .await
-            .content
-            .contains("Something went wrong")
-    );
+    harness
+        .member_command(MEMBER, "leaderboard")
+        .await
+        .assert_says("Something went wrong");
     harness.set_time(at("2026-06-01T13:00:00Z") + TimeDelta::hours(1));
 
     harness.stop_bot().await;
@@ -365,14 +334,8 @@ async fn a_closed_database_fails_commands_gently_and_a_restart_recovers_everythi
             .seq,
         1
     );
-    let token = harness.slash(
-        &member(MEMBER),
-        CHANNEL,
-        "leaderboard",
-        json!([]),
-        json!({}),
-    );
-    assert!(harness.reply(&token).await.text().contains("Leaderboard"));
+    let leaderboard = harness.member_command(MEMBER, "leaderboard").await;
+    assert!(leaderboard.text().contains("Leaderboard"));
     harness.fake.assert_clean();
 }
 
@@ -402,10 +365,7 @@ async fn a_bot_started_on_a_read_only_database_says_so_serves_reads_and_writes_o
 {
     let (mut harness, day_one) = Harness::with_first_post(vec![]).await;
     harness.set_time(at("2026-06-01T13:05:00Z"));
-    harness
-        .fake
-        .member_posts(GUILD, day_one.thread_id.unwrap(), MEMBER, &[], "answer");
-    harness.wait_answer(day_one.id, MEMBER).await;
+    harness.answer_and_wait(&day_one, MEMBER).await;
     harness.stop_bot().await;
     let before = std::fs::read(harness.db_path()).unwrap();
 

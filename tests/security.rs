@@ -7,8 +7,7 @@ mod support;
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use qotd::core::daily_schedule::parse_timezone;
-use qotd::storage::{ScheduleSettings, Store};
+use qotd::storage::Store;
 use serde_json::json;
 use support::binary::Qotd;
 use support::*;
@@ -23,25 +22,15 @@ async fn the_token_never_appears_in_the_log_even_at_trace_level() {
     // A schedule due now, so the run also posts (REST calls with the token).
     let store = Store::open_path(&db).await.unwrap();
     let now = chrono::Utc::now();
-    store
-        .upsert_schedule(
-            &ScheduleSettings {
-                channel_id: CHANNEL,
-                guild_id: GUILD,
-                post_time: (now - TimeDelta::minutes(1))
-                    .format("%H:%M")
-                    .to_string()
-                    .parse()
-                    .unwrap(),
-                timezone: parse_timezone("UTC").unwrap(),
-                reveal_after_minutes: 240,
-                reveal_reactions: 1,
-                category: None,
-            },
-            now - TimeDelta::hours(3),
-        )
-        .await
-        .unwrap();
+    let a_minute_ago = (now - TimeDelta::minutes(1)).format("%H:%M").to_string();
+    schedule_all(
+        &store,
+        [CHANNEL],
+        &a_minute_ago,
+        "UTC",
+        now - TimeDelta::hours(3),
+    )
+    .await;
     store.close().await;
 
     let qotd = Qotd::run_against(&fake, dir.path())
@@ -115,37 +104,11 @@ async fn question_text_with_everyone_and_role_mentions_pings_nobody() {
     harness.questions = bank;
     harness.start_bot().await;
     let post = harness.first_post_at_nine(CHANNEL, vec![]).await;
-    harness.fake.react(
-        GUILD,
-        CHANNEL,
-        post.message_id.unwrap(),
-        MEMBER,
-        "💡",
-        false,
-        true,
-    );
+    harness.lightbulb(post.message_id.unwrap(), MEMBER);
     harness
         .wait_message_in(post.thread_id.unwrap(), "@everyone hint")
         .await;
-    for request in harness.fake.requests() {
-        let Some(body) = &request.body else { continue };
-        if body.get("content").is_some() || body.get("embeds").is_some() {
-            assert_eq!(
-                body["allowed_mentions"]["parse"],
-                json!([]),
-                "{} {}",
-                request.method,
-                request.path
-            );
-            assert_eq!(
-                body["allowed_mentions"]["roles"],
-                json!([]),
-                "{} {}",
-                request.method,
-                request.path
-            );
-        }
-    }
+    harness.assert_no_mass_pings();
     harness.fake.assert_clean();
 }
 
@@ -156,20 +119,14 @@ const STRANGER_GUILD: u64 = 999_999_999_999_999_999;
 async fn an_admin_of_another_server_cannot_act_on_this_servers_channels_or_teams() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     harness.setup_nine_new_york(CHANNEL, vec![]).await;
-    assert!(
-        harness
-            .qotd_team("team-add", "Owls")
-            .await
-            .content
-            .contains("Created team")
-    );
-    assert!(
-        harness
-            .qotd_on("alerts", ALERTS_CHANNEL)
-            .await
-            .content
-            .contains("report problems")
-    );
+    harness
+        .qotd_team("team-add", "Owls")
+        .await
+        .assert_says("Created team");
+    harness
+        .qotd_on("alerts", ALERTS_CHANNEL)
+        .await
+        .assert_says("report problems");
     let before = snapshot(harness.store()).await;
 
     let sub = |name: &str, options: serde_json::Value| json!([{ "name": name, "type": 1, "options": options }]);
@@ -219,7 +176,8 @@ async fn an_admin_of_another_server_cannot_act_on_this_servers_channels_or_teams
         (STRANGER_GUILD, OTHER_GUILD_CHANNEL),
     ] {
         for (command, options, expected) in &cases {
-            let token = harness.slash_in(
+            let token = send_slash(
+                &harness.fake,
                 guild,
                 &admin(),
                 channel,
@@ -236,7 +194,8 @@ async fn an_admin_of_another_server_cannot_act_on_this_servers_channels_or_teams
             );
         }
         // Its status lists nothing of this server.
-        let token = harness.slash_in(
+        let token = send_slash(
+            &harness.fake,
             guild,
             &admin(),
             channel,
@@ -311,7 +270,7 @@ async fn odd_gateway_events_are_ignored_without_errors() {
         &[],
         "gone",
     );
-    let before = qotd::stats::Stats::get(&harness.app().stats.messages_handled);
+    let before = harness.count(Counter::MessagesHandled);
     for event in [dm, webhook, bot, unknown_guild, deleted_channel] {
         fake.dispatch("MESSAGE_CREATE", event);
     }
@@ -319,11 +278,9 @@ async fn odd_gateway_events_are_ignored_without_errors() {
     fake.dispatch("MESSAGE_REACTION_ADD", json!({ "user_id": "1", "channel_id": "2", "message_id": "3", "emoji": { "id": "4", "name": null }, "burst": false, "type": 0 }));
     fake.dispatch("SOMETHING_NEW", json!({ "weird": true }));
     harness
-        .wait_until("the five messages handled", async || {
-            qotd::stats::Stats::get(&harness.app().stats.messages_handled) >= before + 5
-        })
+        .wait_count(Counter::MessagesHandled, before + 5)
         .await;
-    harness.wait_reactions_handled(2).await;
+    harness.wait_count(Counter::ReactionsHandled, 2).await;
     assert_eq!(
         harness.store().answer_count(post.id).await.unwrap(),
         0,
@@ -354,21 +311,8 @@ async fn a_shutdown_during_the_fan_out_commits_what_was_done_and_the_next_start_
         .await;
     let mut harness = Harness::new(fake, at("2026-06-01T08:59:00Z")).await;
     let store = Store::open_path(&harness.db_path()).await.unwrap();
-    for n in 0..60u64 {
-        let settings = ScheduleSettings {
-            channel_id: CHANNEL + 100 + n,
-            guild_id: GUILD,
-            post_time: "09:00".parse().unwrap(),
-            timezone: parse_timezone("UTC").unwrap(),
-            reveal_after_minutes: 240,
-            reveal_reactions: 1,
-            category: None,
-        };
-        store
-            .upsert_schedule(&settings, at("2026-06-01T08:00:00Z"))
-            .await
-            .unwrap();
-    }
+    let channels = (0..60).map(|n| CHANNEL + 100 + n);
+    schedule_all(&store, channels, "09:00", "UTC", at("2026-06-01T08:00:00Z")).await;
     store.close().await;
     harness.start_bot().await;
     harness.fake.set_latency(Duration::from_millis(40));
@@ -387,12 +331,6 @@ async fn a_shutdown_during_the_fan_out_commits_what_was_done_and_the_next_start_
     for n in 0..60u64 {
         harness.wait_daily_post(CHANNEL + 100 + n, 1).await;
     }
-    for n in 0..60u64 {
-        assert_eq!(
-            harness.daily_messages(CHANNEL + 100 + n).len(),
-            1,
-            "channel {n}"
-        );
-    }
+    assert_one_daily_post_each(&harness.fake, (0..60).map(|n| CHANNEL + 100 + n));
     harness.fake.assert_clean();
 }

@@ -25,6 +25,16 @@ async fn open() -> TestDb {
     TestDb { store, dir }
 }
 
+/// A fresh database with [`CHANNEL`]'s schedule.
+async fn open_scheduled() -> TestDb {
+    let db = open().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    db
+}
+
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .unwrap()
@@ -90,13 +100,17 @@ fn answer_time(date: NaiveDate) -> DateTime<Utc> {
     date.and_hms_opt(14, 0, 0).unwrap().and_utc()
 }
 
+/// `user` answers post `post_id` at 14:00 UTC on `date`.
+async fn answer(store: &Store, post_id: i64, user: u64, date: NaiveDate) -> AnswerRecord {
+    store
+        .record_answer(post_id, user, answer_time(date))
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_second_post_for_the_same_channel_and_local_date_is_impossible() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let first = post(&db.store, CHANNEL, day(1), "q-a").await;
 
     let again = db
@@ -126,16 +140,9 @@ async fn a_second_post_for_the_same_channel_and_local_date_is_impossible() {
 
 #[tokio::test]
 async fn a_released_claim_skips_the_day_and_breaks_no_streak() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let first = post(&db.store, CHANNEL, day(1), "q").await;
-    db.store
-        .record_answer(first.id, 7, answer_time(day(1)))
-        .await
-        .unwrap();
+    answer(&db.store, first.id, 7, day(1)).await;
     // Day 2: Discord refuses the send for good (say, a missing permission).
     let refused = claim(&db.store, CHANNEL, day(2), "q").await;
     assert!(db.store.release_claim(refused.id).await.unwrap());
@@ -154,28 +161,16 @@ async fn a_released_claim_skips_the_day_and_breaks_no_streak() {
 
 #[tokio::test]
 async fn an_unconfirmed_claim_does_not_close_the_previous_question() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let first = post(&db.store, CHANNEL, day(1), "q").await;
     claim(&db.store, CHANNEL, day(2), "q").await;
-    let record = db
-        .store
-        .record_answer(first.id, 7, answer_time(day(1)))
-        .await
-        .unwrap();
+    let record = answer(&db.store, first.id, 7, day(1)).await;
     assert!(matches!(record, AnswerRecord::Counted { .. }), "{record:?}");
 }
 
 #[tokio::test]
 async fn concurrent_claims_for_one_date_yield_exactly_one_post() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let mut tasks = Vec::new();
     for i in 0..8 {
         let store = db.store.clone();
@@ -200,11 +195,7 @@ async fn concurrent_claims_for_one_date_yield_exactly_one_post() {
 
 #[tokio::test]
 async fn a_claimed_post_is_unfinished_until_sent_reacted_and_threaded() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let claimed = claim(&db.store, CHANNEL, day(1), "q-a").await;
     assert_eq!(db.store.unfinished_posts().await.unwrap().len(), 1);
 
@@ -231,11 +222,7 @@ const UNFINISHED_POSTS: &str = "SELECT id, channel_id, guild_id, local_date, seq
 
 #[tokio::test]
 async fn the_unfinished_posts_query_reads_the_partial_index_not_the_whole_history() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     for n in 1..=20 {
         let done = post(&db.store, CHANNEL, day(n), &format!("q-{n}")).await;
         db.store.record_post_reacted(done.id).await.unwrap();
@@ -266,20 +253,11 @@ async fn the_unfinished_posts_query_reads_the_partial_index_not_the_whole_histor
 
 #[tokio::test]
 async fn answers_over_consecutive_questions_build_a_streak_of_one_two_three() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let mut currents = Vec::new();
     for n in 1..=3 {
         let daily = post(&db.store, CHANNEL, day(n), &format!("q-{n}")).await;
-        match db
-            .store
-            .record_answer(daily.id, 7, answer_time(day(n)))
-            .await
-            .unwrap()
-        {
+        match answer(&db.store, daily.id, 7, day(n)).await {
             AnswerRecord::Counted { streak, .. } => currents.push(streak.current),
             other => panic!("{other:?}"),
         }
@@ -291,17 +269,10 @@ async fn answers_over_consecutive_questions_build_a_streak_of_one_two_three() {
 
 #[tokio::test]
 async fn a_missed_question_resets_the_streak_when_the_next_is_posted() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     for n in 1..=2 {
         let daily = post(&db.store, CHANNEL, day(n), "q").await;
-        db.store
-            .record_answer(daily.id, 7, answer_time(day(n)))
-            .await
-            .unwrap();
+        answer(&db.store, daily.id, 7, day(n)).await;
     }
     post(&db.store, CHANNEL, day(3), "q").await; // not answered
     assert_eq!(
@@ -316,18 +287,10 @@ async fn a_missed_question_resets_the_streak_when_the_next_is_posted() {
 
 #[tokio::test]
 async fn an_answer_after_the_next_question_is_stored_but_does_not_count() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let first = post(&db.store, CHANNEL, day(1), "q").await;
     post(&db.store, CHANNEL, day(2), "q").await;
-    let record = db
-        .store
-        .record_answer(first.id, 7, answer_time(day(2)))
-        .await
-        .unwrap();
+    let record = answer(&db.store, first.id, 7, day(2)).await;
     assert_eq!(record, AnswerRecord::TooLate);
     assert_eq!(db.store.member_streak(CHANNEL, 7).await.unwrap().total, 0);
     assert!(db.store.answered_at(first.id, 7).await.unwrap().is_some());
@@ -335,11 +298,7 @@ async fn an_answer_after_the_next_question_is_stored_but_does_not_count() {
 
 #[tokio::test]
 async fn several_messages_count_as_one_answer_and_a_revealed_hint_makes_it_aided() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let daily = post(&db.store, CHANNEL, day(1), "q").await;
     assert!(
         db.store
@@ -371,11 +330,7 @@ async fn several_messages_count_as_one_answer_and_a_revealed_hint_makes_it_aided
 
 #[tokio::test]
 async fn a_hint_is_marked_revealed_exactly_once() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let daily = post(&db.store, CHANNEL, day(1), "q").await;
     db.store.confirm_post_sent(daily.id, 10).await.unwrap();
     assert!(
@@ -409,11 +364,7 @@ async fn a_hint_is_marked_revealed_exactly_once() {
 
 #[tokio::test]
 async fn reveal_reactors_are_counted_once_per_member() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let daily = post(&db.store, CHANNEL, day(1), "q").await;
     assert_eq!(db.store.add_reveal_reactor(daily.id, 1).await.unwrap(), 1);
     assert_eq!(db.store.add_reveal_reactor(daily.id, 1).await.unwrap(), 1);
@@ -426,11 +377,7 @@ async fn reveal_reactors_are_counted_once_per_member() {
 
 #[tokio::test]
 async fn the_rotation_state_holds_posts_and_skips_of_the_current_pass() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     post(&db.store, CHANNEL, day(1), "q-a").await;
     let skip = Pick {
         question_id: "q-b".into(),
@@ -523,11 +470,7 @@ async fn schedules_are_created_updated_paused_and_removed_with_history_kept() {
 
 #[tokio::test]
 async fn a_schedule_knows_which_date_is_due_and_when_it_next_posts() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let schedule = db.store.schedule(CHANNEL).await.unwrap().unwrap();
     assert_eq!(schedule.due_date(at("2026-06-01T13:00:00Z")), Some(day(1)));
     post(&db.store, CHANNEL, day(1), "q").await;
@@ -545,21 +488,14 @@ async fn a_schedule_knows_which_date_is_due_and_when_it_next_posts() {
 
 #[tokio::test]
 async fn leaderboards_rank_by_current_then_best_then_total_and_show_the_callers_rank() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     // Member 1 answers every day, 2 misses day 2, 3 answers only day 3, 4 never.
     let answered: [(u64, &[u32]); 3] = [(1, &[1, 2, 3]), (2, &[1, 3]), (3, &[3])];
     for n in 1..=3 {
         let daily = post(&db.store, CHANNEL, day(n), "q").await;
         for (member, days) in &answered {
             if days.contains(&n) {
-                db.store
-                    .record_answer(daily.id, *member, answer_time(day(n)))
-                    .await
-                    .unwrap();
+                answer(&db.store, daily.id, *member, day(n)).await;
             }
         }
     }
@@ -591,12 +527,8 @@ async fn leaderboards_rank_by_current_then_best_then_total_and_show_the_callers_
 
 #[tokio::test]
 async fn teams_are_unique_per_server_one_per_member_and_ranked_by_summed_streaks() {
-    let db = open().await;
+    let db = open_scheduled().await;
     let now = at("2026-06-01T00:00:00Z");
-    db.store
-        .upsert_schedule(&settings(CHANNEL), now)
-        .await
-        .unwrap();
     let owls = TeamName::parse("Night Owls").unwrap();
     let larks = TeamName::parse("Larks").unwrap();
     db.store.create_team(GUILD, &owls, now).await.unwrap();
@@ -624,10 +556,7 @@ async fn teams_are_unique_per_server_one_per_member_and_ranked_by_summed_streaks
 
     let daily = post(&db.store, CHANNEL, day(1), "q").await;
     for member in [1, 2, 3] {
-        db.store
-            .record_answer(daily.id, member, answer_time(day(1)))
-            .await
-            .unwrap();
+        answer(&db.store, daily.id, member, day(1)).await;
     }
     let board = db.store.team_leaderboard(GUILD, None).await.unwrap();
     let names: Vec<(&str, u64, u64)> = board
@@ -665,16 +594,9 @@ async fn the_alerts_channel_is_set_per_server() {
 
 #[tokio::test]
 async fn state_survives_closing_and_reopening_the_file() {
-    let db = open().await;
-    db.store
-        .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let db = open_scheduled().await;
     let daily = post(&db.store, CHANNEL, day(1), "q").await;
-    db.store
-        .record_answer(daily.id, 7, answer_time(day(1)))
-        .await
-        .unwrap();
+    answer(&db.store, daily.id, 7, day(1)).await;
     db.store.close().await;
 
     let reopened = Store::open_path(&db.dir.path().join("qotd.db"))
@@ -760,12 +682,8 @@ async fn totals_match_the_channel_sums(store: &Store) {
 
 #[tokio::test]
 async fn server_totals_follow_answers_resets_removals_and_reactivations() {
-    let db = open().await;
+    let db = open_scheduled().await;
     let start = at("2026-06-01T00:00:00Z");
-    db.store
-        .upsert_schedule(&settings(CHANNEL), start)
-        .await
-        .unwrap();
     db.store
         .upsert_schedule(&settings(CHANNEL + 1), start)
         .await
@@ -775,10 +693,7 @@ async fn server_totals_follow_answers_resets_removals_and_reactivations() {
             let daily = post(&db.store, channel, day(n), "q").await;
             for member in 1..=5u64 {
                 if (member + u64::from(n) + channel % 2) % 3 != 0 {
-                    db.store
-                        .record_answer(daily.id, member, answer_time(day(n)))
-                        .await
-                        .unwrap();
+                    answer(&db.store, daily.id, member, day(n)).await;
                 }
             }
         }
@@ -809,9 +724,6 @@ async fn server_totals_follow_answers_resets_removals_and_reactivations() {
         .unwrap();
     totals_match_the_channel_sums(&db.store).await;
     let daily = post(&db.store, CHANNEL, day(7), "q").await;
-    db.store
-        .record_answer(daily.id, 2, answer_time(day(7)))
-        .await
-        .unwrap();
+    answer(&db.store, daily.id, 2, day(7)).await;
     totals_match_the_channel_sums(&db.store).await;
 }

@@ -120,6 +120,15 @@ impl Harness {
         (harness, post)
     }
 
+    /// A bot that, on 2026-06-01 at 12:00 UTC, set `channel` up for 09:00 New York and
+    /// was stopped (for tests that prepare the database or Discord while it is down).
+    pub async fn stopped_after_setup(channel: u64) -> Self {
+        let mut harness = Self::started(at("2026-06-01T12:00:00Z")).await;
+        harness.setup_nine_new_york(channel, vec![]).await;
+        harness.stop_bot().await;
+        harness
+    }
+
     pub async fn started(start: DateTime<Utc>) -> Self {
         let mut harness = Self::new(default_fake().await, start).await;
         harness.start_bot().await;
@@ -223,20 +232,8 @@ impl Harness {
         options: Value,
         resolved: Value,
     ) -> String {
-        self.slash_in(GUILD, invoker, channel_id, name, options, resolved)
-    }
-
-    pub fn slash_in(
-        &mut self,
-        guild_id: u64,
-        invoker: &Invoker,
-        channel_id: u64,
-        name: &str,
-        options: Value,
-        resolved: Value,
-    ) -> String {
         send_slash(
-            &self.fake, guild_id, invoker, channel_id, name, options, resolved,
+            &self.fake, GUILD, invoker, channel_id, name, options, resolved,
         )
     }
 
@@ -315,6 +312,37 @@ impl Harness {
         Reply::from_data(callback["type"].as_u64().unwrap_or(0), data)
     }
 
+    /// `/<name>` without options by member `user` in [`CHANNEL`]; returns the reply.
+    pub async fn member_command(&mut self, user: u64, name: &str) -> Reply {
+        let token = self.slash(&member(user), CHANNEL, name, json!([]), json!({}));
+        self.reply(&token).await
+    }
+
+    /// Every request the bot sent that can post text (a message, an edit, an
+    /// interaction reply) allows no mention at all: empty `allowed_mentions.parse` and
+    /// `allowed_mentions.roles`, so nothing pings @everyone, @here or a role.
+    pub fn assert_no_mass_pings(&self) {
+        for request in self.fake.requests() {
+            let Some(body) = &request.body else { continue };
+            let data = if request.path.contains("/callback") {
+                &body["data"]
+            } else {
+                body
+            };
+            if data.get("content").is_none() && data.get("embeds").is_none() {
+                continue;
+            }
+            let mentions = &data["allowed_mentions"];
+            assert_eq!(
+                (&mentions["parse"], &mentions["roles"]),
+                (&json!([]), &json!([])),
+                "{} {} sends text that could ping: {body}",
+                request.method,
+                request.path
+            );
+        }
+    }
+
     /// What a wait re-checks on: the fake's changes and, while the bot runs, its Stats.
     pub fn waiter(&self) -> Waiter<'_> {
         let waiter = Waiter::on(&self.fake);
@@ -384,6 +412,24 @@ pub fn send_slash(
     fake.interact(interaction)
 }
 
+/// The bot's counters tests wait on ([`qotd::stats::Stats`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Counter {
+    MessagesHandled,
+    ReactionsHandled,
+    AnswerCommitFailures,
+}
+
+impl Counter {
+    fn of(self, stats: &qotd::stats::Stats) -> u64 {
+        qotd::stats::Stats::get(match self {
+            Self::MessagesHandled => &stats.messages_handled,
+            Self::ReactionsHandled => &stats.reactions_handled,
+            Self::AnswerCommitFailures => &stats.answer_commit_failures,
+        })
+    }
+}
+
 /// What the bot answered to an interaction.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -403,6 +449,16 @@ impl Reply {
             ephemeral: data["flags"].as_u64().is_some_and(|f| f & 64 != 0),
             data,
         }
+    }
+
+    /// Asserts the reply's content contains `text`, showing the reply if not.
+    pub fn assert_says(&self, text: &str) -> &Self {
+        assert!(
+            self.content.contains(text),
+            "expected {text:?} in the reply: {}",
+            self.text()
+        );
+        self
     }
 
     /// Content and embed text together, for assertions.
@@ -482,6 +538,21 @@ pub fn as_reply_to(mut message: Value, post: &qotd::storage::DailyPost) -> Value
     message
 }
 
+/// Schedules every channel of `channels` (in [`GUILD`]) at `post_time` in `zone`, with
+/// the defaults of `/qotd setup`, as set up at `now`.
+pub async fn schedule_all(
+    store: &Store,
+    channels: impl IntoIterator<Item = u64>,
+    post_time: &str,
+    zone: &str,
+    now: DateTime<Utc>,
+) {
+    for channel in channels {
+        let settings = daily_schedule(channel, post_time, zone);
+        store.upsert_schedule(&settings, now).await.unwrap();
+    }
+}
+
 pub fn admin() -> Invoker {
     Invoker::admin(ADMIN)
 }
@@ -504,28 +575,17 @@ impl Harness {
         .await;
     }
 
-    /// Waits until the bot handled `target` reaction events since it started.
-    pub async fn wait_reactions_handled(&self, target: u64) {
-        self.wait_until(&format!("{target} reaction events handled"), async || {
-            self.reactions_handled() >= target
+    /// One of the bot's counters (since it started).
+    pub fn count(&self, counter: Counter) -> u64 {
+        counter.of(&self.app().stats)
+    }
+
+    /// Waits until one of the bot's counters reaches `target`.
+    pub async fn wait_count(&self, counter: Counter, target: u64) {
+        self.wait_until(&format!("{counter:?} to reach {target}"), async || {
+            self.count(counter) >= target
         })
         .await;
-    }
-
-    pub fn reactions_handled(&self) -> u64 {
-        qotd::stats::Stats::get(&self.app().stats.reactions_handled)
-    }
-
-    /// Waits until the bot handled `target` message events since it started.
-    pub async fn wait_messages_handled(&self, target: u64) {
-        self.wait_until(&format!("{target} message events handled"), async || {
-            self.messages_handled() >= target
-        })
-        .await;
-    }
-
-    pub fn messages_handled(&self) -> u64 {
-        qotd::stats::Stats::get(&self.app().stats.messages_handled)
     }
 
     /// `/qotd <sub> name:<name>` by an admin (team-add, team-remove); returns the reply.
@@ -566,16 +626,7 @@ impl Harness {
 
     /// The daily posts the bot made in `channel` (messages titled "Question of the day").
     pub fn daily_messages(&self, channel: u64) -> Vec<fake_discord::StoredMessage> {
-        self.fake
-            .messages_in(channel)
-            .into_iter()
-            .filter(|m| {
-                m.embeds()
-                    .first()
-                    .and_then(|e| e["title"].as_str())
-                    .is_some_and(|t| t.starts_with("Question of the day"))
-            })
-            .collect()
+        daily_messages(&self.fake, channel)
     }
 
     /// Waits until `channel` has its `seq`-th daily post, with its 💡 and thread.
@@ -588,6 +639,33 @@ impl Harness {
             },
         )
         .await
+    }
+}
+
+/// The daily posts in `channel` (messages titled "Question of the day").
+pub fn daily_messages(fake: &FakeDiscord, channel: u64) -> Vec<fake_discord::StoredMessage> {
+    fake.messages_in(channel)
+        .into_iter()
+        .filter(|m| {
+            m.embeds()
+                .first()
+                .and_then(|e| e["title"].as_str())
+                .is_some_and(|t| t.starts_with("Question of the day"))
+        })
+        .collect()
+}
+
+/// Asserts every channel has exactly one daily post, with its 💡 and thread.
+pub fn assert_one_daily_post_each(fake: &FakeDiscord, channels: impl IntoIterator<Item = u64>) {
+    for channel in channels {
+        let posts = daily_messages(fake, channel);
+        assert_eq!(
+            posts.len(),
+            1,
+            "channel {channel} has exactly one daily post"
+        );
+        assert!(posts[0].own_reactions.contains("💡"), "channel {channel}");
+        assert!(posts[0].thread_id.is_some(), "channel {channel}");
     }
 }
 
@@ -647,6 +725,24 @@ impl Harness {
         self.wait_daily_post(channel, 1).await
     }
 
+    /// `user` answers in `post`'s thread; returns the message id.
+    pub fn answer(&self, post: &qotd::storage::DailyPost, user: u64) -> u64 {
+        let thread = post.thread_id.expect("the post has its thread");
+        self.fake.member_posts(
+            GUILD,
+            thread,
+            user,
+            &[],
+            "My answer: it depends on context.",
+        )
+    }
+
+    /// `user` answers in `post`'s thread and the bot records the answer.
+    pub async fn answer_and_wait(&self, post: &qotd::storage::DailyPost, user: u64) {
+        self.answer(post, user);
+        self.wait_answer(post.id, user).await;
+    }
+
     /// A member reacts 💡 to a message in [`CHANNEL`].
     pub fn lightbulb(&self, message_id: u64, user: u64) {
         self.react(message_id, user, "💡", false);
@@ -662,6 +758,24 @@ impl Harness {
     pub fn take_back_lightbulb(&self, message_id: u64, user: u64) {
         self.fake
             .react(GUILD, CHANNEL, message_id, user, "💡", false, false);
+    }
+
+    /// [`Harness::lightbulb`], then waits until the bot handled it (with no other
+    /// reaction in flight).
+    pub async fn lightbulb_handled(&self, message_id: u64, user: u64) {
+        let handled = self.count(Counter::ReactionsHandled);
+        self.lightbulb(message_id, user);
+        self.wait_count(Counter::ReactionsHandled, handled + 1)
+            .await;
+    }
+
+    /// [`Harness::take_back_lightbulb`], then waits until the bot handled it (with no
+    /// other reaction in flight).
+    pub async fn take_back_lightbulb_handled(&self, message_id: u64, user: u64) {
+        let handled = self.count(Counter::ReactionsHandled);
+        self.take_back_lightbulb(message_id, user);
+        self.wait_count(Counter::ReactionsHandled, handled + 1)
+            .await;
     }
 
     /// How many times the bot edited a message.
