@@ -360,7 +360,7 @@ async fn quiz_posts_a_public_question_with_a_reveal_button_that_reveals_once_and
         "qotd:reveal-hint",
         message_json,
     );
-    let callback = harness.fake.wait_for_callback(&press).await;
+    let callback = harness.waiter().callback(&press).await;
     assert_eq!(
         callback["type"],
         json!(7),
@@ -645,154 +645,51 @@ async fn twenty_eight_bad_inputs_each_get_an_ephemeral_explanation_and_change_no
     };
     let sub = |name: &str, options: Value| json!([{ "name": name, "type": 1, "options": options }]);
     // (command, options, resolved, expected words)
+    let bad_setup = |option: Value, expected| {
+        let options = sub("setup", setup(vec![option]));
+        ("qotd", options, json!({}), expected)
+    };
+    let bad_qotd = |name: &str, option: Value, expected| {
+        ("qotd", sub(name, json!([option])), json!({}), expected)
+    };
+    let on = |id: u64| channel_option("channel", id);
+    let name = |text: &str| string_option("name", text);
     let cases: Vec<(&str, Value, Value, &str)> = vec![
-        (
-            "qotd",
-            sub("setup", setup(vec![string_option("time", "25:99")])),
-            json!({}),
-            "not a time of day",
-        ),
-        (
-            "qotd",
-            sub("setup", setup(vec![string_option("time", "9am")])),
-            json!({}),
-            "HH:MM",
-        ),
-        (
-            "qotd",
-            sub("setup", setup(vec![string_option("time", "")])),
-            json!({}),
-            "not a time of day",
-        ),
-        (
-            "qotd",
-            sub(
-                "setup",
-                setup(vec![string_option("timezone", "Mars/Olympus")]),
-            ),
-            json!({}),
+        bad_setup(string_option("time", "25:99"), "not a time of day"),
+        bad_setup(string_option("time", "9am"), "HH:MM"),
+        bad_setup(string_option("time", ""), "not a time of day"),
+        bad_setup(
+            string_option("timezone", "Mars/Olympus"),
             "not an IANA timezone",
         ),
-        (
-            "qotd",
-            sub("setup", setup(vec![string_option("timezone", "CEST")])),
-            json!({}),
-            "Europe/Berlin",
-        ),
-        (
-            "qotd",
-            sub(
-                "setup",
-                setup(vec![channel_option("channel", OTHER_GUILD_CHANNEL)]),
-            ),
-            json!({}),
-            "not a channel of this server",
-        ),
-        (
-            "qotd",
-            sub("setup", setup(vec![channel_option("channel", 987_654_321)])),
-            json!({}),
-            "could not use",
-        ),
-        (
-            "qotd",
-            sub("setup", setup(vec![integer_option("reveal_after", 0)])),
-            json!({}),
-            "between 1 and 1440",
-        ),
-        (
-            "qotd",
-            sub("setup", setup(vec![integer_option("reveal_after", 5000)])),
-            json!({}),
-            "between 1 and 1440",
-        ),
-        (
-            "qotd",
-            sub("setup", setup(vec![integer_option("reveal_reactions", 0)])),
-            json!({}),
-            "between 1 and 25",
-        ),
-        (
-            "qotd",
-            sub("setup", setup(vec![integer_option("reveal_reactions", 99)])),
-            json!({}),
-            "between 1 and 25",
-        ),
-        (
-            "qotd",
-            sub("setup", setup(vec![string_option("category", "astrology")])),
-            json!({}),
+        bad_setup(string_option("timezone", "CEST"), "Europe/Berlin"),
+        bad_setup(on(OTHER_GUILD_CHANNEL), "not a channel of this server"),
+        bad_setup(on(987_654_321), "could not use"),
+        bad_setup(integer_option("reveal_after", 0), "between 1 and 1440"),
+        bad_setup(integer_option("reveal_after", 5000), "between 1 and 1440"),
+        bad_setup(integer_option("reveal_reactions", 0), "between 1 and 25"),
+        bad_setup(integer_option("reveal_reactions", 99), "between 1 and 25"),
+        bad_setup(
+            string_option("category", "astrology"),
             "no category `astrology`",
         ),
-        (
-            "qotd",
-            sub("remove", json!([channel_option("channel", OTHER_CHANNEL)])),
-            json!({}),
-            "has no daily question",
-        ),
-        (
-            "qotd",
-            sub("pause", json!([channel_option("channel", OTHER_CHANNEL)])),
-            json!({}),
-            "has no daily question",
-        ),
-        (
-            "qotd",
-            sub("resume", json!([channel_option("channel", CHANNEL)])),
-            json!({}),
-            "is not paused",
-        ),
-        (
-            "qotd",
-            sub(
-                "post",
-                json!([channel_option("channel", OTHER_GUILD_CHANNEL)]),
-            ),
-            json!({}),
-            "has no daily question",
-        ),
-        (
-            "qotd",
-            sub("skip", json!([channel_option("channel", ALERTS_CHANNEL)])),
-            json!({}),
-            "has no daily question",
-        ),
-        (
-            "qotd",
-            sub(
-                "alerts",
-                json!([channel_option("channel", OTHER_GUILD_CHANNEL)]),
-            ),
-            json!({}),
+        bad_qotd("remove", on(OTHER_CHANNEL), "has no daily question"),
+        bad_qotd("pause", on(OTHER_CHANNEL), "has no daily question"),
+        bad_qotd("resume", on(CHANNEL), "is not paused"),
+        bad_qotd("post", on(OTHER_GUILD_CHANNEL), "has no daily question"),
+        bad_qotd("skip", on(ALERTS_CHANNEL), "has no daily question"),
+        bad_qotd(
+            "alerts",
+            on(OTHER_GUILD_CHANNEL),
             "not a channel of this server",
         ),
-        (
-            "qotd",
-            sub("team-add", json!([string_option("name", "   ")])),
-            json!({}),
-            "cannot be empty",
-        ),
-        (
-            "qotd",
-            sub("team-add", json!([string_option("name", &"x".repeat(40))])),
-            json!({}),
-            "at most 32",
-        ),
-        (
-            "qotd",
-            sub("team-add", json!([string_option("name", "owls")])),
-            json!({}),
-            "already exists",
-        ),
-        (
-            "qotd",
-            sub("team-remove", json!([string_option("name", "Larks")])),
-            json!({}),
-            "no team named",
-        ),
+        bad_qotd("team-add", name("   "), "cannot be empty"),
+        bad_qotd("team-add", name(&"x".repeat(40)), "at most 32"),
+        bad_qotd("team-add", name("owls"), "already exists"),
+        bad_qotd("team-remove", name("Larks"), "no team named"),
         (
             "team",
-            sub("join", json!([string_option("name", "Larks")])),
+            sub("join", json!([name("Larks")])),
             json!({}),
             "no team named",
         ),
@@ -811,7 +708,7 @@ async fn twenty_eight_bad_inputs_each_get_an_ephemeral_explanation_and_change_no
         ),
         (
             "leaderboard",
-            json!([channel_option("channel", OTHER_CHANNEL)]),
+            json!([on(OTHER_CHANNEL)]),
             json!({}),
             "has no daily question",
         ),
@@ -879,19 +776,19 @@ async fn autocomplete_answers_timezone_category_and_team_with_at_most_25_choices
     let setup = |option: Value| json!([{ "name": "setup", "type": 1, "options": [option] }]);
 
     let token = harness.autocomplete(&admin(), "qotd", setup(focused("timezone", "")));
-    let callback = harness.fake.wait_for_callback(&token).await;
+    let callback = harness.waiter().callback(&token).await;
     assert_eq!(callback["type"], json!(8));
     assert_eq!(callback["data"]["choices"].as_array().unwrap().len(), 25);
 
     let token = harness.autocomplete(&admin(), "qotd", setup(focused("timezone", "berl")));
-    let callback = harness.fake.wait_for_callback(&token).await;
+    let callback = harness.waiter().callback(&token).await;
     assert_eq!(
         callback["data"]["choices"][0]["value"],
         json!("Europe/Berlin")
     );
 
     let token = harness.autocomplete(&member(MEMBER), "quiz", json!([focused("category", "sce")]));
-    let callback = harness.fake.wait_for_callback(&token).await;
+    let callback = harness.waiter().callback(&token).await;
     assert_eq!(
         callback["data"]["choices"],
         json!([{ "name": "Scenario-Based", "value": "scenario" }])
@@ -902,7 +799,7 @@ async fn autocomplete_answers_timezone_category_and_team_with_at_most_25_choices
         "team",
         json!([{ "name": "join", "type": 1, "options": [focused("name", "owl")] }]),
     );
-    let callback = harness.fake.wait_for_callback(&token).await;
+    let callback = harness.waiter().callback(&token).await;
     assert_eq!(callback["data"]["choices"][0]["value"], json!("Night Owls"));
     harness.fake.assert_clean();
 }

@@ -151,7 +151,7 @@ async fn a_closed_gateway_socket_is_survived_by_resuming() {
     bot_answers_a_command(&mut harness).await;
 
     harness.fake.close_gateway();
-    harness.fake.wait_for_sessions(2).await;
+    harness.waiter().sessions(2).await;
     let counts = harness.fake.gateway_counts();
     assert_eq!(counts.connections, 2);
     assert_eq!(
@@ -167,7 +167,7 @@ async fn a_closed_gateway_socket_is_survived_by_resuming() {
 async fn an_op_7_reconnect_request_is_survived() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     harness.fake.request_reconnect();
-    harness.fake.wait_for_sessions(2).await;
+    harness.waiter().sessions(2).await;
     bot_answers_a_command(&mut harness).await;
     let commands_registrations = harness.requests_since(0, "PUT", "/applications/").len();
     assert_eq!(
@@ -197,10 +197,7 @@ async fn the_qotd_binary_runs_against_the_fake_and_exits_zero_on_sigterm() {
     let qotd = Qotd::run_against(&fake, dir.path())
         .env("RUST_LOG", "info")
         .spawn();
-    fake.wait_for_request("the subprocess registers its commands", 0, |r| {
-        r.method == "PUT" && r.path.ends_with("/commands")
-    })
-    .await;
+    Waiter::on(&fake).commands_registered(0).await;
 
     let exited = qotd.terminate().await;
 

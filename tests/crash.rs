@@ -226,7 +226,7 @@ async fn sigterm_during_the_fan_out_exits_cleanly_commits_received_answers_and_d
             json!([]),
             json!({}),
         );
-        fan_out.fake.wait_for_callback(&command).await;
+        Waiter::on(&fan_out.fake).callback(&command).await;
 
         if !fan_out.all_posts_finished().await {
             stopped_mid_fan_out += 1;

@@ -37,16 +37,14 @@ async fn the_token_never_appears_in_the_log_even_at_trace_level() {
         .env("DISCORD_TOKEN", SECRET)
         .env("RUST_LOG", "trace")
         .spawn();
-    fake.wait_for_request("commands registered", 0, |r| {
-        r.method == "PUT" && r.path.ends_with("/commands")
-    })
-    .await;
+    Waiter::on(&fake).commands_registered(0).await;
     // At 23:59 UTC the "minute ago" schedule is yesterday's: the post is then skipped.
     if now.format("%H:%M").to_string() != "00:00" {
-        fake.wait_for_request("the daily post's thread", 0, |r| {
-            r.path.ends_with("/threads")
-        })
-        .await;
+        Waiter::on(&fake)
+            .request("the daily post's thread", 0, |r| {
+                r.path.ends_with("/threads")
+            })
+            .await;
     }
     let exited = qotd.terminate().await;
     assert_eq!(exited.code(), Some(0));
@@ -319,8 +317,8 @@ async fn a_shutdown_during_the_fan_out_commits_what_was_done_and_the_next_start_
     let since = harness.fake.request_count();
     harness.set_time(at("2026-06-01T09:00:00Z"));
     harness
-        .fake
-        .wait_for_request("the fan-out under way", since + 30, |_| true)
+        .waiter()
+        .request("the fan-out under way", since + 30, |_| true)
         .await;
     harness.stop_bot().await; // SIGTERM's path: the scheduler finishes its pass, then the process ends
     let sent_before_restart = harness.fake.requests().len();

@@ -154,11 +154,7 @@ impl Harness {
             let _ = stopped.await;
         }));
         self.bot = Some(RunningBot { app, stop, task });
-        self.fake
-            .wait_for_request("slash commands registered", since, |r| {
-                r.method == "PUT" && r.path.ends_with("/commands")
-            })
-            .await;
+        self.waiter().commands_registered(since).await;
     }
 
     /// An App as the bot runs on: this harness's database file, bank and clock (for
@@ -289,7 +285,7 @@ impl Harness {
 
     /// Waits for the first callback of an interaction; returns (content, embeds, ephemeral).
     pub async fn reply(&self, token: &str) -> Reply {
-        let callback = self.fake.wait_for_callback(token).await;
+        let callback = self.waiter().callback(token).await;
         let mut data = callback["data"].clone();
         // A deferred reply (type 5) is completed by a follow-up or an edit of @original.
         if callback["type"] == json!(5) {

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use fake_discord::FakeDiscord;
+use fake_discord::{FakeDiscord, Request};
 use qotd::stats::Stats;
+use serde_json::Value;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -41,7 +42,7 @@ impl<T> Met for Option<T> {
 
 /// The signals a wait re-checks on, and its deadline.
 pub struct Waiter<'a> {
-    fake: Option<&'a FakeDiscord>,
+    fake: &'a FakeDiscord,
     stats: Option<watch::Receiver<()>>,
     timeout: Duration,
 }
@@ -50,7 +51,7 @@ impl<'a> Waiter<'a> {
     /// Re-checks whenever `fake` records a request or changes state.
     pub fn on(fake: &'a FakeDiscord) -> Self {
         Self {
-            fake: Some(fake),
+            fake,
             stats: None,
             timeout: DEFAULT_TIMEOUT,
         }
@@ -75,7 +76,7 @@ impl<'a> Waiter<'a> {
         what: &str,
         mut condition: impl AsyncFnMut() -> M,
     ) -> M::Value {
-        let mut fake_changes = self.fake.map(FakeDiscord::changes);
+        let mut fake_changes = Some(self.fake.changes());
         let mut stats_changes = self.stats;
         let deadline = Instant::now() + self.timeout;
         loop {
@@ -94,7 +95,7 @@ impl<'a> Waiter<'a> {
                 panic!(
                     "timed out after {:?} waiting for {what}{}",
                     self.timeout,
-                    self.fake.map(diagnostics).unwrap_or_default()
+                    diagnostics(self.fake)
                 );
             }
             let recheck_at = deadline.min(now + FALLBACK_RECHECK);
@@ -112,6 +113,51 @@ impl<'a> Waiter<'a> {
                 () = tokio::time::sleep_until(recheck_at) => {}
             }
         }
+    }
+}
+
+/// The fake's usual waits, through [`Waiter::until`].
+impl Waiter<'_> {
+    /// The first request after the first `since` ones that `matches`.
+    pub async fn request(
+        self,
+        what: &str,
+        since: usize,
+        matches: impl Fn(&Request) -> bool,
+    ) -> Request {
+        let fake = self.fake;
+        self.until(what, async || {
+            fake.requests().into_iter().skip(since).find(|r| matches(r))
+        })
+        .await
+    }
+
+    /// The bot's slash commands registered (`PUT …/commands`), after the first `since`
+    /// requests.
+    pub async fn commands_registered(self, since: usize) -> Request {
+        self.request("the slash commands registered", since, |r| {
+            r.method == "PUT" && r.path.ends_with("/commands")
+        })
+        .await
+    }
+
+    /// The first callback (the bot's answer) to the interaction with `token`.
+    pub async fn callback(self, token: &str) -> Value {
+        let fake = self.fake;
+        self.until(&format!("a callback to interaction {token}"), async || {
+            fake.interaction(token)?.callbacks.first().cloned()
+        })
+        .await
+    }
+
+    /// At least `n` gateway sessions that reached READY or RESUMED.
+    pub async fn sessions(self, n: u64) {
+        let fake = self.fake;
+        self.until(&format!("{n} gateway session(s)"), async || {
+            let counts = fake.gateway_counts();
+            counts.ready + counts.resumed >= n
+        })
+        .await
     }
 }
 
