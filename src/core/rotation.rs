@@ -358,17 +358,22 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// What posting `pick` does to the rotation (as storage records it).
+    fn record(state: &mut RotationState, pick: &Pick) {
+        if pick.starts_new_pass {
+            state.pass = pick.pass;
+            state.asked_in_pass.clear();
+        }
+        state.asked_in_pass.insert(pick.question_id.clone());
+        state.recent.insert(0, pick.question_id.clone());
+    }
+
     /// Asks `days` questions in a row, as the scheduler does.
     fn ask(ids: &[String], days: usize, seed: u64, state: &mut RotationState) -> Vec<Pick> {
         let mut picks = Vec::new();
         for _ in 0..days {
             let pick = next_question(ids.iter().map(String::as_str), state, seed).unwrap();
-            if pick.starts_new_pass {
-                state.pass = pick.pass;
-                state.asked_in_pass.clear();
-            }
-            state.asked_in_pass.insert(pick.question_id.clone());
-            state.recent.insert(0, pick.question_id.clone());
+            record(state, &pick);
             picks.push(pick);
         }
         picks
@@ -476,12 +481,7 @@ mod tests {
         let mut asked = Vec::new();
         for _ in 0..days {
             let pick = next_question(candidates(bank), state, seed).unwrap();
-            if pick.starts_new_pass {
-                state.pass = pick.pass;
-                state.asked_in_pass.clear();
-            }
-            state.asked_in_pass.insert(pick.question_id.clone());
-            state.recent.insert(0, pick.question_id.clone());
+            record(state, &pick);
             asked.push(pick.question_id);
         }
         asked
@@ -660,12 +660,7 @@ mod tests {
                     let before = asked.len();
                     for _ in 0..tagged.len() {
                         let pick = next_in_bank(&bank, category, &state, seed).unwrap();
-                        if pick.starts_new_pass {
-                            state.pass = pick.pass;
-                            state.asked_in_pass.clear();
-                        }
-                        state.asked_in_pass.insert(pick.question_id.clone());
-                        state.recent.insert(0, pick.question_id.clone());
+                        record(&mut state, &pick);
                         asked.push(pick.question_id);
                     }
                     let distinct: HashSet<&String> = asked[before..].iter().collect();
