@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::core::sharding::ShardRange;
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://qotd.db";
 pub const DEFAULT_QUESTIONS_PATH: &str = "questions.yaml";
 
@@ -89,6 +91,9 @@ pub struct Config {
     pub api_proxy: Option<String>,
     /// Register slash commands in this guild only (development).
     pub guild_id: Option<u64>,
+    /// `DISCORD_SHARDS`: the shards this process runs (`None`: every shard, as many as
+    /// Discord recommends).
+    pub shards: Option<ShardRange>,
 }
 
 impl Config {
@@ -129,6 +134,15 @@ impl Config {
                     })
             })
             .transpose()?;
+        let shards = get("DISCORD_SHARDS")
+            .map(|text| {
+                text.parse::<ShardRange>()
+                    .map_err(|error| ConfigError::Invalid {
+                        key: "DISCORD_SHARDS",
+                        reason: error.to_string(),
+                    })
+            })
+            .transpose()?;
         Ok(Self {
             token: get("DISCORD_TOKEN").map(Token),
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
@@ -137,6 +151,7 @@ impl Config {
                 .into(),
             api_proxy,
             guild_id,
+            shards,
         })
     }
 
@@ -204,6 +219,21 @@ mod tests {
         );
         assert!(!error.to_string().contains("secret"), "{error}");
         assert!(load_dotenv(&dir.path().join("missing.env")).is_ok());
+    }
+
+    #[test]
+    fn discord_shards_is_read_and_a_bad_value_names_the_key() {
+        let config = config(&[("DISCORD_SHARDS", "1/2")]).unwrap();
+        assert_eq!(config.shards.map(|s| s.to_string()).as_deref(), Some("1/2"));
+        let error = config_error(&[("DISCORD_SHARDS", "2/2")]);
+        assert!(
+            error.starts_with("DISCORD_SHARDS is invalid: shard 2 does not exist"),
+            "{error}"
+        );
+    }
+
+    fn config_error(pairs: &[(&str, &str)]) -> String {
+        config(pairs).unwrap_err().to_string()
     }
 
     #[test]

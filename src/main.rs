@@ -106,12 +106,15 @@ fn run(config: Config) -> ExitCode {
             api_proxy: config.api_proxy.clone(),
             guild_id: config.guild_id,
         };
-        let app = Arc::new(App::new(
-            store.clone(),
-            Arc::new(bank),
-            Arc::new(SystemClock),
-            SchedulerControl::default(),
-        ));
+        let app = Arc::new(
+            App::new(
+                store.clone(),
+                Arc::new(bank),
+                Arc::new(SystemClock),
+                SchedulerControl::default(),
+            )
+            .with_shards(config.shards),
+        );
         let result = qotd::startup::run(connection, app, shutdown_signal()).await;
         store.close().await;
         match result {

@@ -144,8 +144,20 @@ pub async fn run(
     let discord = Arc::new(DiscordHttp::new(client.http.clone()));
     let scheduler = scheduler::start(app.clone(), discord);
     let shard_manager = client.shard_manager.clone();
+    let shards = app.shards;
+    let connect = async move {
+        match shards {
+            // serenity's range is first..last with `last` included.
+            Some(range) => {
+                client
+                    .start_shard_range(range.first..range.last, range.total)
+                    .await
+            }
+            None => client.start_autosharded().await,
+        }
+    };
     let result = tokio::select! {
-        result = client.start() => result.context("the Discord connection failed"),
+        result = connect => result.context("the Discord connection failed"),
         () = shutdown => {
             info!("shutting down");
             Ok(())

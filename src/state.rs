@@ -18,6 +18,7 @@ use crate::answer_queue::AnswerQueue;
 use crate::clock::Clock;
 use crate::core::question_bank::QuestionBank;
 use crate::core::quiz_cooldown;
+use crate::core::sharding::{self, ShardRange};
 use crate::guild_presence::GuildPresence;
 use crate::locks;
 use crate::stats::Stats;
@@ -46,6 +47,8 @@ pub struct App {
     pub stats: Arc<Stats>,
     /// When each channel may get its next `/quiz`.
     pub quiz_cooldowns: QuizCooldowns,
+    /// `DISCORD_SHARDS`: the shards this process runs (`None`: all of them).
+    pub shards: Option<ShardRange>,
 }
 
 impl App {
@@ -67,7 +70,19 @@ impl App {
             guilds: Default::default(),
             quiz_cooldowns: Default::default(),
             stats: Default::default(),
+            shards: None,
         }
+    }
+
+    /// The same, running only `shards` (`DISCORD_SHARDS`).
+    pub fn with_shards(self, shards: Option<ShardRange>) -> Self {
+        Self { shards, ..self }
+    }
+
+    /// Whether this process does the scheduled work of server `guild_id`: the server
+    /// is on one of its shards and has not removed the bot.
+    pub fn serves(&self, guild_id: u64) -> bool {
+        sharding::holds(self.shards.as_ref(), guild_id) && !self.guilds.is_absent(guild_id)
     }
 }
 

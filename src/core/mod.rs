@@ -7,6 +7,7 @@ pub mod quiz_cooldown;
 pub mod ranking;
 pub mod rotation;
 pub mod schedule_options;
+pub mod sharding;
 pub mod streak_rules;
 pub mod team_name;
 pub mod yaml_positions;

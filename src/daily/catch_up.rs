@@ -68,7 +68,7 @@ pub async fn catch_up(app: &App, discord: &impl DiscordPort) -> CatchUp {
         .active
         .all()
         .into_iter()
-        .filter(|post| !app.guilds.is_absent(post.guild_id))
+        .filter(|post| app.serves(post.guild_id))
         .collect();
     let mut outcome = CatchUp {
         questions: posts.len(),

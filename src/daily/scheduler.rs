@@ -133,7 +133,7 @@ pub async fn run_due_work(
             };
         }
     };
-    let present = |guild_id| !app.guilds.is_absent(guild_id);
+    let present = |guild_id| app.serves(guild_id);
     let mut jobs = plan::plan(now, &input, &memory.retry, present);
     let has_posts = jobs.iter().any(|job| matches!(job, Job::Post { .. }));
     // A new question resets the streaks of members who missed the last one: answers

@@ -65,8 +65,12 @@ pub async fn handle(
 fn on_ready(app: Arc<App>, http: &Arc<serenity::Http>, ready: &serenity::Ready) {
     info!(session = %ready.session_id, guilds = ready.guilds.len(), "gateway session ready");
     let _ = app.bot_user_id.set(ready.user.id.get());
-    app.guilds
-        .ready(ready.guilds.iter().map(|guild| guild.id.get()));
+    let (shard, total) = ready.shard.map_or((0, 1), |info| (info.id.0, info.total));
+    app.guilds.ready(
+        shard,
+        total,
+        ready.guilds.iter().map(|guild| guild.id.get()),
+    );
     let discord = DiscordHttp::new(http.clone());
     tokio::spawn(async move { catch_up::after_ready(&app, &discord).await });
 }

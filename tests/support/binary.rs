@@ -16,8 +16,9 @@ use super::repo_path;
 /// The settings the binary reads from its environment. A test's subprocess starts
 /// without them (whatever the test runner's environment holds), and gets only the
 /// ones the test sets.
-const SETTINGS: [&str; 6] = [
+const SETTINGS: [&str; 7] = [
     "DISCORD_TOKEN",
+    "DISCORD_SHARDS",
     "DATABASE_URL",
     "QUESTIONS_PATH",
     "DISCORD_API_PROXY",

@@ -93,6 +93,8 @@ pub struct Harness {
     pub guild_commands: Option<u64>,
     /// Run the bot on the system clock instead of the manual one (benchmarks).
     pub system_clock: bool,
+    /// `DISCORD_SHARDS` of the bot (`None`: every shard).
+    pub shards: Option<qotd::core::sharding::ShardRange>,
     bot: Option<RunningBot>,
 }
 
@@ -108,6 +110,7 @@ impl Harness {
             questions: repo_path("questions.yaml"),
             guild_commands: None,
             system_clock: false,
+            shards: None,
             bot: None,
         }
     }
@@ -167,12 +170,10 @@ impl Harness {
         } else {
             Arc::new(self.clock.clone())
         };
-        Arc::new(App::new(
-            store,
-            Arc::new(bank),
-            clock,
-            SchedulerControl::default(),
-        ))
+        Arc::new(
+            App::new(store, Arc::new(bank), clock, SchedulerControl::default())
+                .with_shards(self.shards),
+        )
     }
 
     /// The daily workflow's Discord port over serenity's REST client, pointed at the

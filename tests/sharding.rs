@@ -1,0 +1,94 @@
+//! Gateway shards: `DISCORD_SHARDS` is checked before anything connects, and a process
+//! does the scheduled work only of the servers on its shards, so processes that split
+//! the shards between them post every channel once.
+
+mod support;
+
+use chrono_tz::America::New_York;
+use qotd::core::schedule_options::ScheduleOptions;
+use qotd::core::sharding::ShardRange;
+use qotd::storage::{ScheduleSettings, Store};
+use support::binary::Qotd;
+use support::*;
+
+#[tokio::test]
+async fn a_bad_discord_shards_value_exits_two_before_contacting_discord() {
+    let fake = default_fake().await;
+    for bad in ["2/2", "0-3/2", "x", "1-0/4"] {
+        let dir = tempfile::tempdir().unwrap();
+
+        let exited = Qotd::run_against(&fake, dir.path())
+            .env("DISCORD_SHARDS", bad)
+            .spawn()
+            .wait()
+            .await;
+
+        assert_eq!(exited.code(), Some(2), "{bad}: {exited:?}");
+        assert!(
+            exited.stderr.contains("DISCORD_SHARDS is invalid"),
+            "{bad}: {}",
+            exited.stderr
+        );
+        assert!(
+            !dir.path().join("qotd.db").exists(),
+            "{bad}: no database created"
+        );
+    }
+    assert_eq!(fake.request_count(), 0, "no REST request");
+    assert_eq!(
+        fake.gateway_counts().connections,
+        0,
+        "no gateway connection"
+    );
+}
+
+/// Both servers' channels scheduled for 09:00 New York, straight in the database.
+async fn schedule_both_servers(harness: &Harness) {
+    let store = Store::open_path(&harness.db_path()).await.unwrap();
+    for (channel, guild) in [(CHANNEL, GUILD), (OTHER_GUILD_CHANNEL, OTHER_GUILD)] {
+        let options = ScheduleOptions {
+            reveal_after_minutes: 240,
+            reveal_reactions: 1,
+            category: None,
+        };
+        let time = "09:00".parse().unwrap();
+        let settings = ScheduleSettings::new(channel, guild, time, New_York, options);
+        store
+            .upsert_schedule(&settings, at("2026-06-01T12:00:00Z"))
+            .await
+            .unwrap();
+    }
+    store.close().await;
+}
+
+async fn run_shards(harness: &mut Harness, shards: &str) {
+    harness.shards = Some(shards.parse::<ShardRange>().unwrap());
+    harness.start_bot().await;
+    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
+}
+
+#[tokio::test]
+async fn processes_splitting_the_shards_post_each_servers_channel_once() {
+    // GUILD is on shard 1 of 2, OTHER_GUILD on shard 0.
+    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
+    schedule_both_servers(&harness).await;
+
+    run_shards(&mut harness, "1/2").await;
+    harness.wait_daily_post(CHANNEL, 1).await;
+    assert_eq!(
+        harness.daily_messages(OTHER_GUILD_CHANNEL).len(),
+        0,
+        "not this process's server"
+    );
+    harness.stop_bot().await;
+
+    run_shards(&mut harness, "0/2").await;
+    harness.wait_daily_post(OTHER_GUILD_CHANNEL, 1).await;
+    harness.stop_bot().await;
+
+    // A process running both shards, started late the same day: nothing is left to do.
+    run_shards(&mut harness, "0-1/2").await;
+    harness.stop_bot().await;
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    assert_eq!(harness.daily_messages(OTHER_GUILD_CHANNEL).len(), 1);
+}
