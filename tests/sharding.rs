@@ -92,3 +92,47 @@ async fn processes_splitting_the_shards_post_each_servers_channel_once() {
     assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
     assert_eq!(harness.daily_messages(OTHER_GUILD_CHANNEL).len(), 1);
 }
+
+/// Two servers, one on each of 2 shards, behind a fake that recommends 2 shards and
+/// refuses (4011) a session holding both.
+async fn fake_requiring_two_shards() -> fake_discord::FakeDiscord {
+    fake_discord::FakeDiscord::builder()
+        .guild(GUILD, "Interview Prep", &[(CHANNEL, "daily")])
+        .guild(
+            OTHER_GUILD,
+            "Elsewhere",
+            &[(OTHER_GUILD_CHANNEL, "general")],
+        )
+        .recommended_shards(2)
+        .max_guilds_per_session(1)
+        .start()
+        .await
+}
+
+#[tokio::test]
+async fn with_discord_shards_unset_the_bot_runs_every_recommended_shard_and_posts_everywhere_once()
+{
+    let fake = fake_requiring_two_shards().await;
+    let mut harness = Harness::new(fake, at("2026-06-01T12:00:00Z")).await;
+    schedule_both_servers(&harness).await;
+
+    harness.start_bot().await;
+    harness
+        .wait_until("both shards ready", async || {
+            harness.fake.gateway_counts().ready >= 2
+        })
+        .await;
+    harness.tick_to(at("2026-06-01T13:00:00Z")).await;
+    harness.wait_daily_post(CHANNEL, 1).await;
+    harness.wait_daily_post(OTHER_GUILD_CHANNEL, 1).await;
+    harness.stop_bot().await;
+
+    let counts = harness.fake.gateway_counts();
+    assert_eq!(
+        (counts.identifies, counts.sharding_required),
+        (2, 0),
+        "{counts:?}"
+    );
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    assert_eq!(harness.daily_messages(OTHER_GUILD_CHANNEL).len(), 1);
+}

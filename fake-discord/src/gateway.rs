@@ -4,15 +4,21 @@
 //! Events dispatched while no session is ready wait in an outbox and are delivered by
 //! the next session once it is READY or RESUMED (as Discord replays missed events on
 //! resume), so a test never loses an event to a reconnect it caused itself.
+//!
+//! Sharding as Discord does it: IDENTIFY carries `shard: [id, total]`; the session's
+//! READY lists only the servers on that shard (`(guild_id >> 22) % total`), and it gets
+//! only their events (events without a server go to shard 0). A session that would
+//! hold more servers than the fake allows (`max_guilds_per_session`) is closed with
+//! 4011, "Sharding required".
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::State as AxumState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde_json::{Value, json};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{mpsc, watch};
 
 use crate::fixtures;
 use crate::{APPLICATION_ID, BOT_NAME, BOT_USER_ID, OWNER_ID, Shared};
@@ -27,6 +33,8 @@ pub struct Counts {
     pub resumed: u64,
     pub heartbeats: u64,
     pub dispatched: u64,
+    /// Sessions closed with 4011 (they would hold too many servers).
+    pub sharding_required: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -39,28 +47,78 @@ pub enum Control {
 #[derive(Default)]
 struct Inner {
     /// When each dispatched event with a `d.id` went out (only while tracking).
-    sent_at: Option<std::collections::HashMap<String, std::time::SystemTime>>,
+    sent_at: Option<HashMap<String, std::time::SystemTime>>,
     outbox: VecDeque<(String, Value)>,
-    current: u64,
-    control: Option<mpsc::UnboundedSender<Control>>,
-    sessions: HashSet<String>,
+    /// Connections so far (each gets the next number).
+    connections: u64,
+    /// The live session of each shard: its connection number.
+    current: HashMap<u32, u64>,
+    /// How many shards the sessions identified with (1 until one says otherwise).
+    shard_total: u32,
+    /// Each open connection's control channel.
+    controls: HashMap<u64, mpsc::UnboundedSender<Control>>,
+    /// Resumable sessions: session id -> shard.
+    sessions: HashMap<String, u32>,
     counts: Counts,
     closed: bool,
 }
 
+impl Inner {
+    /// The shard an event belongs to: its server's, or 0 without one.
+    fn shard_of_event(&self, event: &str, data: &Value) -> u32 {
+        let guild = match event {
+            "GUILD_CREATE" | "GUILD_UPDATE" | "GUILD_DELETE" => &data["id"],
+            _ => &data["guild_id"],
+        };
+        let guild = guild
+            .as_str()
+            .and_then(|id| id.parse::<u64>().ok())
+            .or_else(|| guild.as_u64());
+        guild.map_or(0, |g| shard_of(g, self.shard_total))
+    }
+
+    /// The next waiting event for `shard`, if `me` is its live session.
+    fn next_for(&mut self, me: u64, shard: u32) -> Option<(String, Value)> {
+        if self.current.get(&shard) != Some(&me) {
+            return None;
+        }
+        let index = self
+            .outbox
+            .iter()
+            .position(|(event, data)| self.shard_of_event(event, data) == shard)?;
+        self.outbox.remove(index)
+    }
+}
+
+/// Discord's rule: server `g` is on shard `(g >> 22) % total`.
+pub fn shard_of(guild_id: u64, total: u32) -> u32 {
+    ((guild_id >> 22) % u64::from(total.max(1))) as u32
+}
+
 pub struct Hub {
     heartbeat_ms: u64,
+    /// Servers one session may hold before it is refused with 4011.
+    max_guilds_per_session: Option<usize>,
     inner: Mutex<Inner>,
-    wake: Notify,
+    /// Bumped whenever the outbox or a session's readiness changes.
+    wake: watch::Sender<u64>,
 }
 
 impl Hub {
-    pub fn new(heartbeat_ms: u64) -> Self {
+    pub fn new(heartbeat_ms: u64, max_guilds_per_session: Option<usize>) -> Self {
         Self {
             heartbeat_ms,
-            inner: Mutex::default(),
-            wake: Notify::new(),
+            max_guilds_per_session,
+            inner: Mutex::new(Inner {
+                shard_total: 1,
+                ..Inner::default()
+            }),
+            wake: watch::Sender::new(0),
         }
+    }
+
+    fn wake_sessions(&self) {
+        self.wake.send_modify(|n| *n += 1);
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -71,12 +129,12 @@ impl Hub {
 
     pub fn dispatch_all(&self, events: impl IntoIterator<Item = (String, Value)>) {
         self.inner().outbox.extend(events);
-        self.wake.notify_one();
+        self.wake_sessions();
     }
 
     pub fn dispatch(&self, event: &str, data: Value) {
         self.inner().outbox.push_back((event.to_owned(), data));
-        self.wake.notify_one();
+        self.wake_sessions();
     }
 
     /// Starts recording when each dispatched event (by its `d.id`) is written to the socket.
@@ -92,18 +150,22 @@ impl Hub {
         self.inner().counts
     }
 
+    /// Sends `control` to every live session.
     pub fn control(&self, control: Control) {
-        if let Some(sender) = &self.inner().control {
-            let _ = sender.send(control);
+        let inner = self.inner();
+        for (connection, sender) in &inner.controls {
+            if inner.current.values().any(|live| live == connection) {
+                let _ = sender.send(control);
+            }
         }
     }
 
     pub fn shutdown(&self) {
         let mut inner = self.inner();
         inner.closed = true;
-        inner.control = None;
+        inner.controls.clear();
         drop(inner);
-        self.wake.notify_waiters();
+        self.wake_sessions();
     }
 }
 
@@ -124,27 +186,49 @@ async fn send(socket: &mut WebSocket, payload: Value) -> bool {
 async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
     let hub = &shared.gateway;
     let (control_tx, mut control_rx) = mpsc::unbounded_channel();
+    let mut wake = hub.wake.subscribe();
     let me = {
         let mut inner = hub.inner();
         if inner.closed {
             return;
         }
         inner.counts.connections += 1;
-        inner.current += 1;
-        inner.control = Some(control_tx);
-        inner.current
+        inner.connections += 1;
+        let me = inner.connections;
+        inner.controls.insert(me, control_tx);
+        me
     };
     shared.bump();
-    if !send(
-        &mut socket,
-        json!({ "op": 10, "d": { "heartbeat_interval": hub.heartbeat_ms } }),
-    )
-    .await
-    {
-        return;
+    let hello = json!({ "op": 10, "d": { "heartbeat_interval": hub.heartbeat_ms } });
+    if send(&mut socket, hello).await {
+        serve(&shared, &mut socket, me, &mut control_rx, &mut wake).await;
     }
-    let mut seq: u64 = 0;
-    let mut ready = false;
+    let mut inner = hub.inner();
+    inner.controls.remove(&me);
+    inner.current.retain(|_, live| *live != me);
+}
+
+/// What a session is: its shard once identified, its sequence number, whether it
+/// receives dispatches.
+struct Session {
+    shard: Option<u32>,
+    seq: u64,
+    ready: bool,
+}
+
+async fn serve(
+    shared: &Arc<Shared>,
+    socket: &mut WebSocket,
+    me: u64,
+    control_rx: &mut mpsc::UnboundedReceiver<Control>,
+    wake: &mut watch::Receiver<u64>,
+) {
+    let hub = &shared.gateway;
+    let mut session = Session {
+        shard: None,
+        seq: 0,
+        ready: false,
+    };
     loop {
         tokio::select! {
             incoming = socket.recv() => {
@@ -155,114 +239,198 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
                     _ => continue,
                 };
                 let Ok(payload) = serde_json::from_str::<Value>(&text) else { continue };
-                match payload["op"].as_u64() {
+                let open = match payload["op"].as_u64() {
                     Some(1) => {
                         hub.inner().counts.heartbeats += 1;
-                        if !send(&mut socket, json!({ "op": 11 })).await { break; }
+                        send(socket, json!({ "op": 11 })).await
                     }
-                    Some(2) => {
-                        let session_id = format!("fake-session-{me}");
-                        {
-                            let mut inner = hub.inner();
-                            inner.counts.identifies += 1;
-                            inner.sessions.insert(session_id.clone());
-                        }
-                        seq = 1;
-                        let guilds = shared.state().guilds.clone();
-                        let ready_payload = json!({
-                            "op": 0, "s": seq, "t": "READY",
-                            "d": {
-                                "v": 10,
-                                "user": fixtures::user(BOT_USER_ID, BOT_NAME, true),
-                                "guilds": guilds.iter().map(|g| json!({ "id": g.id.to_string(), "unavailable": true })).collect::<Vec<_>>(),
-                                "session_id": session_id,
-                                "resume_gateway_url": format!("ws://{}/gateway", shared.addr),
-                                "application": { "id": APPLICATION_ID.to_string(), "flags": 0 },
-                                "private_channels": [],
-                            }
-                        });
-                        if !send(&mut socket, ready_payload).await { break; }
-                        for guild in &guilds {
-                            let channels: Vec<Value> = guild
-                                .channels
-                                .iter()
-                                .map(|(id, name)| fixtures::channel(*id, guild.id, name, 0, None))
-                                .collect();
-                            seq += 1;
-                            let event = json!({ "op": 0, "s": seq, "t": "GUILD_CREATE", "d": fixtures::guild(guild.id, &guild.name, OWNER_ID, &channels) });
-                            if !send(&mut socket, event).await { break; }
-                        }
-                        ready = true;
-                        hub.inner().counts.ready += 1;
-                        shared.bump();
-                        hub.wake.notify_one();
-                    }
-                    Some(6) => {
-                        let session_id = payload["d"]["session_id"].as_str().unwrap_or_default().to_owned();
-                        let known = {
-                            let mut inner = hub.inner();
-                            inner.counts.resumes += 1;
-                            inner.sessions.contains(&session_id)
-                        };
-                        if known {
-                            seq = payload["d"]["seq"].as_u64().unwrap_or(seq) + 1;
-                            if !send(&mut socket, json!({ "op": 0, "s": seq, "t": "RESUMED", "d": {} })).await { break; }
-                            ready = true;
-                            hub.inner().counts.resumed += 1;
-                            shared.bump();
-                            hub.wake.notify_one();
-                        } else if !send(&mut socket, json!({ "op": 9, "d": false })).await {
-                            break;
-                        }
-                    }
-                    _ => {}
+                    Some(2) => identify(shared, socket, me, &payload, &mut session).await,
+                    Some(6) => resume(shared, socket, me, &payload, &mut session).await,
+                    _ => true,
+                };
+                if !open {
+                    break;
                 }
             }
             control = control_rx.recv() => {
-                match control {
+                let open = match control {
                     Some(Control::Close) | None => {
                         let _ = socket.send(Message::Close(Some(CloseFrame { code: 4000, reason: "fake: closed by test".into() }))).await;
-                        break;
+                        false
                     }
                     Some(Control::Reconnect) => {
-                        ready = false;
-                        if !send(&mut socket, json!({ "op": 7, "d": null })).await { break; }
+                        session.ready = false;
+                        send(socket, json!({ "op": 7, "d": null })).await
                     }
                     Some(Control::InvalidSession(resumable)) => {
-                        ready = false;
+                        session.ready = false;
                         if !resumable {
                             hub.inner().sessions.clear();
                         }
-                        if !send(&mut socket, json!({ "op": 9, "d": resumable })).await { break; }
+                        send(socket, json!({ "op": 9, "d": resumable })).await
                     }
+                };
+                if !open {
+                    break;
                 }
             }
-            _ = hub.wake.notified(), if ready => {
-                loop {
-                    let next = {
-                        let mut inner = hub.inner();
-                        if inner.current != me { None } else { inner.outbox.pop_front() }
-                    };
-                    let Some((event, data)) = next else { break };
-                    seq += 1;
-                    let sent = std::time::SystemTime::now();
-                    if !send(&mut socket, json!({ "op": 0, "s": seq, "t": event, "d": data })).await {
-                        // Not delivered: put it back for the next session.
-                        hub.inner().outbox.push_front((event, data));
-                        break;
-                    }
-                    let mut inner = hub.inner();
-                    inner.counts.dispatched += 1;
-                    if let (Some(times), Some(id)) = (inner.sent_at.as_mut(), data["id"].as_str()) {
-                        times.insert(id.to_owned(), sent);
-                    }
+            changed = wake.changed(), if session.ready => {
+                if changed.is_err() || !deliver(shared, socket, me, &mut session).await {
+                    break;
                 }
-                shared.bump();
             }
         }
     }
-    let mut inner = hub.inner();
-    if inner.current == me {
-        inner.control = None;
+}
+
+/// IDENTIFY: READY with the shard's servers, then a GUILD_CREATE for each; or 4011
+/// when the shard would hold more servers than allowed. False when the socket closed.
+async fn identify(
+    shared: &Arc<Shared>,
+    socket: &mut WebSocket,
+    me: u64,
+    payload: &Value,
+    session: &mut Session,
+) -> bool {
+    let hub = &shared.gateway;
+    let shard = payload["d"]["shard"][0].as_u64().unwrap_or(0) as u32;
+    let total = (payload["d"]["shard"][1].as_u64().unwrap_or(1) as u32).max(1);
+    let guilds: Vec<_> = shared
+        .state()
+        .guilds
+        .iter()
+        .filter(|g| shard_of(g.id, total) == shard)
+        .cloned()
+        .collect();
+    if hub
+        .max_guilds_per_session
+        .is_some_and(|max| guilds.len() > max)
+    {
+        hub.inner().counts.sharding_required += 1;
+        shared.bump();
+        let close = CloseFrame {
+            code: 4011,
+            reason: "Sharding required.".into(),
+        };
+        let _ = socket.send(Message::Close(Some(close))).await;
+        return false;
     }
+    let session_id = format!("fake-session-{me}");
+    {
+        let mut inner = hub.inner();
+        inner.counts.identifies += 1;
+        inner.sessions.insert(session_id.clone(), shard);
+        inner.shard_total = total;
+        inner.current.insert(shard, me);
+    }
+    session.shard = Some(shard);
+    session.seq = 1;
+    let ready_payload = json!({
+        "op": 0, "s": session.seq, "t": "READY",
+        "d": {
+            "v": 10,
+            "user": fixtures::user(BOT_USER_ID, BOT_NAME, true),
+            "guilds": guilds.iter().map(|g| json!({ "id": g.id.to_string(), "unavailable": true })).collect::<Vec<_>>(),
+            "session_id": session_id,
+            "resume_gateway_url": format!("ws://{}/gateway", shared.addr),
+            "shard": [shard, total],
+            "application": { "id": APPLICATION_ID.to_string(), "flags": 0 },
+            "private_channels": [],
+        }
+    });
+    if !send(socket, ready_payload).await {
+        return false;
+    }
+    for guild in &guilds {
+        let channels: Vec<Value> = guild
+            .channels
+            .iter()
+            .map(|(id, name)| fixtures::channel(*id, guild.id, name, 0, None))
+            .collect();
+        session.seq += 1;
+        let event = json!({ "op": 0, "s": session.seq, "t": "GUILD_CREATE", "d": fixtures::guild(guild.id, &guild.name, OWNER_ID, &channels) });
+        if !send(socket, event).await {
+            return false;
+        }
+    }
+    session.ready = true;
+    hub.inner().counts.ready += 1;
+    shared.bump();
+    hub.wake_sessions();
+    true
+}
+
+/// RESUME: RESUMED for a known session (then its missed events), else op 9.
+async fn resume(
+    shared: &Arc<Shared>,
+    socket: &mut WebSocket,
+    me: u64,
+    payload: &Value,
+    session: &mut Session,
+) -> bool {
+    let hub = &shared.gateway;
+    let session_id = payload["d"]["session_id"].as_str().unwrap_or_default();
+    let shard = {
+        let mut inner = hub.inner();
+        inner.counts.resumes += 1;
+        let shard = inner.sessions.get(session_id).copied();
+        if let Some(shard) = shard {
+            inner.current.insert(shard, me);
+        }
+        shard
+    };
+    let Some(shard) = shard else {
+        return send(socket, json!({ "op": 9, "d": false })).await;
+    };
+    session.shard = Some(shard);
+    session.seq = payload["d"]["seq"].as_u64().unwrap_or(session.seq) + 1;
+    if !send(
+        socket,
+        json!({ "op": 0, "s": session.seq, "t": "RESUMED", "d": {} }),
+    )
+    .await
+    {
+        return false;
+    }
+    session.ready = true;
+    hub.inner().counts.resumed += 1;
+    shared.bump();
+    hub.wake_sessions();
+    true
+}
+
+/// Sends the session every waiting event of its shard. False when the socket closed.
+async fn deliver(
+    shared: &Arc<Shared>,
+    socket: &mut WebSocket,
+    me: u64,
+    session: &mut Session,
+) -> bool {
+    let hub = &shared.gateway;
+    let Some(shard) = session.shard else {
+        return true;
+    };
+    loop {
+        let next = hub.inner().next_for(me, shard);
+        let Some((event, data)) = next else { break };
+        session.seq += 1;
+        let sent = std::time::SystemTime::now();
+        if !send(
+            socket,
+            json!({ "op": 0, "s": session.seq, "t": event, "d": data }),
+        )
+        .await
+        {
+            // Not delivered: put it back for the next session.
+            hub.inner().outbox.push_front((event, data));
+            return false;
+        }
+        let mut inner = hub.inner();
+        inner.counts.dispatched += 1;
+        if let (Some(times), Some(id)) = (inner.sent_at.as_mut(), data["id"].as_str()) {
+            times.insert(id.to_owned(), sent);
+        }
+    }
+    shared.bump();
+    true
 }

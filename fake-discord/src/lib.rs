@@ -150,6 +150,8 @@ struct State {
     /// Seeded random faults: (probability, xorshift state).
     random_faults: Option<(f64, u64)>,
     dispatch_own_messages: bool,
+    /// What `GET /gateway/bot` recommends.
+    recommended_shards: u32,
 }
 
 pub(crate) struct Shared {
@@ -183,6 +185,8 @@ impl Shared {
 pub struct Builder {
     guilds: Vec<GuildSpec>,
     heartbeat_interval_ms: Option<u64>,
+    recommended_shards: Option<u32>,
+    max_guilds_per_session: Option<usize>,
 }
 
 impl Builder {
@@ -199,6 +203,18 @@ impl Builder {
         self
     }
 
+    /// The shard count `GET /gateway/bot` recommends (1 by default).
+    pub fn recommended_shards(mut self, shards: u32) -> Self {
+        self.recommended_shards = Some(shards);
+        self
+    }
+
+    /// Refuses (close code 4011) a session that would hold more servers than this.
+    pub fn max_guilds_per_session(mut self, guilds: usize) -> Self {
+        self.max_guilds_per_session = Some(guilds);
+        self
+    }
+
     pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
         self.heartbeat_interval_ms = Some(interval.as_millis() as u64);
         self
@@ -212,6 +228,7 @@ impl Builder {
         let mut state = State {
             next_id: 1_300_000_000_000_000_000,
             dispatch_own_messages: true,
+            recommended_shards: self.recommended_shards.unwrap_or(1),
             ..State::default()
         };
         for guild in &self.guilds {
@@ -232,7 +249,10 @@ impl Builder {
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             changed: watch::channel(0).0,
-            gateway: gateway::Hub::new(self.heartbeat_interval_ms.unwrap_or(41_250)),
+            gateway: gateway::Hub::new(
+                self.heartbeat_interval_ms.unwrap_or(41_250),
+                self.max_guilds_per_session,
+            ),
             addr,
         });
         let app = axum::Router::new()

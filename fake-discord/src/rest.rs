@@ -196,7 +196,7 @@ fn route(shared: &Shared, method: &str, path: &str, query: &str, body: Option<&V
     match (method, segments.as_slice()) {
         ("GET", ["gateway"]) | ("GET", ["gateway", "bot"]) => ok(json!({
             "url": format!("ws://{}/gateway", shared.addr),
-            "shards": 1,
+            "shards": shared.state().recommended_shards.max(1),
             "session_start_limit": { "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1 },
         })),
         ("GET", ["oauth2", "applications", "@me"]) => ok(json!({
