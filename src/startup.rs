@@ -10,6 +10,7 @@ use poise::serenity_prelude as serenity;
 use tracing::{error, info, warn};
 
 use crate::config::Token;
+use crate::core::sharding::ShardRange;
 use crate::daily::scheduler;
 use crate::discord::port::DiscordHttp;
 use crate::discord::{commands, events, intents, no_pings};
@@ -18,6 +19,9 @@ use crate::state::App;
 /// Open `/quiz` posts younger than this are indexed at start, so a 💡 on one still
 /// reveals its hint after a restart (older ones keep their button).
 const OPEN_QUIZ_WINDOW: TimeDelta = TimeDelta::days(7);
+
+/// How long the gateway sessions get to close on shutdown.
+const SHARDS_CLOSE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How to reach Discord.
 #[derive(Debug, Clone)]
@@ -114,6 +118,23 @@ async fn load_open_questions(app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A pinned shard count below Discord's recommendation may be refused (close code
+/// 4011, a shard holding more than 2,500 servers), and serenity then retries for ever:
+/// say so once, up front, in words.
+async fn warn_if_too_few_shards(http: &serenity::Http, range: ShardRange) {
+    match http.get_bot_gateway().await {
+        Ok(gateway) if gateway.shards > range.total => warn!(
+            recommended = gateway.shards,
+            shards = %range,
+            "Discord recommends {} shards for this bot but DISCORD_SHARDS splits it into {}; if Discord refuses a session (4011, sharding required), raise TOTAL",
+            gateway.shards,
+            range.total
+        ),
+        Ok(_) => {}
+        Err(error) => warn!(%error, "could not read Discord's recommended shard count"),
+    }
+}
+
 /// Connects and runs until `shutdown` resolves or the gateway fails for good.
 ///
 /// The scheduler is started here, once per process, not from the READY handler:
@@ -145,6 +166,9 @@ pub async fn run(
     let scheduler = scheduler::start(app.clone(), discord);
     let shard_manager = client.shard_manager.clone();
     let shards = app.shards;
+    if let Some(range) = shards {
+        warn_if_too_few_shards(&client.http, range).await;
+    }
     let connect = async move {
         match shards {
             // serenity's range is first..last with `last` included.
@@ -157,13 +181,24 @@ pub async fn run(
         }
     };
     let result = tokio::select! {
-        result = connect => result.context("the Discord connection failed"),
+        biased;
         () = shutdown => {
             info!("shutting down");
             Ok(())
         }
+        result = connect => result.context("the Discord connection failed"),
     };
-    shard_manager.shutdown_all().await;
+    // A shard that Discord keeps refusing (4011) sits in serenity's restart loop and
+    // would hold the shutdown for ever: the sessions get a few seconds to close.
+    if tokio::time::timeout(SHARDS_CLOSE, shard_manager.shutdown_all())
+        .await
+        .is_err()
+    {
+        warn!(
+            "the gateway sessions did not close within {} s; stopping anyway",
+            SHARDS_CLOSE.as_secs()
+        );
+    }
     if let Err(error) = scheduler.stop(&app).await {
         warn!(%error, "the scheduler stopped with an error");
     }

@@ -136,3 +136,30 @@ async fn with_discord_shards_unset_the_bot_runs_every_recommended_shard_and_post
     assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
     assert_eq!(harness.daily_messages(OTHER_GUILD_CHANNEL).len(), 1);
 }
+
+#[tokio::test]
+async fn too_few_shards_for_discord_are_named_at_start() {
+    let fake = fake_requiring_two_shards().await;
+    let dir = tempfile::tempdir().unwrap();
+    let running = Qotd::run_against(&fake, dir.path())
+        .env("DISCORD_SHARDS", "0/1")
+        .spawn();
+
+    support::wait::Waiter::on(&fake)
+        .within(std::time::Duration::from_secs(20))
+        .until("Discord to refuse the session (4011)", async || {
+            fake.gateway_counts().sharding_required >= 1
+        })
+        .await;
+    // serenity 0.12 spins on a 4011 close and starves the runtime (SIGTERM is not
+    // handled then): the process can only be killed. The README says so.
+    let exited = running.kill().await;
+
+    assert!(
+        exited.stderr.contains(
+            "Discord recommends 2 shards for this bot but DISCORD_SHARDS splits it into 1"
+        ),
+        "{}",
+        exited.stderr
+    );
+}
