@@ -12,7 +12,7 @@ use tracing::{error, info, warn};
 use crate::config::Token;
 use crate::core::sharding::ShardRange;
 use crate::daily::scheduler;
-use crate::discord::port::DiscordHttp;
+use crate::discord::port::{DiscordHttp, with_retries};
 use crate::discord::{commands, events, intents, no_pings};
 use crate::state::App;
 
@@ -118,20 +118,47 @@ async fn load_open_questions(app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A pinned shard count below Discord's recommendation may be refused (close code
-/// 4011, a shard holding more than 2,500 servers), and serenity then retries for ever:
-/// say so once, up front, in words.
-async fn warn_if_too_few_shards(http: &serenity::Http, range: ShardRange) {
-    match http.get_bot_gateway().await {
-        Ok(gateway) if gateway.shards > range.total => warn!(
-            recommended = gateway.shards,
-            shards = %range,
-            "Discord recommends {} shards for this bot but DISCORD_SHARDS splits it into {}; if Discord refuses a session (4011, sharding required), raise TOTAL",
-            gateway.shards,
-            range.total
-        ),
-        Ok(_) => {}
-        Err(error) => warn!(%error, "could not read Discord's recommended shard count"),
+/// Discord's recommended shard count (`GET /gateway/bot`), with the retries of every
+/// other call; `None` when Discord did not answer.
+async fn recommended_shards(http: &serenity::Http) -> Option<u32> {
+    match with_retries("read the recommended shard count", || {
+        http.get_bot_gateway()
+    })
+    .await
+    {
+        Ok(gateway) => Some(gateway.shards.max(1)),
+        Err(error) => {
+            warn!(%error, "could not read Discord's recommended shard count");
+            None
+        }
+    }
+}
+
+/// Starts the gateway sessions: the `DISCORD_SHARDS` range, or every shard Discord
+/// recommends (1 when it could not say). A pinned count below the recommendation may
+/// be refused (close code 4011, a shard holding more than 2,500 servers), and serenity
+/// then retries for ever: that is said once, up front, in words.
+async fn connect(
+    client: &mut serenity::Client,
+    shards: Option<ShardRange>,
+) -> serenity::Result<()> {
+    let recommended = recommended_shards(&client.http).await;
+    match shards {
+        Some(range) => {
+            if let Some(recommended) = recommended.filter(|r| *r > range.total) {
+                warn!(
+                    recommended,
+                    shards = %range,
+                    "Discord recommends {recommended} shards for this bot but DISCORD_SHARDS splits it into {}; if Discord refuses a session (4011, sharding required), raise TOTAL",
+                    range.total
+                );
+            }
+            // serenity's range is first..last with `last` included.
+            client
+                .start_shard_range(range.first..range.last, range.total)
+                .await
+        }
+        None => client.start_shards(recommended.unwrap_or(1)).await,
     }
 }
 
@@ -166,27 +193,13 @@ pub async fn run(
     let scheduler = scheduler::start(app.clone(), discord);
     let shard_manager = client.shard_manager.clone();
     let shards = app.shards;
-    if let Some(range) = shards {
-        warn_if_too_few_shards(&client.http, range).await;
-    }
-    let connect = async move {
-        match shards {
-            // serenity's range is first..last with `last` included.
-            Some(range) => {
-                client
-                    .start_shard_range(range.first..range.last, range.total)
-                    .await
-            }
-            None => client.start_autosharded().await,
-        }
-    };
     let result = tokio::select! {
         biased;
         () = shutdown => {
             info!("shutting down");
             Ok(())
         }
-        result = connect => result.context("the Discord connection failed"),
+        result = connect(&mut client, shards) => result.context("the Discord connection failed"),
     };
     // A shard that Discord keeps refusing (4011) sits in serenity's restart loop and
     // would hold the shutdown for ever: the sessions get a few seconds to close.

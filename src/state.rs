@@ -135,32 +135,47 @@ impl SchedulerControl {
     }
 }
 
-/// Whether a catch-up is running, and whether the first one finished.
+/// Whether a catch-up is running (and whether another READY asked for one meanwhile),
+/// and whether the first one finished.
 #[derive(Debug)]
 pub struct CatchUpState {
-    running: AtomicBool,
+    /// (running, asked again while running).
+    runs: Mutex<(bool, bool)>,
     first_done: watch::Sender<bool>,
 }
 
 impl Default for CatchUpState {
     fn default() -> Self {
         Self {
-            running: AtomicBool::new(false),
+            runs: Mutex::new((false, false)),
             first_done: watch::Sender::new(false),
         }
     }
 }
 
 impl CatchUpState {
-    /// Claims the right to run a catch-up; false when one is already running.
+    /// Claims the right to run a catch-up. When one is running, false, and it runs
+    /// once more when it ends: another shard's READY must not go unread.
     pub fn start(&self) -> bool {
-        !self.running.swap(true, Ordering::SeqCst)
+        let mut runs = locks::lock(&self.runs);
+        if runs.0 {
+            runs.1 = true;
+            return false;
+        }
+        runs.0 = true;
+        true
     }
 
-    /// Ends the running catch-up.
-    pub fn finish(&self) {
-        self.running.store(false, Ordering::SeqCst);
+    /// Ends the running catch-up; true when it must run again (a READY came meanwhile).
+    pub fn finish(&self) -> bool {
+        let mut runs = locks::lock(&self.runs);
+        if std::mem::take(&mut runs.1) {
+            return true;
+        }
+        runs.0 = false;
+        drop(runs);
         self.first_done.send_replace(true);
+        false
     }
 
     /// Waits until the first catch-up of the process finished, at most `limit`.
@@ -189,5 +204,22 @@ impl QuizCooldowns {
         let until = quiz_cooldown::try_start(cooldowns.get(&channel).copied(), now)?;
         cooldowns.insert(channel, until);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ready_during_a_catch_up_makes_it_run_once_more() {
+        let state = CatchUpState::default();
+        assert!(state.start(), "the first READY runs it");
+        assert!(!state.start(), "a second shard's READY while it runs");
+        assert!(!state.start(), "and a third: still one more run");
+        assert!(state.finish(), "runs again");
+        assert!(!state.finish(), "then ends");
+        assert!(*state.first_done.borrow());
+        assert!(state.start(), "a later READY runs it again");
     }
 }

@@ -61,9 +61,19 @@ async fn schedule_both_servers(harness: &Harness) {
     store.close().await;
 }
 
+/// Starts the bot on `shards` at 12:00 and waits until each of its shards identified
+/// and a scheduler pass saw 13:00, 09:00 in New York.
 async fn run_shards(harness: &mut Harness, shards: &str) {
-    harness.shards = Some(shards.parse::<ShardRange>().unwrap());
+    let range = shards.parse::<ShardRange>().unwrap();
+    let identified = harness.fake.gateway_counts().identifies;
+    harness.shards = Some(range);
     harness.start_bot().await;
+    let sessions = u64::from(range.last - range.first + 1);
+    harness
+        .wait_until("every shard of the range identified", async || {
+            harness.fake.gateway_counts().identifies >= identified + sessions
+        })
+        .await;
     harness.tick_to(at("2026-06-01T13:00:00Z")).await;
 }
 

@@ -150,13 +150,16 @@ impl Hub {
         self.inner().counts
     }
 
-    /// Sends `control` to every live session.
+    /// Sends `control` to every open connection (also one that has not identified or
+    /// resumed yet, so a fault injected right after a reconnect is not lost). A session
+    /// invalidated for good can no longer be resumed.
     pub fn control(&self, control: Control) {
-        let inner = self.inner();
-        for (connection, sender) in &inner.controls {
-            if inner.current.values().any(|live| live == connection) {
-                let _ = sender.send(control);
-            }
+        let mut inner = self.inner();
+        if let Control::InvalidSession(false) = control {
+            inner.sessions.clear();
+        }
+        for sender in inner.controls.values() {
+            let _ = sender.send(control);
         }
     }
 
@@ -264,9 +267,6 @@ async fn serve(
                     }
                     Some(Control::InvalidSession(resumable)) => {
                         session.ready = false;
-                        if !resumable {
-                            hub.inner().sessions.clear();
-                        }
                         send(socket, json!({ "op": 9, "d": resumable })).await
                     }
                 };
@@ -353,10 +353,7 @@ async fn identify(
             return false;
         }
     }
-    session.ready = true;
-    hub.inner().counts.ready += 1;
-    shared.bump();
-    hub.wake_sessions();
+    mark_ready(shared, session, |counts| counts.ready += 1);
     true
 }
 
@@ -392,11 +389,16 @@ async fn resume(
     {
         return false;
     }
-    session.ready = true;
-    hub.inner().counts.resumed += 1;
-    shared.bump();
-    hub.wake_sessions();
+    mark_ready(shared, session, |counts| counts.resumed += 1);
     true
+}
+
+/// The session receives its shard's events from now on (waiting ones first).
+fn mark_ready(shared: &Shared, session: &mut Session, count: impl FnOnce(&mut Counts)) {
+    session.ready = true;
+    count(&mut shared.gateway.inner().counts);
+    shared.bump();
+    shared.gateway.wake_sessions();
 }
 
 /// Sends the session every waiting event of its shard. False when the socket closed.

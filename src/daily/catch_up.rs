@@ -43,23 +43,28 @@ pub struct CatchUp {
     pub failed: usize,
 }
 
-/// Runs a catch-up unless one is running; called on every READY.
+/// Runs a catch-up, or asks the running one to run again; called on every READY (one
+/// per shard).
 #[tracing::instrument(skip_all)]
 pub async fn after_ready(app: &App, discord: &impl DiscordPort) {
     if !app.catch_up.start() {
         return;
     }
-    let outcome = catch_up(app, discord).await;
-    if outcome.answers + outcome.reactors_changed + outcome.failed > 0 {
-        info!(
-            questions = outcome.questions,
-            answers = outcome.answers,
-            reactors_changed = outcome.reactors_changed,
-            failed = outcome.failed,
-            "read the answers posted while the bot was not listening"
-        );
+    loop {
+        let outcome = catch_up(app, discord).await;
+        if outcome.answers + outcome.reactors_changed + outcome.failed > 0 {
+            info!(
+                questions = outcome.questions,
+                answers = outcome.answers,
+                reactors_changed = outcome.reactors_changed,
+                failed = outcome.failed,
+                "read the answers posted while the bot was not listening"
+            );
+        }
+        if !app.catch_up.finish() {
+            break;
+        }
     }
-    app.catch_up.finish();
 }
 
 /// Reads every open question's thread and replies, and queues the answers found.

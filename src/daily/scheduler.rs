@@ -150,7 +150,13 @@ pub async fn run_due_work(
     let mut outcome = record_results(app, discord, results, now, memory).await;
     // Re-read: this pass changed which dates have posts.
     let schedules = app.store.all_schedules().await.unwrap_or(input.schedules);
-    let next_reveal = app.store.next_reveal_due().await.ok().flatten();
+    // Only this process's reveals: another shard's overdue one must not hide them.
+    let reveals = app.store.upcoming_reveals(now).await.unwrap_or_default();
+    let next_reveal = reveals
+        .into_iter()
+        .filter(|(guild, _)| app.serves(*guild))
+        .map(|(_, at)| at)
+        .min();
     outcome.next_wake = plan::next_wake(now, &schedules, next_reveal, &memory.retry, present);
     outcome
 }

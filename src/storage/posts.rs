@@ -507,14 +507,23 @@ impl Store {
         )
     }
 
-    /// The earliest pending timeout reveal, for the scheduler's next wake-up.
-    pub async fn next_reveal_due(&self) -> StorageResult<Option<DateTime<Utc>>> {
-        let due: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(reveal_due_at) FROM daily_posts WHERE revealed_at IS NULL",
+    /// Every pending timeout reveal still ahead of `now`, as (server, due): at most one
+    /// per channel (its open question), for the scheduler's next wake-up.
+    pub async fn upcoming_reveals(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Vec<(u64, DateTime<Utc>)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT guild_id, reveal_due_at FROM daily_posts \
+             WHERE revealed_at IS NULL AND reveal_due_at > ?",
         )
-        .fetch_one(&self.pool)
+        .bind(to_millis(now))
+        .fetch_all(&self.pool)
         .await?;
-        Ok(due.map(from_millis))
+        Ok(rows
+            .into_iter()
+            .map(|(guild, due)| (from_db_id(guild), from_millis(due)))
+            .collect())
     }
 }
 
