@@ -1,0 +1,143 @@
+//! Several `qotd` processes on one database: two split the shards (`0/2`, `1/2`), one
+//! of them is killed mid fan-out and restarted, and a third running both shards
+//! (`0-1/2`, a rolling restart or a mistake) starts beside them. The database claim
+//! decides: every daily channel gets exactly one post, with its 💡 and thread.
+//!
+//! The processes share the SQLite file here; the same run on PostgreSQL is part of
+//! the scale-out work still to come.
+
+mod support;
+
+use std::time::Duration;
+
+use chrono::{TimeDelta, Timelike, Utc};
+use fake_discord::FakeDiscord;
+use qotd::core::daily_schedule::parse_timezone;
+use qotd::storage::{ScheduleSettings, Store};
+use support::binary::{Qotd, Running};
+use support::*;
+
+/// Channels per server; the two servers are on different shards of 2.
+const CHANNELS_EACH: u64 = 60;
+
+/// A fixed-offset zone where it is around noon now, so "a minute ago" is today there.
+fn a_zone_at_noon() -> String {
+    let offset = 12 - Utc::now().hour() as i64;
+    if offset >= 0 {
+        format!("Etc/GMT-{offset}")
+    } else {
+        format!("Etc/GMT+{}", -offset)
+    }
+}
+
+struct Servers {
+    fake: FakeDiscord,
+    dir: tempfile::TempDir,
+    store: Store,
+    channels: Vec<u64>,
+}
+
+impl Servers {
+    /// GUILD (shard 1 of 2) and OTHER_GUILD (shard 0), each with channels due a minute ago.
+    async fn due() -> Self {
+        init_tracing();
+        let mut builder = FakeDiscord::builder();
+        let mut channels = Vec::new();
+        for (guild, first) in [
+            (GUILD, 710_000_000_000_000_000u64),
+            (OTHER_GUILD, 720_000_000_000_000_000),
+        ] {
+            let ids: Vec<u64> = (0..CHANNELS_EACH).map(|n| first + n).collect();
+            let names: Vec<String> = ids.iter().map(|id| format!("c{id}")).collect();
+            let specs: Vec<(u64, &str)> = ids
+                .iter()
+                .copied()
+                .zip(names.iter().map(String::as_str))
+                .collect();
+            builder = builder.guild(guild, "Busy", &specs);
+            channels.extend(ids.iter().map(|id| (*id, guild)));
+        }
+        let fake = builder.start().await;
+        fake.set_latency(Duration::from_millis(5));
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_path(&dir.path().join("qotd.db")).await.unwrap();
+        let zone = a_zone_at_noon();
+        let now = Utc::now();
+        let local = now.with_timezone(&parse_timezone(&zone).unwrap());
+        let post_time = (local - TimeDelta::minutes(1)).format("%H:%M").to_string();
+        for (channel, guild) in &channels {
+            let mut settings: ScheduleSettings = daily_schedule(*channel, &post_time, &zone);
+            settings.guild_id = *guild;
+            store
+                .upsert_schedule(&settings, now - TimeDelta::hours(2))
+                .await
+                .unwrap();
+        }
+        Self {
+            fake,
+            dir,
+            store,
+            channels: channels.into_iter().map(|(channel, _)| channel).collect(),
+        }
+    }
+
+    /// Starts `qotd` with `DISCORD_SHARDS=shards` and waits until its `sessions`
+    /// gateway sessions are READY.
+    async fn start(&self, shards: &str, sessions: u64) -> Running {
+        let ready_before = self.fake.gateway_counts().ready;
+        let qotd = Qotd::run_against(&self.fake, self.dir.path())
+            .env("DISCORD_SHARDS", shards)
+            .env("RUST_LOG", "error")
+            .spawn();
+        Waiter::on(&self.fake)
+            .within(Duration::from_secs(20))
+            .until(
+                &format!("{shards}: {sessions} sessions ready"),
+                async || self.fake.gateway_counts().ready >= ready_before + sessions,
+            )
+            .await;
+        qotd
+    }
+
+    async fn finished_posts(&self) -> usize {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM daily_posts WHERE thread_id IS NOT NULL AND reacted = 1",
+        )
+        .fetch_one(self.store.pool())
+        .await
+        .unwrap();
+        count as usize
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_splitting_and_overlapping_shards_post_every_channel_exactly_once_through_a_kill()
+{
+    let servers = Servers::due().await;
+
+    let shard_0 = servers.start("0/2", 1).await;
+    let shard_1 = servers.start("1/2", 1).await;
+    let since = servers.fake.request_count();
+    Waiter::on(&servers.fake)
+        .within(Duration::from_secs(20))
+        .until("the fan-out to be under way", async || {
+            servers.fake.request_count() >= since + 40
+        })
+        .await;
+    let killed = shard_0.kill().await;
+    assert!(!killed.status.success(), "killed mid fan-out");
+    let shard_0 = servers.start("0/2", 1).await;
+    let both = servers.start("0-1/2", 2).await;
+    Waiter::on(&servers.fake)
+        .within(Duration::from_secs(60))
+        .until("every channel's post finished", async || {
+            servers.finished_posts().await == servers.channels.len()
+        })
+        .await;
+    for process in [shard_0, shard_1, both] {
+        process.kill().await;
+    }
+
+    assert_one_daily_post_each(&servers.fake, servers.channels.iter().copied());
+    servers.fake.assert_clean();
+}
