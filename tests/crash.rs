@@ -9,7 +9,7 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use chrono::{TimeDelta, Timelike, Utc};
+use chrono::{TimeDelta, Utc};
 use fake_discord::FakeDiscord;
 use qotd::core::daily_schedule::parse_timezone;
 use qotd::storage::Store;
@@ -20,17 +20,6 @@ use tempfile::TempDir;
 
 const CHANNELS: u64 = 200;
 const FIRST_CHANNEL: u64 = 700_000_000_000_000_000;
-
-/// A fixed-offset zone where it is around noon now, so "a minute ago" is today there
-/// whenever the test runs.
-fn a_zone_at_noon() -> String {
-    let offset = 12 - Utc::now().hour() as i64;
-    if offset >= 0 {
-        format!("Etc/GMT-{offset}")
-    } else {
-        format!("Etc/GMT+{}", -offset)
-    }
-}
 
 /// [`CHANNELS`] channels due a minute ago, in one guild of a fake Discord, and the
 /// database (in `dir`) every run of `qotd` shares.

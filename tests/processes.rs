@@ -10,7 +10,7 @@ mod support;
 
 use std::time::Duration;
 
-use chrono::{TimeDelta, Timelike, Utc};
+use chrono::{TimeDelta, Utc};
 use fake_discord::FakeDiscord;
 use qotd::core::daily_schedule::parse_timezone;
 use qotd::storage::{ScheduleSettings, Store};
@@ -19,16 +19,6 @@ use support::*;
 
 /// Channels per server; the two servers are on different shards of 2.
 const CHANNELS_EACH: u64 = 60;
-
-/// A fixed-offset zone where it is around noon now, so "a minute ago" is today there.
-fn a_zone_at_noon() -> String {
-    let offset = 12 - Utc::now().hour() as i64;
-    if offset >= 0 {
-        format!("Etc/GMT-{offset}")
-    } else {
-        format!("Etc/GMT+{}", -offset)
-    }
-}
 
 struct Servers {
     fake: FakeDiscord,

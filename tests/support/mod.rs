@@ -850,3 +850,15 @@ impl Harness {
         .await;
     }
 }
+
+/// A fixed-offset zone where it is around noon now, so "a minute ago" is today there
+/// whenever the test runs (for tests that run the binary on the system clock).
+pub fn a_zone_at_noon() -> String {
+    use chrono::Timelike as _;
+    let offset = 12 - Utc::now().hour() as i64;
+    if offset >= 0 {
+        format!("Etc/GMT-{offset}")
+    } else {
+        format!("Etc/GMT+{}", -offset)
+    }
+}
