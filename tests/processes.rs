@@ -1,7 +1,8 @@
 //! Several `qotd` processes on one database: two split the shards (`0/2`, `1/2`), one
 //! of them is killed mid fan-out and restarted, and a third running both shards
 //! (`0-1/2`, a rolling restart or a mistake) starts beside them. The database claim
-//! decides: every daily channel gets exactly one post, with its 💡 and thread.
+//! decides: every daily channel gets exactly one post, with its 💡 and thread, and an
+//! answer both processes of a shard receive counts once.
 //!
 //! The processes share the SQLite file here; the same run on PostgreSQL is part of
 //! the scale-out work still to come.
@@ -101,8 +102,8 @@ impl Servers {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn processes_splitting_and_overlapping_shards_post_every_channel_exactly_once_through_a_kill()
-{
+async fn processes_splitting_and_overlapping_shards_post_every_channel_once_and_count_an_answer_once()
+ {
     let servers = Servers::due().await;
 
     let shard_0 = servers.start("0/2", 1).await;
@@ -124,10 +125,41 @@ async fn processes_splitting_and_overlapping_shards_post_every_channel_exactly_o
             servers.finished_posts().await == servers.channels.len()
         })
         .await;
+
+    // Both processes running shard 0 receive a member's answer there; it counts once.
+    let (post_id, thread): (i64, i64) =
+        sqlx::query_as("SELECT id, thread_id FROM daily_posts WHERE channel_id = ?")
+            .bind(720_000_000_000_000_000i64)
+            .fetch_one(servers.store.pool())
+            .await
+            .unwrap();
+    let dispatched = servers.fake.gateway_counts().dispatched;
+    servers
+        .fake
+        .member_posts(OTHER_GUILD, thread as u64, MEMBER, &[], "my answer");
+    Waiter::on(&servers.fake)
+        .until("both sessions of shard 0 to get the answer", async || {
+            servers.fake.gateway_counts().dispatched >= dispatched + 2
+        })
+        .await;
+    // SIGTERM: each process commits every answer it received before it exits.
     for process in [shard_0, shard_1, both] {
-        process.kill().await;
+        let exited = process.terminate().await;
+        assert_eq!(exited.code(), Some(0), "{exited:?}");
     }
 
     assert_one_daily_post_each(&servers.fake, servers.channels.iter().copied());
+    let answers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers WHERE post_id = ?")
+        .bind(post_id)
+        .fetch_one(servers.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(answers, 1, "one answer row");
+    let streak = servers
+        .store
+        .member_streak(720_000_000_000_000_000, MEMBER)
+        .await
+        .unwrap();
+    assert_eq!((streak.current, streak.total), (1, 1), "counted once");
     servers.fake.assert_clean();
 }

@@ -1,9 +1,10 @@
 //! The gateway half: HELLO, IDENTIFY → READY → GUILD_CREATE, heartbeats, RESUME, and
 //! dispatches and faults injected by tests.
 //!
-//! Events dispatched while no session is ready wait in an outbox and are delivered by
-//! the next session once it is READY or RESUMED (as Discord replays missed events on
-//! resume), so a test never loses an event to a reconnect it caused itself.
+//! Events dispatched while their shard has no session wait and are delivered by the
+//! shard's next session once it is READY or RESUMED (as Discord replays missed events
+//! on resume), so a test never loses an event to a reconnect it caused itself. While
+//! a shard has several sessions (two processes running it), each gets every event.
 //!
 //! Sharding as Discord does it: IDENTIFY carries `shard: [id, total]`; the session's
 //! READY lists only the servers on that shard (`(guild_id >> 22) % total`), and it gets
@@ -48,11 +49,16 @@ pub enum Control {
 struct Inner {
     /// When each dispatched event with a `d.id` went out (only while tracking).
     sent_at: Option<HashMap<String, std::time::SystemTime>>,
-    outbox: VecDeque<(String, Value)>,
+    /// Events of shards that had no live session: the next session of the shard gets
+    /// them (so a test never loses an event to a reconnect it caused itself).
+    pending: VecDeque<(String, Value)>,
+    /// Each shard's live sessions (connection numbers): each gets every event of the
+    /// shard, as Discord does when two processes run the same shard.
+    live: HashMap<u32, Vec<u64>>,
+    /// What each live session has still to send.
+    queues: HashMap<u64, VecDeque<(String, Value)>>,
     /// Connections so far (each gets the next number).
     connections: u64,
-    /// The live session of each shard: its connection number.
-    current: HashMap<u32, u64>,
     /// How many shards the sessions identified with (1 until one says otherwise).
     shard_total: u32,
     /// Each open connection's control channel.
@@ -77,16 +83,53 @@ impl Inner {
         guild.map_or(0, |g| shard_of(g, self.shard_total))
     }
 
-    /// The next waiting event for `shard`, if `me` is its live session.
-    fn next_for(&mut self, me: u64, shard: u32) -> Option<(String, Value)> {
-        if self.current.get(&shard) != Some(&me) {
-            return None;
+    /// Queues an event for every live session of its shard, or keeps it for the next.
+    fn push(&mut self, event: String, data: Value) {
+        let shard = self.shard_of_event(&event, &data);
+        match self
+            .live
+            .get(&shard)
+            .filter(|sessions| !sessions.is_empty())
+        {
+            Some(sessions) => {
+                for session in sessions.clone() {
+                    let queue = self.queues.entry(session).or_default();
+                    queue.push_back((event.clone(), data.clone()));
+                }
+            }
+            None => self.pending.push_back((event, data)),
         }
-        let index = self
-            .outbox
-            .iter()
-            .position(|(event, data)| self.shard_of_event(event, data) == shard)?;
-        self.outbox.remove(index)
+    }
+
+    /// `me` now serves `shard`: it takes the shard's pending events, in order.
+    fn go_live(&mut self, me: u64, shard: u32) {
+        let sessions = self.live.entry(shard).or_default();
+        if !sessions.contains(&me) {
+            sessions.push(me);
+        }
+        let (mine, others): (VecDeque<_>, VecDeque<_>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|(event, data)| self.shard_of_event(event, data) == shard);
+        self.pending = others;
+        self.queues.entry(me).or_default().extend(mine);
+    }
+
+    /// `me` disconnected: what it had not sent goes back to pending when no other
+    /// session of its shard has it.
+    fn leave(&mut self, me: u64) {
+        let mut orphaned = false;
+        for sessions in self.live.values_mut() {
+            if let Some(index) = sessions.iter().position(|s| *s == me) {
+                sessions.remove(index);
+                orphaned |= sessions.is_empty();
+            }
+        }
+        let unsent = self.queues.remove(&me).unwrap_or_default();
+        if orphaned {
+            for event in unsent.into_iter().rev() {
+                self.pending.push_front(event);
+            }
+        }
     }
 }
 
@@ -100,7 +143,7 @@ pub struct Hub {
     /// Servers one session may hold before it is refused with 4011.
     max_guilds_per_session: Option<usize>,
     inner: Mutex<Inner>,
-    /// Bumped whenever the outbox or a session's readiness changes.
+    /// Bumped whenever events wait or a session's readiness changes.
     wake: watch::Sender<u64>,
 }
 
@@ -128,12 +171,16 @@ impl Hub {
     }
 
     pub fn dispatch_all(&self, events: impl IntoIterator<Item = (String, Value)>) {
-        self.inner().outbox.extend(events);
+        let mut inner = self.inner();
+        for (event, data) in events {
+            inner.push(event, data);
+        }
+        drop(inner);
         self.wake_sessions();
     }
 
     pub fn dispatch(&self, event: &str, data: Value) {
-        self.inner().outbox.push_back((event.to_owned(), data));
+        self.inner().push(event.to_owned(), data);
         self.wake_sessions();
     }
 
@@ -208,7 +255,7 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
     }
     let mut inner = hub.inner();
     inner.controls.remove(&me);
-    inner.current.retain(|_, live| *live != me);
+    inner.leave(me);
 }
 
 /// What a session is: its shard once identified, its sequence number, whether it
@@ -321,7 +368,7 @@ async fn identify(
         inner.counts.identifies += 1;
         inner.sessions.insert(session_id.clone(), shard);
         inner.shard_total = total;
-        inner.current.insert(shard, me);
+        inner.go_live(me, shard);
     }
     session.shard = Some(shard);
     session.seq = 1;
@@ -372,7 +419,7 @@ async fn resume(
         inner.counts.resumes += 1;
         let shard = inner.sessions.get(session_id).copied();
         if let Some(shard) = shard {
-            inner.current.insert(shard, me);
+            inner.go_live(me, shard);
         }
         shard
     };
@@ -409,22 +456,27 @@ async fn deliver(
     session: &mut Session,
 ) -> bool {
     let hub = &shared.gateway;
-    let Some(shard) = session.shard else {
+    if session.shard.is_none() {
         return true;
-    };
+    }
     loop {
-        let next = hub.inner().next_for(me, shard);
+        let next = hub
+            .inner()
+            .queues
+            .get_mut(&me)
+            .and_then(VecDeque::pop_front);
         let Some((event, data)) = next else { break };
         session.seq += 1;
         let sent = std::time::SystemTime::now();
-        if !send(
-            socket,
-            json!({ "op": 0, "s": session.seq, "t": event, "d": data }),
-        )
-        .await
-        {
-            // Not delivered: put it back for the next session.
-            hub.inner().outbox.push_front((event, data));
+        let payload = json!({ "op": 0, "s": session.seq, "t": event, "d": data });
+        if !send(socket, payload).await {
+            // Not delivered: keep it for this shard's next session.
+            let mut inner = hub.inner();
+            inner
+                .queues
+                .entry(me)
+                .or_default()
+                .push_front((event, data));
             return false;
         }
         let mut inner = hub.inner();
