@@ -96,7 +96,7 @@ fn run(config: Config) -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(1, &format!("failed to start the async runtime: {error}")),
     };
-    let code = runtime.block_on(async move {
+    runtime.block_on(async move {
         let store = match qotd::storage::Store::open(&config.database_url).await {
             Ok(store) => store,
             Err(error) => return fail(EXIT_CONFIG, &error.to_string()),
@@ -121,11 +121,7 @@ fn run(config: Config) -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => fail(1, &format!("{error:#}")),
         }
-    });
-    // A task that never yields (serenity spinning on a refused shard) must not keep the
-    // process from exiting once the bot is done.
-    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
-    code
+    })
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -20,9 +20,6 @@ use crate::state::App;
 /// reveals its hint after a restart (older ones keep their button).
 const OPEN_QUIZ_WINDOW: TimeDelta = TimeDelta::days(7);
 
-/// How long the gateway sessions get to close on shutdown.
-const SHARDS_CLOSE: std::time::Duration = std::time::Duration::from_secs(5);
-
 /// How to reach Discord.
 #[derive(Debug, Clone)]
 pub struct Connection {
@@ -201,17 +198,7 @@ pub async fn run(
         }
         result = connect(&mut client, shards) => result.context("the Discord connection failed"),
     };
-    // A shard that Discord keeps refusing (4011) sits in serenity's restart loop and
-    // would hold the shutdown for ever: the sessions get a few seconds to close.
-    if tokio::time::timeout(SHARDS_CLOSE, shard_manager.shutdown_all())
-        .await
-        .is_err()
-    {
-        warn!(
-            "the gateway sessions did not close within {} s; stopping anyway",
-            SHARDS_CLOSE.as_secs()
-        );
-    }
+    shard_manager.shutdown_all().await;
     if let Err(error) = scheduler.stop(&app).await {
         warn!(%error, "the scheduler stopped with an error");
     }

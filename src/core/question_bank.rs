@@ -169,6 +169,17 @@ impl QuestionBank {
             .filter(move |q| category.is_none_or(|c| q.category.as_str() == c))
     }
 
+    /// Questions of `category` (all when `None`) at `difficulty` (any when `None`):
+    /// what `/quiz` picks from.
+    pub fn matching<'a>(
+        &'a self,
+        category: Option<&'a str>,
+        difficulty: Option<i64>,
+    ) -> impl Iterator<Item = &'a Question> + 'a {
+        self.in_category(category)
+            .filter(move |q| difficulty.is_none_or(|d| i64::from(q.difficulty.get()) == d))
+    }
+
     /// The one-line summary `qotd check` prints.
     pub fn summary(&self, path: &str) -> String {
         let questions = self.questions.len();
@@ -772,6 +783,20 @@ questions:
             "bank.yaml: 2 questions in 2 categories"
         );
         assert_eq!(bank.in_category(Some("beginner")).count(), 1);
+    }
+
+    #[test]
+    fn quiz_questions_match_a_category_and_a_difficulty_each_optional() {
+        let bank = QuestionBank::parse("bank.yaml", VALID).unwrap();
+        let ids = |category, difficulty| -> Vec<&str> {
+            bank.matching(category, difficulty)
+                .map(|q| q.id.as_str())
+                .collect()
+        };
+        assert_eq!(ids(None, None), ["first-question", "second-question"]);
+        assert_eq!(ids(None, Some(5)), ["second-question"]);
+        assert_eq!(ids(Some("beginner"), Some(1)), ["first-question"]);
+        assert!(ids(Some("beginner"), Some(5)).is_empty());
     }
 
     #[test]

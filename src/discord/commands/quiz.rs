@@ -46,11 +46,7 @@ pub async fn quiz(
         user_error!("`difficulty` must be between 1 and 5, not {level}.");
     }
     let app = ctx.data();
-    let candidates: Vec<_> = app
-        .bank
-        .in_category(category.as_deref())
-        .filter(|q| difficulty.is_none_or(|d| i64::from(q.difficulty.get()) == d))
-        .collect();
+    let candidates: Vec<_> = app.bank.matching(category.as_deref(), difficulty).collect();
     let Some(question) = candidates.choose(&mut rand::rng()).copied() else {
         user_error!("No question matches that category and difficulty. Try a wider choice.");
     };
