@@ -9,9 +9,7 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
 use fake_discord::FakeDiscord;
-use qotd::core::daily_schedule::parse_timezone;
 use qotd::storage::Store;
 use serde_json::json;
 use support::binary::{Qotd, Running};
@@ -48,15 +46,7 @@ impl FanOut {
         fake.set_latency(latency);
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_path(&dir.path().join("qotd.db")).await.unwrap();
-        // A minute ago, local time, in a zone where that is today.
-        let zone = a_zone_at_noon();
-        let now = Utc::now();
-        let local_now = now.with_timezone(&parse_timezone(&zone).unwrap());
-        let post_time = (local_now - TimeDelta::minutes(1))
-            .format("%H:%M")
-            .to_string();
-        let schedule_time = now - TimeDelta::hours(2);
-        schedule_all(&store, channels.clone(), &post_time, &zone, schedule_time).await;
+        schedule_due_a_minute_ago(&store, channels.iter().map(|c| (*c, GUILD))).await;
         Self {
             fake,
             channels,

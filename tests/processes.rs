@@ -11,10 +11,8 @@ mod support;
 
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
 use fake_discord::FakeDiscord;
-use qotd::core::daily_schedule::parse_timezone;
-use qotd::storage::{ScheduleSettings, Store};
+use qotd::storage::Store;
 use support::binary::{Qotd, Running};
 use support::*;
 
@@ -52,18 +50,7 @@ impl Servers {
         fake.set_latency(Duration::from_millis(5));
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_path(&dir.path().join("qotd.db")).await.unwrap();
-        let zone = a_zone_at_noon();
-        let now = Utc::now();
-        let local = now.with_timezone(&parse_timezone(&zone).unwrap());
-        let post_time = (local - TimeDelta::minutes(1)).format("%H:%M").to_string();
-        for (channel, guild) in &channels {
-            let mut settings: ScheduleSettings = daily_schedule(*channel, &post_time, &zone);
-            settings.guild_id = *guild;
-            store
-                .upsert_schedule(&settings, now - TimeDelta::hours(2))
-                .await
-                .unwrap();
-        }
+        schedule_due_a_minute_ago(&store, channels.iter().copied()).await;
         Self {
             fake,
             dir,

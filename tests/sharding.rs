@@ -4,10 +4,8 @@
 
 mod support;
 
-use chrono_tz::America::New_York;
-use qotd::core::schedule_options::ScheduleOptions;
 use qotd::core::sharding::ShardRange;
-use qotd::storage::{ScheduleSettings, Store};
+use qotd::storage::Store;
 use support::binary::Qotd;
 use support::*;
 
@@ -46,17 +44,10 @@ async fn a_bad_discord_shards_value_exits_two_before_contacting_discord() {
 async fn schedule_both_servers(harness: &Harness) {
     let store = Store::open_path(&harness.db_path()).await.unwrap();
     for (channel, guild) in [(CHANNEL, GUILD), (OTHER_GUILD_CHANNEL, OTHER_GUILD)] {
-        let options = ScheduleOptions {
-            reveal_after_minutes: 240,
-            reveal_reactions: 1,
-            category: None,
-        };
-        let time = "09:00".parse().unwrap();
-        let settings = ScheduleSettings::new(channel, guild, time, New_York, options);
-        store
-            .upsert_schedule(&settings, at("2026-06-01T12:00:00Z"))
-            .await
-            .unwrap();
+        let mut settings = daily_schedule(channel, "09:00", "America/New_York");
+        settings.guild_id = guild;
+        let set_up = at("2026-06-01T12:00:00Z");
+        store.upsert_schedule(&settings, set_up).await.unwrap();
     }
     store.close().await;
 }
@@ -68,7 +59,7 @@ async fn run_shards(harness: &mut Harness, shards: &str) {
     let identified = harness.fake.gateway_counts().identifies;
     harness.shards = Some(range);
     harness.start_bot().await;
-    let sessions = u64::from(range.last - range.first + 1);
+    let sessions = u64::from(range.count());
     harness
         .wait_until("every shard of the range identified", async || {
             harness.fake.gateway_counts().identifies >= identified + sessions

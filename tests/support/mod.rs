@@ -851,14 +851,29 @@ impl Harness {
     }
 }
 
-/// A fixed-offset zone where it is around noon now, so "a minute ago" is today there
-/// whenever the test runs (for tests that run the binary on the system clock).
-pub fn a_zone_at_noon() -> String {
+/// Schedules `(channel, server)` pairs for a minute ago, local time, in a zone where
+/// that is today whenever the test runs (for the binary, which runs on the system
+/// clock): their posts are due at once.
+pub async fn schedule_due_a_minute_ago(
+    store: &Store,
+    channels: impl IntoIterator<Item = (u64, u64)>,
+) {
     use chrono::Timelike as _;
-    let offset = 12 - Utc::now().hour() as i64;
-    if offset >= 0 {
+    let now = Utc::now();
+    let offset = 12 - now.hour() as i64;
+    let zone = if offset >= 0 {
         format!("Etc/GMT-{offset}")
     } else {
         format!("Etc/GMT+{}", -offset)
+    };
+    let local = now.with_timezone(&qotd::core::daily_schedule::parse_timezone(&zone).unwrap());
+    let post_time = (local - TimeDelta::minutes(1)).format("%H:%M").to_string();
+    for (channel, guild) in channels {
+        let mut settings = daily_schedule(channel, &post_time, &zone);
+        settings.guild_id = guild;
+        store
+            .upsert_schedule(&settings, now - TimeDelta::hours(2))
+            .await
+            .unwrap();
     }
 }
