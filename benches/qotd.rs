@@ -164,12 +164,12 @@ async fn schedule_all(
 }
 
 async fn count_finished(store: &Store) -> i64 {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM daily_posts WHERE thread_id IS NOT NULL AND reacted = 1",
+    on_pool!(store, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM daily_posts WHERE thread_id IS NOT NULL AND reacted = TRUE",
     )
-    .fetch_one(store.pool())
+    .fetch_one(pool)
     .await
-    .unwrap()
+    .unwrap())
 }
 
 /// 1. Daily fan-out: every channel due in the same minute, 50 ms on every REST call.
@@ -417,10 +417,12 @@ async fn ingest(total: usize) {
     )
     .await;
     let qotd_rate = total as f64 / started.elapsed().as_secs_f64();
-    let answers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let answers: i64 = on_pool!(store, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM answers"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
     report(
         "event_ingest_throughput",
         qotd_rate,
@@ -449,12 +451,13 @@ async fn ingest(total: usize) {
         tokio::spawn(async move {
             let mut seen: HashMap<i64, SystemTime> = HashMap::new();
             while seen.len() < expected {
-                let users: Vec<i64> =
-                    sqlx::query_scalar("SELECT user_id FROM answers WHERE user_id >= ?")
-                        .bind(member_base as i64)
-                        .fetch_all(store.pool())
-                        .await
-                        .unwrap();
+                let users: Vec<i64> = on_pool!(store, |pool| sqlx::query_scalar(
+                    "SELECT user_id FROM answers WHERE user_id >= $1"
+                )
+                .bind(member_base as i64)
+                .fetch_all(pool)
+                .await
+                .unwrap());
                 let now = SystemTime::now();
                 for user in users {
                     seen.entry(user).or_insert(now);
@@ -482,10 +485,12 @@ async fn ingest(total: usize) {
         })
         .collect();
     latencies.sort_by(f64::total_cmp);
-    let reactors: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reveal_reactors")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let reactors: i64 = on_pool!(store, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reveal_reactors"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
     report(
         "event_ingest_answer_latency_p99",
         percentile(&latencies, 0.99),
@@ -509,7 +514,9 @@ async fn build_history(path: &std::path::Path, members: i64, days: i64) -> Store
     store.close().await;
     schedule_all(path, &ids, "09:00", since).await;
     let store = Store::open_path(path).await.unwrap();
-    let pool = store.pool();
+    let qotd::storage::Pool::Sqlite(pool) = store.pool() else {
+        unreachable!("a SQLite store")
+    };
     let mut tx = pool.begin().await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "WITH RECURSIVE d(y) AS (SELECT 1 UNION ALL SELECT y + 1 FROM d WHERE y < {days}), \
@@ -614,10 +621,12 @@ async fn queries(quick: bool) {
     let samples = if quick { 200 } else { 1_000 };
     let dir = tempfile::tempdir().unwrap();
     let big = build_history(&dir.path().join("365.db"), members, 365).await;
-    let answers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers")
-        .fetch_one(big.pool())
-        .await
-        .unwrap();
+    let answers: i64 = on_pool!(big, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM answers"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
     let small = build_history(&dir.path().join("30.db"), members, 30).await;
 
     let record_365 = record_answers(&big, 365, samples).await;

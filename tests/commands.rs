@@ -443,7 +443,7 @@ async fn streak_shows_current_best_total_unaided_and_the_next_question_for_each_
 #[tokio::test]
 async fn leaderboard_over_a_thousand_members_shows_the_right_top_ten_and_the_callers_rank() {
     let mut harness = Harness::stopped_after_setup(CHANNEL).await;
-    let store = qotd::storage::Store::open_path(&harness.db_path())
+    let store = qotd::storage::Store::open(&harness.database_url())
         .await
         .unwrap();
     let schedule = store.schedule(CHANNEL).await.unwrap().unwrap();
@@ -480,13 +480,13 @@ async fn leaderboard_over_a_thousand_members_shows_the_right_top_ten_and_the_cal
             }
         }
     }
-    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT user_id, current, best, total FROM member_streaks WHERE channel_id = ?",
+    let rows: Vec<(i64, i64, i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
+        "SELECT user_id, current, best, total FROM member_streaks WHERE channel_id = $1",
     )
     .bind(CHANNEL as i64)
-    .fetch_all(store.pool())
+    .fetch_all(pool)
     .await
-    .unwrap();
+    .unwrap());
     store.close().await;
     let expected = ranking::rank(
         rows.iter()

@@ -71,12 +71,12 @@ impl FanOut {
 
     /// Posts whose message, 💡 and thread are done: (post id, thread id).
     async fn finished_posts(&self) -> Vec<(i64, u64)> {
-        sqlx::query_as::<_, (i64, i64)>(
-            "SELECT id, thread_id FROM daily_posts WHERE thread_id IS NOT NULL AND reacted = 1",
+        on_pool!(self.store, |pool| sqlx::query_as::<_, (i64, i64)>(
+            "SELECT id, thread_id FROM daily_posts WHERE thread_id IS NOT NULL AND reacted = TRUE",
         )
-        .fetch_all(self.store.pool())
+        .fetch_all(pool)
         .await
-        .unwrap()
+        .unwrap())
         .into_iter()
         .map(|(id, thread)| (id, thread as u64))
         .collect()

@@ -384,7 +384,7 @@ async fn a_bot_down_at_post_time_posts_late_once_the_same_day_and_skips_a_day_th
 /// id, and the bot is stopped.
 async fn crashed_after_claiming(channel: u64, nonce: &str) -> (Harness, DailyPost) {
     let harness = Harness::stopped_after_setup(channel).await;
-    let store = Store::open_path(&harness.db_path()).await.unwrap();
+    let store = Store::open(&harness.database_url()).await.unwrap();
     let schedule = store.schedule(channel).await.unwrap().unwrap();
     let new = NewDailyPost {
         channel_id: channel,

@@ -16,21 +16,27 @@ use support::*;
 const SECOND_MEMBER: u64 = 555_555_555_555_555_003;
 
 async fn integrity(store: &qotd::storage::Store) -> String {
+    let qotd::storage::Pool::Sqlite(pool) = store.pool() else {
+        unreachable!("a SQLite store")
+    };
     sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(store.pool())
+        .fetch_one(pool)
         .await
         .unwrap()
 }
 
 /// One daily message per date in `channel`, each recorded once.
 async fn one_post_per_date(harness: &Harness, channel: u64) -> usize {
-    let dates: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT local_date, COUNT(*) FROM daily_posts WHERE channel_id = ? GROUP BY local_date",
+    let dates: Vec<(String, i64)> =
+        on_pool!(harness.store(), |pool| {
+            sqlx::query_as(
+        "SELECT local_date, COUNT(*) FROM daily_posts WHERE channel_id = $1 GROUP BY local_date",
     )
     .bind(channel as i64)
-    .fetch_all(harness.store().pool())
+    .fetch_all(pool)
     .await
-    .unwrap();
+    .unwrap()
+        });
     assert!(dates.iter().all(|(_, n)| *n == 1), "{dates:?}");
     assert_eq!(harness.daily_messages(channel).len(), dates.len());
     dates.len()
@@ -155,7 +161,9 @@ async fn recovers_with_nothing_lost(
 async fn a_full_disk_holds_answers_and_the_next_post_until_space_frees_then_nothing_is_lost() {
     let disk = SmallDisk::mount("2m");
     let (log, _log_guard) = CapturedLog::install();
-    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
+    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z"))
+        .await
+        .on_sqlite();
     harness.db_dir = disk.path().to_path_buf();
     harness.start_bot().await;
     let day_one = day_one_answered(&mut harness).await;
@@ -204,7 +212,7 @@ async fn a_full_disk_holds_answers_and_the_next_post_until_space_frees_then_noth
 #[tokio::test]
 async fn answers_arriving_while_another_process_locks_the_database_are_committed_once_it_is_free() {
     let (log, _log_guard) = CapturedLog::install();
-    let (mut harness, post) = Harness::with_first_post(vec![]).await;
+    let (mut harness, post) = Harness::with_first_post_on_sqlite(vec![]).await;
 
     // Another process holds the write lock until the answer writer gave up once,
     // that is past the 5 s busy timeout.
@@ -247,7 +255,7 @@ async fn answers_arriving_while_another_process_locks_the_database_are_committed
 #[tokio::test]
 async fn qotd_post_while_the_database_cannot_be_written_says_nothing_can_be_saved_and_posts_nothing()
  {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let mut harness = Harness::started_on_sqlite(at("2026-06-01T12:00:00Z")).await;
     harness
         .setup(CHANNEL, "20:00", "America/New_York", vec![])
         .await;
@@ -285,7 +293,10 @@ async fn qotd_refuses_a_database_from_a_newer_schema_with_one_clear_line_and_exi
         "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
          VALUES (20990101000000, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)",
     )
-    .execute(store.pool())
+    .execute(match store.pool() {
+        qotd::storage::Pool::Sqlite(pool) => pool,
+        qotd::storage::Pool::Postgres(_) => unreachable!("a SQLite store"),
+    })
     .await
     .unwrap();
     store.close().await;
@@ -343,7 +354,7 @@ async fn a_closed_database_fails_commands_gently_and_a_restart_recovers_everythi
 async fn a_database_file_made_read_only_while_running_fails_writes_clearly_and_recovers_when_writable()
  {
     let (log, _log_guard) = CapturedLog::install();
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let mut harness = Harness::started_on_sqlite(at("2026-06-01T12:00:00Z")).await;
     let day_one = day_one_answered(&mut harness).await;
 
     let db = harness.db_path();
@@ -363,7 +374,7 @@ async fn a_database_file_made_read_only_while_running_fails_writes_clearly_and_r
 #[tokio::test]
 async fn a_bot_started_on_a_read_only_database_says_so_serves_reads_and_writes_once_it_is_writable()
 {
-    let (mut harness, day_one) = Harness::with_first_post(vec![]).await;
+    let (mut harness, day_one) = Harness::with_first_post_on_sqlite(vec![]).await;
     harness.set_time(at("2026-06-01T13:05:00Z"));
     harness.answer_and_wait(&day_one, MEMBER).await;
     harness.stop_bot().await;

@@ -78,12 +78,12 @@ impl Servers {
     }
 
     async fn finished_posts(&self) -> usize {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM daily_posts WHERE thread_id IS NOT NULL AND reacted = 1",
+        let count: i64 = on_pool!(self.store, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM daily_posts WHERE thread_id IS NOT NULL AND reacted = TRUE",
         )
-        .fetch_one(self.store.pool())
+        .fetch_one(pool)
         .await
-        .unwrap();
+        .unwrap());
         count as usize
     }
 }
@@ -114,12 +114,13 @@ async fn processes_splitting_and_overlapping_shards_post_every_channel_once_and_
         .await;
 
     // Both processes running shard 0 receive a member's answer there; it counts once.
-    let (post_id, thread): (i64, i64) =
-        sqlx::query_as("SELECT id, thread_id FROM daily_posts WHERE channel_id = ?")
-            .bind(720_000_000_000_000_000i64)
-            .fetch_one(servers.store.pool())
-            .await
-            .unwrap();
+    let (post_id, thread): (i64, i64) = on_pool!(servers.store, |pool| sqlx::query_as(
+        "SELECT id, thread_id FROM daily_posts WHERE channel_id = $1"
+    )
+    .bind(720_000_000_000_000_000i64)
+    .fetch_one(pool)
+    .await
+    .unwrap());
     let dispatched = servers.fake.gateway_counts().dispatched;
     servers
         .fake
@@ -136,11 +137,13 @@ async fn processes_splitting_and_overlapping_shards_post_every_channel_once_and_
     }
 
     assert_one_daily_post_each(&servers.fake, servers.channels.iter().copied());
-    let answers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers WHERE post_id = ?")
-        .bind(post_id)
-        .fetch_one(servers.store.pool())
-        .await
-        .unwrap();
+    let answers: i64 = on_pool!(servers.store, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM answers WHERE post_id = $1"
+    )
+    .bind(post_id)
+    .fetch_one(pool)
+    .await
+    .unwrap());
     assert_eq!(answers, 1, "one answer row");
     let streak = servers
         .store

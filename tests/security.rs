@@ -308,7 +308,7 @@ async fn a_shutdown_during_the_fan_out_commits_what_was_done_and_the_next_start_
         .start()
         .await;
     let mut harness = Harness::new(fake, at("2026-06-01T08:59:00Z")).await;
-    let store = Store::open_path(&harness.db_path()).await.unwrap();
+    let store = Store::open(&harness.database_url()).await.unwrap();
     let channels = (0..60).map(|n| CHANNEL + 100 + n);
     schedule_all(&store, channels, "09:00", "UTC", at("2026-06-01T08:00:00Z")).await;
     store.close().await;

@@ -42,7 +42,7 @@ async fn a_bad_discord_shards_value_exits_two_before_contacting_discord() {
 
 /// Both servers' channels scheduled for 09:00 New York, straight in the database.
 async fn schedule_both_servers(harness: &Harness) {
-    let store = Store::open_path(&harness.db_path()).await.unwrap();
+    let store = Store::open(&harness.database_url()).await.unwrap();
     for (channel, guild) in [(CHANNEL, GUILD), (OTHER_GUILD_CHANNEL, OTHER_GUILD)] {
         let mut settings = daily_schedule(channel, "09:00", "America/New_York");
         settings.guild_id = guild;

@@ -1,4 +1,9 @@
-//! Storage on real SQLite files.
+//! Storage on real SQLite files, or on real PostgreSQL databases when the run is on
+//! PostgreSQL (`QOTD_TEST_DATABASE=postgres`): every test here that is not about
+//! SQLite's own file runs on both.
+
+#[path = "support/database.rs"]
+mod database;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use qotd::core::daily_schedule::parse_timezone;
@@ -9,25 +14,27 @@ use qotd::storage::{
     AnswerRecord, ClaimOutcome, DailyPost, NewDailyPost, ScheduleSettings, StorageError, Store,
     TeamError,
 };
-use tempfile::TempDir;
+
+use database::TestDb;
 
 const GUILD: u64 = 1_000;
 const CHANNEL: u64 = 2_000;
 
-struct TestDb {
-    store: Store,
-    dir: TempDir,
-}
-
 async fn open() -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_path(&dir.path().join("qotd.db")).await.unwrap();
-    TestDb { store, dir }
+    TestDb::new().await
 }
 
 /// A fresh database with [`CHANNEL`]'s schedule.
 async fn open_scheduled() -> TestDb {
-    let db = open().await;
+    schedule(open().await).await
+}
+
+/// A fresh SQLite database with [`CHANNEL`]'s schedule, whatever the run's backend.
+async fn sqlite_scheduled() -> TestDb {
+    schedule(TestDb::sqlite().await).await
+}
+
+async fn schedule(db: TestDb) -> TestDb {
     db.store
         .upsert_schedule(&settings(CHANNEL), at("2026-06-01T00:00:00Z"))
         .await
@@ -124,14 +131,17 @@ async fn a_second_post_for_the_same_channel_and_local_date_is_impossible() {
     assert_eq!(again, ClaimOutcome::AlreadyPosted(first.clone()));
 
     // The schema itself refuses it, whatever code path tries.
-    let raw = sqlx::query(
+    let raw = on_pool!(db.store, |pool| {
+        sqlx::query(
         "INSERT INTO daily_posts (channel_id, guild_id, local_date, seq, question_id, pass, nonce, \
-             claimed_at, reveal_reactions, reveal_due_at) VALUES (?, ?, '2026-06-01', 99, 'x', 1, 'n', 0, 1, 0)",
+             claimed_at, reveal_reactions, reveal_due_at) VALUES ($1, $2, '2026-06-01', 99, 'x', 1, 'n', 0, 1, 0)",
     )
     .bind(CHANNEL as i64)
     .bind(GUILD as i64)
-    .execute(db.store.pool())
-    .await;
+    .execute(pool)
+    .await
+    .map(|_| ())
+    });
     assert!(raw.is_err(), "UNIQUE (channel_id, local_date) holds");
 
     let next = post(&db.store, CHANNEL, day(2), "q-b").await;
@@ -222,7 +232,7 @@ const UNFINISHED_POSTS: &str = "SELECT id, channel_id, guild_id, local_date, seq
 
 #[tokio::test]
 async fn the_unfinished_posts_query_reads_the_partial_index_not_the_whole_history() {
-    let db = open_scheduled().await;
+    let db = sqlite_scheduled().await;
     for n in 1..=20 {
         let done = post(&db.store, CHANNEL, day(n), &format!("q-{n}")).await;
         db.store.record_post_reacted(done.id).await.unwrap();
@@ -233,10 +243,13 @@ async fn the_unfinished_posts_query_reads_the_partial_index_not_the_whole_histor
     }
     claim(&db.store, CHANNEL, day(21), "q-21").await;
 
+    let qotd::storage::Pool::Sqlite(pool) = db.store.pool() else {
+        unreachable!("a SQLite store")
+    };
     let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
         "EXPLAIN QUERY PLAN {UNFINISHED_POSTS}"
     )))
-    .fetch_all(db.store.pool())
+    .fetch_all(pool)
     .await
     .unwrap()
     .iter()
@@ -599,9 +612,7 @@ async fn state_survives_closing_and_reopening_the_file() {
     answer(&db.store, daily.id, 7, day(1)).await;
     db.store.close().await;
 
-    let reopened = Store::open_path(&db.dir.path().join("qotd.db"))
-        .await
-        .unwrap();
+    let reopened = db.reopen().await;
     assert_eq!(reopened.member_streak(CHANNEL, 7).await.unwrap().current, 1);
     assert_eq!(
         reopened
@@ -618,7 +629,7 @@ async fn state_survives_closing_and_reopening_the_file() {
 #[tokio::test]
 async fn the_database_file_is_created_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt;
-    let db = open().await;
+    let db = TestDb::sqlite().await;
     let mode = std::fs::metadata(db.dir.path().join("qotd.db"))
         .unwrap()
         .permissions()
@@ -629,17 +640,19 @@ async fn the_database_file_is_created_readable_by_its_owner_only() {
 #[tokio::test]
 async fn a_database_from_a_newer_schema_is_refused_with_a_clear_message() {
     let db = open().await;
-    sqlx::query(
+    on_pool!(db.store, |pool| {
+        sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
-         VALUES (9999, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)",
+         VALUES (9999, 'from the future', CURRENT_TIMESTAMP, TRUE, $1, 0)",
     )
-    .execute(db.store.pool())
+    .bind(vec![0u8])
+    .execute(pool)
     .await
-    .unwrap();
+    .map(drop)
+    .unwrap()
+    });
     db.store.close().await;
-    let error = Store::open_path(&db.dir.path().join("qotd.db"))
-        .await
-        .unwrap_err();
+    let error = Store::open(&db.url).await.unwrap_err();
     assert!(
         matches!(error, StorageError::NewerSchema { found: 9999, .. }),
         "{error}"
@@ -649,13 +662,16 @@ async fn a_database_from_a_newer_schema_is_refused_with_a_clear_message() {
 
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys_on() {
-    let db = open().await;
+    let db = TestDb::sqlite().await;
+    let qotd::storage::Pool::Sqlite(pool) = db.store.pool() else {
+        unreachable!("a SQLite store")
+    };
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(db.store.pool())
+        .fetch_one(pool)
         .await
         .unwrap();
     let keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(db.store.pool())
+        .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!((mode.as_str(), keys), ("wal", 1));
@@ -663,20 +679,24 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_on() {
 
 /// The server totals the triggers keep, against summing the active channels' streaks.
 async fn totals_match_the_channel_sums(store: &Store) {
-    let kept: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+    let kept: Vec<(i64, i64, i64, i64)> =
+        on_pool!(store, |pool| {
+            sqlx::query_as(
         "SELECT user_id, current, best, total FROM member_totals WHERE total > 0 ORDER BY user_id",
     )
-    .fetch_all(store.pool())
+    .fetch_all(pool)
     .await
-    .unwrap();
-    let summed: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT m.user_id, SUM(m.current), SUM(m.best), SUM(m.total) FROM member_streaks m \
-         JOIN schedules s ON s.channel_id = m.channel_id AND s.removed = 0 \
+    .unwrap()
+        });
+    let summed: Vec<(i64, i64, i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
+        "SELECT m.user_id, CAST(SUM(m.current) AS BIGINT), CAST(SUM(m.best) AS BIGINT), \
+             CAST(SUM(m.total) AS BIGINT) FROM member_streaks m \
+         JOIN schedules s ON s.channel_id = m.channel_id AND s.removed = FALSE \
          GROUP BY m.user_id HAVING SUM(m.total) > 0 ORDER BY m.user_id",
     )
-    .fetch_all(store.pool())
+    .fetch_all(pool)
     .await
-    .unwrap();
+    .unwrap());
     assert_eq!(kept, summed);
 }
 

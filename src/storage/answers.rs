@@ -2,11 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::convert::{from_db_id, from_millis, to_db_id, to_millis};
-use super::error::StorageResult;
-use super::store::Store;
-use crate::core::ranking::{self, Ranked, Standing};
-use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak};
+use super::convert::from_db_id;
+use crate::core::ranking::{Ranked, Standing};
+use crate::core::streak_rules::MemberStreak;
 
 /// An answer to record: who answered which daily post, when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,21 +68,21 @@ impl From<StreakRow> for MemberStreak {
 }
 
 #[derive(sqlx::FromRow)]
-struct PostAndStreakRow {
-    channel_id: i64,
-    guild_id: i64,
-    seq: i64,
-    revealed_at: Option<i64>,
-    latest_seq: i64,
-    current: Option<i64>,
-    best: Option<i64>,
-    total: Option<i64>,
-    unaided: Option<i64>,
-    last_answered_seq: Option<i64>,
+pub(super) struct PostAndStreakRow {
+    pub channel_id: i64,
+    pub guild_id: i64,
+    pub seq: i64,
+    pub revealed_at: Option<i64>,
+    pub latest_seq: i64,
+    pub current: Option<i64>,
+    pub best: Option<i64>,
+    pub total: Option<i64>,
+    pub unaided: Option<i64>,
+    pub last_answered_seq: Option<i64>,
 }
 
 impl PostAndStreakRow {
-    fn streak(&self) -> MemberStreak {
+    pub(super) fn streak(&self) -> MemberStreak {
         match self.current {
             None => MemberStreak::default(),
             Some(current) => StreakRow {
@@ -117,274 +115,4 @@ impl From<StandingRow> for Standing {
             total: count(row.total),
         }
     }
-}
-
-/// The standings CTE for a scope: one channel's streaks, or the server totals (each
-/// member's streaks summed over the server's active channels, kept by triggers).
-/// Both forms bind `?1` = channel id (or NULL) and `?2` = guild id.
-macro_rules! standings_cte {
-    () => {
-        "WITH standings AS ( \
-             SELECT user_id AS id, current, best, total FROM member_streaks \
-             WHERE ?1 IS NOT NULL AND channel_id = ?1 \
-           UNION ALL \
-             SELECT user_id AS id, current, best, total FROM member_totals \
-             WHERE ?1 IS NULL AND guild_id = ?2 AND total > 0 \
-         ) "
-    };
-}
-pub(super) use standings_cte;
-
-impl Store {
-    /// Records that `user_id` answered daily post `post_id` at `now` and updates their
-    /// streak with `streak_rules::apply_answer`, in one transaction.
-    pub async fn record_answer(
-        &self,
-        post_id: i64,
-        user_id: u64,
-        now: DateTime<Utc>,
-    ) -> StorageResult<AnswerRecord> {
-        let mut records = self
-            .record_answers(&[NewAnswer {
-                post_id,
-                user_id,
-                at: now,
-            }])
-            .await?;
-        Ok(records.pop().unwrap_or(AnswerRecord::UnknownPost))
-    }
-
-    /// Records several answers in one transaction (one commit for a burst of answers),
-    /// each exactly as [`Store::record_answer`] would, in order.
-    pub async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let mut records = Vec::with_capacity(answers.len());
-        for answer in answers {
-            records
-                .push(record_answer_in(&mut tx, answer.post_id, answer.user_id, answer.at).await?);
-        }
-        tx.commit().await?;
-        Ok(records)
-    }
-
-    /// When `user_id` answered `post_id`, if they did.
-    pub async fn answered_at(
-        &self,
-        post_id: i64,
-        user_id: u64,
-    ) -> StorageResult<Option<DateTime<Utc>>> {
-        let at: Option<i64> =
-            sqlx::query_scalar("SELECT answered_at FROM answers WHERE post_id = ? AND user_id = ?")
-                .bind(post_id)
-                .bind(to_db_id(user_id))
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(at.map(from_millis))
-    }
-
-    pub async fn answer_count(&self, post_id: i64) -> StorageResult<u64> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers WHERE post_id = ?")
-            .bind(post_id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(u64::try_from(count).unwrap_or(0))
-    }
-
-    /// A member's streak in one channel (zeros when they never answered there).
-    pub async fn member_streak(
-        &self,
-        channel_id: u64,
-        user_id: u64,
-    ) -> StorageResult<MemberStreak> {
-        Ok(sqlx::query_as::<_, StreakRow>(
-            "SELECT current, best, total, unaided, last_answered_seq FROM member_streaks \
-             WHERE channel_id = ? AND user_id = ?",
-        )
-        .bind(to_db_id(channel_id))
-        .bind(to_db_id(user_id))
-        .fetch_optional(&self.pool)
-        .await?
-        .map(MemberStreak::from)
-        .unwrap_or_default())
-    }
-
-    /// A member's streak in every daily channel of a server.
-    pub async fn member_streaks(
-        &self,
-        guild_id: u64,
-        user_id: u64,
-    ) -> StorageResult<Vec<ChannelStreak>> {
-        let rows: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT s.channel_id, COALESCE(m.current, 0), COALESCE(m.best, 0), COALESCE(m.total, 0), \
-                 COALESCE(m.unaided, 0), m.last_answered_seq \
-             FROM schedules s LEFT JOIN member_streaks m \
-                 ON m.channel_id = s.channel_id AND m.user_id = ?2 \
-             WHERE s.guild_id = ?1 AND s.removed = 0 ORDER BY s.channel_id",
-        )
-        .bind(to_db_id(guild_id))
-        .bind(to_db_id(user_id))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(channel, current, best, total, unaided, last)| ChannelStreak {
-                    channel_id: from_db_id(channel),
-                    streak: StreakRow {
-                        current,
-                        best,
-                        total,
-                        unaided,
-                        last_answered_seq: last,
-                    }
-                    .into(),
-                },
-            )
-            .collect())
-    }
-
-    /// The member leaderboard of one channel, or of the whole server (each member's
-    /// streaks summed over its daily channels) when `channel_id` is `None`.
-    pub async fn member_leaderboard(
-        &self,
-        guild_id: u64,
-        channel_id: Option<u64>,
-        caller_id: u64,
-        limit: u32,
-    ) -> StorageResult<LeaderboardPage> {
-        let channel = channel_id.map(to_db_id);
-        let guild = to_db_id(guild_id);
-        let top: Vec<StandingRow> = sqlx::query_as(concat!(
-            standings_cte!(),
-            "SELECT id, current, best, total FROM standings \
-             ORDER BY current DESC, best DESC, total DESC, id LIMIT ?3"
-        ))
-        .bind(channel)
-        .bind(guild)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        let ranked_count: i64 =
-            sqlx::query_scalar(concat!(standings_cte!(), "SELECT COUNT(*) FROM standings"))
-                .bind(channel)
-                .bind(guild)
-                .fetch_one(&self.pool)
-                .await?;
-        // Ranks shared on equal scores, as `ranking::rank` numbers them: one plus the
-        // number of strictly better standings.
-        let caller: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(concat!(
-            standings_cte!(),
-            "SELECT me.id, me.current, me.best, me.total, \
-                 (SELECT COUNT(*) FROM standings o WHERE o.current > me.current \
-                     OR (o.current = me.current AND (o.best > me.best \
-                     OR (o.best = me.best AND o.total > me.total)))) + 1 \
-             FROM standings me WHERE me.id = ?3"
-        ))
-        .bind(channel)
-        .bind(guild)
-        .bind(to_db_id(caller_id))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(LeaderboardPage {
-            top: ranking::rank(top.into_iter().map(Standing::from).collect()),
-            caller: caller.map(|(id, current, best, total, rank)| Ranked {
-                rank: u64::try_from(rank).unwrap_or(0),
-                standing: StandingRow {
-                    id,
-                    current,
-                    best,
-                    total,
-                }
-                .into(),
-            }),
-            ranked_count: u64::try_from(ranked_count).unwrap_or(0),
-        })
-    }
-}
-
-/// One answer, inside the caller's transaction.
-async fn record_answer_in(
-    conn: &mut sqlx::SqliteConnection,
-    post_id: i64,
-    user_id: u64,
-    now: DateTime<Utc>,
-) -> StorageResult<AnswerRecord> {
-    let user = to_db_id(user_id);
-    // One round trip for the post, the channel's latest *posted* question (a claim
-    // not yet confirmed is not posted) and the member's streak.
-    let row: Option<PostAndStreakRow> = sqlx::query_as(
-        "SELECT p.channel_id, p.guild_id, p.seq, p.revealed_at, \
-             (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
-              WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
-             m.current, m.best, m.total, m.unaided, m.last_answered_seq \
-         FROM daily_posts p \
-         LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = ?2 \
-         WHERE p.id = ?1",
-    )
-    .bind(post_id)
-    .bind(user)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
-        return Ok(AnswerRecord::UnknownPost);
-    };
-    let unaided = row.revealed_at.is_none_or(|at| to_millis(now) < at);
-    let answer = Answer {
-        question_seq: row.seq,
-        latest_seq: row.latest_seq,
-        unaided,
-    };
-    let effect = streak_rules::apply_answer(row.streak(), answer);
-    let inserted = sqlx::query(
-        "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(post_id)
-    .bind(user)
-    .bind(to_millis(now))
-    .bind(unaided)
-    .bind(matches!(effect, AnswerEffect::Counted(_)))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    Ok(match effect {
-        _ if inserted == 0 => AnswerRecord::AlreadyAnswered,
-        AnswerEffect::AlreadyAnswered => AnswerRecord::AlreadyAnswered,
-        AnswerEffect::TooLate => AnswerRecord::TooLate,
-        AnswerEffect::Counted(updated) => {
-            save_streak(conn, row.channel_id, user, row.guild_id, &updated).await?;
-            AnswerRecord::Counted {
-                streak: updated,
-                unaided,
-            }
-        }
-    })
-}
-
-/// Writes a member's streak in a channel (the server totals follow by trigger).
-async fn save_streak(
-    conn: &mut sqlx::SqliteConnection,
-    channel: i64,
-    user: i64,
-    guild: i64,
-    streak: &MemberStreak,
-) -> StorageResult<()> {
-    sqlx::query(
-        "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
-             unaided, last_answered_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
-             best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
-             last_answered_seq = excluded.last_answered_seq",
-    )
-    .bind(channel)
-    .bind(user)
-    .bind(guild)
-    .bind(i64::from(streak.current))
-    .bind(i64::from(streak.best))
-    .bind(i64::from(streak.total))
-    .bind(i64::from(streak.unaided))
-    .bind(streak.last_answered_seq)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }

@@ -24,9 +24,9 @@ pub enum StorageError {
     Corrupt(String),
 }
 
-/// Why the database refused work, when it is the file or the disk rather than the
-/// query: what an operator has to fix. Each fault clears on its own once fixed; the
-/// bot keeps what it could not write in memory and retries.
+/// Why the database refused work, when it is the file, the disk or the database
+/// server rather than the query: what an operator has to fix. Each fault clears on its
+/// own once fixed; the bot keeps what it could not write in memory and retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DatabaseFault {
     #[error("the disk holding the database is full")]
@@ -39,6 +39,12 @@ pub enum DatabaseFault {
     Locked,
     #[error("the database file cannot be opened")]
     CannotOpen,
+    #[error("the database server cannot be reached (connection refused, lost or timed out)")]
+    Unreachable,
+    #[error("the database server is starting up or shutting down")]
+    ServerUnavailable,
+    #[error("the database server accepts no writes (a read-only transaction or a standby)")]
+    ServerReadOnly,
 }
 
 impl DatabaseFault {
@@ -51,6 +57,19 @@ impl DatabaseFault {
             10 => Some(Self::Io),         // SQLITE_IOERR
             5 | 6 => Some(Self::Locked),  // SQLITE_BUSY, SQLITE_LOCKED
             14 => Some(Self::CannotOpen), // SQLITE_CANTOPEN
+            _ => None,
+        }
+    }
+
+    /// Classifies a PostgreSQL SQLSTATE.
+    fn from_sqlstate(code: &str) -> Option<Self> {
+        // https://www.postgresql.org/docs/current/errcodes-appendix.html
+        match code {
+            "25006" => Some(Self::ServerReadOnly), // read_only_sql_transaction
+            "53100" => Some(Self::DiskFull),       // disk_full
+            // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+            "57P01" | "57P02" | "57P03" | "53300" => Some(Self::ServerUnavailable),
+            _ if code.starts_with("08") => Some(Self::Unreachable), // connection_exception
             _ => None,
         }
     }
@@ -67,13 +86,24 @@ impl StorageError {
 }
 
 pub(super) fn database_fault(error: &sqlx::Error) -> Option<DatabaseFault> {
-    let sqlx::Error::Database(error) = error else {
-        return None;
-    };
-    error
-        .code()
-        .and_then(|code| code.parse::<i64>().ok())
-        .and_then(DatabaseFault::from_sqlite_code)
+    match error {
+        sqlx::Error::Database(error) => {
+            if error
+                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                .is_some()
+            {
+                let code = error.code()?.parse::<i64>().ok()?;
+                DatabaseFault::from_sqlite_code(code)
+            } else {
+                DatabaseFault::from_sqlstate(&error.code()?)
+            }
+        }
+        // Only a server is reached over a connection (or waited for by the pool).
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => {
+            Some(DatabaseFault::Unreachable)
+        }
+        _ => None,
+    }
 }
 
 fn describe_database_error(error: &sqlx::Error) -> String {

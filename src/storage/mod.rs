@@ -1,15 +1,19 @@
-//! SQLite storage: one [`Store`] with every query the bot needs.
+//! Storage: one [`Store`] with every query the bot needs, on SQLite (the embedded
+//! default) or PostgreSQL (several processes on one database).
 //!
 //! Rows are converted to and from core types here; the rules themselves live in
-//! `core/` (a query that must mirror one names the core function).
+//! `core/` (a query that must mirror one names the core function). The record types
+//! and row conversions are shared (`answers.rs`, `posts.rs`, …); the SQL is in
+//! `queries/`, compiled once per backend (`sqlite.rs`, `postgres.rs`).
 
 mod answers;
 mod convert;
 mod error;
-mod guilds;
+mod postgres;
 mod posts;
 mod quizzes;
 mod schedules;
+mod sqlite;
 mod store;
 mod teams;
 
@@ -18,10 +22,10 @@ pub use error::{DatabaseFault, StorageError, StorageResult};
 pub use posts::{ClaimOutcome, DailyPost, NewDailyPost};
 pub use quizzes::QuizPost;
 pub use schedules::{Schedule, ScheduleSettings};
-pub use store::Store;
+pub use store::{DatabaseKind, Pool, Store};
 pub use teams::{RankedTeam, Team, TeamError};
 
-/// The file or disk fault `error` stands for, if it is a storage error that is one
+/// The database fault `error` stands for, if it is a storage error that is one
 /// (for walking an error chain).
 pub fn fault_of(error: &(dyn std::error::Error + 'static)) -> Option<DatabaseFault> {
     if let Some(error) = error.downcast_ref::<StorageError>() {

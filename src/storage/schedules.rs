@@ -3,9 +3,8 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use super::convert::{from_db_id, from_millis, to_db_id, to_millis};
-use super::error::{StorageError, StorageResult};
-use super::store::Store;
+use super::convert::{from_db_id, from_millis};
+use super::error::StorageError;
 use crate::core::daily_schedule::{self, PostTime};
 use crate::core::hint_reveal::RevealRule;
 use crate::core::schedule_options::ScheduleOptions;
@@ -108,7 +107,7 @@ impl Schedule {
 }
 
 #[derive(sqlx::FromRow)]
-struct ScheduleRow {
+pub(super) struct ScheduleRow {
     channel_id: i64,
     guild_id: i64,
     post_time: String,
@@ -171,179 +170,4 @@ macro_rules! select_schedule {
     };
 }
 
-impl Store {
-    /// Creates or updates a channel's schedule (and re-activates a removed one).
-    ///
-    /// `active_since` becomes `now`: a post time that already passed today is not owed,
-    /// so the next post is the next occurrence of the (new) time.
-    pub async fn upsert_schedule(
-        &self,
-        settings: &ScheduleSettings,
-        now: DateTime<Utc>,
-    ) -> StorageResult<Schedule> {
-        let seed: i64 = rand::random();
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let was_removed: Option<bool> = sqlx::query_scalar(
-            "SELECT removed FROM schedules WHERE channel_id = ? AND guild_id = ?",
-        )
-        .bind(to_db_id(settings.channel_id))
-        .bind(to_db_id(settings.guild_id))
-        .fetch_optional(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO schedules (channel_id, guild_id, post_time, timezone, reveal_after_minutes, \
-                 reveal_reactions, category, paused, removed, active_since, rotation_seed, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, ?8, ?9, ?8) \
-             ON CONFLICT (channel_id) DO UPDATE SET \
-                 post_time = excluded.post_time, timezone = excluded.timezone, \
-                 reveal_after_minutes = excluded.reveal_after_minutes, \
-                 reveal_reactions = excluded.reveal_reactions, category = excluded.category, \
-                 removed = 0, active_since = excluded.active_since, updated_at = excluded.updated_at \
-             WHERE schedules.guild_id = excluded.guild_id",
-        )
-        .bind(to_db_id(settings.channel_id))
-        .bind(to_db_id(settings.guild_id))
-        .bind(settings.post_time.to_string())
-        .bind(settings.timezone.name())
-        .bind(i64::from(settings.reveal_after_minutes))
-        .bind(i64::from(settings.reveal_reactions))
-        .bind(settings.category.as_deref())
-        .bind(to_millis(now))
-        .bind(seed)
-        .execute(&mut *tx)
-        .await?;
-        if was_removed == Some(true) {
-            adjust_totals(&mut tx, settings.channel_id, 1).await?;
-        }
-        tx.commit().await?;
-        self.schedule(settings.channel_id)
-            .await?
-            .filter(|s| s.guild_id == settings.guild_id)
-            .ok_or_else(|| StorageError::Corrupt("channel is scheduled by another server".into()))
-    }
-
-    pub async fn schedule(&self, channel_id: u64) -> StorageResult<Option<Schedule>> {
-        const QUERY: &str = concat!(select_schedule!(), " WHERE s.channel_id = ?");
-        sqlx::query_as::<_, ScheduleRow>(QUERY)
-            .bind(to_db_id(channel_id))
-            .fetch_optional(&self.pool)
-            .await?
-            .map(Schedule::try_from)
-            .transpose()
-    }
-
-    /// The server's schedules that were not removed, by channel id.
-    pub async fn guild_schedules(&self, guild_id: u64) -> StorageResult<Vec<Schedule>> {
-        const QUERY: &str = concat!(
-            select_schedule!(),
-            " WHERE s.guild_id = ? AND s.removed = 0 ORDER BY s.channel_id"
-        );
-        sqlx::query_as::<_, ScheduleRow>(QUERY)
-            .bind(to_db_id(guild_id))
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(Schedule::try_from)
-            .collect()
-    }
-
-    /// Every schedule of every server that was not removed (paused ones included).
-    pub async fn all_schedules(&self) -> StorageResult<Vec<Schedule>> {
-        const QUERY: &str = concat!(select_schedule!(), " WHERE s.removed = 0");
-        sqlx::query_as::<_, ScheduleRow>(QUERY)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(Schedule::try_from)
-            .collect()
-    }
-
-    /// Pauses or resumes; resuming owes no post time that passed while paused.
-    /// Returns false when the channel has no (unremoved) schedule.
-    pub async fn set_paused(
-        &self,
-        channel_id: u64,
-        paused: bool,
-        now: DateTime<Utc>,
-    ) -> StorageResult<bool> {
-        let result = sqlx::query(
-            "UPDATE schedules SET paused = ?2, updated_at = ?3, \
-                 active_since = CASE WHEN ?2 = 0 AND paused = 1 THEN ?3 ELSE active_since END \
-             WHERE channel_id = ?1 AND removed = 0",
-        )
-        .bind(to_db_id(channel_id))
-        .bind(paused)
-        .bind(to_millis(now))
-        .execute(&self.writer)
-        .await?;
-        Ok(result.rows_affected() == 1)
-    }
-
-    /// Stops a schedule, keeping its history. Returns false when there was none.
-    pub async fn remove_schedule(
-        &self,
-        channel_id: u64,
-        now: DateTime<Utc>,
-    ) -> StorageResult<bool> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let result = sqlx::query(
-            "UPDATE schedules SET removed = 1, alert = NULL, updated_at = ?2 \
-             WHERE channel_id = ?1 AND removed = 0",
-        )
-        .bind(to_db_id(channel_id))
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await?;
-        if result.rows_affected() == 1 {
-            adjust_totals(&mut tx, channel_id, -1).await?;
-        }
-        tx.commit().await?;
-        Ok(result.rows_affected() == 1)
-    }
-
-    /// Records the problem that keeps a channel from posting (shown by `/qotd status`).
-    pub async fn set_schedule_alert(
-        &self,
-        channel_id: u64,
-        alert: &str,
-        now: DateTime<Utc>,
-    ) -> StorageResult<()> {
-        sqlx::query("UPDATE schedules SET alert = ?2, alert_at = ?3 WHERE channel_id = ?1")
-            .bind(to_db_id(channel_id))
-            .bind(alert)
-            .bind(to_millis(now))
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn clear_schedule_alert(&self, channel_id: u64) -> StorageResult<()> {
-        sqlx::query(
-            "UPDATE schedules SET alert = NULL, alert_at = NULL WHERE channel_id = ? AND alert IS NOT NULL",
-        )
-        .bind(to_db_id(channel_id))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-}
-
-/// Adds (`sign` 1) or subtracts (-1) a channel's streaks to its members' server totals.
-async fn adjust_totals(
-    conn: &mut sqlx::SqliteConnection,
-    channel_id: u64,
-    sign: i64,
-) -> StorageResult<()> {
-    sqlx::query(
-        "INSERT INTO member_totals (guild_id, user_id, current, best, total) \
-         SELECT guild_id, user_id, ?2 * current, ?2 * best, ?2 * total FROM member_streaks \
-         WHERE channel_id = ?1 AND true \
-         ON CONFLICT (guild_id, user_id) DO UPDATE SET current = current + excluded.current, \
-             best = best + excluded.best, total = total + excluded.total",
-    )
-    .bind(to_db_id(channel_id))
-    .bind(sign)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
+pub(super) use select_schedule;

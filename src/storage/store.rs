@@ -1,172 +1,248 @@
-//! The [`Store`]: opening the database, its connections, and its schema version.
+//! The [`Store`]: the bot's database, on SQLite or PostgreSQL, behind one API.
+//!
+//! Each backend compiles the same queries (`queries/`) against its own driver, with
+//! its own migrations and the few statements that differ; `Store` picks one by the
+//! scheme of `DATABASE_URL` and hands every call to it.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::str::FromStr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use super::error::{FILE_FAULTS, StorageError, StorageResult};
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+use super::answers::{AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer};
+use super::error::{StorageError, StorageResult};
+use super::postgres;
+use super::posts::{ClaimOutcome, DailyPost, NewDailyPost};
+use super::quizzes::QuizPost;
+use super::schedules::{Schedule, ScheduleSettings};
+use super::sqlite;
+use super::teams::{RankedTeam, Team, TeamError};
+use crate::core::hint_reveal::RevealReason;
+use crate::core::rotation::{Pick, RotationState};
+use crate::core::streak_rules::MemberStreak;
+use crate::core::team_name::TeamName;
 
 /// The bot's database.
-///
-/// Reads use a small pool; every write goes through one dedicated connection, so
-/// concurrent writers queue in order in-process instead of contending for SQLite's
-/// write lock (whose busy handler sleeps for milliseconds at a time under contention).
 #[derive(Debug, Clone)]
 pub struct Store {
-    pub(super) pool: SqlitePool,
-    pub(super) writer: SqlitePool,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(sqlite::Backend),
+    Postgres(postgres::Backend),
+}
+
+/// The connection pool under a [`Store`], for tools and tests that run their own SQL.
+pub enum Pool<'a> {
+    Sqlite(&'a sqlx::SqlitePool),
+    Postgres(&'a sqlx::PgPool),
+}
+
+/// Which database a `DATABASE_URL` names, by its scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseKind {
+    pub fn of_url(url: &str) -> Option<Self> {
+        let scheme = url.split_once(':')?.0;
+        match scheme {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            _ => None,
+        }
+    }
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `url` and applies migrations.
-    ///
-    /// SQLite runs in WAL mode with foreign keys on and a busy timeout, so readers never
-    /// block the writer and a briefly locked file is waited for rather than failed.
-    /// A new file is created readable by its owner only.
+    /// Opens the database at `url` (`sqlite://PATH`, created if missing, or
+    /// `postgres://…`) and applies its backend's migrations.
     pub async fn open(url: &str) -> StorageResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|error| StorageError::InvalidUrl(error.to_string()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            // 1 MiB of page cache per connection (SQLite's default is 2 MiB): the hot
-            // set (open questions, streak rows) is small and the OS caches the file.
-            .pragma("cache_size", "-1024");
-        let file = options.get_filename().to_path_buf();
-        if !is_memory(&file) {
-            create_private_file(&file)?;
-        }
-        let faults_seen = Arc::new(AtomicU64::new(FILE_FAULTS.load(Ordering::SeqCst)));
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .after_release(move |conn, _| {
-                let faults_seen = faults_seen.clone();
-                Box::pin(async move { writer_still_usable(conn, &faults_seen).await })
-            })
-            .connect_with(options.clone())
-            .await?;
-        // Two readers are plenty: every read is a short indexed query.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(2)
-            .min_connections(0)
-            .idle_timeout(Duration::from_secs(60))
-            .connect_with(options)
-            .await?;
-        let store = Self { pool, writer };
-        store.check_schema_version().await?;
-        MIGRATOR.run(&store.writer).await?;
-        Ok(store)
+        let backend = match DatabaseKind::of_url(url) {
+            Some(DatabaseKind::Sqlite) => Backend::Sqlite(sqlite::Backend::open(url).await?),
+            Some(DatabaseKind::Postgres) => Backend::Postgres(postgres::Backend::open(url).await?),
+            None => {
+                return Err(StorageError::InvalidUrl(
+                    "expected sqlite://PATH or postgres://USER@HOST/DATABASE".into(),
+                ));
+            }
+        };
+        Ok(Self { backend })
     }
 
-    /// Opens a database file by path (tests and tools).
+    /// Opens a SQLite database file by path (tests and tools).
     pub async fn open_path(path: &Path) -> StorageResult<Self> {
         Self::open(&format!("sqlite://{}", path.display())).await
     }
 
-    /// Commits a write that changes nothing (the header's `user_version`, rewritten
-    /// with its own value): fails when the database cannot be written now (a
-    /// read-only file, a full disk, locked by another process). SQLite opens a file it
-    /// cannot write read-only without a word, so only a real commit tells.
-    pub async fn check_writable(&self) -> StorageResult<()> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "PRAGMA user_version = {version}"
-        )))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+    pub fn kind(&self) -> DatabaseKind {
+        match &self.backend {
+            Backend::Sqlite(_) => DatabaseKind::Sqlite,
+            Backend::Postgres(_) => DatabaseKind::Postgres,
+        }
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    pub fn pool(&self) -> Pool<'_> {
+        match &self.backend {
+            Backend::Sqlite(db) => Pool::Sqlite(db.pool()),
+            Backend::Postgres(db) => Pool::Postgres(db.pool()),
+        }
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
-        self.writer.close().await;
-    }
-
-    /// Refuses a database migrated by a newer build: running old code on it could
-    /// misread or damage data the newer schema added.
-    async fn check_schema_version(&self) -> StorageResult<()> {
-        let has_table: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        if has_table.is_none() {
-            return Ok(());
-        }
-        let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
-            .fetch_one(&self.pool)
-            .await?;
-        let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        match found {
-            Some(found) if found > known => Err(StorageError::NewerSchema { found, known }),
-            _ => Ok(()),
+        match &self.backend {
+            Backend::Sqlite(db) => db.close().await,
+            Backend::Postgres(db) => db.close().await,
         }
     }
 }
 
-/// Keeps a released writer connection only if it can go on writing.
-///
-/// - When COMMIT fails on a full disk or an I/O error, SQLite rolls the transaction
-///   back by itself, but sqlx still counts it as open: the rollback it then issues
-///   fails ("no transaction is active") and every later BEGIN on that connection fails.
-/// - A connection opened while the file (or its WAL) could not be written was opened
-///   read-only by SQLite, without saying so, and stays read-only after the file is
-///   fixed.
-///
-/// Either is closed, so the next write opens a fresh connection.
-async fn writer_still_usable(
-    conn: &mut sqlx::SqliteConnection,
-    faults_seen: &AtomicU64,
-) -> Result<bool, sqlx::Error> {
-    use sqlx::Connection as _;
-    if conn.is_in_transaction() {
-        // A dropped transaction queued its rollback; the ping runs after it.
-        conn.ping().await?;
-        if conn.is_in_transaction() {
-            return Ok(false);
-        }
+/// Hands each listed method to the backend's method of the same name.
+macro_rules! delegate {
+    ($(
+    $(#[$meta:meta])*
+    pub async fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
+    )*) => {
+    impl Store {
+        $(
+            $(#[$meta])*
+            pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                match &self.backend {
+                    Backend::Sqlite(db) => db.$name($($arg),*).await,
+                    Backend::Postgres(db) => db.$name($($arg),*).await,
+                }
+            }
+        )*
     }
-    let faults = FILE_FAULTS.load(Ordering::SeqCst);
-    Ok(faults_seen.swap(faults, Ordering::SeqCst) == faults)
+    };
 }
 
-fn is_memory(file: &Path) -> bool {
-    file.as_os_str().is_empty() || file.to_string_lossy().starts_with(":memory:")
-}
+delegate! {
+    /// Commits a write that changes nothing: fails when the database cannot be
+    /// written now (a read-only or full disk, a file locked by another process, a
+    /// PostgreSQL server that is away or read-only). SQLite opens a file it cannot
+    /// write read-only without a word, so only a real commit tells.
+    pub async fn check_writable(&self) -> StorageResult<()>;
 
-/// Creates the database file with mode 0600 so other local users cannot read it.
-fn create_private_file(path: &Path) -> StorageResult<()> {
-    use std::fs::OpenOptions;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
+    // Schedules
+    /// Creates or updates a channel's schedule (and re-activates a removed one).
+    ///
+    /// `active_since` becomes `now`: a post time that already passed today is not owed,
+    /// so the next post is the next occurrence of the (new) time.
+    pub async fn upsert_schedule(&self, settings: &ScheduleSettings, now: DateTime<Utc>) -> StorageResult<Schedule>;
+    pub async fn schedule(&self, channel_id: u64) -> StorageResult<Option<Schedule>>;
+    /// The server's schedules that were not removed, by channel id.
+    pub async fn guild_schedules(&self, guild_id: u64) -> StorageResult<Vec<Schedule>>;
+    /// Every schedule of every server that was not removed (paused ones included).
+    pub async fn all_schedules(&self) -> StorageResult<Vec<Schedule>>;
+    /// Pauses or resumes; resuming owes no post time that passed while paused.
+    /// Returns false when the channel has no (unremoved) schedule.
+    pub async fn set_paused(&self, channel_id: u64, paused: bool, now: DateTime<Utc>) -> StorageResult<bool>;
+    /// Stops a schedule, keeping its history. Returns false when there was none.
+    pub async fn remove_schedule(&self, channel_id: u64, now: DateTime<Utc>) -> StorageResult<bool>;
+    /// Records the problem that keeps a channel from posting (shown by `/qotd status`).
+    pub async fn set_schedule_alert(&self, channel_id: u64, alert: &str, now: DateTime<Utc>) -> StorageResult<()>;
+    pub async fn clear_schedule_alert(&self, channel_id: u64) -> StorageResult<()>;
 
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(source) => Err(StorageError::CreateFile {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
+    // Daily posts and reveals
+    /// Claims the channel's post for `local_date` before anything is sent.
+    ///
+    /// In one transaction: refuses a date that already has a post (the UNIQUE rule
+    /// backs this up), numbers the post and advances the rotation pass. Streaks change
+    /// only once Discord confirms the message ([`Store::confirm_post_sent`]).
+    pub async fn claim_daily_post(&self, new: &NewDailyPost, now: DateTime<Utc>) -> StorageResult<ClaimOutcome>;
+    /// Records the message Discord created for a claimed post: the question is now
+    /// posted, so in the same transaction the channel's streaks it breaks are reset
+    /// with `streak_rules::on_question_posted`.
+    pub async fn confirm_post_sent(&self, post_id: i64, message_id: u64) -> StorageResult<()>;
+    /// Deletes a claim whose message Discord refused for good (no permission, channel
+    /// gone): nothing was posted, so the day is skipped and breaks no streak.
+    /// Returns false when the post was already sent (then it stays).
+    pub async fn release_claim(&self, post_id: i64) -> StorageResult<bool>;
+    pub async fn record_post_thread(&self, post_id: i64, thread_id: u64) -> StorageResult<()>;
+    pub async fn record_post_reacted(&self, post_id: i64) -> StorageResult<()>;
+    /// Posts whose send was never confirmed (a crash between claim and send), whose
+    /// reaction or thread is still missing, or whose claimed reveal was not shown: the
+    /// work to finish after a restart or a failed call.
+    pub async fn unfinished_posts(&self) -> StorageResult<Vec<DailyPost>>;
+    pub async fn daily_post(&self, post_id: i64) -> StorageResult<Option<DailyPost>>;
+    pub async fn daily_post_on(&self, channel_id: u64, local_date: NaiveDate) -> StorageResult<Option<DailyPost>>;
+    pub async fn latest_daily_post(&self, channel_id: u64) -> StorageResult<Option<DailyPost>>;
+    /// Every channel's latest sent daily post: the questions members can still answer.
+    pub async fn latest_daily_posts(&self) -> StorageResult<Vec<DailyPost>>;
+    /// The channel's rotation: its pass and what was asked (or skipped) in it.
+    pub async fn rotation_state(&self, channel_id: u64) -> StorageResult<RotationState>;
+    /// The rotation of every schedule of a server, by channel: three indexed queries in
+    /// one read transaction, whatever the number of channels (`/qotd status`).
+    pub async fn guild_rotation_states(&self, guild_id: u64) -> StorageResult<HashMap<u64, RotationState>>;
+    /// Marks `pick` as asked without posting it (`/qotd skip`).
+    pub async fn record_skip(&self, channel_id: u64, pick: &Pick, now: DateTime<Utc>) -> StorageResult<()>;
+    /// Adds a distinct 💡 reactor; returns the number of distinct reactors.
+    pub async fn add_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32>;
+    pub async fn remove_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32>;
+    pub async fn reveal_reactors(&self, post_id: i64) -> StorageResult<Vec<u64>>;
+    /// Marks the hint revealed. True only for the one call that made the change, so the
+    /// caller that gets true is the one that edits the message: a reveal happens once.
+    pub async fn mark_revealed(&self, post_id: i64, reason: RevealReason, now: DateTime<Utc>) -> StorageResult<bool>;
+    /// Records that the revealed hint is on the post and announced in its thread.
+    pub async fn mark_reveal_shown(&self, post_id: i64) -> StorageResult<()>;
+    /// Sent posts whose timeout reveal is due at `now` and has not happened.
+    pub async fn due_reveals(&self, now: DateTime<Utc>) -> StorageResult<Vec<DailyPost>>;
+    /// Every pending timeout reveal still ahead of `now`, as (server, due): at most one
+    /// per channel (its open question), for the scheduler's next wake-up.
+    pub async fn upcoming_reveals(&self, now: DateTime<Utc>) -> StorageResult<Vec<(u64, DateTime<Utc>)>>;
+
+    // Answers, streaks and leaderboards
+    /// Records that `user_id` answered daily post `post_id` at `now` and updates their
+    /// streak with `streak_rules::apply_answer`, in one transaction.
+    pub async fn record_answer(&self, post_id: i64, user_id: u64, now: DateTime<Utc>) -> StorageResult<AnswerRecord>;
+    /// Records several answers in one transaction (one commit for a burst of answers),
+    /// each exactly as [`Store::record_answer`] would, in order.
+    pub async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>>;
+    /// When `user_id` answered `post_id`, if they did.
+    pub async fn answered_at(&self, post_id: i64, user_id: u64) -> StorageResult<Option<DateTime<Utc>>>;
+    pub async fn answer_count(&self, post_id: i64) -> StorageResult<u64>;
+    /// A member's streak in one channel (zeros when they never answered there).
+    pub async fn member_streak(&self, channel_id: u64, user_id: u64) -> StorageResult<MemberStreak>;
+    /// A member's streak in every daily channel of a server.
+    pub async fn member_streaks(&self, guild_id: u64, user_id: u64) -> StorageResult<Vec<ChannelStreak>>;
+    /// The member leaderboard of one channel, or of the whole server (each member's
+    /// streaks summed over its daily channels) when `channel_id` is `None`.
+    pub async fn member_leaderboard(&self, guild_id: u64, channel_id: Option<u64>, caller_id: u64, limit: u32) -> StorageResult<LeaderboardPage>;
+
+    // Quiz posts
+    pub async fn record_quiz(&self, quiz: &QuizPost) -> StorageResult<()>;
+    pub async fn quiz(&self, message_id: u64) -> StorageResult<Option<QuizPost>>;
+    /// Quizzes posted since `since` whose hint is not revealed: indexed at start so a
+    /// 💡 on one still counts after a restart.
+    pub async fn open_quiz_ids(&self, since: DateTime<Utc>) -> StorageResult<Vec<u64>>;
+    /// Adds a 💡 reactor to a quiz; returns the number of distinct reactors.
+    pub async fn add_quiz_reactor(&self, message_id: u64, user_id: u64) -> StorageResult<u32>;
+    /// Marks a quiz's hint revealed; true only for the one call that did it.
+    pub async fn mark_quiz_revealed(&self, message_id: u64, now: DateTime<Utc>) -> StorageResult<bool>;
+
+    // Teams
+    pub async fn create_team(&self, guild_id: u64, name: &TeamName, now: DateTime<Utc>) -> Result<Team, TeamError>;
+    /// Deletes a team; its members become teamless.
+    pub async fn delete_team(&self, guild_id: u64, name: &TeamName) -> Result<Team, TeamError>;
+    pub async fn team(&self, guild_id: u64, name: &TeamName) -> StorageResult<Option<Team>>;
+    /// The server's teams by name.
+    pub async fn teams(&self, guild_id: u64) -> StorageResult<Vec<Team>>;
+    /// Joins `name`, leaving any other team of the server.
+    pub async fn join_team(&self, guild_id: u64, user_id: u64, name: &TeamName, now: DateTime<Utc>) -> Result<Team, TeamError>;
+    /// Leaves the member's team; returns the team left, if any.
+    pub async fn leave_team(&self, guild_id: u64, user_id: u64) -> StorageResult<Option<Team>>;
+    pub async fn member_team(&self, guild_id: u64, user_id: u64) -> StorageResult<Option<Team>>;
+    /// Every team of the server ranked by the sum of its members' standings in one
+    /// channel (or across the server's channels), with `ranking::team_standing`.
+    pub async fn team_leaderboard(&self, guild_id: u64, channel_id: Option<u64>) -> StorageResult<Vec<RankedTeam>>;
+
+    // Server settings
+    /// Sets (or clears, with `None`) the channel the bot reports problems to.
+    pub async fn set_alerts_channel(&self, guild_id: u64, channel_id: Option<u64>) -> StorageResult<()>;
+    pub async fn alerts_channel(&self, guild_id: u64) -> StorageResult<Option<u64>>;
 }

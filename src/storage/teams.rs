@@ -1,13 +1,8 @@
 //! Teams and memberships.
 
-use chrono::{DateTime, Utc};
-
-use super::answers::{StandingRow, standings_cte};
-use super::convert::{from_db_id, to_db_id, to_millis};
-use super::error::{StorageError, StorageResult};
-use super::store::Store;
-use crate::core::ranking::{self, Ranked, Standing};
-use crate::core::team_name::TeamName;
+use super::convert::from_db_id;
+use super::error::StorageError;
+use crate::core::ranking::Ranked;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {
@@ -48,9 +43,9 @@ macro_rules! select_team {
     };
 }
 
-type TeamRow = (i64, i64, String, i64);
+pub(super) type TeamRow = (i64, i64, String, i64);
 
-fn team(row: TeamRow) -> Team {
+pub(super) fn team(row: TeamRow) -> Team {
     Team {
         id: row.0,
         guild_id: from_db_id(row.1),
@@ -59,169 +54,4 @@ fn team(row: TeamRow) -> Team {
     }
 }
 
-impl Store {
-    pub async fn create_team(
-        &self,
-        guild_id: u64,
-        name: &TeamName,
-        now: DateTime<Utc>,
-    ) -> Result<Team, TeamError> {
-        let inserted = sqlx::query(
-            "INSERT INTO teams (guild_id, name, name_key, created_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(to_db_id(guild_id))
-        .bind(name.as_str())
-        .bind(name.key())
-        .bind(to_millis(now))
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            return Err(TeamError::AlreadyExists(name.to_string()));
-        }
-        self.team(guild_id, name)
-            .await?
-            .ok_or_else(|| TeamError::NotFound(name.to_string()))
-    }
-
-    /// Deletes a team; its members become teamless.
-    pub async fn delete_team(&self, guild_id: u64, name: &TeamName) -> Result<Team, TeamError> {
-        let team = self
-            .team(guild_id, name)
-            .await?
-            .ok_or_else(|| TeamError::NotFound(name.to_string()))?;
-        sqlx::query("DELETE FROM teams WHERE id = ?")
-            .bind(team.id)
-            .execute(&self.writer)
-            .await?;
-        Ok(team)
-    }
-
-    pub async fn team(&self, guild_id: u64, name: &TeamName) -> StorageResult<Option<Team>> {
-        let row: Option<TeamRow> = sqlx::query_as(concat!(
-            select_team!(),
-            " WHERE t.guild_id = ? AND t.name_key = ?"
-        ))
-        .bind(to_db_id(guild_id))
-        .bind(name.key())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(team))
-    }
-
-    /// The server's teams by name.
-    pub async fn teams(&self, guild_id: u64) -> StorageResult<Vec<Team>> {
-        let rows: Vec<TeamRow> = sqlx::query_as(concat!(
-            select_team!(),
-            " WHERE t.guild_id = ? ORDER BY t.name_key"
-        ))
-        .bind(to_db_id(guild_id))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(team).collect())
-    }
-
-    /// Joins `name`, leaving any other team of the server.
-    pub async fn join_team(
-        &self,
-        guild_id: u64,
-        user_id: u64,
-        name: &TeamName,
-        now: DateTime<Utc>,
-    ) -> Result<Team, TeamError> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let team_id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM teams WHERE guild_id = ? AND name_key = ?")
-                .bind(to_db_id(guild_id))
-                .bind(name.key())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(team_id) = team_id else {
-            return Err(TeamError::NotFound(name.to_string()));
-        };
-        sqlx::query(
-            "INSERT INTO team_members (guild_id, user_id, team_id, joined_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (guild_id, user_id) DO UPDATE SET team_id = excluded.team_id, \
-                 joined_at = excluded.joined_at WHERE team_members.team_id != excluded.team_id",
-        )
-        .bind(to_db_id(guild_id))
-        .bind(to_db_id(user_id))
-        .bind(team_id)
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        self.team(guild_id, name)
-            .await?
-            .ok_or_else(|| TeamError::NotFound(name.to_string()))
-    }
-
-    /// Leaves the member's team; returns the team left, if any.
-    pub async fn leave_team(&self, guild_id: u64, user_id: u64) -> StorageResult<Option<Team>> {
-        let current = self.member_team(guild_id, user_id).await?;
-        sqlx::query("DELETE FROM team_members WHERE guild_id = ? AND user_id = ?")
-            .bind(to_db_id(guild_id))
-            .bind(to_db_id(user_id))
-            .execute(&self.writer)
-            .await?;
-        Ok(current)
-    }
-
-    pub async fn member_team(&self, guild_id: u64, user_id: u64) -> StorageResult<Option<Team>> {
-        let row: Option<TeamRow> = sqlx::query_as(concat!(
-            select_team!(),
-            " WHERE t.id = (SELECT team_id FROM team_members WHERE guild_id = ? AND user_id = ?)"
-        ))
-        .bind(to_db_id(guild_id))
-        .bind(to_db_id(user_id))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(team))
-    }
-
-    /// Every team of the server ranked by the sum of its members' standings in one
-    /// channel (or across the server's channels), with `ranking::team_standing`.
-    pub async fn team_leaderboard(
-        &self,
-        guild_id: u64,
-        channel_id: Option<u64>,
-    ) -> StorageResult<Vec<RankedTeam>> {
-        let teams = self.teams(guild_id).await?;
-        let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(concat!(
-            standings_cte!(),
-            "SELECT m.team_id, s.id, s.current, s.best, s.total FROM team_members m \
-             JOIN standings s ON s.id = m.user_id WHERE m.guild_id = ?2"
-        ))
-        .bind(channel_id.map(to_db_id))
-        .bind(to_db_id(guild_id))
-        .fetch_all(&self.pool)
-        .await?;
-        let standings: Vec<Standing> = teams
-            .iter()
-            .map(|team| {
-                let members = rows.iter().filter(|row| row.0 == team.id).map(|row| {
-                    Standing::from(StandingRow {
-                        id: row.1,
-                        current: row.2,
-                        best: row.3,
-                        total: row.4,
-                    })
-                });
-                ranking::team_standing(team.id as u64, members)
-            })
-            .collect();
-        Ok(ranking::rank(standings)
-            .into_iter()
-            .filter_map(|ranked| {
-                teams
-                    .iter()
-                    .find(|t| t.id as u64 == ranked.standing.id)
-                    .map(|team| RankedTeam {
-                        team: team.clone(),
-                        ranked,
-                    })
-            })
-            .collect())
-    }
-}
+pub(super) use select_team;

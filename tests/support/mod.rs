@@ -1,5 +1,6 @@
 //! The end-to-end harness: the real bot (serenity + poise) in-process against the fake
-//! Discord, on a temporary SQLite file, with a manual clock.
+//! Discord, on a temporary SQLite file or a fresh PostgreSQL database
+//! (`QOTD_TEST_DATABASE`, see `database.rs`), with a manual clock.
 
 #![allow(dead_code)]
 
@@ -22,9 +23,14 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 pub mod binary;
+pub mod database;
 pub mod disk_faults;
 pub mod wait;
 
+#[allow(unused_imports)]
+pub use crate::on_pool;
+#[allow(unused_imports)]
+pub use database::{TestDb, on_postgres};
 pub use wait::Waiter;
 
 pub const GUILD: u64 = 111_111_111_111_111_111;
@@ -87,8 +93,10 @@ pub struct Harness {
     pub fake: FakeDiscord,
     pub clock: ManualClock,
     pub dir: TempDir,
-    /// Where the database file lives (`dir` unless a test puts it elsewhere).
+    /// Where the SQLite database file lives (`dir` unless a test puts it elsewhere).
     pub db_dir: PathBuf,
+    /// The PostgreSQL database the bot runs on, when this run is on PostgreSQL.
+    pub postgres: Option<String>,
     pub questions: PathBuf,
     pub guild_commands: Option<u64>,
     /// Run the bot on the system clock instead of the manual one (benchmarks).
@@ -102,10 +110,16 @@ impl Harness {
     pub async fn new(fake: FakeDiscord, start: DateTime<Utc>) -> Self {
         init_tracing();
         let dir = tempfile::tempdir().unwrap();
+        let postgres = if on_postgres() {
+            Some(database::fresh_postgres().await)
+        } else {
+            None
+        };
         Self {
             fake,
             clock: ManualClock::new(start),
             db_dir: dir.path().to_path_buf(),
+            postgres,
             dir,
             questions: repo_path("questions.yaml"),
             guild_commands: None,
@@ -119,6 +133,13 @@ impl Harness {
     /// York (with `extra` setup options), and that channel's first question, finished.
     pub async fn with_first_post(extra: Vec<Value>) -> (Self, qotd::storage::DailyPost) {
         let mut harness = Self::started(at("2026-06-01T12:00:00Z")).await;
+        let post = harness.first_post_at_nine(CHANNEL, extra).await;
+        (harness, post)
+    }
+
+    /// [`Harness::with_first_post`] on a SQLite file whatever the run's backend.
+    pub async fn with_first_post_on_sqlite(extra: Vec<Value>) -> (Self, qotd::storage::DailyPost) {
+        let mut harness = Self::started_on_sqlite(at("2026-06-01T12:00:00Z")).await;
         let post = harness.first_post_at_nine(CHANNEL, extra).await;
         (harness, post)
     }
@@ -138,8 +159,32 @@ impl Harness {
         harness
     }
 
+    /// [`Harness::started`] on a SQLite file whatever the run's backend.
+    pub async fn started_on_sqlite(start: DateTime<Utc>) -> Self {
+        let mut harness = Self::new(default_fake().await, start).await.on_sqlite();
+        harness.start_bot().await;
+        harness
+    }
+
+    /// The SQLite file (for tests of SQLite's own behaviour: see [`Harness::on_sqlite`]).
     pub fn db_path(&self) -> PathBuf {
+        assert!(self.postgres.is_none(), "this harness runs on PostgreSQL");
         self.db_dir.join("qotd.db")
+    }
+
+    /// Runs the bot on a SQLite file whatever the run's backend: for tests of what
+    /// only SQLite does (its file, its disk).
+    pub fn on_sqlite(mut self) -> Self {
+        self.postgres = None;
+        self
+    }
+
+    /// `DATABASE_URL` of the bot's database.
+    pub fn database_url(&self) -> String {
+        match &self.postgres {
+            Some(url) => url.clone(),
+            None => database::sqlite_url(&self.db_dir),
+        }
     }
 
     /// Starts the bot and waits until its slash commands are registered.
@@ -163,7 +208,7 @@ impl Harness {
     /// An App as the bot runs on: this harness's database file, bank and clock (for
     /// tests that drive the bot's parts without a running bot).
     pub async fn new_app(&self) -> Arc<App> {
-        let store = Store::open_path(&self.db_path()).await.unwrap();
+        let store = Store::open(&self.database_url()).await.unwrap();
         let bank = QuestionBank::load(&self.questions).unwrap();
         let clock: Arc<dyn Clock> = if self.system_clock {
             Arc::new(qotd::clock::SystemClock)
@@ -668,11 +713,40 @@ pub fn assert_one_daily_post_each(fake: &FakeDiscord, channels: impl IntoIterato
 
 /// Every row of every table, as text: to prove a refused command changed nothing.
 pub async fn snapshot(store: &Store) -> String {
+    match store.pool() {
+        qotd::storage::Pool::Sqlite(pool) => sqlite_snapshot(pool).await,
+        qotd::storage::Pool::Postgres(pool) => postgres_snapshot(pool).await,
+    }
+}
+
+async fn postgres_snapshot(pool: &sqlx::PgPool) -> String {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = 'public' \
+         AND table_name != '_sqlx_migrations' ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut out = String::new();
+    for table in tables {
+        let sql = format!(
+            "SELECT COALESCE(string_agg(r, ';' ORDER BY r), '') FROM (SELECT t::TEXT AS r FROM {table} t) rows"
+        );
+        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        out.push_str(&format!("{table}: {rows}\n"));
+    }
+    out
+}
+
+async fn sqlite_snapshot(pool: &sqlx::SqlitePool) -> String {
     use sqlx::Row as _;
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_sqlx_migrations' ORDER BY name",
     )
-    .fetch_all(store.pool())
+    .fetch_all(pool)
     .await
     .unwrap();
     let mut out = String::new();
@@ -680,7 +754,7 @@ pub async fn snapshot(store: &Store) -> String {
         let columns: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT name FROM pragma_table_info('{table}')"
         )))
-        .fetch_all(store.pool())
+        .fetch_all(pool)
         .await
         .unwrap()
         .iter()
@@ -695,7 +769,7 @@ pub async fn snapshot(store: &Store) -> String {
             "SELECT COALESCE(group_concat(r, ';'), '') FROM (SELECT {row_text} AS r FROM {table} ORDER BY 1)"
         );
         let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_one(store.pool())
+            .fetch_one(pool)
             .await
             .unwrap();
         out.push_str(&format!("{table}: {rows}\n"));

@@ -1,0 +1,154 @@
+//! The PostgreSQL backend, for several processes on one database. The shared queries
+//! of `queries/` compiled for PostgreSQL, and what only PostgreSQL needs.
+//!
+//! Where SQLite's `BEGIN IMMEDIATE` makes every write transaction run alone, here each
+//! write transaction takes one transaction-scoped advisory lock first: the same
+//! guarantee across every process on the database, so a read-then-write (a claim, a
+//! streak update) never interleaves with another. Single-statement writes need no
+//! lock: their row locks and unique constraints decide between processes.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use super::error::{StorageError, StorageResult};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+type Connection = sqlx::PgConnection;
+
+/// The advisory lock key every write transaction holds: "qotd" in ASCII.
+const WRITE_LOCK: i64 = 0x716f_7464;
+
+/// `Store::unfinished_posts`'s filter, the partial index's
+/// (`migrations/postgres/0001_initial.sql`).
+macro_rules! unfinished_posts_filter {
+    () => {
+        "message_id IS NULL OR thread_id IS NULL OR reacted = FALSE \
+         OR (revealed_at IS NOT NULL AND reveal_shown = FALSE)"
+    };
+}
+
+/// The rows `(user_id, current)` of a JSON array of pairs bound as `$param`.
+macro_rules! changed_streaks {
+    ($param:literal) => {
+        concat!(
+            "(SELECT (value ->> 0)::BIGINT AS user_id, (value ->> 1)::BIGINT AS current \
+             FROM jsonb_array_elements(",
+            $param,
+            "::JSONB))"
+        )
+    };
+}
+
+// The same query files as the SQLite backend's, compiled again for PostgreSQL.
+#[path = "queries/answers.rs"]
+#[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
+mod answers;
+#[path = "queries/guilds.rs"]
+#[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
+mod guilds;
+#[path = "queries/posts.rs"]
+#[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
+mod posts;
+#[path = "queries/quizzes.rs"]
+#[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
+mod quizzes;
+#[path = "queries/schedules.rs"]
+#[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
+mod schedules;
+#[path = "queries/teams.rs"]
+#[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
+mod teams;
+
+/// A PostgreSQL database, possibly shared with other qotd processes.
+#[derive(Debug, Clone)]
+pub(super) struct Backend {
+    pool: PgPool,
+}
+
+impl Backend {
+    /// Connects to the database at `url` and applies migrations (sqlx's migrator
+    /// holds an advisory lock while it does, so processes starting together take turns).
+    pub(super) async fn open(url: &str) -> StorageResult<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|error| StorageError::InvalidUrl(error.to_string()))?
+            .application_name("qotd");
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .min_connections(0)
+            // A command must answer within Discord's 3 s: while the server is away, a
+            // write fails fast (and the bot says it cannot save) instead of waiting.
+            .acquire_timeout(Duration::from_secs(2))
+            .idle_timeout(Duration::from_secs(60))
+            .connect_with(options)
+            .await?;
+        let backend = Self { pool };
+        backend.check_schema_version().await?;
+        MIGRATOR.run(&backend.pool).await?;
+        Ok(backend)
+    }
+
+    /// Reads go to the pool.
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Single-statement writes go to the pool too.
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A write transaction, holding the write lock until it commits or rolls back.
+    async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    /// Commits a write that changes nothing: fails when the server cannot be reached
+    /// or does not accept writes (a read-only transaction or a standby).
+    pub(super) async fn check_writable(&self) -> StorageResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE _sqlx_migrations SET success = success \
+             WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub(super) async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Refuses a database migrated by a newer build.
+    async fn check_schema_version(&self) -> StorageResult<()> {
+        let migrated: bool =
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        if !migrated {
+            return Ok(());
+        }
+        let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        match found {
+            Some(found) if found > known => Err(StorageError::NewerSchema { found, known }),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Answers, streaks and leaderboards: the queries.
+
+use chrono::{DateTime, Utc};
+
+use super::{Backend, Connection};
+use crate::core::ranking::{self, Ranked, Standing};
+use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak};
+use crate::storage::answers::{
+    AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer, PostAndStreakRow, StandingRow,
+    StreakRow,
+};
+use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
+use crate::storage::error::StorageResult;
+
+/// The standings CTE for a scope: one channel's streaks, or the server totals (each
+/// member's streaks summed over the server's active channels, kept by triggers).
+/// Both forms bind `$1` = channel id (or NULL) and `$2` = guild id.
+macro_rules! standings_cte {
+    () => {
+        "WITH standings AS ( \
+             SELECT user_id AS id, current, best, total FROM member_streaks \
+             WHERE $1 IS NOT NULL AND channel_id = $1 \
+           UNION ALL \
+             SELECT user_id AS id, current, best, total FROM member_totals \
+             WHERE $1 IS NULL AND guild_id = $2 AND total > 0 \
+         ) "
+    };
+}
+pub(super) use standings_cte;
+
+impl Backend {
+    pub async fn record_answer(
+        &self,
+        post_id: i64,
+        user_id: u64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<AnswerRecord> {
+        let mut records = self
+            .record_answers(&[NewAnswer {
+                post_id,
+                user_id,
+                at: now,
+            }])
+            .await?;
+        Ok(records.pop().unwrap_or(AnswerRecord::UnknownPost))
+    }
+
+    pub async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>> {
+        let mut tx = self.begin_write().await?;
+        let mut records = Vec::with_capacity(answers.len());
+        for answer in answers {
+            records
+                .push(record_answer_in(&mut tx, answer.post_id, answer.user_id, answer.at).await?);
+        }
+        tx.commit().await?;
+        Ok(records)
+    }
+
+    pub async fn answered_at(
+        &self,
+        post_id: i64,
+        user_id: u64,
+    ) -> StorageResult<Option<DateTime<Utc>>> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "SELECT answered_at FROM answers WHERE post_id = $1 AND user_id = $2",
+        )
+        .bind(post_id)
+        .bind(to_db_id(user_id))
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(at.map(from_millis))
+    }
+
+    pub async fn answer_count(&self, post_id: i64) -> StorageResult<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers WHERE post_id = $1")
+            .bind(post_id)
+            .fetch_one(self.reader())
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    pub async fn member_streak(
+        &self,
+        channel_id: u64,
+        user_id: u64,
+    ) -> StorageResult<MemberStreak> {
+        Ok(sqlx::query_as::<_, StreakRow>(
+            "SELECT current, best, total, unaided, last_answered_seq FROM member_streaks \
+             WHERE channel_id = $1 AND user_id = $2",
+        )
+        .bind(to_db_id(channel_id))
+        .bind(to_db_id(user_id))
+        .fetch_optional(self.reader())
+        .await?
+        .map(MemberStreak::from)
+        .unwrap_or_default())
+    }
+
+    pub async fn member_streaks(
+        &self,
+        guild_id: u64,
+        user_id: u64,
+    ) -> StorageResult<Vec<ChannelStreak>> {
+        let rows: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT s.channel_id, COALESCE(m.current, 0), COALESCE(m.best, 0), COALESCE(m.total, 0), \
+                 COALESCE(m.unaided, 0), m.last_answered_seq \
+             FROM schedules s LEFT JOIN member_streaks m \
+                 ON m.channel_id = s.channel_id AND m.user_id = $2 \
+             WHERE s.guild_id = $1 AND s.removed = FALSE ORDER BY s.channel_id",
+        )
+        .bind(to_db_id(guild_id))
+        .bind(to_db_id(user_id))
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(channel, current, best, total, unaided, last)| ChannelStreak {
+                    channel_id: from_db_id(channel),
+                    streak: StreakRow {
+                        current,
+                        best,
+                        total,
+                        unaided,
+                        last_answered_seq: last,
+                    }
+                    .into(),
+                },
+            )
+            .collect())
+    }
+
+    pub async fn member_leaderboard(
+        &self,
+        guild_id: u64,
+        channel_id: Option<u64>,
+        caller_id: u64,
+        limit: u32,
+    ) -> StorageResult<LeaderboardPage> {
+        let channel = channel_id.map(to_db_id);
+        let guild = to_db_id(guild_id);
+        let top: Vec<StandingRow> = sqlx::query_as(concat!(
+            standings_cte!(),
+            "SELECT id, current, best, total FROM standings \
+             ORDER BY current DESC, best DESC, total DESC, id LIMIT $3"
+        ))
+        .bind(channel)
+        .bind(guild)
+        .bind(i64::from(limit))
+        .fetch_all(self.reader())
+        .await?;
+        let ranked_count: i64 =
+            sqlx::query_scalar(concat!(standings_cte!(), "SELECT COUNT(*) FROM standings"))
+                .bind(channel)
+                .bind(guild)
+                .fetch_one(self.reader())
+                .await?;
+        // Ranks shared on equal scores, as `ranking::rank` numbers them: one plus the
+        // number of strictly better standings.
+        let caller: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(concat!(
+            standings_cte!(),
+            "SELECT me.id, me.current, me.best, me.total, \
+                 (SELECT COUNT(*) FROM standings o WHERE o.current > me.current \
+                     OR (o.current = me.current AND (o.best > me.best \
+                     OR (o.best = me.best AND o.total > me.total)))) + 1 \
+             FROM standings me WHERE me.id = $3"
+        ))
+        .bind(channel)
+        .bind(guild)
+        .bind(to_db_id(caller_id))
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(LeaderboardPage {
+            top: ranking::rank(top.into_iter().map(Standing::from).collect()),
+            caller: caller.map(|(id, current, best, total, rank)| Ranked {
+                rank: u64::try_from(rank).unwrap_or(0),
+                standing: StandingRow {
+                    id,
+                    current,
+                    best,
+                    total,
+                }
+                .into(),
+            }),
+            ranked_count: u64::try_from(ranked_count).unwrap_or(0),
+        })
+    }
+}
+
+/// One answer, inside the caller's transaction.
+async fn record_answer_in(
+    conn: &mut Connection,
+    post_id: i64,
+    user_id: u64,
+    now: DateTime<Utc>,
+) -> StorageResult<AnswerRecord> {
+    let user = to_db_id(user_id);
+    // One round trip for the post, the channel's latest *posted* question (a claim
+    // not yet confirmed is not posted) and the member's streak.
+    let row: Option<PostAndStreakRow> = sqlx::query_as(
+        "SELECT p.channel_id, p.guild_id, p.seq, p.revealed_at, \
+             (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
+              WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
+             m.current, m.best, m.total, m.unaided, m.last_answered_seq \
+         FROM daily_posts p \
+         LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = $2 \
+         WHERE p.id = $1",
+    )
+    .bind(post_id)
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(AnswerRecord::UnknownPost);
+    };
+    let unaided = row.revealed_at.is_none_or(|at| to_millis(now) < at);
+    let answer = Answer {
+        question_seq: row.seq,
+        latest_seq: row.latest_seq,
+        unaided,
+    };
+    let effect = streak_rules::apply_answer(row.streak(), answer);
+    let inserted = sqlx::query(
+        "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind(post_id)
+    .bind(user)
+    .bind(to_millis(now))
+    .bind(unaided)
+    .bind(matches!(effect, AnswerEffect::Counted(_)))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(match effect {
+        _ if inserted == 0 => AnswerRecord::AlreadyAnswered,
+        AnswerEffect::AlreadyAnswered => AnswerRecord::AlreadyAnswered,
+        AnswerEffect::TooLate => AnswerRecord::TooLate,
+        AnswerEffect::Counted(updated) => {
+            save_streak(conn, row.channel_id, user, row.guild_id, &updated).await?;
+            AnswerRecord::Counted {
+                streak: updated,
+                unaided,
+            }
+        }
+    })
+}
+
+/// Writes a member's streak in a channel (the server totals follow by trigger).
+async fn save_streak(
+    conn: &mut Connection,
+    channel: i64,
+    user: i64,
+    guild: i64,
+    streak: &MemberStreak,
+) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
+             unaided, last_answered_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
+             best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
+             last_answered_seq = excluded.last_answered_seq",
+    )
+    .bind(channel)
+    .bind(user)
+    .bind(guild)
+    .bind(i64::from(streak.current))
+    .bind(i64::from(streak.best))
+    .bind(i64::from(streak.total))
+    .bind(i64::from(streak.unaided))
+    .bind(streak.last_answered_seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

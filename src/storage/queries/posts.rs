@@ -1,0 +1,446 @@
+//! Daily posts: claiming a date, confirming the send, rotation and hint reveal state.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row as _;
+
+use super::{Backend, Connection};
+use crate::core::hint_reveal::RevealReason;
+use crate::core::rotation::{Pick, RotationState};
+use crate::core::streak_rules::{self, MemberStreak};
+use crate::storage::answers::StreakRow;
+use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
+use crate::storage::error::{StorageError, StorageResult};
+use crate::storage::posts::{
+    ClaimOutcome, DailyPost, NewDailyPost, PostRow, RECENT_KEPT, convert, select_post,
+};
+
+impl Backend {
+    pub async fn claim_daily_post(
+        &self,
+        new: &NewDailyPost,
+        now: DateTime<Utc>,
+    ) -> StorageResult<ClaimOutcome> {
+        let mut tx = self.begin_write().await?;
+        let channel = to_db_id(new.channel_id);
+        let date = new.local_date.to_string();
+        const EXISTING: &str =
+            concat!(select_post!(), " WHERE channel_id = $1 AND local_date = $2");
+        if let Some(row) = sqlx::query_as::<_, PostRow>(EXISTING)
+            .bind(channel)
+            .bind(&date)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            return Ok(ClaimOutcome::AlreadyPosted(row.try_into()?));
+        }
+        let guild_id: i64 =
+            sqlx::query_scalar("SELECT guild_id FROM schedules WHERE channel_id = $1")
+                .bind(channel)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| {
+                    StorageError::Corrupt(format!("no schedule for channel {channel}"))
+                })?;
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM daily_posts WHERE channel_id = $1",
+        )
+        .bind(channel)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO daily_posts (channel_id, guild_id, local_date, seq, question_id, pass, \
+                 nonce, claimed_at, reveal_reactions, reveal_due_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(channel)
+        .bind(guild_id)
+        .bind(&date)
+        .bind(seq)
+        .bind(&new.pick.question_id)
+        .bind(i64::from(new.pick.pass))
+        .bind(&new.nonce)
+        .bind(to_millis(now))
+        .bind(i64::from(new.reveal.reactions_needed))
+        .bind(to_millis(new.reveal.due_at(now)))
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE schedules SET rotation_pass = $1 WHERE channel_id = $2 AND rotation_pass < $3",
+        )
+        .bind(i64::from(new.pick.pass))
+        .bind(channel)
+        .bind(i64::from(new.pick.pass))
+        .execute(&mut *tx)
+        .await?;
+        const CLAIMED: &str = concat!(select_post!(), " WHERE id = $1");
+        let post = sqlx::query_as::<_, PostRow>(CLAIMED)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ClaimOutcome::Claimed(post.try_into()?))
+    }
+
+    pub async fn confirm_post_sent(&self, post_id: i64, message_id: u64) -> StorageResult<()> {
+        let mut tx = self.begin_write().await?;
+        let confirmed = sqlx::query(
+            "UPDATE daily_posts SET message_id = $1 WHERE id = $2 AND message_id IS NULL \
+             RETURNING channel_id, seq",
+        )
+        .bind(to_db_id(message_id))
+        .bind(post_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = confirmed {
+            let (channel_id, seq): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            reset_broken_streaks(&mut tx, channel_id, seq).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn release_claim(&self, post_id: i64) -> StorageResult<bool> {
+        let deleted = sqlx::query("DELETE FROM daily_posts WHERE id = $1 AND message_id IS NULL")
+            .bind(post_id)
+            .execute(self.writer())
+            .await?
+            .rows_affected();
+        Ok(deleted == 1)
+    }
+
+    pub async fn record_post_thread(&self, post_id: i64, thread_id: u64) -> StorageResult<()> {
+        sqlx::query("UPDATE daily_posts SET thread_id = $1 WHERE id = $2")
+            .bind(to_db_id(thread_id))
+            .bind(post_id)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn record_post_reacted(&self, post_id: i64) -> StorageResult<()> {
+        sqlx::query("UPDATE daily_posts SET reacted = TRUE WHERE id = $1")
+            .bind(post_id)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn unfinished_posts(&self) -> StorageResult<Vec<DailyPost>> {
+        const QUERY: &str = concat!(
+            select_post!(),
+            " WHERE ",
+            unfinished_posts_filter!(),
+            " ORDER BY id"
+        );
+        convert(sqlx::query_as(QUERY).fetch_all(self.reader()).await?)
+    }
+
+    pub async fn daily_post(&self, post_id: i64) -> StorageResult<Option<DailyPost>> {
+        const QUERY: &str = concat!(select_post!(), " WHERE id = $1");
+        sqlx::query_as::<_, PostRow>(QUERY)
+            .bind(post_id)
+            .fetch_optional(self.reader())
+            .await?
+            .map(DailyPost::try_from)
+            .transpose()
+    }
+
+    pub async fn daily_post_on(
+        &self,
+        channel_id: u64,
+        local_date: NaiveDate,
+    ) -> StorageResult<Option<DailyPost>> {
+        const QUERY: &str = concat!(select_post!(), " WHERE channel_id = $1 AND local_date = $2");
+        sqlx::query_as::<_, PostRow>(QUERY)
+            .bind(to_db_id(channel_id))
+            .bind(local_date.to_string())
+            .fetch_optional(self.reader())
+            .await?
+            .map(DailyPost::try_from)
+            .transpose()
+    }
+
+    pub async fn latest_daily_post(&self, channel_id: u64) -> StorageResult<Option<DailyPost>> {
+        const QUERY: &str = concat!(
+            select_post!(),
+            " WHERE channel_id = $1 ORDER BY seq DESC LIMIT 1"
+        );
+        sqlx::query_as::<_, PostRow>(QUERY)
+            .bind(to_db_id(channel_id))
+            .fetch_optional(self.reader())
+            .await?
+            .map(DailyPost::try_from)
+            .transpose()
+    }
+
+    pub async fn latest_daily_posts(&self) -> StorageResult<Vec<DailyPost>> {
+        const QUERY: &str = concat!(
+            select_post!(),
+            " p WHERE message_id IS NOT NULL AND seq = (SELECT MAX(seq) FROM daily_posts q \
+               WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL)"
+        );
+        convert(sqlx::query_as(QUERY).fetch_all(self.reader()).await?)
+    }
+
+    pub async fn rotation_state(&self, channel_id: u64) -> StorageResult<RotationState> {
+        let channel = to_db_id(channel_id);
+        let pass: i64 =
+            sqlx::query_scalar("SELECT rotation_pass FROM schedules WHERE channel_id = $1")
+                .bind(channel)
+                .fetch_optional(self.reader())
+                .await?
+                .unwrap_or(1);
+        let asked: Vec<String> = sqlx::query_scalar(
+            "SELECT question_id FROM daily_posts WHERE channel_id = $1 AND pass = $2 \
+             UNION SELECT question_id FROM rotation_skips WHERE channel_id = $1 AND pass = $2",
+        )
+        .bind(channel)
+        .bind(pass)
+        .fetch_all(self.reader())
+        .await?;
+        let recent: Vec<String> = sqlx::query_scalar(
+            "SELECT question_id FROM daily_posts WHERE channel_id = $1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(channel)
+        .bind(RECENT_KEPT)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(RotationState {
+            pass: u32::try_from(pass).unwrap_or(1),
+            asked_in_pass: asked.into_iter().collect::<HashSet<_>>(),
+            recent,
+        })
+    }
+
+    pub async fn guild_rotation_states(
+        &self,
+        guild_id: u64,
+    ) -> StorageResult<HashMap<u64, RotationState>> {
+        let guild = to_db_id(guild_id);
+        let mut tx = self.reader().begin().await?;
+        let passes: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT channel_id, rotation_pass FROM schedules WHERE guild_id = $1 AND removed = FALSE",
+        )
+        .bind(guild)
+        .fetch_all(&mut *tx)
+        .await?;
+        let asked: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT s.channel_id, p.question_id FROM schedules s JOIN daily_posts p \
+                 ON p.channel_id = s.channel_id AND p.pass = s.rotation_pass \
+             WHERE s.guild_id = $1 AND s.removed = FALSE \
+             UNION SELECT s.channel_id, k.question_id FROM schedules s JOIN rotation_skips k \
+                 ON k.channel_id = s.channel_id AND k.pass = s.rotation_pass \
+             WHERE s.guild_id = $1 AND s.removed = FALSE",
+        )
+        .bind(guild)
+        .fetch_all(&mut *tx)
+        .await?;
+        let recent: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT p.channel_id, p.question_id FROM schedules s JOIN daily_posts p \
+                 ON p.channel_id = s.channel_id \
+             WHERE s.guild_id = $1 AND s.removed = FALSE AND p.seq IN ( \
+                 SELECT q.seq FROM daily_posts q WHERE q.channel_id = s.channel_id \
+                 ORDER BY q.seq DESC LIMIT $2) \
+             ORDER BY p.channel_id, p.seq DESC",
+        )
+        .bind(guild)
+        .bind(RECENT_KEPT)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut states: HashMap<u64, RotationState> = passes
+            .into_iter()
+            .map(|(channel, pass)| {
+                let pass = u32::try_from(pass).unwrap_or(1);
+                let state = RotationState {
+                    pass,
+                    ..RotationState::default()
+                };
+                (from_db_id(channel), state)
+            })
+            .collect();
+        for (channel, question) in asked {
+            if let Some(state) = states.get_mut(&from_db_id(channel)) {
+                state.asked_in_pass.insert(question);
+            }
+        }
+        for (channel, question) in recent {
+            if let Some(state) = states.get_mut(&from_db_id(channel)) {
+                state.recent.push(question);
+            }
+        }
+        Ok(states)
+    }
+
+    pub async fn record_skip(
+        &self,
+        channel_id: u64,
+        pick: &Pick,
+        now: DateTime<Utc>,
+    ) -> StorageResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO rotation_skips (channel_id, pass, question_id, skipped_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(to_db_id(channel_id))
+        .bind(i64::from(pick.pass))
+        .bind(&pick.question_id)
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE schedules SET rotation_pass = $1 WHERE channel_id = $2 AND rotation_pass < $3",
+        )
+        .bind(i64::from(pick.pass))
+        .bind(to_db_id(channel_id))
+        .bind(i64::from(pick.pass))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32> {
+        sqlx::query(
+            "INSERT INTO reveal_reactors (post_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(post_id)
+        .bind(to_db_id(user_id))
+        .execute(self.writer())
+        .await?;
+        self.reveal_reactor_count(post_id).await
+    }
+
+    pub async fn remove_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32> {
+        sqlx::query("DELETE FROM reveal_reactors WHERE post_id = $1 AND user_id = $2")
+            .bind(post_id)
+            .bind(to_db_id(user_id))
+            .execute(self.writer())
+            .await?;
+        self.reveal_reactor_count(post_id).await
+    }
+
+    pub async fn reveal_reactors(&self, post_id: i64) -> StorageResult<Vec<u64>> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT user_id FROM reveal_reactors WHERE post_id = $1")
+                .bind(post_id)
+                .fetch_all(self.reader())
+                .await?;
+        Ok(ids.into_iter().map(from_db_id).collect())
+    }
+
+    async fn reveal_reactor_count(&self, post_id: i64) -> StorageResult<u32> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM reveal_reactors WHERE post_id = $1")
+                .bind(post_id)
+                .fetch_one(self.reader())
+                .await?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
+    pub async fn mark_revealed(
+        &self,
+        post_id: i64,
+        reason: RevealReason,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool> {
+        let result = sqlx::query(
+            "UPDATE daily_posts SET revealed_at = $1, reveal_reason = $2 WHERE id = $3 AND revealed_at IS NULL",
+        )
+        .bind(to_millis(now))
+        .bind(reason.as_str())
+        .bind(post_id)
+        .execute(self.writer())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn mark_reveal_shown(&self, post_id: i64) -> StorageResult<()> {
+        sqlx::query("UPDATE daily_posts SET reveal_shown = TRUE WHERE id = $1")
+            .bind(post_id)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn due_reveals(&self, now: DateTime<Utc>) -> StorageResult<Vec<DailyPost>> {
+        const QUERY: &str = concat!(
+            select_post!(),
+            " WHERE revealed_at IS NULL AND reveal_due_at <= $1 AND message_id IS NOT NULL ORDER BY reveal_due_at"
+        );
+        convert(
+            sqlx::query_as(QUERY)
+                .bind(to_millis(now))
+                .fetch_all(self.reader())
+                .await?,
+        )
+    }
+
+    pub async fn upcoming_reveals(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Vec<(u64, DateTime<Utc>)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT guild_id, reveal_due_at FROM daily_posts \
+             WHERE revealed_at IS NULL AND reveal_due_at > $1",
+        )
+        .bind(to_millis(now))
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(guild, due)| (from_db_id(guild), from_millis(due)))
+            .collect())
+    }
+}
+
+/// Applies `streak_rules::on_question_posted` to the channel's running streaks once
+/// question `seq` is posted: one read, the rule in Rust, one write of what changed.
+async fn reset_broken_streaks(
+    conn: &mut Connection,
+    channel_id: i64,
+    seq: i64,
+) -> StorageResult<()> {
+    let running: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT user_id, current, best, total, unaided, last_answered_seq FROM member_streaks \
+         WHERE channel_id = $1 AND current > 0",
+    )
+    .bind(channel_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let changed: Vec<[i64; 2]> = running
+        .into_iter()
+        .filter_map(
+            |(user_id, current, best, total, unaided, last_answered_seq)| {
+                let row = StreakRow {
+                    current,
+                    best,
+                    total,
+                    unaided,
+                    last_answered_seq,
+                };
+                let before = MemberStreak::from(row);
+                let after = streak_rules::on_question_posted(before, seq);
+                (after != before).then_some([user_id, i64::from(after.current)])
+            },
+        )
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let changed =
+        serde_json::to_string(&changed).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    sqlx::query(concat!(
+        "UPDATE member_streaks SET current = c.current FROM ",
+        changed_streaks!("$2"),
+        " AS c WHERE member_streaks.channel_id = $1 AND member_streaks.user_id = c.user_id",
+    ))
+    .bind(channel_id)
+    .bind(changed)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

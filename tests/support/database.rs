@@ -1,0 +1,128 @@
+//! The database a test runs on: a SQLite file in a temporary folder (the default), or
+//! a fresh PostgreSQL database of its own when `QOTD_TEST_DATABASE=postgres`, on the
+//! server `QOTD_TEST_POSTGRES_URL` names (`scripts/test.sh` starts a throwaway one).
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use qotd::storage::Store;
+use sqlx::Connection as _;
+
+/// Whether this run's database tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    match std::env::var("QOTD_TEST_DATABASE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("QOTD_TEST_DATABASE is `sqlite` or `postgres`, not `{other}`"),
+    }
+}
+
+/// `DATABASE_URL` of a new, empty PostgreSQL database on the test server. Fails (never
+/// skips) when there is no server: a PostgreSQL run must test PostgreSQL.
+pub async fn fresh_postgres() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let server = std::env::var("QOTD_TEST_POSTGRES_URL").expect(
+        "QOTD_TEST_DATABASE=postgres needs QOTD_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB \
+         (scripts/test.sh starts a throwaway server)",
+    );
+    let name = format!(
+        "qotd_t{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst),
+        rand::random::<u32>()
+    );
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .unwrap_or_else(|error| panic!("cannot reach the test PostgreSQL server: {error}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    with_database(&server, &name)
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    format!("{server}/{name}{query}")
+}
+
+/// `DATABASE_URL` for this run's backend: a fresh PostgreSQL database, or the SQLite
+/// file `qotd.db` in `dir`.
+pub async fn url_in(dir: &Path) -> String {
+    if on_postgres() {
+        fresh_postgres().await
+    } else {
+        sqlite_url(dir)
+    }
+}
+
+pub fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("qotd.db").display())
+}
+
+/// A test's own database, with its folder (kept until the test ends).
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    /// A new database on this run's backend.
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = url_in(dir.path()).await;
+        Self::open(url, dir).await
+    }
+
+    /// A new SQLite database, whatever the run's backend (SQLite's own behaviour).
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = sqlite_url(dir.path());
+        Self::open(url, dir).await
+    }
+
+    async fn open(url: String, dir: tempfile::TempDir) -> Self {
+        let store = Store::open(&url).await.unwrap();
+        Self { store, url, dir }
+    }
+
+    pub async fn reopen(&self) -> Store {
+        Store::open(&self.url).await.unwrap()
+    }
+}
+
+/// Runs `$body` with `$pool` bound to the store's connection pool, whichever backend
+/// it is on (the body is compiled once per backend): for a test's own SQL. Write
+/// placeholders as `$1`, `$2`, … and booleans as TRUE/FALSE, which both accept.
+#[macro_export]
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store.pool() {
+            qotd::storage::Pool::Sqlite($pool) => $body,
+            qotd::storage::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+#[test]
+fn a_server_url_gets_the_test_database_name() {
+    assert_eq!(
+        with_database("postgres://u@h:5432/postgres", "t1"),
+        "postgres://u@h:5432/t1"
+    );
+    assert_eq!(
+        with_database("postgres://u@h:5432?sslmode=disable", "t1"),
+        "postgres://u@h:5432/t1?sslmode=disable"
+    );
+}
