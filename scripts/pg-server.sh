@@ -6,7 +6,9 @@
 # for tests, never for data that matters.
 #
 #   url=$(scripts/pg-server.sh start DIR)    # DIR: an empty folder the server lives in
-#   scripts/pg-server.sh stop DIR
+#   scripts/pg-server.sh halt DIR            # stops it as a crash would, data kept
+#   scripts/pg-server.sh resume DIR          # starts it again on the same port
+#   scripts/pg-server.sh stop DIR            # stops it and removes DIR
 set -euo pipefail
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
@@ -23,20 +25,37 @@ dir=$2
 case $1 in
   start)
     if [ "$(id -u)" = 0 ]; then chmod 755 "$dir"; chown postgres "$dir"; fi
-    port=54330
-    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
     "${as_pg[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
+    # A random free port; another server starting at the same moment may take it
+    # first, so a failed start tries another.
+    for attempt in 1 2 3 4 5; do
+      port=$((30000 + RANDOM % 30000))
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+      echo "$port" >"$dir/port"
+      if "$0" resume "$dir" 2>/dev/null; then
+        echo "postgres://postgres@127.0.0.1:$port/postgres"
+        exit 0
+      fi
+    done
+    echo "could not start PostgreSQL; its log:" >&2
+    cat "$dir/log" >&2
+    exit 1
+    ;;
+  resume)
+    port=$(cat "$dir/port")
     "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
       "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
       start >/dev/null
-    echo "postgres://postgres@127.0.0.1:$port/postgres"
+    ;;
+  halt)
+    "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
     ;;
   stop)
     "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null || true
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|halt|resume|stop DIR" >&2
     exit 2
     ;;
 esac

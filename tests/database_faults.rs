@@ -1,7 +1,8 @@
 //! Database faults: a locked database is waited out, a full disk and a read-only file
 //! fail writes clearly while reads go on and nothing is lost once they clear, a
 //! database from a newer qotd is refused before connecting, and the state written
-//! before a fault is intact after it.
+//! before a fault is intact after it. On PostgreSQL: the server stopped for 30 s, and
+//! a server that accepts no writes (each on a server of the test's own).
 
 mod support;
 
@@ -27,16 +28,15 @@ async fn integrity(store: &qotd::storage::Store) -> String {
 
 /// One daily message per date in `channel`, each recorded once.
 async fn one_post_per_date(harness: &Harness, channel: u64) -> usize {
-    let dates: Vec<(String, i64)> =
-        on_pool!(harness.store(), |pool| {
-            sqlx::query_as(
+    let dates: Vec<(String, i64)> = on_pool!(harness.store(), |pool| {
+        sqlx::query_as(
         "SELECT local_date, COUNT(*) FROM daily_posts WHERE channel_id = $1 GROUP BY local_date",
     )
     .bind(channel as i64)
     .fetch_all(pool)
     .await
     .unwrap()
-        });
+    });
     assert!(dates.iter().all(|(_, n)| *n == 1), "{dates:?}");
     assert_eq!(harness.daily_messages(channel).len(), dates.len());
     dates.len()
@@ -134,7 +134,9 @@ async fn recovers_with_nothing_lost(
         assert_eq!(streak.current, 1, "user {user} kept the streak");
     }
     assert_eq!(one_post_per_date(harness, CHANNEL).await, 2);
-    assert_eq!(integrity(harness.store()).await, "ok");
+    if harness.postgres.is_none() {
+        assert_eq!(integrity(harness.store()).await, "ok");
+    }
     // No connection was left stuck.
     assert!(
         try_setup_other_channel(harness)
@@ -415,4 +417,97 @@ async fn a_bot_started_on_a_read_only_database_says_so_serves_reads_and_writes_o
     );
     assert_eq!(integrity(harness.store()).await, "ok");
     harness.fake.assert_clean();
+}
+
+/// A bot on a fresh database of `server` (a server of the test's own).
+async fn started_on(server: &database::OwnServer) -> Harness {
+    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
+    harness.postgres = Some(database::fresh_database_on(&server.url).await);
+    harness.start_bot().await;
+    harness
+}
+
+#[tokio::test]
+async fn postgres_stopped_for_30_s_holds_answers_refuses_commands_clearly_and_loses_nothing() {
+    let server = database::OwnServer::start();
+    let (log, _log_guard) = CapturedLog::install();
+    let mut harness = started_on(&server).await;
+    let day_one = day_one_answered(&mut harness).await;
+
+    server.halt();
+    let stopped = std::time::Instant::now();
+    harness.answer(&day_one, SECOND_MEMBER);
+    wait_held_answers(&harness, 1).await;
+    let reason = "the database server cannot be reached";
+    let reply = try_setup_other_channel(&mut harness).await;
+    assert!(reply.ephemeral);
+    assert!(
+        reply.content.contains("can't") && reply.content.contains(reason),
+        "{}",
+        reply.content
+    );
+    let streak = harness.member_command(MEMBER, "streak").await;
+    assert!(
+        streak.ephemeral && streak.content.contains(reason),
+        "{}",
+        streak.content
+    );
+    // Day two's post time passes while the server is away: nothing is posted (it
+    // would break the streak of the member whose answer is held).
+    harness.tick_to(at("2026-06-02T13:00:00Z")).await;
+    assert_eq!(harness.daily_messages(CHANNEL).len(), 1);
+    // The server stays away for 30 s in all: the outage itself is the scenario.
+    tokio::time::sleep(Duration::from_secs(30).saturating_sub(stopped.elapsed())).await;
+    assert_eq!(
+        harness.app().answers.pending(),
+        1,
+        "the answer is still held"
+    );
+
+    server.resume();
+    recovers_with_nothing_lost(&mut harness, &day_one, at("2026-06-02T13:00:31Z"), &log).await;
+    assert!(log.lines_with("cannot record answers")[0].contains(reason));
+    harness.fake.assert_clean();
+    harness.stop_bot().await;
+}
+
+/// Runs `sql` on `server` as its superuser, outside any read-only default.
+async fn as_superuser(server: &database::OwnServer, sql: &str) {
+    use sqlx::Connection as _;
+    let mut admin = sqlx::PgConnection::connect(&server.url).await.unwrap();
+    for statement in [
+        "SET default_transaction_read_only = off",
+        sql,
+        "SELECT pg_reload_conf()",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_postgres_server_that_accepts_no_writes_fails_writes_clearly_serves_reads_and_recovers() {
+    let server = database::OwnServer::start();
+    let (log, _log_guard) = CapturedLog::install();
+    let mut harness = started_on(&server).await;
+    let day_one = day_one_answered(&mut harness).await;
+
+    as_superuser(
+        &server,
+        "ALTER SYSTEM SET default_transaction_read_only = on",
+    )
+    .await;
+    harness
+        .wait_until("the server refuses writes", async || {
+            harness.store().check_writable().await.is_err()
+        })
+        .await;
+    behaves_during_the_fault(&mut harness, &day_one, "accepts no writes").await;
+
+    as_superuser(&server, "ALTER SYSTEM RESET default_transaction_read_only").await;
+    recovers_with_nothing_lost(&mut harness, &day_one, at("2026-06-02T13:00:31Z"), &log).await;
+    harness.fake.assert_clean();
+    harness.stop_bot().await;
 }

@@ -679,15 +679,14 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_on() {
 
 /// The server totals the triggers keep, against summing the active channels' streaks.
 async fn totals_match_the_channel_sums(store: &Store) {
-    let kept: Vec<(i64, i64, i64, i64)> =
-        on_pool!(store, |pool| {
-            sqlx::query_as(
+    let kept: Vec<(i64, i64, i64, i64)> = on_pool!(store, |pool| {
+        sqlx::query_as(
         "SELECT user_id, current, best, total FROM member_totals WHERE total > 0 ORDER BY user_id",
     )
     .fetch_all(pool)
     .await
     .unwrap()
-        });
+    });
     let summed: Vec<(i64, i64, i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
         "SELECT m.user_id, CAST(SUM(m.current) AS BIGINT), CAST(SUM(m.best) AS BIGINT), \
              CAST(SUM(m.total) AS BIGINT) FROM member_streaks m \

@@ -61,6 +61,11 @@ impl DatabaseFault {
         }
     }
 
+    /// The database cannot be reached at all: reads fail too, not only writes.
+    pub fn blocks_reads(self) -> bool {
+        matches!(self, Self::Unreachable | Self::ServerUnavailable)
+    }
+
     /// Classifies a PostgreSQL SQLSTATE.
     fn from_sqlstate(code: &str) -> Option<Self> {
         // https://www.postgresql.org/docs/current/errcodes-appendix.html

@@ -20,18 +20,23 @@ pub fn on_postgres() -> bool {
 /// `DATABASE_URL` of a new, empty PostgreSQL database on the test server. Fails (never
 /// skips) when there is no server: a PostgreSQL run must test PostgreSQL.
 pub async fn fresh_postgres() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
     let server = std::env::var("QOTD_TEST_POSTGRES_URL").expect(
         "QOTD_TEST_DATABASE=postgres needs QOTD_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB \
          (scripts/test.sh starts a throwaway server)",
     );
+    fresh_database_on(&server).await
+}
+
+/// `DATABASE_URL` of a new, empty database on the server `server` names.
+pub async fn fresh_database_on(server: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
     let name = format!(
         "qotd_t{}_{}_{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst),
         rand::random::<u32>()
     );
-    let mut admin = sqlx::PgConnection::connect(&server)
+    let mut admin = sqlx::PgConnection::connect(server)
         .await
         .unwrap_or_else(|error| panic!("cannot reach the test PostgreSQL server: {error}"));
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -39,7 +44,61 @@ pub async fn fresh_postgres() -> String {
         .await
         .unwrap();
     admin.close().await.unwrap();
-    with_database(&server, &name)
+    with_database(server, &name)
+}
+
+/// A PostgreSQL server of the test's own, to stop and start without disturbing other
+/// tests (`scripts/pg-server.sh`, which needs PostgreSQL's server binaries installed).
+/// Removed when dropped.
+pub struct OwnServer {
+    dir: tempfile::TempDir,
+    /// The server's `postgres` database.
+    pub url: String,
+}
+
+impl OwnServer {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let output = Self::script("start", dir.path());
+        let url = String::from_utf8(output).unwrap().trim().to_owned();
+        Self { dir, url }
+    }
+
+    /// Stops the server the way a crash or a power cut does (`pg_ctl -m immediate`).
+    pub fn halt(&self) {
+        Self::script("halt", self.dir.path());
+    }
+
+    /// Starts it again on its data and port.
+    pub fn resume(&self) {
+        Self::script("resume", self.dir.path());
+    }
+
+    fn script(command: &str, dir: &Path) -> Vec<u8> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pg-server.sh");
+        let output = std::process::Command::new(script)
+            .arg(command)
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "pg-server.sh {command}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pg-server.sh"),
+        )
+        .arg("stop")
+        .arg(self.dir.path())
+        .output();
+    }
 }
 
 /// `url` with its database name replaced by `name`.

@@ -37,7 +37,12 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<App>, Error>) {
                 let _ = reply_ephemeral(ctx, format!("⚠️ {user_error}")).await;
             } else if let Some(fault) = database_fault(&error) {
                 error!(command, guild_id = ctx.guild_id().map(|g| g.get()), %fault, error = %error, "command failed: the database cannot be written");
-                let _ = reply_ephemeral(ctx, format!("⚠️ I can't save anything right now: {fault}. Nothing was changed; please try again later. The bot's operator has the details in the log.")).await;
+                let can_not = if fault.blocks_reads() {
+                    "read or save"
+                } else {
+                    "save"
+                };
+                let _ = reply_ephemeral(ctx, format!("⚠️ I can't {can_not} anything right now: {fault}. Nothing was changed; please try again later. The bot's operator has the details in the log.")).await;
             } else {
                 error!(command, guild_id = ctx.guild_id().map(|g| g.get()), error = ?error, "command failed");
                 let _ = reply_ephemeral(ctx, "Something went wrong on my side; nothing was changed. The bot's operator can see the details in the log.").await;
