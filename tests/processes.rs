@@ -2,10 +2,11 @@
 //! of them is killed mid fan-out and restarted, and a third running both shards
 //! (`0-1/2`, a rolling restart or a mistake) starts beside them. The database claim
 //! decides: every daily channel gets exactly one post, with its 💡 and thread, and an
-//! answer both processes of a shard receive counts once.
+//! answer both processes of a shard receive counts once, and `/streak` and
+//! `/leaderboard` answer the same from different processes.
 //!
-//! The processes share the SQLite file here; the same run on PostgreSQL is part of
-//! the scale-out work still to come.
+//! The processes share the run's database: a SQLite file, or one PostgreSQL database
+//! when the run is on PostgreSQL (`QOTD_TEST_DATABASE=postgres`).
 
 mod support;
 
@@ -22,6 +23,7 @@ const CHANNELS_EACH: u64 = 60;
 struct Servers {
     fake: FakeDiscord,
     dir: tempfile::TempDir,
+    url: String,
     store: Store,
     channels: Vec<u64>,
 }
@@ -49,11 +51,13 @@ impl Servers {
         let fake = builder.start().await;
         fake.set_latency(Duration::from_millis(5));
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_path(&dir.path().join("qotd.db")).await.unwrap();
+        let url = database::url_in(dir.path()).await;
+        let store = Store::open(&url).await.unwrap();
         schedule_due_a_minute_ago(&store, channels.iter().copied()).await;
         Self {
             fake,
             dir,
+            url,
             store,
             channels: channels.into_iter().map(|(channel, _)| channel).collect(),
         }
@@ -64,6 +68,7 @@ impl Servers {
     async fn start(&self, shards: &str, sessions: u64) -> Running {
         let ready_before = self.fake.gateway_counts().ready;
         let qotd = Qotd::run_against(&self.fake, self.dir.path())
+            .env("DATABASE_URL", &self.url)
             .env("DISCORD_SHARDS", shards)
             .env("RUST_LOG", "error")
             .spawn();
@@ -75,6 +80,24 @@ impl Servers {
             )
             .await;
         qotd
+    }
+
+    /// What [`MEMBER`] sees with `/streak` and `/leaderboard` in OTHER_GUILD (shard 0).
+    async fn member_views(&self) -> Vec<serde_json::Value> {
+        let mut views = Vec::new();
+        for command in ["streak", "leaderboard"] {
+            let token = send_slash(
+                &self.fake,
+                OTHER_GUILD,
+                &member(MEMBER),
+                720_000_000_000_000_000,
+                command,
+                serde_json::json!([]),
+                serde_json::json!({}),
+            );
+            views.push(Waiter::on(&self.fake).callback(&token).await["data"].clone());
+        }
+        views
     }
 
     async fn finished_posts(&self) -> usize {
@@ -113,30 +136,67 @@ async fn processes_splitting_and_overlapping_shards_post_every_channel_once_and_
         })
         .await;
 
-    // Both processes running shard 0 receive a member's answer there; it counts once.
-    let (post_id, thread): (i64, i64) = on_pool!(servers.store, |pool| sqlx::query_as(
-        "SELECT id, thread_id FROM daily_posts WHERE channel_id = $1"
-    )
-    .bind(720_000_000_000_000_000i64)
-    .fetch_one(pool)
-    .await
-    .unwrap());
+    // Both processes running shard 0 receive a member's answer and 💡 there: the
+    // answer counts once and the hint is revealed once.
+    let (post_id, thread, message): (i64, i64, i64) =
+        on_pool!(servers.store, |pool| sqlx::query_as(
+            "SELECT id, thread_id, message_id FROM daily_posts WHERE channel_id = $1"
+        )
+        .bind(720_000_000_000_000_000i64)
+        .fetch_one(pool)
+        .await
+        .unwrap());
     let dispatched = servers.fake.gateway_counts().dispatched;
     servers
         .fake
         .member_posts(OTHER_GUILD, thread as u64, MEMBER, &[], "my answer");
+    servers.fake.react(
+        OTHER_GUILD,
+        720_000_000_000_000_000,
+        message as u64,
+        MEMBER,
+        "💡",
+        false,
+        true,
+    );
     Waiter::on(&servers.fake)
-        .until("both sessions of shard 0 to get the answer", async || {
-            servers.fake.gateway_counts().dispatched >= dispatched + 2
-        })
+        .until(
+            "both sessions of shard 0 to get the answer and the 💡",
+            async || servers.fake.gateway_counts().dispatched >= dispatched + 4,
+        )
+        .await;
+    let announced = || {
+        servers
+            .fake
+            .messages_in(thread as u64)
+            .iter()
+            .filter(|m| m.content().contains("Hint revealed"))
+            .count()
+    };
+    Waiter::on(&servers.fake)
+        .until("the hint revealed", async || announced() >= 1)
         .await;
     // SIGTERM: each process commits every answer it received before it exits.
-    for process in [shard_0, shard_1, both] {
+    let exited = both.terminate().await;
+    assert_eq!(exited.code(), Some(0), "{exited:?}");
+
+    // `/streak` and `/leaderboard` in that server, answered by one process and then by
+    // another one started in its place: the same replies, from the one database.
+    let first = servers.member_views().await;
+    assert!(first[0].to_string().contains("**1**"), "{}", first[0]);
+    let exited = shard_0.terminate().await;
+    assert_eq!(exited.code(), Some(0), "{exited:?}");
+    let shard_0 = servers.start("0/2", 1).await;
+    assert_eq!(servers.member_views().await, first);
+    for process in [shard_0, shard_1] {
         let exited = process.terminate().await;
         assert_eq!(exited.code(), Some(0), "{exited:?}");
     }
 
     assert_one_daily_post_each(&servers.fake, servers.channels.iter().copied());
+    assert_eq!(announced(), 1, "one hint announcement");
+    let edits = servers.fake.message(message as u64).unwrap().edits.len();
+    assert_eq!(edits, 1, "the post edited once for the reveal");
     let answers: i64 = on_pool!(servers.store, |pool| sqlx::query_scalar(
         "SELECT COUNT(*) FROM answers WHERE post_id = $1"
     )
