@@ -29,6 +29,12 @@ enum Command {
         /// The questions file to check.
         path: Option<PathBuf>,
     },
+    /// Copy the SQLite database of DATABASE_URL into an empty PostgreSQL database.
+    MigrateDb {
+        /// The target: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, empty.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 /// Exit code for configuration and bank errors (README, "Commands of the binary").
@@ -48,6 +54,7 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Run) {
         Command::Check { path } => check(path.unwrap_or(config.questions_path)),
         Command::Run => run(config),
+        Command::MigrateDb { to } => migrate_db(&config.database_url, &to),
     }
 }
 
@@ -145,5 +152,50 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+/// `qotd migrate-db --to URL`: progress on stderr (a line per table, or a counter
+/// redrawn in place on a terminal), every table's count on stdout.
+fn migrate_db(source: &str, target: &str) -> ExitCode {
+    use qotd::storage::{CopyError, Progress, StorageError};
+    use std::io::{IsTerminal as _, Write as _};
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(1, &format!("failed to start the async runtime: {error}")),
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let mut show = |p: Progress| {
+        let mut err = std::io::stderr().lock();
+        if terminal {
+            let _ = write!(err, "\r{}: {} of {} rows", p.table, p.done, p.total);
+            if p.done == p.total {
+                let _ = writeln!(err);
+            }
+        } else if p.done == p.total {
+            let _ = writeln!(err, "{}: {} rows copied", p.table, p.total);
+        }
+    };
+    match runtime.block_on(qotd::storage::copy_to_postgres(source, target, &mut show)) {
+        Ok(counts) => {
+            for (table, rows) in &counts {
+                println!("{table}\t{rows}");
+            }
+            println!(
+                "migrate-db: {} tables copied, every row count matches; run qotd with DATABASE_URL set to the new database",
+                counts.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(
+            error @ (CopyError::SourceNotSqlite
+            | CopyError::TargetNotPostgres
+            | CopyError::TargetNotEmpty { .. }
+            | CopyError::Storage(StorageError::InvalidUrl(_))),
+        ) => fail(EXIT_CONFIG, &error.to_string()),
+        Err(error) => fail(
+            1,
+            &format!("migrate-db failed, nothing was committed: {error}"),
+        ),
     }
 }

@@ -8,6 +8,7 @@
 
 mod answers;
 mod convert;
+mod copy;
 mod error;
 mod postgres;
 mod posts;
@@ -18,6 +19,7 @@ mod store;
 mod teams;
 
 pub use answers::{AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer};
+pub use copy::{CopyError, Progress, copied_tables, copy_to_postgres};
 pub use error::{DatabaseFault, StorageError, StorageResult};
 pub use posts::{ClaimOutcome, DailyPost, NewDailyPost};
 pub use quizzes::QuizPost;

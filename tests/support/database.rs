@@ -21,10 +21,16 @@ pub fn on_postgres() -> bool {
 /// skips) when there is no server: a PostgreSQL run must test PostgreSQL.
 pub async fn fresh_postgres() -> String {
     let server = std::env::var("QOTD_TEST_POSTGRES_URL").expect(
-        "QOTD_TEST_DATABASE=postgres needs QOTD_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB \
+        "tests on PostgreSQL need QOTD_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB \
          (scripts/test.sh starts a throwaway server)",
     );
     fresh_database_on(&server).await
+}
+
+/// A new, empty PostgreSQL database whichever backend the run is on (for tests of
+/// PostgreSQL itself, such as `migrate-db`): the server is still required.
+pub async fn fresh_postgres_for_any_run() -> String {
+    fresh_postgres().await
 }
 
 /// `DATABASE_URL` of a new, empty database on the server `server` names.

@@ -1,0 +1,279 @@
+//! `qotd migrate-db --to URL`, the real binary: a SQLite database with history,
+//! streaks, teams, a 💡 and an open question moves to an empty PostgreSQL database with
+//! every table's count equal; the bot then runs on PostgreSQL and every streak goes on;
+//! a second run to the same (no longer empty) target exits 2 and writes nothing.
+//! Needs a PostgreSQL server in every run (`QOTD_TEST_POSTGRES_URL`).
+
+mod support;
+
+use qotd::storage::{Pool, Store};
+use serde_json::json;
+use support::binary::Qotd;
+use support::*;
+
+const SECOND_MEMBER: u64 = 555_555_555_555_555_003;
+
+/// Every table's row count, by name.
+async fn counts(store: &Store) -> Vec<(String, i64)> {
+    let mut counts = Vec::new();
+    for (table, _) in qotd::storage::copied_tables() {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let rows: i64 = on_pool!(store, |pool| sqlx::query_scalar(sqlx::AssertSqlSafe(
+            sql.clone()
+        ))
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        counts.push((table.to_owned(), rows));
+    }
+    counts
+}
+
+/// Each table's columns as the schema has them, sorted, without sqlx's own table.
+async fn schema(store: &Store) -> Vec<(String, Vec<String>)> {
+    let rows: Vec<(String, String)> = match store.pool() {
+        Pool::Sqlite(pool) => sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name != '_sqlx_migrations'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+        Pool::Postgres(pool) => sqlx::query_as(
+            "SELECT table_name::TEXT, column_name::TEXT FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name != '_sqlx_migrations'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+    };
+    let mut tables: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (table, column) in rows {
+        tables.entry(table).or_default().push(column);
+    }
+    tables
+        .into_iter()
+        .map(|(table, mut columns)| {
+            columns.sort();
+            (table, columns)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn migrate_db_copies_every_table_to_postgres_and_the_bot_goes_on_there() {
+    let target = database::fresh_postgres_for_any_run().await;
+    let mut harness = Harness::started_on_sqlite(at("2026-06-01T12:00:00Z")).await;
+    let day_one = harness.first_post_at_nine(CHANNEL, vec![]).await;
+    harness.set_time(at("2026-06-01T13:05:00Z"));
+    for user in [MEMBER, SECOND_MEMBER] {
+        harness.answer_and_wait(&day_one, user).await;
+    }
+    harness
+        .lightbulb_handled(day_one.message_id.unwrap(), SECOND_MEMBER)
+        .await;
+    harness.qotd_team("team-add", "Owls").await;
+    let join = json!([{ "name": "join", "type": 1, "options": [string_option("name", "Owls")] }]);
+    let token = harness.slash(&member(MEMBER), CHANNEL, "team", join, json!({}));
+    harness
+        .reply(&token)
+        .await
+        .assert_says("You are in team **Owls**");
+    harness.qotd_on("alerts", ALERTS_CHANNEL).await;
+    // A quiz with a member's 💡 on it, and a skipped question.
+    let token = harness.slash(&member(MEMBER), CHANNEL, "quiz", json!([]), json!({}));
+    harness.reply(&token).await;
+    let quiz = harness
+        .fake
+        .interaction(&token)
+        .unwrap()
+        .original_message_id
+        .unwrap();
+    harness
+        .wait_until("the quiz's own 💡", async || {
+            harness
+                .fake
+                .message(quiz)
+                .is_some_and(|m| m.own_reactions.contains("💡"))
+        })
+        .await;
+    harness.lightbulb_handled(quiz, SECOND_MEMBER).await;
+    harness
+        .qotd_on("skip", CHANNEL)
+        .await
+        .assert_says("Skipped");
+    harness.tick_to(at("2026-06-02T13:00:00Z")).await;
+    let day_two = harness.wait_daily_post(CHANNEL, 2).await;
+    harness.set_time(at("2026-06-02T13:05:00Z"));
+    harness.answer_and_wait(&day_two, MEMBER).await;
+    let before = counts(harness.store()).await;
+    harness.stop_bot().await;
+
+    let migrate = || {
+        Qotd::new(["migrate-db", "--to", target.as_str()])
+            .database(&harness.db_path())
+            .output()
+    };
+    let first = migrate();
+    assert_eq!(first.code(), Some(0), "{first:?}");
+    assert!(
+        first.stdout.contains("every row count matches"),
+        "{first:?}"
+    );
+    assert!(first.stderr.contains("answers: 3 rows copied"), "{first:?}");
+
+    let sqlite = Store::open_path(&harness.db_path()).await.unwrap();
+    let postgres = Store::open(&target).await.unwrap();
+    assert_eq!(
+        schema(&sqlite).await,
+        schema(&postgres).await,
+        "same tables and columns"
+    );
+    let mut listed: Vec<(String, Vec<String>)> = qotd::storage::copied_tables()
+        .into_iter()
+        .map(|(table, columns)| {
+            let mut columns: Vec<String> = columns.into_iter().map(str::to_owned).collect();
+            columns.sort();
+            (table.to_owned(), columns)
+        })
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        schema(&sqlite).await,
+        "migrate-db copies every column"
+    );
+    assert_eq!(counts(&postgres).await, before);
+    assert!(
+        before.iter().all(|(_, rows)| *rows > 0),
+        "every table has rows: {before:?}"
+    );
+    assert_eq!(
+        super_snapshot(&sqlite, quiz).await,
+        super_snapshot(&postgres, quiz).await
+    );
+    sqlite.close().await;
+
+    // Again to the same target: refused, nothing written.
+    let second = migrate();
+    assert_eq!(second.code(), Some(2), "{second:?}");
+    assert!(second.stderr.contains("not empty"), "{second:?}");
+    assert_eq!(counts(&postgres).await, before);
+    postgres.close().await;
+
+    // The bot on PostgreSQL: day two is still open, streaks go on.
+    harness.postgres = Some(target);
+    harness.start_bot().await;
+    harness.answer_and_wait(&day_two, SECOND_MEMBER).await;
+    harness.tick_to(at("2026-06-03T13:00:00Z")).await;
+    let day_three = harness.wait_daily_post(CHANNEL, 3).await;
+    assert_eq!(
+        day_three.id,
+        day_two.id + 1,
+        "ids continue after the copied ones"
+    );
+    harness.set_time(at("2026-06-03T13:05:00Z"));
+    harness.answer_and_wait(&day_three, MEMBER).await;
+    let streak = harness
+        .store()
+        .member_streak(CHANNEL, MEMBER)
+        .await
+        .unwrap();
+    assert_eq!((streak.current, streak.total), (3, 3));
+    let streak = harness
+        .store()
+        .member_streak(CHANNEL, SECOND_MEMBER)
+        .await
+        .unwrap();
+    assert_eq!((streak.current, streak.total), (2, 2));
+    let team = harness.store().member_team(GUILD, MEMBER).await.unwrap();
+    assert_eq!(team.map(|t| t.name), Some("Owls".to_owned()));
+    harness.fake.assert_clean();
+    harness.stop_bot().await;
+}
+
+/// Every row that matters, read through the `Store` API, as text.
+async fn super_snapshot(store: &Store, quiz: u64) -> String {
+    let mut out = format!(
+        "{:?} {:?}\n",
+        store.alerts_channel(GUILD).await.unwrap(),
+        store.quiz(quiz).await.unwrap()
+    );
+    for schedule in store.all_schedules().await.unwrap() {
+        out.push_str(&format!("{schedule:?}\n"));
+        let channel = schedule.channel_id;
+        let mut post = store.latest_daily_post(channel).await.unwrap();
+        while let Some(p) = post {
+            out.push_str(&format!(
+                "{p:?} {:?}\n",
+                store.reveal_reactors(p.id).await.unwrap()
+            ));
+            out.push_str(&format!(
+                "answers {}\n",
+                store.answer_count(p.id).await.unwrap()
+            ));
+            post = store.daily_post(p.id - 1).await.unwrap();
+        }
+        for user in [MEMBER, SECOND_MEMBER] {
+            out.push_str(&format!(
+                "{:?}\n",
+                store.member_streak(channel, user).await.unwrap()
+            ));
+        }
+        let rotation = store.rotation_state(channel).await.unwrap();
+        let mut asked: Vec<_> = rotation.asked_in_pass.iter().collect();
+        asked.sort();
+        out.push_str(&format!(
+            "{} {asked:?} {:?}\n",
+            rotation.pass, rotation.recent
+        ));
+    }
+    out.push_str(&format!(
+        "{:?}\n",
+        store
+            .member_leaderboard(GUILD, None, MEMBER, 10)
+            .await
+            .unwrap()
+    ));
+    out.push_str(&format!(
+        "{:?}\n",
+        store.team_leaderboard(GUILD, None).await.unwrap()
+    ));
+    out
+}
+
+#[tokio::test]
+async fn migrate_db_refuses_a_target_that_is_not_postgres_and_never_prints_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("qotd.db");
+    let to = |target: &str| {
+        Qotd::new(["migrate-db", "--to", target])
+            .database(&source)
+            .output()
+    };
+    let not_postgres = to("sqlite://other.db");
+    assert_eq!(not_postgres.code(), Some(2), "{not_postgres:?}");
+    assert!(not_postgres.stderr.contains("--to must be postgres://"));
+
+    // Port 1: nothing listens there.
+    let unreachable = to("postgres://qotd:hunter2-secret@127.0.0.1:1/qotd");
+    assert_eq!(unreachable.code(), Some(1), "{unreachable:?}");
+    assert!(
+        unreachable.stderr.contains("nothing was committed"),
+        "{unreachable:?}"
+    );
+    let bot = Qotd::new(["run"])
+        .env("DISCORD_TOKEN", support::binary::SUBPROCESS_TOKEN)
+        .env(
+            "DATABASE_URL",
+            "postgres://qotd:hunter2-secret@127.0.0.1:1/qotd",
+        )
+        .output();
+    assert!(!bot.status.success(), "{bot:?}");
+    for output in [&unreachable, &bot] {
+        assert!(
+            !output.stderr.contains("hunter2") && !output.stdout.contains("hunter2"),
+            "{output:?}"
+        );
+    }
+}
