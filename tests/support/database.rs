@@ -2,6 +2,9 @@
 //! a fresh PostgreSQL database of its own when `QOTD_TEST_DATABASE=postgres`, on the
 //! server `QOTD_TEST_POSTGRES_URL` names (`scripts/test.sh` starts a throwaway one).
 
+// Each test crate uses part of this (`tests/storage.rs` includes it alone).
+#![allow(dead_code)]
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 
