@@ -2,8 +2,13 @@
 //!
 //! `cargo bench --bench qotd [-- --quick] [-- SCENARIO...]`
 //!
-//! Each scenario prints one JSON line: name, figure, unit, the baseline it is compared
-//! with and their ratio. Benchmarks measure; they assert no timings.
+//! Each scenario prints one JSON line per figure: name, figure, unit, the baseline it
+//! is compared with and their ratio. Benchmarks measure; they assert no timings.
+//!
+//! `ingest`, `queries` and `scale` also run on PostgreSQL (rows named `…_postgres`,
+//! with `"database": "postgres"`): on the server `QOTD_BENCH_POSTGRES_URL` names, or
+//! else on a throwaway server of the bench's own (`scripts/pg-server.sh`, which needs
+//! PostgreSQL's server binaries installed).
 
 #[path = "support/bare.rs"]
 mod bare;
@@ -11,8 +16,8 @@ mod bare;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -21,10 +26,13 @@ use chrono::{NaiveDate, TimeDelta, Utc};
 use fake_discord::FakeDiscord;
 use fake_discord::fixtures;
 use qotd::core::daily_schedule::parse_timezone;
+use qotd::state::DEFAULT_CONCURRENCY;
 use qotd::stats::Stats;
 use qotd::storage::{ScheduleSettings, Store};
 use serde_json::{Value, json};
-use support::{Harness, at};
+use sqlx::Connection as _;
+use support::binary::{Qotd, Running};
+use support::{Harness, at, database};
 
 struct Options {
     quick: bool,
@@ -52,6 +60,11 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
+        let postgres = if ["ingest", "queries", "scale"].iter().any(|s| wanted(s)) {
+            Some(PgServer::start().await)
+        } else {
+            None
+        };
         if wanted("fanout") {
             fanout(
                 if options.quick { 300 } else { 1_000 },
@@ -59,16 +72,162 @@ fn main() {
             )
             .await;
         }
+        // The SQLite rows, then the same scenario's PostgreSQL rows.
+        let backends: Vec<Db> = std::iter::once(Db::Sqlite)
+            .chain(postgres.as_ref().map(Db::Postgres))
+            .collect();
         if wanted("ingest") {
-            ingest(if options.quick { 10_000 } else { 50_000 }).await;
+            for &db in &backends {
+                ingest(if options.quick { 10_000 } else { 50_000 }, db).await;
+            }
         }
         if wanted("queries") {
-            queries(options.quick).await;
+            for &db in &backends {
+                queries(options.quick, db).await;
+            }
         }
         if wanted("footprint") {
             footprint(if options.quick { 250 } else { 2_500 }).await;
         }
+        if wanted("scale") {
+            scale(if options.quick { 1_000 } else { 5_000 }, postgres.as_ref()).await;
+        }
     });
+}
+
+/// The PostgreSQL server the PostgreSQL rows run on.
+struct PgServer {
+    /// The server's maintenance database (`postgres`).
+    url: String,
+    /// Where it comes from, its version and the settings that move the figures.
+    info: Value,
+    /// A throwaway server of the bench's own, stopped and removed when dropped.
+    _own: Option<database::OwnServer>,
+}
+
+impl PgServer {
+    /// `QOTD_BENCH_POSTGRES_URL`, or a throwaway server started now.
+    async fn start() -> Self {
+        let (url, source, own) = match std::env::var("QOTD_BENCH_POSTGRES_URL") {
+            Ok(url) if !url.trim().is_empty() => (url, "QOTD_BENCH_POSTGRES_URL", None),
+            _ => {
+                let own = tokio::task::spawn_blocking(database::OwnServer::start)
+                    .await
+                    .unwrap_or_else(|error| {
+                        panic!(
+                            "the PostgreSQL rows need a server: set QOTD_BENCH_POSTGRES_URL=\
+                             postgres://USER@HOST:PORT/DB, or install PostgreSQL's server \
+                             binaries for scripts/pg-server.sh ({error})"
+                        )
+                    });
+                (
+                    own.url.clone(),
+                    "own throwaway server (scripts/pg-server.sh)",
+                    Some(own),
+                )
+            }
+        };
+        let mut admin = sqlx::PgConnection::connect(&url)
+            .await
+            .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {source}: {error}"));
+        let (version, fsync, synchronous_commit, shared_buffers): (String, String, String, String) =
+            sqlx::query_as(
+                "SELECT current_setting('server_version'), current_setting('fsync'), \
+                 current_setting('synchronous_commit'), current_setting('shared_buffers')",
+            )
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let info = json!({ "server": source, "version": version, "fsync": fsync,
+                           "synchronous_commit": synchronous_commit, "shared_buffers": shared_buffers,
+                           "host": "same machine, over TCP (127.0.0.1)" });
+        Self {
+            url,
+            info,
+            _own: own,
+        }
+    }
+
+    /// `DATABASE_URL` of a new, empty database on the server.
+    async fn fresh(&self) -> String {
+        database::fresh_database_on(&self.url).await
+    }
+
+    /// Drops a database [`PgServer::fresh`] made (its connections closed first).
+    async fn drop_database(&self, url: &str) {
+        let name = url
+            .split('?')
+            .next()
+            .and_then(|base| base.rsplit('/').next())
+            .unwrap_or_default();
+        assert!(
+            name.starts_with("qotd_t"),
+            "only the bench's own databases are dropped, not {name:?}"
+        );
+        let mut admin = sqlx::PgConnection::connect(&self.url).await.unwrap();
+        if let Err(error) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await
+        {
+            eprintln!("could not drop the bench database {name}: {error}");
+        }
+        let _ = admin.close().await;
+    }
+}
+
+/// Where a scenario's database lives.
+#[derive(Clone, Copy)]
+enum Db<'a> {
+    /// A SQLite file in the scenario's temporary folder.
+    Sqlite,
+    /// A fresh database on a PostgreSQL server, dropped at the scenario's end.
+    Postgres(&'a PgServer),
+}
+
+impl Db<'_> {
+    fn label(self) -> &'static str {
+        match self {
+            Db::Sqlite => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// A row's name: SQLite rows keep the names they always had.
+    fn row(self, name: &str) -> String {
+        match self {
+            Db::Sqlite => name.to_owned(),
+            Db::Postgres(_) => format!("{name}_postgres"),
+        }
+    }
+
+    /// A row's extra fields: PostgreSQL rows say so, and which server they ran on.
+    fn tag(self, mut extra: Value) -> Value {
+        if let Db::Postgres(pg) = self {
+            extra["database"] = json!("postgres");
+            extra["postgres"] = pg.info.clone();
+        }
+        extra
+    }
+
+    /// `DATABASE_URL` of a new database: the SQLite file `file` in `dir`, or a fresh
+    /// PostgreSQL database.
+    async fn fresh(self, dir: &Path, file: &str) -> String {
+        match self {
+            Db::Sqlite => format!("sqlite://{}", dir.join(file).display()),
+            Db::Postgres(pg) => pg.fresh().await,
+        }
+    }
+
+    /// Drops a PostgreSQL database made by [`Db::fresh`] (a SQLite file goes with its
+    /// folder).
+    async fn discard(self, url: &str) {
+        if let Db::Postgres(pg) = self {
+            pg.drop_database(url).await;
+        }
+    }
 }
 
 /// Waits until `count()` reaches `target`; panics when it stalls for 30 s.
@@ -142,12 +301,12 @@ fn channel_id(guild_index: usize, channel_index: usize, per_guild: usize) -> u64
 }
 
 async fn schedule_all(
-    path: &std::path::Path,
+    url: &str,
     channels: &[(u64, u64)],
     time: &str,
     since: chrono::DateTime<Utc>,
 ) {
-    let store = Store::open_path(path).await.unwrap();
+    let store = Store::open(url).await.unwrap();
     for &(guild_id, channel_id) in channels {
         let settings = ScheduleSettings {
             channel_id,
@@ -177,12 +336,14 @@ async fn fanout(channels: usize, latency: Duration) {
     let per_guild = 10;
     let guilds = channels / per_guild;
     let fake = guild_fake(guilds, per_guild).start().await;
-    let mut harness = Harness::new(fake, at("2026-06-01T08:59:00Z")).await;
+    let mut harness = Harness::new(fake, at("2026-06-01T08:59:00Z"))
+        .await
+        .on_sqlite();
     let ids: Vec<(u64, u64)> = (0..guilds)
         .flat_map(|g| (0..per_guild).map(move |c| (10_000 + g as u64, channel_id(g, c, per_guild))))
         .collect();
     schedule_all(
-        &harness.db_path(),
+        &harness.database_url(),
         &ids,
         "09:00",
         at("2026-06-01T08:00:00Z"),
@@ -340,7 +501,10 @@ fn workload(
 }
 
 /// 2. Event ingest through the real websocket, against a bare client's ceiling.
-async fn ingest(total: usize) {
+///
+/// The bare client runs again beside each backend's rows: each ratio compares
+/// figures of one run.
+async fn ingest(total: usize, db: Db<'_>) {
     let guild = 10_000u64;
     let question_channels = 20;
     let busy_channels = 50;
@@ -374,7 +538,10 @@ async fn ingest(total: usize) {
 
     // qotd, with 20 open questions.
     let fake = guild_fake(1, per_guild).start().await;
-    let mut harness = Harness::new(fake, Utc::now()).await;
+    let mut harness = Harness::new(fake, Utc::now()).await.on_sqlite();
+    if let Db::Postgres(pg) = db {
+        harness.postgres = Some(pg.fresh().await);
+    }
     harness.system_clock = true;
     let question_ids: Vec<(u64, u64)> = (0..question_channels)
         .map(|c| (guild, channel_id(0, c, per_guild)))
@@ -382,7 +549,7 @@ async fn ingest(total: usize) {
     let now = Utc::now();
     let due = (now - TimeDelta::minutes(1)).format("%H:%M").to_string();
     schedule_all(
-        &harness.db_path(),
+        &harness.database_url(),
         &question_ids,
         &due,
         now - TimeDelta::hours(2),
@@ -424,11 +591,13 @@ async fn ingest(total: usize) {
     .await
     .unwrap());
     report(
-        "event_ingest_throughput",
+        &db.row("event_ingest_throughput"),
         qotd_rate,
         "events/s",
         Some(("bare serenity client, empty handler", bare_rate)),
-        json!({ "events": total, "answers_expected": load.distinct_answerers, "answers_recorded": answers }),
+        db.tag(
+            json!({ "events": total, "answers_expected": load.distinct_answerers, "answers_recorded": answers }),
+        ),
     );
 
     // Paced: a busy shard's steady 5,000 events/s; latency from the fake writing the
@@ -444,9 +613,15 @@ async fn ingest(total: usize) {
         member_base,
     );
     harness.fake.track_send_times();
-    // Watch the database for each answer's commit (polling every millisecond).
+    // Watch the database for each answer's commit (polling every millisecond). On
+    // PostgreSQL through a pool of its own: the bot's pool serves reads and writes
+    // alike, and the watcher must not take its connections.
+    let watch_store = match db {
+        Db::Sqlite => store.clone(),
+        Db::Postgres(_) => Store::open(&harness.database_url()).await.unwrap(),
+    };
     let watcher = {
-        let store = store.clone();
+        let store = watch_store.clone();
         let expected = paced.distinct_answerers;
         tokio::spawn(async move {
             let mut seen: HashMap<i64, SystemTime> = HashMap::new();
@@ -492,19 +667,26 @@ async fn ingest(total: usize) {
     .await
     .unwrap());
     report(
-        "event_ingest_answer_latency_p99",
+        &db.row("event_ingest_answer_latency_p99"),
         percentile(&latencies, 0.99),
         "ms",
         None,
-        json!({ "p50_ms": percentile(&latencies, 0.5), "samples": latencies.len(), "paced_events_per_s": 5_000,
+        db.tag(
+            json!({ "p50_ms": percentile(&latencies, 0.5), "samples": latencies.len(), "paced_events_per_s": 5_000,
                 "lightbulb_reactors": reactors, "note": "from the fake writing the event to the socket to the answer being visible in the database (polled every 1 ms)" }),
+        ),
     );
     harness.stop_bot().await;
+    if let Db::Postgres(_) = db {
+        watch_store.close().await;
+    }
+    db.discard(&harness.database_url()).await;
 }
 
-/// Builds a database of `members` members over `days` daily questions in 20 channels.
-async fn build_history(path: &std::path::Path, members: i64, days: i64) -> Store {
-    let store = Store::open_path(path).await.unwrap();
+/// Builds a database of `members` members over `days` daily questions in 20 channels,
+/// at `url` (SQLite or PostgreSQL: the same rows on either).
+async fn build_history(url: &str, members: i64, days: i64) -> Store {
+    let store = Store::open(url).await.unwrap();
     let channels = 20i64;
     let guild = 10_000u64;
     let since = at("2024-01-01T00:00:00Z");
@@ -512,11 +694,26 @@ async fn build_history(path: &std::path::Path, members: i64, days: i64) -> Store
         .map(|c| (guild, 1_000_000 + c as u64))
         .collect();
     store.close().await;
-    schedule_all(path, &ids, "09:00", since).await;
-    let store = Store::open_path(path).await.unwrap();
-    let qotd::storage::Pool::Sqlite(pool) = store.pool() else {
-        unreachable!("a SQLite store")
-    };
+    schedule_all(url, &ids, "09:00", since).await;
+    let store = Store::open(url).await.unwrap();
+    match store.pool() {
+        qotd::storage::Pool::Sqlite(pool) => {
+            sqlite_history(pool, members, days, channels, guild).await
+        }
+        qotd::storage::Pool::Postgres(pool) => {
+            postgres_history(pool, members, days, channels, guild).await
+        }
+    }
+    store
+}
+
+async fn sqlite_history(
+    pool: &sqlx::SqlitePool,
+    members: i64,
+    days: i64,
+    channels: i64,
+    guild: u64,
+) {
     let mut tx = pool.begin().await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "WITH RECURSIVE d(y) AS (SELECT 1 UNION ALL SELECT y + 1 FROM d WHERE y < {days}), \
@@ -552,7 +749,51 @@ async fn build_history(path: &std::path::Path, members: i64, days: i64) -> Store
     .unwrap();
     tx.commit().await.unwrap();
     sqlx::query("ANALYZE").execute(pool).await.unwrap();
-    store
+}
+
+/// [`sqlite_history`]'s rows on PostgreSQL: `generate_series` for the recursive CTEs,
+/// `to_char` for `date()`, BIGINT arithmetic (instants overflow INTEGER), BOOLEAN
+/// flags. `member_totals` is filled by its trigger, as on SQLite.
+async fn postgres_history(pool: &sqlx::PgPool, members: i64, days: i64, channels: i64, guild: u64) {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO daily_posts (channel_id, guild_id, local_date, seq, question_id, pass, nonce, claimed_at, \
+             message_id, thread_id, reacted, reveal_reactions, reveal_due_at, revealed_at, reveal_reason, reveal_shown) \
+         SELECT 1000000 + x, {guild}, to_char(DATE '2024-01-01' + y::INTEGER, 'YYYY-MM-DD'), y, 'q' || (y % 50), \
+             1 + y / 50, 'n' || x || '-' || y, 1704100000000 + y * 86400000, 7000000 + x * 1000 + y, \
+             8000000 + x * 1000 + y, TRUE, 1, 1704100000000 + y * 86400000 + 14400000, \
+             1704100000000 + y * 86400000 + 3600000, 'reactions', TRUE \
+         FROM generate_series(0::BIGINT, {channels} - 1) AS c(x), generate_series(1::BIGINT, {days}) AS d(y)"
+    )))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
+         SELECT p.id, 100000 + x, p.claimed_at + 600000, (x + p.seq) % 3 = 0, TRUE \
+         FROM generate_series(0::BIGINT, {members} - 1) AS m(x) \
+         JOIN daily_posts p ON p.channel_id = 1000000 + (x % {channels}) \
+         WHERE (x * 31 + p.seq * 17) % 20 < 11"
+    )))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, unaided, last_answered_seq) \
+         SELECT 1000000 + (x % {channels}), 100000 + x, {guild}, x % 13, 13 + x % 29, \
+             ({days} * 11) / 20 + x % 7, x % 40, {days} - (x % 2) \
+         FROM generate_series(0::BIGINT, {members} - 1) AS m(x)"
+    )))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // As autovacuum leaves a table some time after a bulk load (statistics, visibility
+    // map), and so that it does not start in the middle of the timings.
+    sqlx::raw_sql("VACUUM (ANALYZE)")
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 async fn time_each<F, Fut>(samples: usize, mut call: F) -> Vec<f64>
@@ -616,27 +857,31 @@ async fn record_answers(store: &Store, days: i64, samples: usize) -> Vec<f64> {
 }
 
 /// 3. Queries at size: recording an answer, /streak and /leaderboard.
-async fn queries(quick: bool) {
+async fn queries(quick: bool, db: Db<'_>) {
     let members = if quick { 2_000 } else { 10_000 };
     let samples = if quick { 200 } else { 1_000 };
     let dir = tempfile::tempdir().unwrap();
-    let big = build_history(&dir.path().join("365.db"), members, 365).await;
+    let big_url = db.fresh(dir.path(), "365.db").await;
+    let big = build_history(&big_url, members, 365).await;
     let answers: i64 = on_pool!(big, |pool| sqlx::query_scalar(
         "SELECT COUNT(*) FROM answers"
     )
     .fetch_one(pool)
     .await
     .unwrap());
-    let small = build_history(&dir.path().join("30.db"), members, 30).await;
+    let small_url = db.fresh(dir.path(), "30.db").await;
+    let small = build_history(&small_url, members, 30).await;
 
     let record_365 = record_answers(&big, 365, samples).await;
     let record_30 = record_answers(&small, 30, samples).await;
     report(
-        "record_answer_p99_365_days",
+        &db.row("record_answer_p99_365_days"),
         percentile(&record_365, 0.99),
         "ms",
         Some(("same at 30 days of history", percentile(&record_30, 0.99))),
-        json!({ "median_ms": percentile(&record_365, 0.5), "median_30_days_ms": percentile(&record_30, 0.5), "answers_in_db": answers }),
+        db.tag(
+            json!({ "median_ms": percentile(&record_365, 0.5), "median_30_days_ms": percentile(&record_30, 0.5), "answers_in_db": answers }),
+        ),
     );
 
     let streak = time_each(samples, |i| {
@@ -650,11 +895,11 @@ async fn queries(quick: bool) {
     })
     .await;
     report(
-        "streak_query_p99",
+        &db.row("streak_query_p99"),
         percentile(&streak, 0.99),
         "ms",
         None,
-        json!({ "median_ms": percentile(&streak, 0.5) }),
+        db.tag(json!({ "median_ms": percentile(&streak, 0.5) })),
     );
 
     let channel_board = time_each(samples, |i| {
@@ -669,11 +914,13 @@ async fn queries(quick: bool) {
     })
     .await;
     report(
-        "leaderboard_channel_p99",
+        &db.row("leaderboard_channel_p99"),
         percentile(&channel_board, 0.99),
         "ms",
         None,
-        json!({ "median_ms": percentile(&channel_board, 0.5), "members_per_channel": members / 20 }),
+        db.tag(
+            json!({ "median_ms": percentile(&channel_board, 0.5), "members_per_channel": members / 20 }),
+        ),
     );
     let server_board = time_each(samples, |i| {
         let store = &big;
@@ -691,12 +938,16 @@ async fn queries(quick: bool) {
     })
     .await;
     report(
-        "leaderboard_server_p99",
+        &db.row("leaderboard_server_p99"),
         percentile(&server_board, 0.99),
         "ms",
         None,
-        json!({ "median_ms": percentile(&server_board, 0.5), "members": members }),
+        db.tag(json!({ "median_ms": percentile(&server_board, 0.5), "members": members })),
     );
+    for (store, url) in [(big, big_url), (small, small_url)] {
+        store.close().await;
+        db.discard(&url).await;
+    }
 }
 
 /// A `/proc/PID/status` figure in KiB (VmRSS, RssAnon, RssFile).
@@ -819,4 +1070,316 @@ async fn footprint(guilds: usize) {
         None,
         json!({}),
     );
+}
+
+/// Channels per server in the scale scenario.
+const SCALE_CHANNELS_PER_GUILD: usize = 20;
+
+/// Server `g` of the scale scenario: a snowflake on shard `g % 2` of 2 (Discord puts
+/// server `id` on shard `(id >> 22) % total`), so two processes split the servers evenly.
+fn scale_guild_id(g: usize) -> u64 {
+    ((1_000_000_000 + g as u64) << 22) | 1
+}
+
+/// 5. Scale: daily channels due at once, 50 ms on every REST call, real processes.
+///
+/// `channels` channels are posted by one `qotd` process on a SQLite file, then by two
+/// (`0/2`, `1/2`) on one PostgreSQL database.
+async fn scale(channels: usize, postgres: Option<&PgServer>) {
+    scale_run(channels, Db::Sqlite, &[None]).await;
+    if let Some(pg) = postgres {
+        scale_run(channels, Db::Postgres(pg), &[Some("0/2"), Some("1/2")]).await;
+    }
+}
+
+/// Writes every dirty page to disk (`sync`), so no earlier writeback runs in a timing.
+fn flush_disk_writes() {
+    let _ = std::process::Command::new("sync").status();
+}
+
+/// Seconds of CPU a process used (`/proc/PID/stat`: utime + stime, in 1/100 s).
+fn process_cpu_s(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The machine's (busy, total) CPU time so far, in ticks (`/proc/stat`).
+fn machine_cpu() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let numbers: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let total: u64 = numbers.iter().sum();
+    // idle and iowait
+    let idle = numbers.get(3).copied().unwrap_or(0) + numbers.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// (daily_posts rows, rows finished: message, 💡 and thread).
+async fn post_counts(store: &Store) -> (i64, i64) {
+    let rows: i64 = on_pool!(store, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM daily_posts"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    (rows, count_finished(store).await)
+}
+
+/// What PostgreSQL's sessions of the `qotd` processes were doing, sampled: state and
+/// wait event of each session not idle.
+async fn sample_activity(connection: &mut sqlx::PgConnection, counts: &mut BTreeMap<String, u64>) {
+    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT COALESCE(state, ''), wait_event_type, wait_event FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'qotd' AND state <> 'idle'",
+    )
+    .fetch_all(connection)
+    .await
+    .unwrap_or_default();
+    for (state, kind, event) in rows {
+        let key = match (kind, event) {
+            (Some(kind), Some(event)) => format!("{state}: {kind}/{event}"),
+            _ => format!("{state}: on CPU"),
+        };
+        *counts.entry(key).or_default() += 1;
+    }
+}
+
+/// One run of the scale scenario: a `qotd` process per entry of `shards`
+/// (`DISCORD_SHARDS`, or `None` for every shard Discord recommends).
+async fn scale_run(channels: usize, db: Db<'_>, shards: &[Option<&str>]) {
+    let latency = Duration::from_millis(50);
+    let guilds = channels.div_ceil(SCALE_CHANNELS_PER_GUILD);
+    let mut builder = FakeDiscord::builder();
+    let mut pairs: Vec<(u64, u64)> = Vec::with_capacity(channels);
+    for g in 0..guilds {
+        let guild = scale_guild_id(g);
+        let ids: Vec<(u64, String)> = (0..SCALE_CHANNELS_PER_GUILD)
+            .map(|c| (g * SCALE_CHANNELS_PER_GUILD + c) as u64)
+            .filter(|&n| n < channels as u64)
+            .map(|n| (900_000_000_000_000_000 + n, format!("daily-{n}")))
+            .collect();
+        let refs: Vec<(u64, &str)> = ids.iter().map(|(id, name)| (*id, name.as_str())).collect();
+        builder = builder.guild(guild, &format!("guild-{g}"), &refs);
+        pairs.extend(ids.iter().map(|(id, _)| (*id, guild)));
+    }
+    let fake = builder.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.fresh(dir.path(), "qotd.db").await;
+    let store = Store::open(&url).await.unwrap();
+    support::schedule_due_a_minute_ago(&store, pairs.iter().copied()).await;
+    let mut activity = match db {
+        Db::Postgres(_) => Some(sqlx::PgConnection::connect(&url).await.unwrap()),
+        Db::Sqlite => None,
+    };
+    let binary = env!("CARGO_BIN_EXE_qotd");
+
+    // Earlier scenarios leave hundreds of MiB for the kernel to write back (the 2 M
+    // answer histories); SQLite's checkpoints wait behind that writeback (a 2.6 s stall
+    // was seen), so it is flushed before the clock starts.
+    flush_disk_writes();
+    fake.set_latency(latency);
+    let since = fake.request_count();
+    let machine_before = machine_cpu();
+    let bench_before = process_cpu_s("self");
+    let started = Instant::now();
+    let processes: Vec<Running> = shards
+        .iter()
+        .map(|shards| {
+            let mut qotd = Qotd::run_against(&fake, dir.path())
+                .env("DATABASE_URL", &url)
+                .env("RUST_LOG", "warn");
+            if let Some(shards) = shards {
+                qotd = qotd.env("DISCORD_SHARDS", shards);
+            }
+            qotd.spawn()
+        })
+        .collect();
+    let pids: Vec<String> = processes
+        .iter()
+        .map(|p| p.id().expect("qotd is running").to_string())
+        .collect();
+
+    let mut ready_after = None;
+    let mut first_claim_after = None;
+    let mut waits = BTreeMap::new();
+    let mut samples = 0u64;
+    let mut last = (0, Instant::now());
+    let mut qotd_cpu = vec![0.0; pids.len()];
+    loop {
+        let elapsed = started.elapsed().as_secs_f64();
+        if ready_after.is_none() && fake.gateway_counts().ready >= shards.len() as u64 {
+            ready_after = Some(elapsed);
+        }
+        let (rows, finished) = post_counts(&store).await;
+        if first_claim_after.is_none() && rows > 0 {
+            first_claim_after = Some(elapsed);
+        }
+        // Read while the processes run (their /proc entries go when they exit).
+        for (cpu, pid) in qotd_cpu.iter_mut().zip(&pids) {
+            *cpu = process_cpu_s(pid);
+        }
+        if finished >= channels as i64 {
+            break;
+        }
+        if finished != last.0 {
+            last = (finished, Instant::now());
+        }
+        if last.1.elapsed() > Duration::from_secs(120) {
+            let mut output = String::new();
+            for process in processes {
+                output.push_str(&process.kill().await.stderr);
+            }
+            panic!("the scale run stalled at {finished} of {channels} posts finished:\n{output}");
+        }
+        if let Some(connection) = activity.as_mut() {
+            sample_activity(connection, &mut waits).await;
+            samples += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let machine_after = machine_cpu();
+    let bench_cpu = process_cpu_s("self") - bench_before;
+    let machine_busy = (machine_after.0 - machine_before.0) as f64
+        / (machine_after.1 - machine_before.1).max(1) as f64;
+
+    let requests: Vec<fake_discord::Request> = fake.requests().into_iter().skip(since).collect();
+    let daily_calls = requests
+        .iter()
+        .filter(|r| {
+            let post = r.method == "POST"
+                && (r.path.ends_with("/messages") || r.path.ends_with("/threads"));
+            let react = r.method == "PUT" && r.path.ends_with("/@me");
+            r.path.starts_with("/channels/900") && (post || react)
+        })
+        .count();
+    let mut warnings = 0;
+    let mut errors = 0;
+    let mut log_samples: Vec<String> = Vec::new();
+    for process in processes {
+        let exited = process.terminate().await;
+        for line in exited.stderr.lines().chain(exited.stdout.lines()) {
+            let line = strip_ansi(line);
+            if line.contains(" WARN ") {
+                warnings += 1;
+            } else if line.contains(" ERROR ") {
+                errors += 1;
+            } else {
+                continue;
+            }
+            if log_samples.len() < 3 {
+                log_samples.push(line.chars().take(300).collect());
+            }
+        }
+    }
+
+    // Exactly once: one daily message per channel in Discord (with its 💡 and
+    // thread), one daily_posts row per channel in the database.
+    let mut one_message = 0;
+    let mut messages = 0;
+    for (channel, _) in &pairs {
+        let posts = support::daily_messages(&fake, *channel);
+        messages += posts.len();
+        if posts.len() == 1 && posts[0].own_reactions.contains("💡") && posts[0].thread_id.is_some()
+        {
+            one_message += 1;
+        }
+    }
+    let per_channel: Vec<i64> = on_pool!(store, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM daily_posts GROUP BY channel_id"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    let one_row = per_channel.iter().filter(|&&n| n == 1).count();
+    let rows: i64 = per_channel.iter().sum();
+
+    let processes = shards.len();
+    let calls_per_channel = 3;
+    let ideal = (channels * calls_per_channel) as f64 * latency.as_secs_f64()
+        / (DEFAULT_CONCURRENCY * processes) as f64;
+    let fan_out = elapsed - first_claim_after.unwrap_or(0.0);
+    let mut extra = json!({
+        "database": db.label(),
+        "channels": channels, "guilds": guilds, "processes": processes,
+        "shards": shards.iter().map(|s| s.unwrap_or("all (Discord's recommended count)")).collect::<Vec<_>>(),
+        "latency_ms": latency.as_millis() as u64,
+        "concurrency_bound_per_process": DEFAULT_CONCURRENCY,
+        "ready_after_s": ready_after.map(round),
+        "first_claim_after_s": first_claim_after.map(round),
+        "fan_out_s": round(fan_out), "fan_out_ratio": round(fan_out / ideal),
+        "rest_calls": requests.len(), "daily_rest_calls": daily_calls,
+        "exactly_once": {
+            "ok": one_message == channels && messages == channels && one_row == channels && rows == channels as i64,
+            "channels_with_one_daily_message": one_message, "daily_messages": messages,
+            "channels_with_one_row": one_row, "daily_posts_rows": rows,
+        },
+        "cpu": {
+            "machine_busy": round(machine_busy), "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+            "qotd_s": qotd_cpu.iter().map(|&s| round(s)).collect::<Vec<_>>(),
+            "bench_and_fake_discord_s": round(bench_cpu),
+        },
+        "log": { "warn": warnings, "error": errors, "samples": log_samples },
+        "binary": binary,
+        "binary_profile": if binary.contains("/release/") { "release" } else { "not release" },
+        "problems": fake.problems().len(),
+    });
+    if let Db::Postgres(pg) = db {
+        extra["postgres"] = pg.info.clone();
+        extra["pg_activity"] =
+            json!({ "samples": samples, "every_ms": 20, "sessions_not_idle": waits });
+    }
+    report(
+        &format!(
+            "daily_scale_{}_{processes}_process{}",
+            db.label(),
+            if processes == 1 { "" } else { "es" }
+        ),
+        elapsed,
+        "s",
+        Some((
+            "ideal = channels x 3 calls x latency / (bound x processes)",
+            ideal,
+        )),
+        extra,
+    );
+    if let Some(connection) = activity {
+        let _ = connection.close().await;
+    }
+    store.close().await;
+    db.discard(&url).await;
 }

@@ -154,6 +154,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// Its process id while it runs (benchmarks read its CPU time from `/proc`).
+    pub fn id(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Stops it with SIGTERM, as an operator or a service manager does.
     pub async fn terminate(self) -> Exited {
         let pid = self
