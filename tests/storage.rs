@@ -697,6 +697,23 @@ async fn totals_match_the_channel_sums(store: &Store) {
     .await
     .unwrap());
     assert_eq!(kept, summed);
+    // The kept count of ranked members per server.
+    let counted: Vec<(i64, i64)> =
+        on_pool!(store, |pool| {
+            sqlx::query_as(
+        "SELECT guild_id, COUNT(*) FROM member_totals WHERE total > 0 GROUP BY guild_id ORDER BY 1"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+        });
+    let kept_counts: Vec<(i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
+        "SELECT guild_id, members FROM guild_ranked WHERE members != 0 ORDER BY 1"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    assert_eq!(kept_counts, counted);
 }
 
 #[tokio::test]
@@ -744,5 +761,50 @@ async fn server_totals_follow_answers_resets_removals_and_reactivations() {
     totals_match_the_channel_sums(&db.store).await;
     let daily = post(&db.store, CHANNEL, day(7), "q").await;
     answer(&db.store, daily.id, 2, day(7)).await;
+    totals_match_the_channel_sums(&db.store).await;
+}
+
+/// Every member's rank as the store gives it, in one channel and server-wide, against
+/// `ranking::rank` over all standings: callers near the top and near the bottom (the
+/// store counts from the nearer end), with ties.
+#[tokio::test]
+async fn every_members_rank_matches_the_ranking_rule_from_either_end() {
+    let db = open_scheduled().await;
+    db.store
+        .upsert_schedule(&settings(CHANNEL + 1), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let members = 1..=24u64;
+    for n in 1..=6 {
+        for channel in [CHANNEL, CHANNEL + 1] {
+            let daily = post(&db.store, channel, day(n), "q").await;
+            for member in members.clone() {
+                // A varied pattern: some answer every day, some stop, some start late.
+                if (member * 7 + u64::from(n) * (channel % 3 + 1)) % 5 < 3 {
+                    answer(&db.store, daily.id, member, day(n)).await;
+                }
+            }
+        }
+    }
+    for scope in [Some(CHANNEL), None] {
+        let everyone = db
+            .store
+            .member_leaderboard(GUILD, scope, 1, 100)
+            .await
+            .unwrap();
+        let expected =
+            qotd::core::ranking::rank(everyone.top.iter().map(|ranked| ranked.standing).collect());
+        assert_eq!(everyone.top, expected);
+        assert_eq!(everyone.ranked_count, expected.len() as u64);
+        assert!(expected.windows(2).any(|w| w[0].rank == w[1].rank), "ties");
+        for ranked in &expected {
+            let page = db
+                .store
+                .member_leaderboard(GUILD, scope, ranked.standing.id, 3)
+                .await
+                .unwrap();
+            assert_eq!(page.caller.as_ref(), Some(ranked), "{scope:?}");
+        }
+    }
     totals_match_the_channel_sums(&db.store).await;
 }

@@ -164,8 +164,8 @@ const TABLES: &[Table] = &[
         columns: &[("message_id", Int), ("user_id", Int)],
         identity: None,
     },
-    // Kept by a trigger on member_streaks: emptied after those rows went in, then
-    // copied as they are.
+    // Kept by triggers (on member_streaks, on member_totals): emptied after the rows
+    // they follow went in, then copied as they are.
     Table {
         name: "member_totals",
         columns: &[
@@ -175,6 +175,11 @@ const TABLES: &[Table] = &[
             ("best", Int),
             ("total", Int),
         ],
+        identity: None,
+    },
+    Table {
+        name: "guild_ranked",
+        columns: &[("guild_id", Int), ("members", Int)],
         identity: None,
     },
 ];
@@ -297,8 +302,8 @@ async fn copy_tables(
         )))
         .fetch_one(&mut *read)
         .await?;
-        if table.name == "member_totals" {
-            sqlx::query("DELETE FROM member_totals")
+        if matches!(table.name, "member_totals" | "guild_ranked") {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", table.name)))
                 .execute(&mut *write)
                 .await?;
         }

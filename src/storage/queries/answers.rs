@@ -28,6 +28,94 @@ macro_rules! standings_cte {
 }
 pub(super) use standings_cte;
 
+/// One leaderboard page from `$table` (a channel's streaks, or a server's totals) for
+/// the rows `$scope` selects (binding `$1` = `$key`), counted by `$count` (same
+/// binding): the top `$limit`, the count, and the caller's rank. Every query is a
+/// bounded range of the table's leaderboard index. Ranks are shared on equal scores,
+/// as `ranking::rank` numbers them: one plus the number of strictly better standings,
+/// counted from the nearer end of the ranking (at most half of it is read).
+macro_rules! leaderboard_page {
+    ($backend:expr, $table:literal, $scope:literal, $count:literal, $key:expr, $caller:expr, $limit:expr) => {{
+        let pool = $backend.reader();
+        let top: Vec<StandingRow> = sqlx::query_as(concat!(
+            "SELECT user_id AS id, current, best, total FROM ",
+            $table,
+            " WHERE ",
+            $scope,
+            " ORDER BY current DESC, best DESC, total DESC, user_id LIMIT $2"
+        ))
+        .bind($key)
+        .bind(i64::from($limit))
+        .fetch_all(pool)
+        .await?;
+        let ranked_count: i64 = sqlx::query_scalar($count)
+            .bind($key)
+            .fetch_optional(pool)
+            .await?
+            .unwrap_or(0);
+        let caller: Option<StandingRow> = sqlx::query_as(concat!(
+            "SELECT user_id AS id, current, best, total FROM ",
+            $table,
+            " WHERE ",
+            $scope,
+            " AND user_id = $2"
+        ))
+        .bind($key)
+        .bind(to_db_id($caller))
+        .fetch_optional(pool)
+        .await?;
+        let caller = match caller {
+            None => None,
+            Some(me) => {
+                let half = ranked_count / 2 + 1;
+                let better: i64 = sqlx::query_scalar(concat!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM ",
+                    $table,
+                    " WHERE ",
+                    $scope,
+                    " AND current >= $2 AND (current > $2 OR best > $3 \
+                       OR (best = $3 AND total > $4)) LIMIT $5) AS better"
+                ))
+                .bind($key)
+                .bind(me.current)
+                .bind(me.best)
+                .bind(me.total)
+                .bind(half)
+                .fetch_one(pool)
+                .await?;
+                let better = if better < half {
+                    better
+                } else {
+                    let not_better: i64 = sqlx::query_scalar(concat!(
+                        "SELECT COUNT(*) FROM ",
+                        $table,
+                        " WHERE ",
+                        $scope,
+                        " AND current <= $2 AND (current < $2 OR best < $3 \
+                           OR (best = $3 AND total <= $4))"
+                    ))
+                    .bind($key)
+                    .bind(me.current)
+                    .bind(me.best)
+                    .bind(me.total)
+                    .fetch_one(pool)
+                    .await?;
+                    ranked_count - not_better
+                };
+                Some(Ranked {
+                    rank: u64::try_from(better).unwrap_or(0) + 1,
+                    standing: me.into(),
+                })
+            }
+        };
+        Ok(LeaderboardPage {
+            top: ranking::rank(top.into_iter().map(Standing::from).collect()),
+            caller,
+            ranked_count: u64::try_from(ranked_count).unwrap_or(0),
+        })
+    }};
+}
+
 impl Backend {
     pub async fn record_answer(
         &self,
@@ -137,53 +225,30 @@ impl Backend {
         caller_id: u64,
         limit: u32,
     ) -> StorageResult<LeaderboardPage> {
-        let channel = channel_id.map(to_db_id);
-        let guild = to_db_id(guild_id);
-        let top: Vec<StandingRow> = sqlx::query_as(concat!(
-            standings_cte!(),
-            "SELECT id, current, best, total FROM standings \
-             ORDER BY current DESC, best DESC, total DESC, id LIMIT $3"
-        ))
-        .bind(channel)
-        .bind(guild)
-        .bind(i64::from(limit))
-        .fetch_all(self.reader())
-        .await?;
-        let ranked_count: i64 =
-            sqlx::query_scalar(concat!(standings_cte!(), "SELECT COUNT(*) FROM standings"))
-                .bind(channel)
-                .bind(guild)
-                .fetch_one(self.reader())
-                .await?;
-        // Ranks shared on equal scores, as `ranking::rank` numbers them: one plus the
-        // number of strictly better standings.
-        let caller: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(concat!(
-            standings_cte!(),
-            "SELECT me.id, me.current, me.best, me.total, \
-                 (SELECT COUNT(*) FROM standings o WHERE o.current > me.current \
-                     OR (o.current = me.current AND (o.best > me.best \
-                     OR (o.best = me.best AND o.total > me.total)))) + 1 \
-             FROM standings me WHERE me.id = $3"
-        ))
-        .bind(channel)
-        .bind(guild)
-        .bind(to_db_id(caller_id))
-        .fetch_optional(self.reader())
-        .await?;
-        Ok(LeaderboardPage {
-            top: ranking::rank(top.into_iter().map(Standing::from).collect()),
-            caller: caller.map(|(id, current, best, total, rank)| Ranked {
-                rank: u64::try_from(rank).unwrap_or(0),
-                standing: StandingRow {
-                    id,
-                    current,
-                    best,
-                    total,
-                }
-                .into(),
-            }),
-            ranked_count: u64::try_from(ranked_count).unwrap_or(0),
-        })
+        match channel_id {
+            Some(channel) => {
+                leaderboard_page!(
+                    self,
+                    "member_streaks",
+                    "channel_id = $1",
+                    "SELECT COUNT(*) FROM member_streaks WHERE channel_id = $1",
+                    to_db_id(channel),
+                    caller_id,
+                    limit
+                )
+            }
+            None => {
+                leaderboard_page!(
+                    self,
+                    "member_totals",
+                    "guild_id = $1 AND total > 0",
+                    "SELECT members FROM guild_ranked WHERE guild_id = $1",
+                    to_db_id(guild_id),
+                    caller_id,
+                    limit
+                )
+            }
+        }
     }
 }
 
