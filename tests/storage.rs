@@ -698,15 +698,14 @@ async fn totals_match_the_channel_sums(store: &Store) {
     .unwrap());
     assert_eq!(kept, summed);
     // The kept count of ranked members per server.
-    let counted: Vec<(i64, i64)> =
-        on_pool!(store, |pool| {
-            sqlx::query_as(
+    let counted: Vec<(i64, i64)> = on_pool!(store, |pool| {
+        sqlx::query_as(
         "SELECT guild_id, COUNT(*) FROM member_totals WHERE total > 0 GROUP BY guild_id ORDER BY 1"
     )
     .fetch_all(pool)
     .await
     .unwrap()
-        });
+    });
     let kept_counts: Vec<(i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
         "SELECT guild_id, members FROM guild_ranked WHERE members != 0 ORDER BY 1"
     )
@@ -714,6 +713,21 @@ async fn totals_match_the_channel_sums(store: &Store) {
     .await
     .unwrap());
     assert_eq!(kept_counts, counted);
+    let per_standing: Vec<(i64, i64, i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
+        "SELECT guild_id, current, best, COUNT(*) FROM member_totals WHERE total > 0 \
+         GROUP BY guild_id, current, best ORDER BY 1, 2, 3"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    let kept_standings: Vec<(i64, i64, i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
+        "SELECT guild_id, current, best, members FROM guild_standings WHERE members != 0 \
+         ORDER BY 1, 2, 3"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    assert_eq!(kept_standings, per_standing);
 }
 
 #[tokio::test]

@@ -1,37 +1,46 @@
--- How many members each server ranks (member_totals rows with total > 0), kept by a
--- trigger in the same transaction as every change of member_totals, so the
--- server-wide /leaderboard reads its count instead of counting every member.
+-- Kept counts for the server-wide /leaderboard, so that it reads a bounded number of
+-- rows whatever the number of members: how many members each server ranks
+-- (member_totals rows with total > 0), and how many share each (current, best)
+-- standing. A member's rank is one plus the members of the better standings plus
+-- those of their own standing with a higher total. Kept by a trigger in the same
+-- transaction as every change of member_totals.
 CREATE TABLE guild_ranked (
     guild_id BIGINT PRIMARY KEY,
     members  BIGINT NOT NULL DEFAULT 0
 );
 
+CREATE TABLE guild_standings (
+    guild_id BIGINT NOT NULL,
+    current  BIGINT NOT NULL,
+    best     BIGINT NOT NULL,
+    members  BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (guild_id, current, best)
+);
+
 INSERT INTO guild_ranked (guild_id, members)
 SELECT guild_id, COUNT(*) FROM member_totals WHERE total > 0 GROUP BY guild_id;
+INSERT INTO guild_standings (guild_id, current, best, members)
+SELECT guild_id, current, best, COUNT(*) FROM member_totals WHERE total > 0
+GROUP BY guild_id, current, best;
 
 CREATE FUNCTION member_totals_ranked() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    change BIGINT := 0;
-    guild BIGINT;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        guild := NEW.guild_id;
-        change := CASE WHEN NEW.total > 0 THEN 1 ELSE 0 END;
-    ELSIF TG_OP = 'UPDATE' THEN
-        guild := NEW.guild_id;
-        change := (CASE WHEN NEW.total > 0 THEN 1 ELSE 0 END)
-                - (CASE WHEN OLD.total > 0 THEN 1 ELSE 0 END);
-    ELSE
-        guild := OLD.guild_id;
-        change := -(CASE WHEN OLD.total > 0 THEN 1 ELSE 0 END);
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.total > 0 THEN
+        UPDATE guild_ranked SET members = members - 1 WHERE guild_id = OLD.guild_id;
+        UPDATE guild_standings SET members = members - 1
+        WHERE guild_id = OLD.guild_id AND current = OLD.current AND best = OLD.best;
     END IF;
-    IF change != 0 THEN
-        INSERT INTO guild_ranked AS r (guild_id, members) VALUES (guild, change)
-        ON CONFLICT (guild_id) DO UPDATE SET members = r.members + excluded.members;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.total > 0 THEN
+        INSERT INTO guild_ranked AS r (guild_id, members) VALUES (NEW.guild_id, 1)
+        ON CONFLICT (guild_id) DO UPDATE SET members = r.members + 1;
+        INSERT INTO guild_standings AS s (guild_id, current, best, members)
+        VALUES (NEW.guild_id, NEW.current, NEW.best, 1)
+        ON CONFLICT (guild_id, current, best) DO UPDATE SET members = s.members + 1;
     END IF;
     RETURN NULL;
 END;
 $$;
 
-CREATE TRIGGER member_totals_ranked AFTER INSERT OR UPDATE OF total OR DELETE ON member_totals
+CREATE TRIGGER member_totals_ranked
+    AFTER INSERT OR UPDATE OF current, best, total OR DELETE ON member_totals
     FOR EACH ROW EXECUTE FUNCTION member_totals_ranked();

@@ -182,6 +182,16 @@ const TABLES: &[Table] = &[
         columns: &[("guild_id", Int), ("members", Int)],
         identity: None,
     },
+    Table {
+        name: "guild_standings",
+        columns: &[
+            ("guild_id", Int),
+            ("current", Int),
+            ("best", Int),
+            ("members", Int),
+        ],
+        identity: None,
+    },
 ];
 
 /// The tables `migrate-db` copies, each with its columns, in copy order.
@@ -302,7 +312,10 @@ async fn copy_tables(
         )))
         .fetch_one(&mut *read)
         .await?;
-        if matches!(table.name, "member_totals" | "guild_ranked") {
+        if matches!(
+            table.name,
+            "member_totals" | "guild_ranked" | "guild_standings"
+        ) {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", table.name)))
                 .execute(&mut *write)
                 .await?;

@@ -28,93 +28,54 @@ macro_rules! standings_cte {
 }
 pub(super) use standings_cte;
 
-/// One leaderboard page from `$table` (a channel's streaks, or a server's totals) for
-/// the rows `$scope` selects (binding `$1` = `$key`), counted by `$count` (same
-/// binding): the top `$limit`, the count, and the caller's rank. Every query is a
-/// bounded range of the table's leaderboard index. Ranks are shared on equal scores,
-/// as `ranking::rank` numbers them: one plus the number of strictly better standings,
-/// counted from the nearer end of the ranking (at most half of it is read).
-macro_rules! leaderboard_page {
-    ($backend:expr, $table:literal, $scope:literal, $count:literal, $key:expr, $caller:expr, $limit:expr) => {{
-        let pool = $backend.reader();
-        let top: Vec<StandingRow> = sqlx::query_as(concat!(
-            "SELECT user_id AS id, current, best, total FROM ",
-            $table,
-            " WHERE ",
-            $scope,
-            " ORDER BY current DESC, best DESC, total DESC, user_id LIMIT $2"
-        ))
-        .bind($key)
-        .bind(i64::from($limit))
-        .fetch_all(pool)
-        .await?;
-        let ranked_count: i64 = sqlx::query_scalar($count)
-            .bind($key)
-            .fetch_optional(pool)
-            .await?
-            .unwrap_or(0);
-        let caller: Option<StandingRow> = sqlx::query_as(concat!(
-            "SELECT user_id AS id, current, best, total FROM ",
-            $table,
-            " WHERE ",
-            $scope,
-            " AND user_id = $2"
-        ))
-        .bind($key)
-        .bind(to_db_id($caller))
-        .fetch_optional(pool)
-        .await?;
-        let caller = match caller {
-            None => None,
-            Some(me) => {
-                let half = ranked_count / 2 + 1;
-                let better: i64 = sqlx::query_scalar(concat!(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM ",
-                    $table,
-                    " WHERE ",
-                    $scope,
-                    " AND current >= $2 AND (current > $2 OR best > $3 \
-                       OR (best = $3 AND total > $4)) LIMIT $5) AS better"
-                ))
-                .bind($key)
-                .bind(me.current)
-                .bind(me.best)
-                .bind(me.total)
-                .bind(half)
-                .fetch_one(pool)
-                .await?;
-                let better = if better < half {
-                    better
-                } else {
-                    let not_better: i64 = sqlx::query_scalar(concat!(
-                        "SELECT COUNT(*) FROM ",
-                        $table,
-                        " WHERE ",
-                        $scope,
-                        " AND current <= $2 AND (current < $2 OR best < $3 \
-                           OR (best = $3 AND total <= $4))"
-                    ))
-                    .bind($key)
-                    .bind(me.current)
-                    .bind(me.best)
-                    .bind(me.total)
-                    .fetch_one(pool)
-                    .await?;
-                    ranked_count - not_better
-                };
-                Some(Ranked {
-                    rank: u64::try_from(better).unwrap_or(0) + 1,
-                    standing: me.into(),
-                })
-            }
-        };
-        Ok(LeaderboardPage {
-            top: ranking::rank(top.into_iter().map(Standing::from).collect()),
-            caller,
-            ranked_count: u64::try_from(ranked_count).unwrap_or(0),
-        })
-    }};
+/// A leaderboard page in one statement (one round trip): rows of kind 0 are the top
+/// standings, the row of kind 1 carries the number of ranked members in `id`, and the
+/// row of kind 2 (present when the caller is ranked) carries the number of strictly
+/// better standings in `id` with the caller's own scores. Binds `$1` = the scope's key,
+/// `$2` = the caller, `$3` = the limit.
+macro_rules! leaderboard_sql {
+    (top: $top:literal, count: $count:literal, me: $me:literal, better: $better:literal) => {
+        concat!(
+            "WITH me AS (",
+            $me,
+            ") \
+             SELECT CAST(0 AS BIGINT) AS kind, user_id AS id, current, best, total FROM (",
+            $top,
+            " ORDER BY current DESC, best DESC, total DESC, user_id LIMIT $3) AS top \
+             UNION ALL SELECT CAST(1 AS BIGINT), COALESCE((",
+            $count,
+            "), 0), 0, 0, 0 \
+             UNION ALL SELECT CAST(2 AS BIGINT), ",
+            $better,
+            ", me.current, me.best, me.total FROM me"
+        )
+    };
 }
+
+/// One channel: every count reads the channel's rows of its leaderboard index.
+const CHANNEL_LEADERBOARD: &str = leaderboard_sql!(
+    top: "SELECT user_id, current, best, total FROM member_streaks WHERE channel_id = $1",
+    count: "SELECT COUNT(*) FROM member_streaks WHERE channel_id = $1",
+    me: "SELECT current, best, total FROM member_streaks WHERE channel_id = $1 AND user_id = $2",
+    better: "(SELECT COUNT(*) FROM member_streaks o WHERE o.channel_id = $1 \
+             AND o.current >= me.current AND (o.current > me.current OR o.best > me.best \
+             OR (o.best = me.best AND o.total > me.total)))"
+);
+
+/// The whole server, from the kept counts (`guild_ranked`, `guild_standings`): the
+/// better standings are summed per distinct (current, best), and only the caller's
+/// own (current, best) is read member by member.
+const SERVER_LEADERBOARD: &str = leaderboard_sql!(
+    top: "SELECT user_id, current, best, total FROM member_totals WHERE guild_id = $1 AND total > 0",
+    count: "SELECT members FROM guild_ranked WHERE guild_id = $1",
+    me: "SELECT current, best, total FROM member_totals \
+         WHERE guild_id = $1 AND total > 0 AND user_id = $2",
+    better: "CAST(COALESCE((SELECT SUM(g.members) FROM guild_standings g WHERE g.guild_id = $1 \
+             AND g.current >= me.current AND (g.current > me.current OR g.best > me.best)), 0) \
+             AS BIGINT) + (SELECT COUNT(*) FROM member_totals o WHERE o.guild_id = $1 \
+             AND o.total > 0 AND o.current = me.current AND o.best = me.best \
+             AND o.total > me.total)"
+);
 
 impl Backend {
     pub async fn record_answer(
@@ -225,30 +186,44 @@ impl Backend {
         caller_id: u64,
         limit: u32,
     ) -> StorageResult<LeaderboardPage> {
-        match channel_id {
-            Some(channel) => {
-                leaderboard_page!(
-                    self,
-                    "member_streaks",
-                    "channel_id = $1",
-                    "SELECT COUNT(*) FROM member_streaks WHERE channel_id = $1",
-                    to_db_id(channel),
-                    caller_id,
-                    limit
-                )
-            }
-            None => {
-                leaderboard_page!(
-                    self,
-                    "member_totals",
-                    "guild_id = $1 AND total > 0",
-                    "SELECT members FROM guild_ranked WHERE guild_id = $1",
-                    to_db_id(guild_id),
-                    caller_id,
-                    limit
-                )
+        let (sql, key) = match channel_id {
+            Some(channel) => (CHANNEL_LEADERBOARD, to_db_id(channel)),
+            None => (SERVER_LEADERBOARD, to_db_id(guild_id)),
+        };
+        let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(sql)
+            .bind(key)
+            .bind(to_db_id(caller_id))
+            .bind(i64::from(limit))
+            .fetch_all(self.reader())
+            .await?;
+        let standing = |id, current, best, total| {
+            Standing::from(StandingRow {
+                id,
+                current,
+                best,
+                total,
+            })
+        };
+        let mut page = LeaderboardPage {
+            top: Vec::new(),
+            caller: None,
+            ranked_count: 0,
+        };
+        let mut top = Vec::new();
+        for (kind, id, current, best, total) in rows {
+            match kind {
+                0 => top.push(standing(id, current, best, total)),
+                1 => page.ranked_count = u64::try_from(id).unwrap_or(0),
+                _ => {
+                    page.caller = Some(Ranked {
+                        rank: u64::try_from(id).unwrap_or(0) + 1,
+                        standing: standing(to_db_id(caller_id), current, best, total),
+                    })
+                }
             }
         }
+        page.top = ranking::rank(top);
+        Ok(page)
     }
 }
 
