@@ -24,18 +24,27 @@ SELECT guild_id, current, best, COUNT(*) FROM member_totals WHERE total > 0
 GROUP BY guild_id, current, best;
 
 CREATE FUNCTION member_totals_ranked() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was_ranked BOOLEAN := TG_OP IN ('UPDATE', 'DELETE') AND OLD.total > 0;
+    is_ranked BOOLEAN := TG_OP IN ('INSERT', 'UPDATE') AND NEW.total > 0;
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.total > 0 THEN
-        UPDATE guild_ranked SET members = members - 1 WHERE guild_id = OLD.guild_id;
+    -- An answer usually moves a ranked member's standing: only that is written.
+    IF was_ranked AND is_ranked AND OLD.current = NEW.current AND OLD.best = NEW.best THEN
+        RETURN NULL;
+    END IF;
+    IF was_ranked THEN
         UPDATE guild_standings SET members = members - 1
         WHERE guild_id = OLD.guild_id AND current = OLD.current AND best = OLD.best;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.total > 0 THEN
-        INSERT INTO guild_ranked AS r (guild_id, members) VALUES (NEW.guild_id, 1)
-        ON CONFLICT (guild_id) DO UPDATE SET members = r.members + 1;
+    IF is_ranked THEN
         INSERT INTO guild_standings AS s (guild_id, current, best, members)
         VALUES (NEW.guild_id, NEW.current, NEW.best, 1)
         ON CONFLICT (guild_id, current, best) DO UPDATE SET members = s.members + 1;
+    END IF;
+    IF was_ranked != is_ranked THEN
+        INSERT INTO guild_ranked AS r (guild_id, members)
+        VALUES (COALESCE(NEW.guild_id, OLD.guild_id), CASE WHEN is_ranked THEN 1 ELSE -1 END)
+        ON CONFLICT (guild_id) DO UPDATE SET members = r.members + excluded.members;
     END IF;
     RETURN NULL;
 END;

@@ -33,12 +33,17 @@ BEGIN
     ON CONFLICT (guild_id, current, best) DO UPDATE SET members = guild_standings.members + 1;
 END;
 
-CREATE TRIGGER member_totals_update_ranked AFTER UPDATE OF current, best, total ON member_totals
-WHEN OLD.total > 0 OR NEW.total > 0
+CREATE TRIGGER member_totals_update_ranked AFTER UPDATE OF total ON member_totals
+WHEN (OLD.total > 0) != (NEW.total > 0)
 BEGIN
     INSERT INTO guild_ranked (guild_id, members)
-    VALUES (NEW.guild_id, (NEW.total > 0) - (OLD.total > 0))
+    VALUES (NEW.guild_id, CASE WHEN NEW.total > 0 THEN 1 ELSE -1 END)
     ON CONFLICT (guild_id) DO UPDATE SET members = guild_ranked.members + excluded.members;
+END;
+
+CREATE TRIGGER member_totals_update_standings AFTER UPDATE OF current, best, total ON member_totals
+WHEN OLD.current != NEW.current OR OLD.best != NEW.best OR (OLD.total > 0) != (NEW.total > 0)
+BEGIN
     UPDATE guild_standings SET members = members - 1
     WHERE OLD.total > 0 AND guild_id = OLD.guild_id AND current = OLD.current AND best = OLD.best;
     INSERT INTO guild_standings (guild_id, current, best, members)
