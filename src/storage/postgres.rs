@@ -75,7 +75,10 @@ impl Backend {
     pub(super) async fn open(url: &str) -> StorageResult<Self> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|error| StorageError::InvalidUrl(error.to_string()))?
-            .application_name("qotd");
+            .application_name("qotd")
+            // A process that stops mid-transaction (frozen, cut off) would hold the
+            // write lock of every process: the server ends such a session instead.
+            .options([("idle_in_transaction_session_timeout", "60s")]);
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .min_connections(0)
