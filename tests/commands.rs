@@ -440,6 +440,46 @@ async fn streak_shows_current_best_total_unaided_and_the_next_question_for_each_
     harness.fake.assert_clean();
 }
 
+/// SPEC §9 end to end: seven answered days earn a freeze (shown by `/streak`); day 8
+/// goes unanswered and the post of day 9 spends it: the streak stays 7 and `/streak`
+/// names the day the freeze covered.
+#[tokio::test]
+async fn streak_shows_a_freeze_earned_in_a_week_and_the_day_it_was_spent() {
+    let (mut harness, mut post) = Harness::with_first_post(vec![]).await;
+    for day in 1..=9u32 {
+        if day > 1 {
+            harness
+                .tick_to(at(&format!("2026-06-{day:02}T13:00:00Z")))
+                .await;
+            post = harness.wait_daily_post(CHANNEL, i64::from(day)).await;
+        }
+        if day <= 7 {
+            harness.set_time(at(&format!("2026-06-{day:02}T13:05:00Z")));
+            harness.answer_and_wait(&post, MEMBER).await;
+        }
+        if day == 7 {
+            let text = harness.member_command(MEMBER, "streak").await.embeds[0]["description"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(text.contains("🔥 **7** current"), "{text}");
+            assert!(text.contains("🧊 1 of 2 freezes held"), "{text}");
+        }
+    }
+    let text = harness.member_command(MEMBER, "streak").await.embeds[0]["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(text.contains("🔥 **7** current · best 7"), "{text}");
+    assert!(
+        text.contains(
+            "🧊 0 of 2 freezes held (one more every 7 answers in a row) · last used for Jun 8, 2026"
+        ),
+        "{text}"
+    );
+    harness.fake.assert_clean();
+}
+
 #[tokio::test]
 async fn leaderboard_over_a_thousand_members_shows_the_right_top_ten_and_the_callers_rank() {
     let mut harness = Harness::stopped_after_setup(CHANNEL).await;

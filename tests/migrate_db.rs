@@ -106,6 +106,17 @@ async fn migrate_db_copies_every_table_to_postgres_and_the_bot_goes_on_there() {
     let day_two = harness.wait_daily_post(CHANNEL, 2).await;
     harness.set_time(at("2026-06-02T13:05:00Z"));
     harness.answer_and_wait(&day_two, MEMBER).await;
+    // A spent freeze takes a week of answers and a miss; its record is written here
+    // directly so that every table has a row to copy.
+    on_pool!(harness.store(), |pool| sqlx::query(
+        "INSERT INTO streak_freezes (channel_id, user_id, seq) VALUES ($1, $2, 1)"
+    )
+    .bind(CHANNEL as i64)
+    .bind(SECOND_MEMBER as i64)
+    .execute(pool)
+    .await
+    .map(drop)
+    .unwrap());
     let before = counts(harness.store()).await;
     harness.stop_bot().await;
 

@@ -822,3 +822,49 @@ async fn every_members_rank_matches_the_ranking_rule_from_either_end() {
     }
     totals_match_the_channel_sums(&db.store).await;
 }
+
+/// SPEC §9 through the store: 7 answered questions earn a freeze; the post that
+/// closes day 8 unanswered spends it and keeps the streak at 7 (recorded for that
+/// question); the next closed miss, with none left, resets to 0. A member answering
+/// 21 in a row holds 2, never 3.
+#[tokio::test]
+async fn a_freeze_is_earned_after_seven_answers_spent_on_a_miss_and_never_a_third_held() {
+    let db = open_scheduled().await;
+    let (keeper, steady) = (7u64, 8u64);
+    let mut posts = Vec::new();
+    for n in 1..=21 {
+        let daily = post(&db.store, CHANNEL, day(n), "q").await;
+        if n <= 7 {
+            answer(&db.store, daily.id, keeper, day(n)).await;
+        }
+        answer(&db.store, daily.id, steady, day(n)).await;
+        posts.push(daily);
+        if n == 7 {
+            let streak = db.store.member_streak(CHANNEL, keeper).await.unwrap();
+            assert_eq!((streak.current, streak.freezes), (7, 1));
+        }
+        if n == 9 {
+            // Posting #9 closed #8 unanswered: the freeze is spent, the streak kept.
+            let streak = db.store.member_streak(CHANNEL, keeper).await.unwrap();
+            assert_eq!(
+                (streak.current, streak.freezes, streak.last_freeze_seq),
+                (7, 0, Some(8))
+            );
+            let shown = db.store.member_streaks(GUILD, keeper).await.unwrap();
+            assert_eq!(shown[0].last_freeze_date, Some(day(8)));
+        }
+    }
+    // Posting #10 closed #9 unanswered with no freeze left: reset.
+    let streak = db.store.member_streak(CHANNEL, keeper).await.unwrap();
+    assert_eq!((streak.current, streak.best, streak.freezes), (0, 7, 0));
+    let steady = db.store.member_streak(CHANNEL, steady).await.unwrap();
+    assert_eq!((steady.current, steady.freezes), (21, 2));
+    let spent: Vec<(i64, i64)> = on_pool!(db.store, |pool| sqlx::query_as(
+        "SELECT user_id, seq FROM streak_freezes ORDER BY user_id, seq"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    assert_eq!(spent, [(7, 8)]);
+    totals_match_the_channel_sums(&db.store).await;
+}

@@ -6,6 +6,18 @@
 //! nothing. An answer counts only while its question is the channel's latest (before the
 //! next question is posted); a question left unanswered resets the streak to 0 once the
 //! next one is posted.
+//!
+//! Freezes (SPEC §9): every [`FREEZE_EVERY`] consecutive answered questions earn one,
+//! at most [`MAX_FREEZES`] held. When a post closes a question the member did not
+//! answer, a held freeze is spent instead of resetting the streak: the streak keeps
+//! its value (a freeze never raises it) and the missed question counts as kept, so
+//! answering the next one continues the run.
+
+/// Answered questions in a row that earn one freeze.
+pub const FREEZE_EVERY: u32 = 7;
+
+/// The most freezes a member holds in a channel.
+pub const MAX_FREEZES: u32 = 2;
 
 /// A member's standing in one channel.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -16,6 +28,19 @@ pub struct MemberStreak {
     pub unaided: u32,
     /// The series number of the last question they answered in time.
     pub last_answered_seq: Option<i64>,
+    /// Freezes held (at most [`MAX_FREEZES`]).
+    pub freezes: u32,
+    /// The last question the streak covers: answered, or bridged by a freeze.
+    pub last_kept_seq: Option<i64>,
+    /// The question the last spent freeze bridged.
+    pub last_freeze_seq: Option<i64>,
+}
+
+impl MemberStreak {
+    /// The last question the streak covers (answered or frozen).
+    pub fn kept_seq(&self) -> Option<i64> {
+        self.last_kept_seq.max(self.last_answered_seq)
+    }
 }
 
 /// An answer to the daily question numbered `question_seq`.
@@ -50,23 +75,37 @@ pub fn apply_answer(streak: MemberStreak, answer: Answer) -> AnswerEffect {
     {
         return AnswerEffect::AlreadyAnswered;
     }
-    let continues = streak.last_answered_seq == Some(answer.question_seq - 1);
+    let continues = streak.kept_seq() == Some(answer.question_seq - 1);
     let current = if continues { streak.current + 1 } else { 1 };
+    let earned = u32::from(current % FREEZE_EVERY == 0);
     AnswerEffect::Counted(MemberStreak {
         current,
         best: streak.best.max(current),
         total: streak.total + 1,
         unaided: streak.unaided + u32::from(answer.unaided),
         last_answered_seq: Some(answer.question_seq),
+        freezes: (streak.freezes + earned).min(MAX_FREEZES),
+        last_kept_seq: Some(answer.question_seq),
+        last_freeze_seq: streak.last_freeze_seq,
     })
 }
 
 /// The streak once question `new_seq` is posted: broken if the previous one went
 /// unanswered. Storage applies it to every streak of the channel in the transaction
 /// that records the post as sent (`Store::confirm_post_sent`).
+/// A held freeze bridges the one question the new post closes unanswered; without
+/// one the streak resets to 0.
 pub fn on_question_posted(streak: MemberStreak, new_seq: i64) -> MemberStreak {
-    if still_alive(streak.last_answered_seq, new_seq) {
+    let closed = new_seq - 1;
+    if still_alive(streak.kept_seq(), new_seq) {
         streak
+    } else if streak.current > 0 && streak.freezes > 0 && streak.kept_seq() == Some(closed - 1) {
+        MemberStreak {
+            freezes: streak.freezes - 1,
+            last_kept_seq: Some(closed),
+            last_freeze_seq: Some(closed),
+            ..streak
+        }
     } else {
         MemberStreak {
             current: 0,
@@ -141,6 +180,7 @@ mod tests {
             total: 4,
             unaided: 1,
             last_answered_seq: Some(6),
+            ..MemberStreak::default()
         };
         assert_eq!(
             on_question_posted(kept, 7),
@@ -190,5 +230,66 @@ mod tests {
     fn best_streak_is_kept_after_a_break() {
         let streak = walk(&[true, true, true, false, false, true]);
         assert_eq!((streak.current, streak.best, streak.total), (1, 3, 4));
+    }
+
+    #[test]
+    fn seven_answers_earn_a_freeze_that_keeps_the_streak_over_one_missed_question() {
+        let seven = walk(&[true; 7]);
+        assert_eq!((seven.current, seven.freezes), (7, 1));
+        // #8 unanswered: posting #9 spends the freeze and keeps 7.
+        let frozen = walk(&[[true; 7].as_slice(), &[false, false]].concat());
+        assert_eq!(
+            (frozen.current, frozen.freezes, frozen.last_freeze_seq),
+            (7, 0, Some(8))
+        );
+        // Answering #9 continues the run: 8, not 1.
+        let continued = walk(&[[true; 7].as_slice(), &[false, true]].concat());
+        assert_eq!((continued.current, continued.best), (8, 8));
+        // #9 unanswered too, no freeze left: posting #10 resets.
+        let reset = walk(&[[true; 7].as_slice(), &[false, false, false]].concat());
+        assert_eq!((reset.current, reset.best, reset.freezes), (0, 7, 0));
+    }
+
+    #[test]
+    fn no_more_than_two_freezes_are_held() {
+        let streak = walk(&[true; 21]);
+        assert_eq!((streak.current, streak.freezes), (21, MAX_FREEZES));
+        // Two missed questions in a row are bridged by the two freezes.
+        let bridged = walk(&[[true; 14].as_slice(), &[false, false, false]].concat());
+        assert_eq!((bridged.current, bridged.freezes), (14, 0));
+    }
+
+    proptest::proptest! {
+        /// Any walk of answered and missed questions: a freeze never raises a streak
+        /// (posting a question never increases `current`), no member holds more than
+        /// two, and a member who never held one resets exactly as without freezes.
+        #[test]
+        fn freezes_never_raise_a_streak_never_exceed_two_and_change_nothing_without_one(
+            answered in proptest::collection::vec(proptest::bool::ANY, 0..60)
+        ) {
+            let mut streak = MemberStreak::default();
+            let mut plain_current = 0u32;
+            let mut plain_last: Option<i64> = None;
+            let mut ever_held = false;
+            for (index, &did_answer) in answered.iter().enumerate() {
+                let seq = index as i64 + 1;
+                let before = streak;
+                streak = on_question_posted(streak, seq);
+                proptest::prop_assert!(streak.current <= before.current);
+                if !still_alive(plain_last, seq) {
+                    plain_current = 0;
+                }
+                if did_answer {
+                    streak = counted(apply_answer(streak, answer(seq, false)));
+                    plain_current = if plain_last == Some(seq - 1) { plain_current + 1 } else { 1 };
+                    plain_last = Some(seq);
+                }
+                proptest::prop_assert!(streak.freezes <= MAX_FREEZES);
+                ever_held |= streak.freezes > 0;
+                if !ever_held {
+                    proptest::prop_assert_eq!(streak.current, plain_current);
+                }
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ use crate::core::hint_reveal::RevealReason;
 use crate::core::question_bank::{Question, QuestionBank};
 use crate::core::ranking::Ranked;
 use crate::core::rotation::{self, RotationState};
+use crate::core::streak_rules;
 use crate::storage::{ChannelStreak, LeaderboardPage, RankedTeam, Schedule};
 
 pub const LIGHTBULB: &str = "💡";
@@ -240,10 +241,25 @@ pub fn streak_embed(
             "<#{}> — 🔥 **{}** current · best {} · {} answers ({} unaided) · {next}",
             entry.channel_id, s.current, s.best, s.total, s.unaided
         );
+        let _ = writeln!(description, "{}", freeze_line(entry));
     }
     serenity::CreateEmbed::new()
         .title(format!("Streaks of {name}"))
         .description(clip(description))
+}
+
+/// Freezes held in a channel, and the day the last one was used.
+fn freeze_line(entry: &ChannelStreak) -> String {
+    let held = entry.streak.freezes;
+    let mut line = format!(
+        "-# 🧊 {held} of {} freezes held (one more every {} answers in a row)",
+        streak_rules::MAX_FREEZES,
+        streak_rules::FREEZE_EVERY
+    );
+    if let Some(date) = entry.last_freeze_date {
+        let _ = write!(line, " · last used for {}", date.format("%b %-d, %Y"));
+    }
+    line
 }
 
 fn leaderboard_row(ranked: &Ranked, who: &str) -> String {

@@ -1,6 +1,6 @@
 //! Answers, streaks and leaderboards.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::convert::from_db_id;
 use crate::core::ranking::{Ranked, Standing};
@@ -33,6 +33,26 @@ pub enum AnswerRecord {
 pub struct ChannelStreak {
     pub channel_id: u64,
     pub streak: MemberStreak,
+    /// The local date of the question the last spent freeze bridged.
+    pub last_freeze_date: Option<NaiveDate>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ChannelStreakRow {
+    pub channel_id: i64,
+    #[sqlx(flatten)]
+    pub streak: StreakRow,
+    pub last_freeze_date: Option<String>,
+}
+
+impl From<ChannelStreakRow> for ChannelStreak {
+    fn from(row: ChannelStreakRow) -> Self {
+        ChannelStreak {
+            channel_id: from_db_id(row.channel_id),
+            streak: row.streak.into(),
+            last_freeze_date: row.last_freeze_date.and_then(|date| date.parse().ok()),
+        }
+    }
 }
 
 /// The top of a leaderboard and where the caller stands.
@@ -52,7 +72,18 @@ pub(super) struct StreakRow {
     pub total: i64,
     pub unaided: i64,
     pub last_answered_seq: Option<i64>,
+    pub freezes: i64,
+    pub last_kept_seq: Option<i64>,
+    pub last_freeze_seq: Option<i64>,
 }
+
+/// The columns of [`StreakRow`] in `member_streaks` (aliased `m` where it is joined).
+macro_rules! streak_columns {
+    () => {
+        "current, best, total, unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq"
+    };
+}
+pub(super) use streak_columns;
 
 impl From<StreakRow> for MemberStreak {
     fn from(row: StreakRow) -> Self {
@@ -63,6 +94,9 @@ impl From<StreakRow> for MemberStreak {
             total: count(row.total),
             unaided: count(row.unaided),
             last_answered_seq: row.last_answered_seq,
+            freezes: count(row.freezes),
+            last_kept_seq: row.last_kept_seq,
+            last_freeze_seq: row.last_freeze_seq,
         }
     }
 }
@@ -79,6 +113,9 @@ pub(super) struct PostAndStreakRow {
     pub total: Option<i64>,
     pub unaided: Option<i64>,
     pub last_answered_seq: Option<i64>,
+    pub freezes: Option<i64>,
+    pub last_kept_seq: Option<i64>,
+    pub last_freeze_seq: Option<i64>,
 }
 
 impl PostAndStreakRow {
@@ -91,6 +128,9 @@ impl PostAndStreakRow {
                 total: self.total.unwrap_or(0),
                 unaided: self.unaided.unwrap_or(0),
                 last_answered_seq: self.last_answered_seq,
+                freezes: self.freezes.unwrap_or(0),
+                last_kept_seq: self.last_kept_seq,
+                last_freeze_seq: self.last_freeze_seq,
             }
             .into(),
         }

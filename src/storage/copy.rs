@@ -122,7 +122,15 @@ const TABLES: &[Table] = &[
             ("total", Int),
             ("unaided", Int),
             ("last_answered_seq", OptInt),
+            ("freezes", Int),
+            ("last_kept_seq", OptInt),
+            ("last_freeze_seq", OptInt),
         ],
+        identity: None,
+    },
+    Table {
+        name: "streak_freezes",
+        columns: &[("channel_id", Int), ("user_id", Int), ("seq", Int)],
         identity: None,
     },
     Table {

@@ -31,12 +31,14 @@ macro_rules! unfinished_posts_filter {
     };
 }
 
-/// The rows `(user_id, current)` of a JSON array of pairs bound as `$param`.
+/// The rows `(user_id, current, freezes, last_kept_seq, last_freeze_seq)` of a JSON
+/// array of such arrays bound as `$param`.
 macro_rules! changed_streaks {
     ($param:literal) => {
         concat!(
-            "(SELECT (value ->> 0)::BIGINT AS user_id, (value ->> 1)::BIGINT AS current \
-             FROM jsonb_array_elements(",
+            "(SELECT (value ->> 0)::BIGINT AS user_id, (value ->> 1)::BIGINT AS current, \
+             (value ->> 2)::BIGINT AS freezes, (value ->> 3)::BIGINT AS last_kept_seq, \
+             (value ->> 4)::BIGINT AS last_freeze_seq FROM jsonb_array_elements(",
             $param,
             "::JSONB))"
         )

@@ -26,11 +26,13 @@ macro_rules! unfinished_posts_filter {
     };
 }
 
-/// The rows `(user_id, current)` of a JSON array of pairs bound as `$param`.
+/// The rows `(user_id, current, freezes, last_kept_seq, last_freeze_seq)` of a JSON
+/// array of such arrays bound as `$param`.
 macro_rules! changed_streaks {
     ($param:literal) => {
         concat!(
-            "(SELECT value ->> 0 AS user_id, value ->> 1 AS current FROM json_each(",
+            "(SELECT value ->> 0 AS user_id, value ->> 1 AS current, value ->> 2 AS freezes, \
+             value ->> 3 AS last_kept_seq, value ->> 4 AS last_freeze_seq FROM json_each(",
             $param,
             "))"
         )

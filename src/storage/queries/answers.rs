@@ -6,10 +6,10 @@ use super::{Backend, Connection};
 use crate::core::ranking::{self, Ranked, Standing};
 use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak};
 use crate::storage::answers::{
-    AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer, PostAndStreakRow, StandingRow,
-    StreakRow,
+    AnswerRecord, ChannelStreak, ChannelStreakRow, LeaderboardPage, NewAnswer, PostAndStreakRow,
+    StandingRow, StreakRow, streak_columns,
 };
-use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
+use crate::storage::convert::{from_millis, to_db_id, to_millis};
 use crate::storage::error::StorageResult;
 
 /// The standings CTE for a scope: one channel's streaks, or the server totals (each
@@ -133,16 +133,18 @@ impl Backend {
         channel_id: u64,
         user_id: u64,
     ) -> StorageResult<MemberStreak> {
-        Ok(sqlx::query_as::<_, StreakRow>(
-            "SELECT current, best, total, unaided, last_answered_seq FROM member_streaks \
-             WHERE channel_id = $1 AND user_id = $2",
-        )
-        .bind(to_db_id(channel_id))
-        .bind(to_db_id(user_id))
-        .fetch_optional(self.reader())
-        .await?
-        .map(MemberStreak::from)
-        .unwrap_or_default())
+        const QUERY: &str = concat!(
+            "SELECT ",
+            streak_columns!(),
+            " FROM member_streaks WHERE channel_id = $1 AND user_id = $2"
+        );
+        Ok(sqlx::query_as::<_, StreakRow>(QUERY)
+            .bind(to_db_id(channel_id))
+            .bind(to_db_id(user_id))
+            .fetch_optional(self.reader())
+            .await?
+            .map(MemberStreak::from)
+            .unwrap_or_default())
     }
 
     pub async fn member_streaks(
@@ -150,9 +152,13 @@ impl Backend {
         guild_id: u64,
         user_id: u64,
     ) -> StorageResult<Vec<ChannelStreak>> {
-        let rows: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT s.channel_id, COALESCE(m.current, 0), COALESCE(m.best, 0), COALESCE(m.total, 0), \
-                 COALESCE(m.unaided, 0), m.last_answered_seq \
+        let rows: Vec<ChannelStreakRow> = sqlx::query_as(
+            "SELECT s.channel_id, COALESCE(m.current, 0) AS current, COALESCE(m.best, 0) AS best, \
+                 COALESCE(m.total, 0) AS total, COALESCE(m.unaided, 0) AS unaided, \
+                 m.last_answered_seq, COALESCE(m.freezes, 0) AS freezes, m.last_kept_seq, \
+                 m.last_freeze_seq, (SELECT f.local_date FROM daily_posts f \
+                     WHERE f.channel_id = s.channel_id AND f.seq = m.last_freeze_seq) \
+                     AS last_freeze_date \
              FROM schedules s LEFT JOIN member_streaks m \
                  ON m.channel_id = s.channel_id AND m.user_id = $2 \
              WHERE s.guild_id = $1 AND s.removed = FALSE ORDER BY s.channel_id",
@@ -161,22 +167,7 @@ impl Backend {
         .bind(to_db_id(user_id))
         .fetch_all(self.reader())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(channel, current, best, total, unaided, last)| ChannelStreak {
-                    channel_id: from_db_id(channel),
-                    streak: StreakRow {
-                        current,
-                        best,
-                        total,
-                        unaided,
-                        last_answered_seq: last,
-                    }
-                    .into(),
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(ChannelStreak::from).collect())
     }
 
     pub async fn member_leaderboard(
@@ -241,7 +232,8 @@ async fn record_answer_in(
         "SELECT p.channel_id, p.guild_id, p.seq, p.revealed_at, \
              (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
               WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
-             m.current, m.best, m.total, m.unaided, m.last_answered_seq \
+             m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
+             m.last_kept_seq, m.last_freeze_seq \
          FROM daily_posts p \
          LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = $2 \
          WHERE p.id = $1",
@@ -296,10 +288,12 @@ async fn save_streak(
 ) -> StorageResult<()> {
     sqlx::query(
         "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
-             unaided, last_answered_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
              best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
-             last_answered_seq = excluded.last_answered_seq",
+             last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
+             last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq",
     )
     .bind(channel)
     .bind(user)
@@ -309,6 +303,9 @@ async fn save_streak(
     .bind(i64::from(streak.total))
     .bind(i64::from(streak.unaided))
     .bind(streak.last_answered_seq)
+    .bind(i64::from(streak.freezes))
+    .bind(streak.last_kept_seq)
+    .bind(streak.last_freeze_seq)
     .execute(&mut *conn)
     .await?;
     Ok(())

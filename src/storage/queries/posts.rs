@@ -9,7 +9,7 @@ use super::{Backend, Connection};
 use crate::core::hint_reveal::RevealReason;
 use crate::core::rotation::{Pick, RotationState};
 use crate::core::streak_rules::{self, MemberStreak};
-use crate::storage::answers::StreakRow;
+use crate::storage::answers::{StreakRow, streak_columns};
 use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
 use crate::storage::error::{StorageError, StorageResult};
 use crate::storage::posts::{
@@ -404,29 +404,36 @@ async fn reset_broken_streaks(
     channel_id: i64,
     seq: i64,
 ) -> StorageResult<()> {
-    let running: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT user_id, current, best, total, unaided, last_answered_seq FROM member_streaks \
-         WHERE channel_id = $1 AND current > 0",
-    )
-    .bind(channel_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let changed: Vec<[i64; 2]> = running
+    #[derive(sqlx::FromRow)]
+    struct Running {
+        user_id: i64,
+        #[sqlx(flatten)]
+        streak: StreakRow,
+    }
+    const RUNNING: &str = concat!(
+        "SELECT user_id, ",
+        streak_columns!(),
+        " FROM member_streaks WHERE channel_id = $1 AND current > 0"
+    );
+    let running: Vec<Running> = sqlx::query_as(RUNNING)
+        .bind(channel_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    // (user, current, freezes, last kept, last freeze) of each streak that changed.
+    type Changed = (i64, i64, i64, Option<i64>, Option<i64>);
+    let changed: Vec<Changed> = running
         .into_iter()
-        .filter_map(
-            |(user_id, current, best, total, unaided, last_answered_seq)| {
-                let row = StreakRow {
-                    current,
-                    best,
-                    total,
-                    unaided,
-                    last_answered_seq,
-                };
-                let before = MemberStreak::from(row);
-                let after = streak_rules::on_question_posted(before, seq);
-                (after != before).then_some([user_id, i64::from(after.current)])
-            },
-        )
+        .filter_map(|row| {
+            let before = MemberStreak::from(row.streak);
+            let after = streak_rules::on_question_posted(before, seq);
+            (after != before).then_some((
+                row.user_id,
+                i64::from(after.current),
+                i64::from(after.freezes),
+                after.last_kept_seq,
+                after.last_freeze_seq,
+            ))
+        })
         .collect();
     if changed.is_empty() {
         return Ok(());
@@ -434,12 +441,24 @@ async fn reset_broken_streaks(
     let changed =
         serde_json::to_string(&changed).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     sqlx::query(concat!(
-        "UPDATE member_streaks SET current = c.current FROM ",
+        "UPDATE member_streaks SET current = c.current, freezes = c.freezes, \
+             last_kept_seq = c.last_kept_seq, last_freeze_seq = c.last_freeze_seq FROM ",
         changed_streaks!("$2"),
         " AS c WHERE member_streaks.channel_id = $1 AND member_streaks.user_id = c.user_id",
     ))
     .bind(channel_id)
-    .bind(changed)
+    .bind(&changed)
+    .execute(&mut *conn)
+    .await?;
+    // Each freeze spent now bridged the question before `seq`.
+    sqlx::query(concat!(
+        "INSERT INTO streak_freezes (channel_id, user_id, seq) SELECT $1, c.user_id, $3 FROM ",
+        changed_streaks!("$2"),
+        " AS c WHERE c.last_freeze_seq = $3 ON CONFLICT DO NOTHING",
+    ))
+    .bind(channel_id)
+    .bind(&changed)
+    .bind(seq - 1)
     .execute(&mut *conn)
     .await?;
     Ok(())
