@@ -480,6 +480,68 @@ async fn streak_shows_a_freeze_earned_in_a_week_and_the_day_it_was_spent() {
     harness.fake.assert_clean();
 }
 
+/// SPEC §9 repair: an admin sets a member's streak; it changes, one audit row records
+/// who, when and old → new, and `/streak` says it was adjusted. (A member is refused:
+/// `a_member_without_manage_server_is_refused_by_every_qotd_subcommand…`.)
+#[tokio::test]
+async fn qotd_streak_set_repairs_a_streak_records_it_once_and_streak_says_so() {
+    let (mut harness, post) = Harness::with_first_post(vec![]).await;
+    harness.answer_and_wait(&post, MEMBER).await;
+    let token = harness.qotd(
+        &admin(),
+        "streak-set",
+        json!([
+            channel_option("channel", CHANNEL),
+            user_option("member", MEMBER),
+            integer_option("current", 12)
+        ]),
+    );
+    let reply = harness.reply(&token).await;
+    assert!(reply.ephemeral, "{}", reply.content);
+    assert!(
+        reply.content.contains("1 → **12** (best 1 → 12)"),
+        "{}",
+        reply.content
+    );
+    let streak = harness
+        .store()
+        .member_streak(CHANNEL, MEMBER)
+        .await
+        .unwrap();
+    assert_eq!((streak.current, streak.best, streak.total), (12, 12, 1));
+    let audit: Vec<(i64, i64, i64, i64, i64, i64)> = on_pool!(harness.store(), |pool| {
+        sqlx::query_as(
+        "SELECT user_id, admin_id, old_current, new_current, old_best, new_best FROM streak_adjustments"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    });
+    assert_eq!(audit, [(MEMBER as i64, ADMIN as i64, 1, 12, 1, 12)]);
+    let text = harness.member_command(MEMBER, "streak").await.embeds[0]["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let today = at("2026-06-01T13:00:00Z").timestamp();
+    assert!(text.contains("🔥 **12** current · best 12"), "{text}");
+    assert!(
+        text.contains(&format!("adjusted by an admin on <t:{today}:D>")),
+        "{text}"
+    );
+    // The repaired streak goes on with the next question.
+    harness.tick_to(at("2026-06-02T13:00:00Z")).await;
+    let next = harness.wait_daily_post(CHANNEL, 2).await;
+    harness.set_time(at("2026-06-02T13:05:00Z"));
+    harness.answer_and_wait(&next, MEMBER).await;
+    let streak = harness
+        .store()
+        .member_streak(CHANNEL, MEMBER)
+        .await
+        .unwrap();
+    assert_eq!(streak.current, 13);
+    harness.fake.assert_clean();
+}
+
 #[tokio::test]
 async fn leaderboard_over_a_thousand_members_shows_the_right_top_ten_and_the_callers_rank() {
     let mut harness = Harness::stopped_after_setup(CHANNEL).await;
@@ -649,6 +711,14 @@ async fn a_member_without_manage_server_is_refused_by_every_qotd_subcommand_and_
         ("alerts", json!([channel_option("channel", ALERTS_CHANNEL)])),
         ("team-add", json!([string_option("name", "Sneaky")])),
         ("team-remove", json!([string_option("name", "Sneaky")])),
+        (
+            "streak-set",
+            json!([
+                channel_option("channel", CHANNEL),
+                user_option("member", MEMBER),
+                integer_option("current", 99)
+            ]),
+        ),
     ];
     for (sub, options) in attempts {
         let token = harness.qotd(&member(MEMBER), sub, options);

@@ -114,6 +114,24 @@ pub fn on_question_posted(streak: MemberStreak, new_seq: i64) -> MemberStreak {
     }
 }
 
+/// A streak an admin repaired to `current` (`/qotd streak-set`) while the channel's
+/// latest posted question is `latest_seq`: best rises with it if lower, and a running
+/// streak is kept alive up to the question before the latest, so answering the latest
+/// question continues it.
+pub fn repaired(streak: MemberStreak, current: u32, latest_seq: i64) -> MemberStreak {
+    let last_kept_seq = if current > 0 {
+        streak.kept_seq().max(Some(latest_seq - 1))
+    } else {
+        streak.last_kept_seq
+    };
+    MemberStreak {
+        current,
+        best: streak.best.max(current),
+        last_kept_seq,
+        ..streak
+    }
+}
+
 /// Whether a streak whose last answer was `last_answered_seq` survives while the
 /// channel's latest question is `latest_seq`.
 pub fn still_alive(last_answered_seq: Option<i64>, latest_seq: i64) -> bool {
@@ -257,6 +275,20 @@ mod tests {
         // Two missed questions in a row are bridged by the two freezes.
         let bridged = walk(&[[true; 14].as_slice(), &[false, false, false]].concat());
         assert_eq!((bridged.current, bridged.freezes), (14, 0));
+    }
+
+    #[test]
+    fn a_repaired_streak_raises_best_and_continues_with_the_next_answer() {
+        // Missed #3; the admin repairs to 5 while #4 is open.
+        let broken = walk(&[true, true, false, false]);
+        let fixed = repaired(broken, 5, 4);
+        assert_eq!((fixed.current, fixed.best), (5, 5));
+        let next = counted(apply_answer(fixed, answer(4, false)));
+        assert_eq!(next.current, 6);
+        // Lowering keeps best; zero ends the run.
+        let lowered = repaired(walk(&[true, true, true]), 1, 3);
+        assert_eq!((lowered.current, lowered.best), (1, 3));
+        assert_eq!(repaired(walk(&[true]), 0, 1).current, 0);
     }
 
     proptest::proptest! {

@@ -12,7 +12,7 @@ use crate::core::question_bank::{Question, QuestionBank};
 use crate::core::ranking::Ranked;
 use crate::core::rotation::{self, RotationState};
 use crate::core::streak_rules;
-use crate::storage::{ChannelStreak, LeaderboardPage, RankedTeam, Schedule};
+use crate::storage::{ChannelStreak, LeaderboardPage, RankedTeam, Schedule, StreakChange};
 
 pub const LIGHTBULB: &str = "💡";
 const COLOR_OPEN: u32 = 0x5865F2;
@@ -242,10 +242,26 @@ pub fn streak_embed(
             entry.channel_id, s.current, s.best, s.total, s.unaided
         );
         let _ = writeln!(description, "{}", freeze_line(entry));
+        if let Some(at) = entry.adjusted_at {
+            let _ = writeln!(
+                description,
+                "-# ✏️ adjusted by an admin on {}",
+                timestamp(at, 'D')
+            );
+        }
     }
     serenity::CreateEmbed::new()
         .title(format!("Streaks of {name}"))
         .description(clip(description))
+}
+
+/// The reply to `/qotd streak-set`.
+pub fn streak_repaired(channel: u64, member: u64, change: &StreakChange) -> String {
+    let (old, new) = (change.before, change.after);
+    format!(
+        "✏️ <@{member}>'s streak in <#{channel}>: {} → **{}** (best {} → {}). Recorded.",
+        old.current, new.current, old.best, new.best
+    )
 }
 
 /// Freezes held in a channel, and the day the last one was used.

@@ -35,6 +35,15 @@ pub struct ChannelStreak {
     pub streak: MemberStreak,
     /// The local date of the question the last spent freeze bridged.
     pub last_freeze_date: Option<NaiveDate>,
+    /// When an admin last repaired this streak (`/qotd streak-set`).
+    pub adjusted_at: Option<DateTime<Utc>>,
+}
+
+/// A streak repair: the values before and after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreakChange {
+    pub before: MemberStreak,
+    pub after: MemberStreak,
 }
 
 #[derive(sqlx::FromRow)]
@@ -43,6 +52,7 @@ pub(super) struct ChannelStreakRow {
     #[sqlx(flatten)]
     pub streak: StreakRow,
     pub last_freeze_date: Option<String>,
+    pub adjusted_at: Option<i64>,
 }
 
 impl From<ChannelStreakRow> for ChannelStreak {
@@ -51,6 +61,7 @@ impl From<ChannelStreakRow> for ChannelStreak {
             channel_id: from_db_id(row.channel_id),
             streak: row.streak.into(),
             last_freeze_date: row.last_freeze_date.and_then(|date| date.parse().ok()),
+            adjusted_at: row.adjusted_at.map(super::convert::from_millis),
         }
     }
 }

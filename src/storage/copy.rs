@@ -134,6 +134,21 @@ const TABLES: &[Table] = &[
         identity: None,
     },
     Table {
+        name: "streak_adjustments",
+        columns: &[
+            ("id", Int),
+            ("channel_id", Int),
+            ("user_id", Int),
+            ("admin_id", Int),
+            ("at", Int),
+            ("old_current", Int),
+            ("new_current", Int),
+            ("old_best", Int),
+            ("new_best", Int),
+        ],
+        identity: Some("id"),
+    },
+    Table {
         name: "teams",
         columns: &[
             ("id", Int),

@@ -18,7 +18,7 @@ mod sqlite;
 mod store;
 mod teams;
 
-pub use answers::{AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer};
+pub use answers::{AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer, StreakChange};
 pub use copy::{CopyError, Progress, copied_tables, copy_to_postgres};
 pub use error::{DatabaseFault, StorageError, StorageResult};
 pub use posts::{ClaimOutcome, DailyPost, NewDailyPost};

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::answers::{AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer};
+use super::answers::{AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer, StreakChange};
 use super::error::{StorageError, StorageResult};
 use super::postgres;
 use super::posts::{ClaimOutcome, DailyPost, NewDailyPost};
@@ -213,6 +213,11 @@ delegate! {
     /// The member leaderboard of one channel, or of the whole server (each member's
     /// streaks summed over its daily channels) when `channel_id` is `None`.
     pub async fn member_leaderboard(&self, guild_id: u64, channel_id: Option<u64>, caller_id: u64, limit: u32) -> StorageResult<LeaderboardPage>;
+
+    /// Sets a member's current streak in a channel (`streak_rules::repaired`: best
+    /// rises with it, a running streak stays alive) and records who changed it, when,
+    /// from what to what, in the same transaction (`/qotd streak-set`).
+    pub async fn set_streak(&self, channel_id: u64, user_id: u64, current: u32, admin_id: u64, now: DateTime<Utc>) -> StorageResult<StreakChange>;
 
     // Quiz posts
     pub async fn record_quiz(&self, quiz: &QuizPost) -> StorageResult<()>;

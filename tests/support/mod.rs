@@ -517,22 +517,35 @@ impl Reply {
 /// The `resolved.channels` a slash command carries for the channel ids it names
 /// (subcommand options included).
 fn resolved_channels(options: &Value) -> Value {
-    fn collect(options: &Value, channels: &mut serde_json::Map<String, Value>) {
+    fn collect(
+        options: &Value,
+        channels: &mut serde_json::Map<String, Value>,
+        users: &mut serde_json::Map<String, Value>,
+    ) {
         for option in options.as_array().into_iter().flatten() {
-            if option["type"] == json!(7)
-                && let Some(id) = option["value"].as_str()
-            {
+            let Some(id) = option["value"].as_str() else {
+                collect(&option["options"], channels, users);
+                continue;
+            };
+            if option["type"] == json!(7) {
                 channels.insert(
                     id.to_owned(),
                     json!({ "id": id, "name": "channel", "type": 0, "permissions": "0" }),
                 );
+            } else if option["type"] == json!(6) {
+                let user_id: u64 = id.parse().unwrap();
+                let user = fixtures::user(user_id, &format!("user{id}"), false);
+                users.insert(id.to_owned(), user);
             }
-            collect(&option["options"], channels);
         }
     }
-    let mut channels = serde_json::Map::new();
-    collect(options, &mut channels);
-    json!({ "channels": channels })
+    let (mut channels, mut users) = (serde_json::Map::new(), serde_json::Map::new());
+    collect(options, &mut channels, &mut users);
+    if users.is_empty() {
+        json!({ "channels": channels })
+    } else {
+        json!({ "channels": channels, "users": users })
+    }
 }
 
 /// A channel option.

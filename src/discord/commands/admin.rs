@@ -14,7 +14,7 @@ use crate::daily::port::PostFailure;
 use crate::daily::post::{self, PostOutcome};
 use crate::discord::port::DiscordHttp;
 use crate::discord::{Context, Error, no_pings, render};
-use crate::storage::{Schedule, ScheduleSettings, TeamError};
+use crate::storage::{Schedule, ScheduleSettings, StreakChange, TeamError};
 
 /// Manage the daily question (Manage Server).
 #[poise::command(
@@ -31,7 +31,8 @@ use crate::storage::{Schedule, ScheduleSettings, TeamError};
         "status",
         "alerts",
         "team_add",
-        "team_remove"
+        "team_remove",
+        "streak_set"
     ),
     subcommand_required
 )]
@@ -349,4 +350,52 @@ pub async fn team_remove(
         Err(TeamError::NotFound(name)) => user_error!("There is no team named **{name}**."),
         Err(other) => Err(other.into()),
     }
+}
+
+/// Repair a member's streak in a daily channel (recorded: who, when, old → new)
+#[poise::command(slash_command, guild_only, rename = "streak-set")]
+pub async fn streak_set(
+    ctx: Context<'_>,
+    #[description = "The daily channel"] channel: serenity::ChannelId,
+    #[description = "The member whose streak to set"] member: serenity::User,
+    #[description = "Their current streak from now on"]
+    #[min = 0]
+    #[max = 100000]
+    current: u32,
+) -> Result<(), Error> {
+    require_manage_guild(ctx)?;
+    let schedule = schedule_here(ctx, channel).await?;
+    let (app, admin) = (ctx.data(), ctx.author().id.get());
+    let change = app
+        .store
+        .set_streak(
+            channel.get(),
+            member.id.get(),
+            current,
+            admin,
+            app.clock.now(),
+        )
+        .await?;
+    log_streak_repair(&schedule, member.id.get(), admin, &change);
+    reply_ephemeral(
+        ctx,
+        render::streak_repaired(channel.get(), member.id.get(), &change),
+    )
+    .await
+}
+
+/// The operator's record of a streak repair (the database keeps its own row).
+fn log_streak_repair(schedule: &Schedule, member: u64, admin: u64, change: &StreakChange) {
+    let (old, new) = (change.before, change.after);
+    tracing::info!(
+        guild_id = schedule.guild_id,
+        channel_id = schedule.channel_id,
+        member_id = member,
+        admin_id = admin,
+        old_current = old.current,
+        new_current = new.current,
+        old_best = old.best,
+        new_best = new.best,
+        "streak repaired by an admin"
+    );
 }

@@ -7,7 +7,7 @@ use crate::core::ranking::{self, Ranked, Standing};
 use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak};
 use crate::storage::answers::{
     AnswerRecord, ChannelStreak, ChannelStreakRow, LeaderboardPage, NewAnswer, PostAndStreakRow,
-    StandingRow, StreakRow, streak_columns,
+    StandingRow, StreakChange, StreakRow, streak_columns,
 };
 use crate::storage::convert::{from_millis, to_db_id, to_millis};
 use crate::storage::error::StorageResult;
@@ -158,7 +158,9 @@ impl Backend {
                  m.last_answered_seq, COALESCE(m.freezes, 0) AS freezes, m.last_kept_seq, \
                  m.last_freeze_seq, (SELECT f.local_date FROM daily_posts f \
                      WHERE f.channel_id = s.channel_id AND f.seq = m.last_freeze_seq) \
-                     AS last_freeze_date \
+                     AS last_freeze_date, \
+                 (SELECT MAX(a.at) FROM streak_adjustments a \
+                     WHERE a.channel_id = s.channel_id AND a.user_id = $2) AS adjusted_at \
              FROM schedules s LEFT JOIN member_streaks m \
                  ON m.channel_id = s.channel_id AND m.user_id = $2 \
              WHERE s.guild_id = $1 AND s.removed = FALSE ORDER BY s.channel_id",
@@ -168,6 +170,58 @@ impl Backend {
         .fetch_all(self.reader())
         .await?;
         Ok(rows.into_iter().map(ChannelStreak::from).collect())
+    }
+
+    /// Sets a member's current streak in a channel (`streak_rules::repaired`) and
+    /// records who changed it, when, from what to what, in one transaction.
+    pub async fn set_streak(
+        &self,
+        channel_id: u64,
+        user_id: u64,
+        current: u32,
+        admin_id: u64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<StreakChange> {
+        let mut tx = self.begin_write().await?;
+        let (channel, user) = (to_db_id(channel_id), to_db_id(user_id));
+        let (guild, latest): (i64, i64) = sqlx::query_as(
+            "SELECT s.guild_id, COALESCE((SELECT MAX(p.seq) FROM daily_posts p \
+                 WHERE p.channel_id = s.channel_id AND p.message_id IS NOT NULL), 0) \
+             FROM schedules s WHERE s.channel_id = $1",
+        )
+        .bind(channel)
+        .fetch_one(&mut *tx)
+        .await?;
+        const STREAK: &str = concat!(
+            "SELECT ",
+            streak_columns!(),
+            " FROM member_streaks WHERE channel_id = $1 AND user_id = $2"
+        );
+        let before: MemberStreak = sqlx::query_as::<_, StreakRow>(STREAK)
+            .bind(channel)
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(MemberStreak::from)
+            .unwrap_or_default();
+        let after = streak_rules::repaired(before, current, latest);
+        save_streak(&mut tx, channel, user, guild, &after).await?;
+        sqlx::query(
+            "INSERT INTO streak_adjustments (channel_id, user_id, admin_id, at, old_current, \
+                 new_current, old_best, new_best) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(channel)
+        .bind(user)
+        .bind(to_db_id(admin_id))
+        .bind(to_millis(now))
+        .bind(i64::from(before.current))
+        .bind(i64::from(after.current))
+        .bind(i64::from(before.best))
+        .bind(i64::from(after.best))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(StreakChange { before, after })
     }
 
     pub async fn member_leaderboard(
