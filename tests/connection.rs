@@ -53,6 +53,7 @@ async fn the_bot_connects_registers_the_specs_commands_and_every_request_passes_
             "setup",
             "skip",
             "status",
+            "streak-set",
             "team-add",
             "team-remove"
         ]
