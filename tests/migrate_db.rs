@@ -102,6 +102,17 @@ async fn migrate_db_copies_every_table_to_postgres_and_the_bot_goes_on_there() {
         .qotd_on("skip", CHANNEL)
         .await
         .assert_says("Skipped");
+    // A streak repair to the value it has: a recorded change that alters nothing.
+    let token = harness.qotd(
+        &admin(),
+        "streak-set",
+        json!([
+            channel_option("channel", CHANNEL),
+            { "name": "member", "type": 6, "value": SECOND_MEMBER.to_string() },
+            integer_option("current", 1)
+        ]),
+    );
+    harness.reply(&token).await.assert_says("Recorded");
     harness.tick_to(at("2026-06-02T13:00:00Z")).await;
     let day_two = harness.wait_daily_post(CHANNEL, 2).await;
     harness.set_time(at("2026-06-02T13:05:00Z"));
