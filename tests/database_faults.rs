@@ -250,7 +250,6 @@ async fn answers_arriving_while_another_process_locks_the_database_are_committed
     assert_eq!(faults.len(), 1, "{}", log.text());
     assert!(faults[0].contains("the database is locked by another process"));
     harness.fake.assert_clean();
-    // Stopped while the captured log is installed: the bot's spans close under it.
     harness.stop_bot().await;
 }
 

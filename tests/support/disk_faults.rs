@@ -2,6 +2,7 @@
 //! immutable attribute, which even root cannot write through. Both need root (the
 //! tests and CI run as root); each guard undoes its fault when dropped.
 
+use std::cell::RefCell;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -110,19 +111,48 @@ impl Drop for Immutable {
 
 /// Everything the bot logs (at info and above) on this thread while the guard lives.
 /// `#[tokio::test]` runs the bot's tasks on the test's thread, so that is all of it.
+///
+/// The lines come from the one global subscriber (`support::init_tracing`), whose
+/// capture layer writes to the log installed on the emitting thread. A second,
+/// thread-local subscriber would be simpler, but spans then cross between two
+/// registries (sqlx's worker threads close them) and tracing-subscriber panics.
 #[derive(Clone, Default)]
 pub struct CapturedLog(Arc<Mutex<Vec<u8>>>);
 
+thread_local! {
+    static CAPTURING: RefCell<Option<CapturedLog>> = const { RefCell::new(None) };
+}
+
+/// Puts back the log that was installed before (usually none) when dropped.
+pub struct CaptureGuard(Option<CapturedLog>);
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        CAPTURING.with(|slot| *slot.borrow_mut() = previous);
+    }
+}
+
 impl CapturedLog {
-    pub fn install() -> (Self, tracing::subscriber::DefaultGuard) {
+    pub fn install() -> (Self, CaptureGuard) {
+        super::init_tracing();
         let log = Self::default();
-        let subscriber = tracing_subscriber::fmt()
+        let previous = CAPTURING.with(|slot| slot.borrow_mut().replace(log.clone()));
+        (log, CaptureGuard(previous))
+    }
+
+    /// The global subscriber's layer that feeds the installed logs.
+    pub fn layer<S>() -> impl tracing_subscriber::Layer<S>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        use tracing_subscriber::Layer as _;
+        tracing_subscriber::fmt::layer()
             .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(log.clone())
-            .finish();
-        let guard = tracing::subscriber::set_default(subscriber);
-        (log, guard)
+            .with_writer(ThreadCapture)
+            // A level, not a test of the thread: filters' answers are cached per
+            // call site, so the writer is what looks at the thread.
+            .with_filter(tracing_subscriber::filter::LevelFilter::INFO)
     }
 
     pub fn text(&self) -> String {
@@ -139,6 +169,20 @@ impl CapturedLog {
     }
 }
 
+/// Writes to the log installed on the current thread, or nowhere.
+struct ThreadCapture;
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ThreadCapture {
+    type Writer = Box<dyn std::io::Write>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        match CAPTURING.with(|slot| slot.borrow().clone()) {
+            Some(log) => Box::new(log),
+            None => Box::new(std::io::sink()),
+        }
+    }
+}
+
 impl std::io::Write for CapturedLog {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
@@ -147,13 +191,5 @@ impl std::io::Write for CapturedLog {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
-    type Writer = CapturedLog;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
     }
 }

@@ -42,13 +42,21 @@ pub const OTHER_GUILD_CHANNEL: u64 = 444_444_444_444_444_401;
 pub const ADMIN: u64 = 555_555_555_555_555_001;
 pub const MEMBER: u64 = 555_555_555_555_555_002;
 
+/// The test binary's one subscriber: warnings (or `RUST_LOG`) to the test output, and
+/// info and above to the `CapturedLog` of the thread that logs, if it has one.
 pub fn init_tracing() {
-    let _ = tracing_subscriber::fmt()
-        .with_test_writer()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_test_writer()
+                .with_filter(filter),
         )
+        .with(disk_faults::CapturedLog::layer())
         .try_init();
 }
 
