@@ -81,6 +81,20 @@ impl DatabaseFault {
 }
 
 impl StorageError {
+    /// Refuses a database migrated by a newer build (`found` is its highest applied
+    /// migration): running old code on it could misread or damage data the newer
+    /// schema added.
+    pub(super) fn check_schema_version(
+        found: Option<i64>,
+        migrator: &sqlx::migrate::Migrator,
+    ) -> Result<(), StorageError> {
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        match found {
+            Some(found) if found > known => Err(StorageError::NewerSchema { found, known }),
+            _ => Ok(()),
+        }
+    }
+
     /// The file or disk fault behind this error, if it is one.
     pub fn fault(&self) -> Option<DatabaseFault> {
         match self {

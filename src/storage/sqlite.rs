@@ -163,11 +163,7 @@ impl Backend {
         let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
             .fetch_one(&self.pool)
             .await?;
-        let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        match found {
-            Some(found) if found > known => Err(StorageError::NewerSchema { found, known }),
-            _ => Ok(()),
-        }
+        StorageError::check_schema_version(found, &MIGRATOR)
     }
 }
 
