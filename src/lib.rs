@@ -13,6 +13,7 @@ pub mod daily;
 pub mod discord;
 pub mod guild_presence;
 pub mod locks;
+pub mod picture;
 pub mod startup;
 pub mod state;
 pub mod stats;

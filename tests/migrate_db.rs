@@ -117,6 +117,11 @@ async fn migrate_db_copies_every_table_to_postgres_and_the_bot_goes_on_there() {
     let day_two = harness.wait_daily_post(CHANNEL, 2).await;
     harness.set_time(at("2026-06-02T13:05:00Z"));
     harness.answer_and_wait(&day_two, MEMBER).await;
+    // MEMBER's `/practice` puts their daily answers in their deck (cards, reviews);
+    // SECOND_MEMBER's answer still waits in the inbox.
+    let next = json!([{ "name": "next", "type": 1, "options": [] }]);
+    let token = harness.slash(&member(MEMBER), CHANNEL, "practice", next, json!({}));
+    assert!(harness.reply(&token).await.ephemeral);
     // A spent freeze takes a week of answers and a miss; its record is written here
     // directly so that every table has a row to copy.
     on_pool!(harness.store(), |pool| sqlx::query(

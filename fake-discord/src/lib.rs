@@ -55,6 +55,16 @@ pub struct Request {
     pub operation: Option<String>,
     pub violations: Vec<String>,
     pub status: u16,
+    /// Files of a multipart request (`files[n]` parts), in order.
+    pub files: Vec<Attachment>,
+}
+
+/// A file uploaded with a message or an interaction response (multipart).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub data: Vec<u8>,
 }
 
 impl Request {
@@ -79,6 +89,8 @@ pub struct StoredMessage {
     pub deleted: bool,
     /// The thread started from this message, if any.
     pub thread_id: Option<u64>,
+    /// Files uploaded with the message (or with its latest edit that had files).
+    pub files: Vec<Attachment>,
 }
 
 impl StoredMessage {
@@ -94,6 +106,7 @@ impl StoredMessage {
             reactions: Default::default(),
             deleted: false,
             thread_id: None,
+            files: Vec::new(),
         }
     }
 

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use crate::fixtures;
 use crate::{
-    APPLICATION_ID, BOT_NAME, BOT_USER_ID, Fault, OWNER_ID, Request, Shared, State, StoredChannel,
-    StoredMessage,
+    APPLICATION_ID, Attachment, BOT_NAME, BOT_USER_ID, Fault, OWNER_ID, Request, Shared, State,
+    StoredChannel, StoredMessage,
 };
 
 type Reply = (StatusCode, Option<Value>);
@@ -58,18 +58,31 @@ pub(crate) async fn handle(
     let path = path.to_owned();
     let method_name = method.as_str().to_owned();
 
-    let body_json = if body.is_empty() {
-        None
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let (body_json, files) = if content_type.starts_with("multipart/form-data") {
+        match read_multipart(&content_type, body).await {
+            Ok(parts) => parts,
+            Err(problem) => {
+                shared
+                    .state()
+                    .problems
+                    .push(format!("{method_name} {path}: {problem}"));
+                (None, Vec::new())
+            }
+        }
+    } else if body.is_empty() {
+        (None, Vec::new())
     } else {
         match serde_json::from_slice::<Value>(&body) {
-            Ok(value) => Some(value),
-            Err(_) => {
-                let content_type = headers
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                Some(json!({ "__non_json_body__": content_type }))
-            }
+            Ok(value) => (Some(value), Vec::new()),
+            Err(_) => (
+                Some(json!({ "__non_json_body__": content_type })),
+                Vec::new(),
+            ),
         }
     };
     if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok())
@@ -113,6 +126,9 @@ pub(crate) async fn handle(
         ),
         None => route(&shared, &method_name, &path, &query, body_json.as_ref()),
     };
+    if !files.is_empty() && reply.0.is_success() {
+        attach_files(&shared, &path, &reply, &files);
+    }
 
     {
         let mut state = shared.state();
@@ -131,6 +147,7 @@ pub(crate) async fn handle(
             operation: check.operation,
             violations: check.violations,
             status: reply.0.as_u16(),
+            files,
         });
     }
     shared.bump();
@@ -149,6 +166,88 @@ pub(crate) async fn handle(
         headers.insert("x-ratelimit-scope", "user".parse().unwrap());
     }
     response
+}
+
+/// A multipart body as Discord takes it: `payload_json` (the JSON body) and
+/// `files[n]` parts.
+async fn read_multipart(
+    content_type: &str,
+    body: Bytes,
+) -> Result<(Option<Value>, Vec<Attachment>), String> {
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|error| format!("multipart without a boundary: {error}"))?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let (mut payload, mut files) = (None, Vec::new());
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| format!("unreadable multipart body: {error}"))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let content_type = field.content_type().map(|mime| mime.to_string());
+        let data = field
+            .bytes()
+            .await
+            .map_err(|error| format!("unreadable multipart part {name}: {error}"))?;
+        if name == "payload_json" {
+            let value = serde_json::from_slice(&data)
+                .map_err(|error| format!("payload_json is not JSON: {error}"))?;
+            payload = Some(value);
+        } else if name.starts_with("files[") {
+            let filename = filename.ok_or_else(|| format!("part {name} has no filename"))?;
+            files.push(Attachment {
+                filename,
+                content_type,
+                data: data.to_vec(),
+            });
+        } else {
+            return Err(format!("unexpected multipart part {name:?}"));
+        }
+    }
+    Ok((payload, files))
+}
+
+/// Stores uploaded files on the message a request created or edited: the message in
+/// the reply, or the one an interaction response made or updated.
+fn attach_files(shared: &Shared, path: &str, reply: &Reply, files: &[Attachment]) {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let mut state = shared.state();
+    let message_id = match (&reply.1, segments.as_slice()) {
+        (Some(body), _) if body.get("channel_id").is_some() => {
+            body["id"].as_str().and_then(|id| id.parse().ok())
+        }
+        (_, ["interactions", _, token, "callback"]) => {
+            state.interactions.get(*token).and_then(|log| {
+                match log.callbacks.last().map(|c| c["type"].as_u64()) {
+                    Some(Some(7)) => log.message_id,
+                    _ => log.original_message_id,
+                }
+            })
+        }
+        _ => None,
+    };
+    let Some(message) = message_id.and_then(|id| state.messages.get_mut(&id)) else {
+        state.problems.push(format!(
+            "POST {path}: files sent with no message to attach them to"
+        ));
+        return;
+    };
+    message.json["attachments"] = files
+        .iter()
+        .enumerate()
+        .map(|(index, file)| {
+            json!({
+                "id": (message.id + index as u64 + 1).to_string(),
+                "filename": file.filename,
+                "size": file.data.len(),
+                "content_type": file.content_type,
+                "url": format!("https://cdn.discordapp.com/attachments/{}/{}", message.channel_id, file.filename),
+            })
+        })
+        .collect();
+    message.files = files.to_vec();
 }
 
 /// Seeded xorshift: the same seed gives the same faults for the same request order.

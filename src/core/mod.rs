@@ -1,7 +1,9 @@
 //! Pure rules: no Discord, no database, no clock. Everything takes `now` as an argument.
 
+pub mod calendar;
 pub mod daily_schedule;
 pub mod hint_reveal;
+pub mod practice;
 pub mod question_bank;
 pub mod quiz_cooldown;
 pub mod ranking;

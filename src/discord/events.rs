@@ -54,7 +54,14 @@ pub async fn handle(
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(component),
-        } => commands::quiz::on_component(app, framework.serenity_context, component).await,
+        } => {
+            let ctx = framework.serenity_context;
+            if commands::practice::is_practice_button(&component.data.custom_id) {
+                commands::practice::on_component(app, ctx, component).await;
+            } else {
+                commands::quiz::on_component(app, ctx, component).await;
+            }
+        }
         _ => {}
     }
     Ok(())

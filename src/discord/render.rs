@@ -6,13 +6,17 @@ use poise::serenity_prelude as serenity;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use crate::core::calendar::{Calendar, Day};
 use crate::core::daily_schedule;
 use crate::core::hint_reveal::RevealReason;
+use crate::core::practice::{self, Rating};
 use crate::core::question_bank::{Question, QuestionBank};
 use crate::core::ranking::Ranked;
 use crate::core::rotation::{self, RotationState};
 use crate::core::streak_rules;
-use crate::storage::{ChannelStreak, LeaderboardPage, RankedTeam, Schedule, StreakChange};
+use crate::storage::{
+    ChannelStreak, DatabaseFault, LeaderboardPage, RankedTeam, RateOutcome, Schedule, StreakChange,
+};
 
 pub const LIGHTBULB: &str = "💡";
 const COLOR_OPEN: u32 = 0x5865F2;
@@ -337,4 +341,180 @@ pub fn team_leaderboard(
     serenity::CreateEmbed::new()
         .title("Team leaderboard — summed current streaks")
         .description(clip(format!("{}\n{text}", leaderboard_scope(channel_id))))
+}
+
+/// A practice card: the question, and the hint once shown. `buttons` are custom ids,
+/// each a rating or (`None`) the Show hint button.
+pub fn practice_card(
+    bank: &QuestionBank,
+    question: &Question,
+    is_new: bool,
+    hint_shown: bool,
+    note: Option<&str>,
+    buttons: &[(String, Option<Rating>)],
+) -> (serenity::CreateEmbed, Vec<serenity::CreateActionRow>) {
+    let hint = if hint_shown {
+        question.hint.clone()
+    } else {
+        "Think of your answer, then press **Show hint**.".to_owned()
+    };
+    let mut embed = serenity::CreateEmbed::new()
+        .title(if is_new {
+            "Practice · new card"
+        } else {
+            "Practice · review"
+        })
+        .description(&question.question)
+        .color(if hint_shown {
+            COLOR_REVEALED
+        } else {
+            COLOR_OPEN
+        })
+        .field("Category", category_name(bank, question), true)
+        .field("Difficulty", difficulty(question.difficulty.get()), true)
+        .field(format!("{LIGHTBULB} Hint"), hint, false)
+        .footer(serenity::CreateEmbedFooter::new(if hint_shown {
+            "How well did you recall it? The rating sets when it comes back."
+        } else {
+            "Only you see this · practice never changes daily streaks"
+        }));
+    if let Some(note) = note {
+        embed = embed.author(serenity::CreateEmbedAuthor::new(note));
+    }
+    let buttons = buttons
+        .iter()
+        .map(|(id, rating)| {
+            let (label, style) = match rating {
+                None => ("Show hint", serenity::ButtonStyle::Primary),
+                Some(Rating::Again) => ("Again", serenity::ButtonStyle::Danger),
+                Some(Rating::Hard) => ("Hard", serenity::ButtonStyle::Secondary),
+                Some(Rating::Good) => ("Good", serenity::ButtonStyle::Success),
+                Some(Rating::Easy) => ("Easy", serenity::ButtonStyle::Primary),
+            };
+            serenity::CreateButton::new(id).label(label).style(style)
+        })
+        .collect();
+    (embed, vec![serenity::CreateActionRow::Buttons(buttons)])
+}
+
+/// Nothing to review now: when the next review is, and whether new cards wait.
+pub fn practice_nothing_due(
+    next_due: Option<DateTime<Utc>>,
+    new_cards_tomorrow: bool,
+    note: Option<&str>,
+) -> serenity::CreateEmbed {
+    let mut text = match next_due {
+        Some(at) => format!(
+            "Nothing due. Your next review is {} ({}).",
+            timestamp(at, 'R'),
+            timestamp(at, 'f')
+        ),
+        None => "Nothing due: your deck is empty. Answer a daily question, or come back when there are new cards.".to_owned(),
+    };
+    if new_cards_tomorrow {
+        let _ = write!(
+            text,
+            "\nYou started {} new cards today; more tomorrow.",
+            practice::NEW_CARDS_PER_DAY
+        );
+    }
+    let mut embed = serenity::CreateEmbed::new()
+        .title("Practice")
+        .description(text)
+        .color(COLOR_REVEALED);
+    if let Some(note) = note {
+        embed = embed.author(serenity::CreateEmbedAuthor::new(note));
+    }
+    embed
+}
+
+/// What a rating did, shown above the next card.
+pub fn practice_rated(rating: Rating, outcome: &RateOutcome) -> String {
+    let name = match rating {
+        Rating::Again => "Again",
+        Rating::Hard => "Hard",
+        Rating::Good => "Good",
+        Rating::Easy => "Easy",
+    };
+    match outcome {
+        RateOutcome::Rated(card) => {
+            let wait = card.due - card.last_review;
+            format!("Rated {name}: back in {}", duration_words(wait))
+        }
+        RateOutcome::Stale => "That card was already rated; here is your next one.".to_owned(),
+        RateOutcome::NewCardLimit => format!(
+            "You started {} new cards today: that one waits for tomorrow.",
+            practice::NEW_CARDS_PER_DAY
+        ),
+    }
+}
+
+/// "10 minutes", "3 days": how long until a card comes back.
+fn duration_words(wait: chrono::TimeDelta) -> String {
+    let (count, unit) = if wait < chrono::TimeDelta::hours(1) {
+        (wait.num_minutes().max(1), "minute")
+    } else if wait < chrono::TimeDelta::days(1) {
+        (wait.num_hours(), "hour")
+    } else {
+        (wait.num_days(), "day")
+    };
+    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
+}
+
+/// `/practice stats`.
+pub fn practice_stats(stats: &practice::Stats) -> serenity::CreateEmbed {
+    let share = |rating| {
+        stats
+            .percent(rating)
+            .map_or_else(|| "—".to_owned(), |p| format!("{p}%"))
+    };
+    let total: u32 = stats.ratings_30_days.iter().sum();
+    serenity::CreateEmbed::new()
+        .title("Your practice")
+        .color(COLOR_OPEN)
+        .field("Cards", stats.cards.to_string(), true)
+        .field("Due now", stats.due_now.to_string(), true)
+        .field(
+            "Due in the next 7 days",
+            stats.due_within_7_days.to_string(),
+            true,
+        )
+        .field("Reviewed today", stats.reviewed_today.to_string(), true)
+        .field(
+            format!("Last 30 days ({total} reviews)"),
+            format!(
+                "Hard {} · Good {} · Easy {} · Again {}",
+                share(Rating::Hard),
+                share(Rating::Good),
+                share(Rating::Easy),
+                share(Rating::Again)
+            ),
+            false,
+        )
+        .footer(serenity::CreateEmbedFooter::new(
+            "Daily answers count as reviews: unaided as Good, after the hint as Hard",
+        ))
+}
+
+/// A practice button the database could not serve.
+pub fn practice_failed(fault: Option<DatabaseFault>) -> String {
+    match fault {
+        Some(fault) => format!(
+            "⚠️ I can't save anything right now: {fault}. Nothing was changed; please try again later."
+        ),
+        None => "Something went wrong on my side; nothing was changed. The bot's operator can see the details in the log.".to_owned(),
+    }
+}
+
+/// The streak calendar in words, for screen readers and text-only clients.
+pub fn calendar_summary(channel_id: u64, calendar: &Calendar) -> String {
+    let count = |day: Day| calendar.days.iter().filter(|d| **d == day).count();
+    format!(
+        "<#{channel_id}>, last {} weeks: {} answered, {} after the hint, {} missed, {} frozen.",
+        crate::core::calendar::WEEKS,
+        count(Day::Unaided),
+        count(Day::AfterHint),
+        count(Day::Missed),
+        count(Day::Frozen)
+    )
 }

@@ -66,6 +66,16 @@ impl From<ChannelStreakRow> for ChannelStreak {
     }
 }
 
+/// What the streak calendar draws of one member in one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CalendarHistory {
+    pub posts: Vec<crate::core::calendar::PostedDay>,
+    /// The questions a freeze bridged for the member.
+    pub frozen: std::collections::BTreeSet<i64>,
+    /// The channel's latest question (still open).
+    pub latest_seq: Option<i64>,
+}
+
 /// The top of a leaderboard and where the caller stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeaderboardPage {

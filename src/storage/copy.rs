@@ -16,9 +16,10 @@ enum Kind {
     Text,
     OptText,
     Bool,
+    Real,
 }
 
-use Kind::{Bool, Int, OptInt, OptText, Text};
+use Kind::{Bool, Int, OptInt, OptText, Real, Text};
 
 /// A table and its columns, in an order where every row's references exist first.
 struct Table {
@@ -187,8 +188,54 @@ const TABLES: &[Table] = &[
         columns: &[("message_id", Int), ("user_id", Int)],
         identity: None,
     },
-    // Kept by triggers (on member_streaks, on member_totals): emptied after the rows
-    // they follow went in, then copied as they are.
+    Table {
+        name: "practice_cards",
+        columns: &[
+            ("guild_id", Int),
+            ("user_id", Int),
+            ("question_id", Text),
+            ("due", Int),
+            ("stability", Real),
+            ("difficulty", Real),
+            ("elapsed_days", Int),
+            ("scheduled_days", Int),
+            ("reps", Int),
+            ("lapses", Int),
+            ("state", Int),
+            ("last_review", Int),
+            ("introduced_at", Int),
+            ("introduced_by", Text),
+        ],
+        identity: None,
+    },
+    Table {
+        name: "practice_reviews",
+        columns: &[
+            ("id", Int),
+            ("guild_id", Int),
+            ("user_id", Int),
+            ("question_id", Text),
+            ("rating", Int),
+            ("reviewed_at", Int),
+            ("source", Text),
+            ("post_id", OptInt),
+        ],
+        identity: Some("id"),
+    },
+    // Kept by triggers (on member_streaks, on member_totals, on answers): emptied
+    // after the rows they follow went in, then copied as they are.
+    Table {
+        name: "practice_inbox",
+        columns: &[
+            ("post_id", Int),
+            ("user_id", Int),
+            ("guild_id", Int),
+            ("question_id", Text),
+            ("answered_at", Int),
+            ("unaided", Bool),
+        ],
+        identity: None,
+    },
     Table {
         name: "member_totals",
         columns: &[
@@ -337,7 +384,7 @@ async fn copy_tables(
         .await?;
         if matches!(
             table.name,
-            "member_totals" | "guild_ranked" | "guild_standings"
+            "member_totals" | "guild_ranked" | "guild_standings" | "practice_inbox"
         ) {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", table.name)))
                 .execute(&mut *write)
@@ -380,6 +427,7 @@ enum Values {
     Text(Vec<String>),
     OptText(Vec<Option<String>>),
     Bool(Vec<bool>),
+    Real(Vec<f64>),
 }
 
 impl Values {
@@ -390,6 +438,7 @@ impl Values {
             Text => Values::Text(Vec::new()),
             OptText => Values::OptText(Vec::new()),
             Bool => Values::Bool(Vec::new()),
+            Real => Values::Real(Vec::new()),
         }
     }
 
@@ -400,6 +449,7 @@ impl Values {
             Values::Text(values) => values.push(row.try_get(index)?),
             Values::OptText(values) => values.push(row.try_get(index)?),
             Values::Bool(values) => values.push(row.try_get(index)?),
+            Values::Real(values) => values.push(row.try_get(index)?),
         }
         Ok(())
     }
@@ -409,6 +459,7 @@ impl Values {
             Values::Int(_) | Values::OptInt(_) => "BIGINT[]",
             Values::Text(_) | Values::OptText(_) => "TEXT[]",
             Values::Bool(_) => "BOOLEAN[]",
+            Values::Real(_) => "DOUBLE PRECISION[]",
         }
     }
 
@@ -422,6 +473,7 @@ impl Values {
             Values::Text(values) => query.bind(values),
             Values::OptText(values) => query.bind(values),
             Values::Bool(values) => query.bind(values),
+            Values::Real(values) => query.bind(values),
         }
     }
 }

@@ -12,16 +12,20 @@ mod copy;
 mod error;
 mod postgres;
 mod posts;
+mod practice;
 mod quizzes;
 mod schedules;
 mod sqlite;
 mod store;
 mod teams;
 
-pub use answers::{AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer, StreakChange};
+pub use answers::{
+    AnswerRecord, CalendarHistory, ChannelStreak, LeaderboardPage, NewAnswer, StreakChange,
+};
 pub use copy::{CopyError, Progress, copied_tables, copy_to_postgres};
 pub use error::{DatabaseFault, StorageError, StorageResult};
 pub use posts::{ClaimOutcome, DailyPost, NewDailyPost};
+pub use practice::{CardRating, RateOutcome};
 pub use quizzes::QuizPost;
 pub use schedules::{Schedule, ScheduleSettings};
 pub use store::{DatabaseKind, Pool, Store};

@@ -55,6 +55,9 @@ mod guilds;
 #[path = "queries/posts.rs"]
 #[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
 mod posts;
+#[path = "queries/practice.rs"]
+#[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
+mod practice;
 #[path = "queries/quizzes.rs"]
 #[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
 mod quizzes;

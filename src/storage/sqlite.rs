@@ -45,6 +45,8 @@ mod answers;
 mod guilds;
 #[path = "queries/posts.rs"]
 mod posts;
+#[path = "queries/practice.rs"]
+mod practice;
 #[path = "queries/quizzes.rs"]
 mod quizzes;
 #[path = "queries/schedules.rs"]

@@ -9,15 +9,19 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::answers::{AnswerRecord, ChannelStreak, LeaderboardPage, NewAnswer, StreakChange};
+use super::answers::{
+    AnswerRecord, CalendarHistory, ChannelStreak, LeaderboardPage, NewAnswer, StreakChange,
+};
 use super::error::{StorageError, StorageResult};
 use super::postgres;
 use super::posts::{ClaimOutcome, DailyPost, NewDailyPost};
+use super::practice::{CardRating, RateOutcome};
 use super::quizzes::QuizPost;
 use super::schedules::{Schedule, ScheduleSettings};
 use super::sqlite;
 use super::teams::{RankedTeam, Team, TeamError};
 use crate::core::hint_reveal::RevealReason;
+use crate::core::practice::{DeckCard, Rating};
 use crate::core::rotation::{Pick, RotationState};
 use crate::core::streak_rules::MemberStreak;
 use crate::core::team_name::TeamName;
@@ -218,6 +222,25 @@ delegate! {
     /// rises with it, a running streak stays alive) and records who changed it, when,
     /// from what to what, in the same transaction (`/qotd streak-set`).
     pub async fn set_streak(&self, channel_id: u64, user_id: u64, current: u32, admin_id: u64, now: DateTime<Utc>) -> StorageResult<StreakChange>;
+
+    /// A member's daily questions in a channel since `since` (a local date), the
+    /// questions freezes bridged for them and the channel's latest question: what the
+    /// streak calendar draws.
+    pub async fn calendar_history(&self, channel_id: u64, user_id: u64, since: NaiveDate) -> StorageResult<CalendarHistory>;
+
+    // Practice (SPEC §8)
+    /// A member's deck in a server.
+    pub async fn practice_deck(&self, guild_id: u64, user_id: u64) -> StorageResult<Vec<DeckCard>>;
+    /// When and how a member reviewed since `since`.
+    pub async fn practice_reviews_since(&self, guild_id: u64, user_id: u64, since: DateTime<Utc>) -> StorageResult<Vec<(DateTime<Utc>, Rating)>>;
+    /// Puts the member's daily answers not yet in their deck into it, oldest first,
+    /// each reviewed at the time it was given (unaided Good, after the hint Hard);
+    /// returns how many. Takes no write lock when there are none.
+    pub async fn feed_practice(&self, guild_id: u64, user_id: u64) -> StorageResult<u32>;
+    /// Rates a card as shown at version `seen_reps` (0: a new card) and records the
+    /// review, in one transaction; a stale version or a new card past today's limit
+    /// (since `day_start`) changes nothing.
+    pub async fn rate_practice_card(&self, rated: &CardRating<'_>, now: DateTime<Utc>, day_start: DateTime<Utc>) -> StorageResult<RateOutcome>;
 
     // Quiz posts
     pub async fn record_quiz(&self, quiz: &QuizPost) -> StorageResult<()>;

@@ -3,18 +3,25 @@
 use poise::serenity_prelude as serenity;
 
 use super::input::{autocomplete_team, guild_id, refused, reply_ephemeral, user_error};
+use chrono::{DateTime, Utc};
+
+use crate::core::calendar::{self, Calendar};
 use crate::core::team_name::TeamName;
 use crate::discord::{Context, Error, no_pings, render};
-use crate::storage::TeamError;
+use crate::picture;
+use crate::state::App;
+use crate::storage::{Schedule, StorageError, TeamError};
 
 const TOP: u32 = 10;
 
-/// Your streaks (or a member's) in every daily channel of this server.
+/// Your streaks (or a member's) in every daily channel of this server, with a calendar.
 #[poise::command(slash_command, guild_only)]
 #[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn streak(
     ctx: Context<'_>,
     #[description = "Whose streaks to show (default: yours)"] member: Option<serenity::User>,
+    #[description = "The daily channel of the calendar (default: the server's first)"]
+    channel: Option<serenity::ChannelId>,
 ) -> Result<(), Error> {
     let guild = guild_id(ctx)?;
     let user = member.unwrap_or_else(|| ctx.author().clone());
@@ -23,19 +30,68 @@ pub async fn streak(
     }
     let app = ctx.data();
     let streaks = app.store.member_streaks(guild, user.id.get()).await?;
-    if streaks.is_empty() {
-        user_error!(
-            "This server has no daily question yet. An admin can start one with `/qotd setup`."
-        );
-    }
     let schedules = app.store.guild_schedules(guild).await?;
-    let name = user.display_name();
-    let embed = render::streak_embed(name, &streaks, &schedules, app.clock.now());
+    let shown = calendar_channel(&schedules, channel)?;
+    let (name, now) = (user.display_name(), app.clock.now());
+    let calendar = streak_calendar(app, shown, user.id.get(), now).await?;
+    let png = picture::streak_calendar_png(&calendar, &format!("{name} · last 26 weeks"));
+    let embed = render::streak_embed(name, &streaks, &schedules, now)
+        .field(
+            "Calendar",
+            render::calendar_summary(shown.channel_id, &calendar),
+            false,
+        )
+        .image(format!("attachment://{CALENDAR_FILE}"));
     let reply = poise::CreateReply::default()
         .embed(embed)
+        .attachment(serenity::CreateAttachment::bytes(png, CALENDAR_FILE))
         .allowed_mentions(no_pings());
     ctx.send(reply).await?;
     Ok(())
+}
+
+const CALENDAR_FILE: &str = "streak-calendar.png";
+
+/// The daily channel whose calendar `/streak` draws: the one asked for, if it is one
+/// of the server's, else (none asked) the server's first.
+fn calendar_channel(
+    schedules: &[Schedule],
+    asked: Option<serenity::ChannelId>,
+) -> Result<&Schedule, Error> {
+    let found = match asked {
+        Some(channel) => schedules.iter().find(|s| s.channel_id == channel.get()),
+        None => schedules.first(),
+    };
+    match (found, asked) {
+        (Some(schedule), _) => Ok(schedule),
+        (None, Some(channel)) if !schedules.is_empty() => user_error!(
+            "<#{channel}> has no daily question in this server. Leave `channel` empty for the server's first."
+        ),
+        (None, _) => user_error!(
+            "This server has no daily question yet. An admin can start one with `/qotd setup`."
+        ),
+    }
+}
+
+/// A member's last 26 weeks in a daily channel, in the channel's own days.
+async fn streak_calendar(
+    app: &App,
+    schedule: &Schedule,
+    user: u64,
+    now: DateTime<Utc>,
+) -> Result<Calendar, StorageError> {
+    let today = now.with_timezone(&schedule.timezone).date_naive();
+    let since = calendar::window_start(today);
+    let history = app
+        .store
+        .calendar_history(schedule.channel_id, user, since)
+        .await?;
+    Ok(calendar::calendar(
+        today,
+        &history.posts,
+        &history.frozen,
+        history.latest_seq,
+    ))
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod input;
 pub mod member;
+pub mod practice;
 pub mod quiz;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, Error>> {
         member::streak(),
         member::leaderboard(),
         member::team(),
+        practice::practice(),
     ]
 }
 

@@ -1,13 +1,14 @@
 //! Answers, streaks and leaderboards: the queries.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Backend, Connection};
+use crate::core::calendar::PostedDay;
 use crate::core::ranking::{self, Ranked, Standing};
 use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak};
 use crate::storage::answers::{
-    AnswerRecord, ChannelStreak, ChannelStreakRow, LeaderboardPage, NewAnswer, PostAndStreakRow,
-    StandingRow, StreakChange, StreakRow, streak_columns,
+    AnswerRecord, CalendarHistory, ChannelStreak, ChannelStreakRow, LeaderboardPage, NewAnswer,
+    PostAndStreakRow, StandingRow, StreakChange, StreakRow, streak_columns,
 };
 use crate::storage::convert::{from_millis, to_db_id, to_millis};
 use crate::storage::error::StorageResult;
@@ -222,6 +223,56 @@ impl Backend {
         .await?;
         tx.commit().await?;
         Ok(StreakChange { before, after })
+    }
+
+    /// A member's daily questions in a channel since the local date `since` (each
+    /// with the member's answer, if it counted), the questions freezes bridged for
+    /// them, and the channel's latest question: what the streak calendar draws.
+    pub async fn calendar_history(
+        &self,
+        channel_id: u64,
+        user_id: u64,
+        since: NaiveDate,
+    ) -> StorageResult<CalendarHistory> {
+        let (channel, user) = (to_db_id(channel_id), to_db_id(user_id));
+        let rows: Vec<(String, i64, Option<bool>, Option<bool>)> = sqlx::query_as(
+            "SELECT p.local_date, p.seq, a.unaided, a.counted FROM daily_posts p \
+             LEFT JOIN answers a ON a.post_id = p.id AND a.user_id = $2 \
+             WHERE p.channel_id = $1 AND p.local_date >= $3 AND p.message_id IS NOT NULL",
+        )
+        .bind(channel)
+        .bind(user)
+        .bind(since.to_string())
+        .fetch_all(self.reader())
+        .await?;
+        let frozen: Vec<i64> = sqlx::query_scalar(
+            "SELECT seq FROM streak_freezes WHERE channel_id = $1 AND user_id = $2",
+        )
+        .bind(channel)
+        .bind(user)
+        .fetch_all(self.reader())
+        .await?;
+        let latest_seq: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(seq) FROM daily_posts WHERE channel_id = $1 AND message_id IS NOT NULL",
+        )
+        .bind(channel)
+        .fetch_one(self.reader())
+        .await?;
+        let posts = rows
+            .into_iter()
+            .filter_map(|(date, seq, unaided, counted)| {
+                Some(PostedDay {
+                    date: date.parse().ok()?,
+                    seq,
+                    answer: unaided.filter(|_| counted == Some(true)),
+                })
+            })
+            .collect();
+        Ok(CalendarHistory {
+            posts,
+            frozen: frozen.into_iter().collect(),
+            latest_seq,
+        })
     }
 
     pub async fn member_leaderboard(

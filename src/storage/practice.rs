@@ -1,0 +1,66 @@
+//! Practice decks (SPEC §8): rows to and from the core's card types.
+
+use crate::core::practice::{CardState, DeckCard, Rating};
+use crate::storage::convert::from_millis;
+
+/// A member's rating of a card, as a button carried it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardRating<'a> {
+    pub guild_id: u64,
+    pub user_id: u64,
+    pub question_id: &'a str,
+    /// The card's version (`reps`) when it was shown: 0 for a new card.
+    pub seen_reps: u32,
+    pub rating: Rating,
+}
+
+/// What became of a rating.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RateOutcome {
+    /// The card's new state.
+    Rated(CardState),
+    /// The card was reviewed since the button was shown (another click, another
+    /// process, a daily answer): nothing changed.
+    Stale,
+    /// A new card, but today's new cards are all started: nothing changed.
+    NewCardLimit,
+}
+
+/// due, stability, difficulty, elapsed_days, scheduled_days, reps, lapses, state,
+/// last_review.
+pub(super) type CardRow = (i64, f64, f64, i64, i64, i64, i64, i64, i64);
+
+/// The columns of [`CardRow`] in `practice_cards`.
+macro_rules! card_columns {
+    () => {
+        "due, stability, difficulty, elapsed_days, scheduled_days, reps, lapses, state, last_review"
+    };
+}
+pub(super) use card_columns;
+
+pub(super) fn card_from_row(row: CardRow) -> CardState {
+    CardState {
+        due: from_millis(row.0),
+        stability: row.1,
+        difficulty: row.2,
+        elapsed_days: row.3,
+        scheduled_days: row.4,
+        reps: u32::try_from(row.5).unwrap_or(0),
+        lapses: u32::try_from(row.6).unwrap_or(0),
+        state: u8::try_from(row.7).unwrap_or(0),
+        last_review: from_millis(row.8),
+    }
+}
+
+/// question_id, due, reps, introduced_at, introduced_by.
+pub(super) type DeckRow = (String, i64, i64, i64, String);
+
+pub(super) fn deck_card_from_row(row: DeckRow) -> DeckCard {
+    DeckCard {
+        question_id: row.0,
+        due: from_millis(row.1),
+        reps: u32::try_from(row.2).unwrap_or(0),
+        introduced_at: from_millis(row.3),
+        started_in_practice: row.4 == "practice",
+    }
+}
