@@ -126,9 +126,11 @@ pub(crate) async fn handle(
         ),
         None => route(&shared, &method_name, &path, &query, body_json.as_ref()),
     };
-    if !files.is_empty() && reply.0.is_success() {
-        attach_files(&shared, &path, &reply, &files);
-    }
+    let reply = if !files.is_empty() && reply.0.is_success() {
+        attach_files(&shared, &path, reply, &files)
+    } else {
+        reply
+    };
 
     {
         let mut state = shared.state();
@@ -210,8 +212,9 @@ async fn read_multipart(
 }
 
 /// Stores uploaded files on the message a request created or edited: the message in
-/// the reply, or the one an interaction response made or updated.
-fn attach_files(shared: &Shared, path: &str, reply: &Reply, files: &[Attachment]) {
+/// the reply (which then lists them), or the one an interaction response made or
+/// updated.
+fn attach_files(shared: &Shared, path: &str, reply: Reply, files: &[Attachment]) -> Reply {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let mut state = shared.state();
     let message_id = match (&reply.1, segments.as_slice()) {
@@ -232,22 +235,33 @@ fn attach_files(shared: &Shared, path: &str, reply: &Reply, files: &[Attachment]
         state.problems.push(format!(
             "POST {path}: files sent with no message to attach them to"
         ));
-        return;
+        return reply;
     };
     message.json["attachments"] = files
         .iter()
         .enumerate()
         .map(|(index, file)| {
+            let url = format!(
+                "https://cdn.discordapp.com/attachments/{}/{}",
+                message.channel_id, file.filename
+            );
             json!({
                 "id": (message.id + index as u64 + 1).to_string(),
                 "filename": file.filename,
                 "size": file.data.len(),
                 "content_type": file.content_type,
-                "url": format!("https://cdn.discordapp.com/attachments/{}/{}", message.channel_id, file.filename),
+                "url": url,
+                "proxy_url": url,
             })
         })
         .collect();
     message.files = files.to_vec();
+    match reply {
+        (status, Some(body)) if body.get("channel_id").is_some() => {
+            (status, Some(message.json.clone()))
+        }
+        other => other,
+    }
 }
 
 /// Seeded xorshift: the same seed gives the same faults for the same request order.

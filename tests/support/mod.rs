@@ -232,6 +232,11 @@ impl Harness {
     /// The daily workflow's Discord port over serenity's REST client, pointed at the
     /// fake the way `DISCORD_API_PROXY` points the bot (rate limiter off, no HTTP proxy).
     pub fn discord_http(&self) -> DiscordHttp {
+        DiscordHttp::new(self.serenity_http())
+    }
+
+    /// Serenity's REST client, pointed at the fake as [`Harness::discord_http`] is.
+    pub fn serenity_http(&self) -> Arc<serenity::Http> {
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         let http = serenity::HttpBuilder::new("fake-token")
             .default_allowed_mentions(qotd::discord::no_pings())
@@ -239,7 +244,7 @@ impl Harness {
             .ratelimiter_disabled(true)
             .client(client)
             .build();
-        DiscordHttp::new(Arc::new(http))
+        Arc::new(http)
     }
 
     /// Stops the bot the way SIGTERM does, and closes its database.
