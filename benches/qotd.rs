@@ -86,6 +86,9 @@ fn main() {
                 queries(options.quick, db).await;
             }
         }
+        if wanted("calendar") {
+            calendar_render(if options.quick { 100 } else { 500 });
+        }
         if wanted("footprint") {
             footprint(if options.quick { 250 } else { 2_500 }).await;
         }
@@ -856,7 +859,7 @@ async fn record_answers(store: &Store, days: i64, samples: usize) -> Vec<f64> {
     .await
 }
 
-/// 3. Queries at size: recording an answer, /streak and /leaderboard.
+/// 3. Queries at size: recording an answer, /streak, /leaderboard and /practice.
 async fn queries(quick: bool, db: Db<'_>) {
     let members = if quick { 2_000 } else { 10_000 };
     let samples = if quick { 200 } else { 1_000 };
@@ -944,10 +947,116 @@ async fn queries(quick: bool, db: Db<'_>) {
         None,
         db.tag(json!({ "median_ms": percentile(&server_board, 0.5), "members": members })),
     );
+    practice_next_card(&big, members, samples, db).await;
     for (store, url) in [(big, big_url), (small, small_url)] {
         store.close().await;
         db.discard(&url).await;
     }
+}
+
+/// `/practice`'s next card at size: 50 cards for each member of the history's
+/// server, every daily answer already fed (an empty inbox, as after a member's first
+/// `/practice`). Times what the command reads: the inbox check, the deck, the rule.
+async fn practice_next_card(store: &Store, members: i64, samples: usize, db: Db<'_>) {
+    const CARDS: i64 = 50;
+    let cards = |from: &str| {
+        format!(
+            "INSERT INTO practice_cards (guild_id, user_id, question_id, due, stability, \
+                 difficulty, elapsed_days, scheduled_days, reps, lapses, state, last_review, \
+                 introduced_at, introduced_by) \
+             SELECT 10000, 100000 + x, 'q' || y, 1735000000000 + ((x * 7 + y * 13) % 40) * 86400000, \
+                 3.5, 5.0, 3, 4, 2, 0, 2, 1734600000000 + ((x * 7 + y * 13) % 40) * 86400000, \
+                 1734000000000, 'daily' FROM {from}"
+        )
+    };
+    let sqlite_from = format!(
+        "(WITH RECURSIVE m(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM m WHERE x < {members} - 1), \
+          q(y) AS (SELECT 0 UNION ALL SELECT y + 1 FROM q WHERE y < {CARDS} - 1) SELECT x, y FROM m, q)"
+    );
+    let postgres_from = format!(
+        "generate_series(0::BIGINT, {members} - 1) AS m(x), generate_series(0::BIGINT, {CARDS} - 1) AS q(y)"
+    );
+    let (from, analyze) = match store.kind() {
+        qotd::storage::DatabaseKind::Sqlite => (sqlite_from, "ANALYZE"),
+        qotd::storage::DatabaseKind::Postgres => (postgres_from, "VACUUM (ANALYZE)"),
+    };
+    let insert = cards(&from);
+    on_pool!(store, |pool| {
+        sqlx::query("DELETE FROM practice_inbox")
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(insert.clone()))
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::raw_sql(analyze).execute(pool).await.unwrap();
+    });
+    let bank: Vec<String> = (0..60).map(|q| format!("q{q}")).collect();
+    let now = at("2025-01-05T12:00:00Z");
+    let day_start = at("2025-01-05T00:00:00Z");
+    let times = time_each(samples, |i| {
+        let bank = &bank;
+        async move {
+            let member = 100_000 + (i * 7 % members as usize) as u64;
+            store.feed_practice(10_000, member).await.unwrap();
+            let deck = store.practice_deck(10_000, member).await.unwrap();
+            let next = qotd::core::practice::next_card(
+                &deck,
+                bank.iter().map(String::as_str),
+                day_start,
+                now,
+            );
+            std::hint::black_box(next);
+        }
+    })
+    .await;
+    report(
+        &db.row("practice_next_card_p99"),
+        percentile(&times, 0.99),
+        "ms",
+        None,
+        db.tag(json!({
+            "median_ms": percentile(&times, 0.5),
+            "members": members,
+            "cards_per_member": CARDS,
+        })),
+    );
+}
+
+/// The `/streak` calendar picture: 26 weeks of a real-looking history, drawn.
+fn calendar_render(samples: usize) {
+    use qotd::core::calendar::{self, PostedDay};
+    let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+    let posts: Vec<PostedDay> = (0..182i64)
+        .map(|back| PostedDay {
+            date: today - chrono::Days::new(back as u64),
+            seq: 500 - back,
+            answer: match back % 11 {
+                0 | 5 => None,
+                3 => Some(false),
+                _ => Some(true),
+            },
+        })
+        .collect();
+    let frozen = [495, 484].into_iter().collect();
+    let calendar = calendar::calendar(today, &posts, &frozen, Some(500));
+    let mut times = Vec::with_capacity(samples);
+    let mut bytes = 0;
+    for _ in 0..samples {
+        let started = Instant::now();
+        let png = qotd::picture::streak_calendar_png(&calendar, "ada · last 26 weeks");
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        bytes = png.len();
+    }
+    times.sort_by(f64::total_cmp);
+    report(
+        "calendar_render_p99",
+        percentile(&times, 0.99),
+        "ms",
+        None,
+        json!({ "median_ms": percentile(&times, 0.5), "png_bytes": bytes }),
+    );
 }
 
 /// A `/proc/PID/status` figure in KiB (VmRSS, RssAnon, RssFile).
