@@ -184,14 +184,30 @@ async fn due_reviews_offered(harness: &mut Harness) -> Vec<String> {
     }
 }
 
+/// A week of daily questions (09:00 New York), none answered: the first six have
+/// their hint out (the 4-hour timeout), the seventh is open. Returns its question.
+async fn asked_for_a_week(harness: &mut Harness) -> String {
+    harness.first_post_at_nine(CHANNEL, vec![]).await;
+    let mut post = None;
+    for day in 2..=7u32 {
+        harness
+            .tick_to(at(&format!("2026-06-{day:02}T13:00:00Z")))
+            .await;
+        post = Some(harness.wait_daily_post(CHANNEL, i64::from(day)).await);
+    }
+    let asked = harness.store().practice_questions(GUILD).await.unwrap();
+    assert_eq!(asked.len(), 6, "{asked:?}");
+    post.unwrap().question_id
+}
+
 /// SPEC §8: on new cards Easy schedules further than Good, Good than Hard, and Again
 /// within the day; the fifth new card of the day is the last; `/practice stats` counts
 /// it all; the next day due cards come first, the one due longest first.
 #[tokio::test]
 async fn ratings_order_the_next_review_five_new_cards_a_day_and_stats_count_them() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness.setup_nine_new_york(CHANNEL, vec![]).await;
-    let now = at("2026-06-01T14:00:00Z");
+    let open = asked_for_a_week(&mut harness).await;
+    let now = at("2026-06-07T14:00:00Z");
     harness.set_time(now);
     let ratings = ["again", "hard", "good", "easy", "good"];
     let mut rated = Vec::new();
@@ -208,6 +224,10 @@ async fn ratings_order_the_next_review_five_new_cards_a_day_and_stats_count_them
         let button = format!("practice:{rating}:0:{question}");
         assert!(buttons(&hint).contains(&button), "{:?}", buttons(&hint));
         reply = press(&mut harness, &message, &button).await;
+        assert_ne!(
+            question, open,
+            "today's question, hint not out, is not practised"
+        );
         rated.push((rating, question));
     }
     let deck = deck(&harness).await;
@@ -235,11 +255,30 @@ async fn ratings_order_the_next_review_five_new_cards_a_day_and_stats_count_them
     assert!(text.contains("5 new cards today; more tomorrow"), "{text}");
     assert!(buttons(&nothing).is_empty());
 
+    // A sixth new card is refused by the database too (a button from before).
+    let sixth = harness
+        .store()
+        .practice_questions(GUILD)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| rated.iter().all(|(_, r)| r != q))
+        .expect("six questions asked with their hint out");
+    let message = reply_message(&harness, &token);
+    let refused = press(&mut harness, &message, &format!("practice:good:0:{sixth}")).await;
+    assert!(
+        refused.text().contains("You started 5 new cards today"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(self::deck(&harness).await.len(), 5, "nothing stored");
+
     let (_, stats) = practice(&mut harness, "stats").await;
     let fields = stats.embeds[0]["fields"].to_string();
     for expected in [
         r#""name":"Cards","value":"5""#,
         r#""name":"Due now","value":"0""#,
+        r#""name":"Due in the next 7 days","value":"4""#,
         r#""name":"Reviewed today","value":"5""#,
         "Hard 20% · Good 40% · Easy 20% · Again 20%",
     ] {
@@ -247,7 +286,7 @@ async fn ratings_order_the_next_review_five_new_cards_a_day_and_stats_count_them
     }
 
     // The next local day (New York): due cards first, the one due longest first.
-    harness.set_time(at("2026-06-02T05:00:00Z"));
+    harness.set_time(at("2026-06-08T05:00:00Z"));
     let (_, next_day) = practice(&mut harness, "next").await;
     assert_eq!(title(&next_day), "Practice · review");
     assert_eq!(
@@ -262,8 +301,11 @@ async fn ratings_order_the_next_review_five_new_cards_a_day_and_stats_count_them
 /// and the rating loses nothing, and pressing the same rating twice rates once.
 #[tokio::test]
 async fn a_restart_between_show_hint_and_the_rating_loses_nothing() {
-    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
-    harness.setup_nine_new_york(CHANNEL, vec![]).await;
+    let (mut harness, post) = Harness::with_first_post(vec![]).await;
+    harness
+        .lightbulb_handled(post.message_id.unwrap(), MEMBER + 1)
+        .await;
+    harness.wait_edited(post.message_id.unwrap()).await;
     harness.set_time(at("2026-06-01T14:00:00Z"));
     let (token, card) = practice(&mut harness, "next").await;
     let question = shown_question(&harness, &card);
@@ -301,6 +343,13 @@ async fn practice_changes_no_streak_and_another_member_has_their_own_deck() {
     let post = harness.first_post_at_nine(CHANNEL, vec![]).await;
     harness.set_time(at("2026-06-01T13:05:00Z"));
     harness.answer_and_wait(&post, MEMBER).await;
+    // Day 2 goes unanswered; once day 3 is posted its hint is out: a new card.
+    for day in [2, 3] {
+        harness
+            .tick_to(at(&format!("2026-06-0{day}T13:00:00Z")))
+            .await;
+        harness.wait_daily_post(CHANNEL, day).await;
+    }
     let before = harness.streak(MEMBER).await;
     let (token, card) = practice(&mut harness, "next").await;
     let message = reply_message(&harness, &token);

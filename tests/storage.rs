@@ -868,3 +868,52 @@ async fn a_freeze_is_earned_after_seven_answers_spent_on_a_miss_and_never_a_thir
     assert_eq!(spent, [(7, 8)]);
     totals_match_the_channel_sums(&db.store).await;
 }
+
+/// The practice migration puts answers given before it into the decks: undone here
+/// (its tables dropped, its row removed) on a database with answers, then run again
+/// by opening the store, exactly as on an upgrade.
+#[tokio::test]
+async fn upgrading_puts_every_earlier_answer_in_its_members_practice_deck() {
+    let db = open_scheduled().await;
+    let first = post(&db.store, CHANNEL, day(1), "q-one").await;
+    let second = post(&db.store, CHANNEL, day(2), "q-two").await;
+    answer(&db.store, first.id, 7, day(1)).await;
+    answer(&db.store, second.id, 7, day(2)).await;
+    answer(&db.store, second.id, 8, day(2)).await;
+    let undo = match db.store.kind() {
+        qotd::storage::DatabaseKind::Sqlite => {
+            "DROP TRIGGER answers_feed_practice; DROP TABLE practice_inbox; \
+             DROP TABLE practice_reviews; DROP TABLE practice_cards; \
+             DELETE FROM _sqlx_migrations WHERE description = 'practice';"
+        }
+        qotd::storage::DatabaseKind::Postgres => {
+            "DROP FUNCTION answers_feed_practice() CASCADE; DROP TABLE practice_inbox, \
+             practice_reviews, practice_cards; \
+             DELETE FROM _sqlx_migrations WHERE description = 'practice';"
+        }
+    };
+    on_pool!(db.store, |pool| sqlx::raw_sql(undo)
+        .execute(pool)
+        .await
+        .map(drop)
+        .unwrap());
+    db.store.close().await;
+
+    let store = db.reopen().await;
+    assert_eq!(store.feed_practice(GUILD, 7).await.unwrap(), 2);
+    assert_eq!(store.feed_practice(GUILD, 8).await.unwrap(), 1);
+    assert_eq!(store.feed_practice(GUILD, 7).await.unwrap(), 0, "fed once");
+    let mut deck: Vec<String> = store
+        .practice_deck(GUILD, 7)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|card| card.question_id)
+        .collect();
+    deck.sort();
+    assert_eq!(deck, ["q-one", "q-two"]);
+    // And the trigger is back: a new answer waits for the next /practice.
+    let third = post(&store, CHANNEL, day(3), "q-three").await;
+    answer(&store, third.id, 8, day(3)).await;
+    assert_eq!(store.feed_practice(GUILD, 8).await.unwrap(), 1);
+}

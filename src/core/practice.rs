@@ -199,10 +199,11 @@ pub enum Next<'a> {
 }
 
 /// Due cards first, the one due longest first; then, while today's limit allows,
-/// the first question of `bank` (in bank order) not in the deck.
+/// the first of `candidates` (the questions a new card may be, in order) not in the
+/// deck.
 pub fn next_card<'a>(
     deck: &'a [DeckCard],
-    bank: impl IntoIterator<Item = &'a str>,
+    candidates: impl IntoIterator<Item = &'a str>,
     day_start: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Next<'a> {
@@ -216,7 +217,7 @@ pub fn next_card<'a>(
             reps: card.reps,
         };
     }
-    let unseen = bank
+    let unseen = candidates
         .into_iter()
         .find(|id| !deck.iter().any(|card| card.question_id == *id));
     let started_today = new_cards_started(deck, day_start);

@@ -409,7 +409,7 @@ pub fn practice_nothing_due(
             timestamp(at, 'R'),
             timestamp(at, 'f')
         ),
-        None => "Nothing due: your deck is empty. Answer a daily question, or come back when there are new cards.".to_owned(),
+        None => "Nothing to practise yet: a daily question joins practice once this server has asked it and its hint is out.".to_owned(),
     };
     if new_cards_tomorrow {
         let _ = write!(

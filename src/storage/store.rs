@@ -237,6 +237,9 @@ delegate! {
     /// each reviewed at the time it was given (unaided Good, after the hint Hard);
     /// returns how many. Takes no write lock when there are none.
     pub async fn feed_practice(&self, guild_id: u64, user_id: u64) -> StorageResult<u32>;
+    /// The questions this server has asked in its daily channels with their hint out,
+    /// in the order first asked: the questions practice may show as new cards.
+    pub async fn practice_questions(&self, guild_id: u64) -> StorageResult<Vec<String>>;
     /// Rates a card as shown at version `seen_reps` (0: a new card) and records the
     /// review, in one transaction; a stale version or a new card past today's limit
     /// (since `day_start`) changes nothing.

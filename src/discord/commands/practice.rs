@@ -34,8 +34,7 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let app = ctx.data();
     let user = ctx.author().id.get();
     let now = app.clock.now();
-    app.store.feed_practice(guild, user).await?;
-    let deck = app.store.practice_deck(guild, user).await?;
+    let deck = deck_in_bank(app, guild, user).await?;
     let reviews = app
         .store
         .practice_reviews_since(guild, user, now - TimeDelta::days(30))
@@ -78,6 +77,19 @@ async fn practice_day_start(
     Ok(practice::day_start(now, zone))
 }
 
+/// The member's deck after feeding their daily answers into it, without cards whose
+/// question left the bank (they wait, unseen, until it is back).
+async fn deck_in_bank(
+    app: &App,
+    guild: u64,
+    user: u64,
+) -> Result<Vec<practice::DeckCard>, StorageError> {
+    app.store.feed_practice(guild, user).await?;
+    let mut deck = app.store.practice_deck(guild, user).await?;
+    deck.retain(|card| app.bank.get_str(&card.question_id).is_some());
+    Ok(deck)
+}
+
 /// The message showing the member's next card (or that nothing is due), after
 /// feeding their daily answers into the deck. `note` says what just happened.
 async fn next_card_message(
@@ -87,11 +99,14 @@ async fn next_card_message(
     now: DateTime<Utc>,
     note: Option<String>,
 ) -> Result<(serenity::CreateEmbed, Vec<serenity::CreateActionRow>), StorageError> {
-    app.store.feed_practice(guild, user).await?;
-    let deck = app.store.practice_deck(guild, user).await?;
+    let deck = deck_in_bank(app, guild, user).await?;
     let day_start = practice_day_start(app, guild, now).await?;
-    let bank = app.bank.questions().iter().map(|q| q.id.as_str());
-    let next = practice::next_card(&deck, bank, day_start, now);
+    let asked = app.store.practice_questions(guild).await?;
+    let candidates = asked
+        .iter()
+        .map(String::as_str)
+        .filter(|id| app.bank.get_str(id).is_some());
+    let next = practice::next_card(&deck, candidates, day_start, now);
     let card = match next {
         Next::Due { question_id, reps } => Some((question_id, reps)),
         Next::New { question_id } => Some((question_id, 0)),
@@ -251,6 +266,10 @@ async fn button_message(
             reps,
             question_id,
         } => {
+            if app.bank.get_str(&question_id).is_none() {
+                let note = "That question is no longer in the bank.".to_owned();
+                return next_card_message(app, guild, user, now, Some(note)).await;
+            }
             let day_start = practice_day_start(app, guild, now).await?;
             let rated = CardRating {
                 guild_id: guild,

@@ -50,7 +50,7 @@ impl Backend {
         let (guild, user) = (to_db_id(guild_id), to_db_id(user_id));
         const WAITING: &str = "SELECT post_id, question_id, answered_at, unaided \
              FROM practice_inbox WHERE guild_id = $1 AND user_id = $2 \
-             ORDER BY answered_at, post_id";
+             ORDER BY answered_at, post_id LIMIT 100";
         // Most calls find nothing: they take no write lock.
         let waiting: Option<(i64,)> = sqlx::query_as(
             "SELECT post_id FROM practice_inbox WHERE guild_id = $1 AND user_id = $2 LIMIT 1",
@@ -62,37 +62,39 @@ impl Backend {
         if waiting.is_none() {
             return Ok(0);
         }
-        let mut tx = self.begin_write().await?;
-        let answers: Vec<(i64, String, i64, bool)> = sqlx::query_as(WAITING)
-            .bind(guild)
-            .bind(user)
-            .fetch_all(&mut *tx)
-            .await?;
-        for (post_id, question_id, answered_at, unaided) in &answers {
-            let card = load_card(&mut tx, guild, user, question_id).await?;
-            let at = from_millis(*answered_at);
-            let rating = Rating::of_daily_answer(*unaided);
-            let next = practice::review(card.as_ref(), rating, at, Source::Daily);
-            save_card(&mut tx, guild, user, question_id, &next, at, Source::Daily).await?;
-            save_review(
-                &mut tx,
-                guild,
-                user,
-                question_id,
-                rating,
-                at,
-                Source::Daily,
-                Some(*post_id),
-            )
-            .await?;
-            sqlx::query("DELETE FROM practice_inbox WHERE post_id = $1 AND user_id = $2")
-                .bind(post_id)
+        // 100 answers a transaction: a long backlog (a member's first /practice after
+        // the upgrade) never holds the write lock for long.
+        let mut fed = 0;
+        loop {
+            let mut tx = self.begin_write().await?;
+            let answers: Vec<(i64, String, i64, bool)> = sqlx::query_as(WAITING)
+                .bind(guild)
                 .bind(user)
-                .execute(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await?;
+            if answers.is_empty() {
+                return Ok(fed);
+            }
+            fed += u32::try_from(answers.len()).unwrap_or(u32::MAX);
+            feed_answers(&mut tx, guild, user, &answers).await?;
+            tx.commit().await?;
         }
-        tx.commit().await?;
-        Ok(u32::try_from(answers.len()).unwrap_or(u32::MAX))
+    }
+
+    /// The questions this server has asked in its daily channels with their hint out,
+    /// in the order first asked: what practice may show as new cards (an unposted
+    /// question or an unrevealed hint would spoil a daily question).
+    pub async fn practice_questions(&self, guild_id: u64) -> StorageResult<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT p.question_id FROM schedules s \
+             JOIN daily_posts p ON p.channel_id = s.channel_id \
+             WHERE s.guild_id = $1 AND p.revealed_at IS NOT NULL \
+             GROUP BY p.question_id ORDER BY MIN(p.id)",
+        )
+        .bind(to_db_id(guild_id))
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// Rates a card as shown at version `seen_reps` (0: a new card). A new card is
@@ -149,6 +151,49 @@ impl Backend {
         tx.commit().await?;
         Ok(RateOutcome::Rated(next))
     }
+}
+
+/// Each waiting daily answer as a review at the time it was given, then out of the
+/// inbox.
+async fn feed_answers(
+    conn: &mut Connection,
+    guild: i64,
+    user: i64,
+    answers: &[(i64, String, i64, bool)],
+) -> StorageResult<()> {
+    for (post_id, question_id, answered_at, unaided) in answers {
+        let card = load_card(&mut *conn, guild, user, question_id).await?;
+        let at = from_millis(*answered_at);
+        let rating = Rating::of_daily_answer(*unaided);
+        let next = practice::review(card.as_ref(), rating, at, Source::Daily);
+        save_card(
+            &mut *conn,
+            guild,
+            user,
+            question_id,
+            &next,
+            at,
+            Source::Daily,
+        )
+        .await?;
+        save_review(
+            &mut *conn,
+            guild,
+            user,
+            question_id,
+            rating,
+            at,
+            Source::Daily,
+            Some(*post_id),
+        )
+        .await?;
+        sqlx::query("DELETE FROM practice_inbox WHERE post_id = $1 AND user_id = $2")
+            .bind(post_id)
+            .bind(user)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn load_card(
