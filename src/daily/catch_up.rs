@@ -146,12 +146,15 @@ async fn sync_reactors(
         .into_iter()
         .collect();
     let mut changed = 0;
-    for user in now_reacting.difference(&recorded) {
-        app.store.add_reveal_reactor(post.post_id, *user).await?;
-        changed += 1;
-    }
+    // Removals first: a scheduler pass between two of these writes must never see
+    // more reactors than Discord lists (an added reactor beside one not yet removed
+    // could reach the reveal count that neither set reaches).
     for user in recorded.difference(&now_reacting) {
         app.store.remove_reveal_reactor(post.post_id, *user).await?;
+        changed += 1;
+    }
+    for user in now_reacting.difference(&recorded) {
+        app.store.add_reveal_reactor(post.post_id, *user).await?;
         changed += 1;
     }
     if changed > 0 {
