@@ -46,7 +46,9 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<App>, Error>) {
                 };
                 let _ = reply_ephemeral(ctx, format!("⚠️ I can't {can_not} anything right now: {fault}. Nothing was changed; please try again later. The bot's operator has the details in the log.")).await;
             } else {
-                error!(command, guild_id = ctx.guild_id().map(|g| g.get()), error = ?error, "command failed");
+                // The cause chain, not `Debug`: with RUST_BACKTRACE set that prints a
+                // backtrace, and resolving its symbols blocks the runtime for seconds.
+                error!(command, guild_id = ctx.guild_id().map(|g| g.get()), error = %format_args!("{error:#}"), "command failed");
                 let _ = reply_ephemeral(ctx, "Something went wrong on my side; nothing was changed. The bot's operator can see the details in the log.").await;
             }
         }
