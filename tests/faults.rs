@@ -93,8 +93,12 @@ async fn a_day_of_rest_and_gateway_faults_loses_nothing_and_duplicates_nothing()
             .count();
         assert_eq!(announcements, 1, "channel {channel}: announced once");
     }
+    // Answers posted while the gateway was down come back through the catch-up after
+    // serenity reconnects, whose back-off can take seconds on a loaded machine.
     harness
-        .wait_until("every answer", async || {
+        .waiter()
+        .within(std::time::Duration::from_secs(30))
+        .until("every answer", async || {
             for (post, user) in &answers {
                 if harness
                     .store()
