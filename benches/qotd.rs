@@ -948,6 +948,24 @@ async fn queries(quick: bool, db: Db<'_>) {
         db.tag(json!({ "median_ms": percentile(&server_board, 0.5), "members": members })),
     );
     practice_next_card(&big, members, samples, db).await;
+    let stats = time_each(samples, |i| {
+        let store = &big;
+        async move {
+            let posts = store
+                .post_records(1_000_000 + (i % 20) as u64)
+                .await
+                .unwrap();
+            std::hint::black_box(qotd::core::question_stats::channel_stats(&posts));
+        }
+    })
+    .await;
+    report(
+        &db.row("question_stats_p99"),
+        percentile(&stats, 0.99),
+        "ms",
+        None,
+        db.tag(json!({ "median_ms": percentile(&stats, 0.5), "posts_per_channel": 365 })),
+    );
     for (store, url) in [(big, big_url), (small, small_url)] {
         store.close().await;
         db.discard(&url).await;

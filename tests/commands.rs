@@ -708,6 +708,7 @@ async fn a_member_without_manage_server_is_refused_by_every_qotd_subcommand_and_
         ("post", json!([channel_option("channel", CHANNEL)])),
         ("skip", json!([channel_option("channel", CHANNEL)])),
         ("status", json!([])),
+        ("stats", json!([])),
         ("alerts", json!([channel_option("channel", ALERTS_CHANNEL)])),
         ("team-add", json!([string_option("name", "Sneaky")])),
         ("team-remove", json!([string_option("name", "Sneaky")])),
@@ -929,5 +930,136 @@ async fn an_unexpected_error_gets_a_generic_ephemeral_reply() {
         !reply.content.to_lowercase().contains("pool"),
         "no internals leak to members"
     );
+    harness.fake.assert_clean();
+}
+
+/// SPEC §10: `/qotd stats` on a seeded history: per question the answers per post,
+/// the unaided share and the reveals, least answered first, and the five least and
+/// most answered — each checked against what the test computes from its own seed.
+#[tokio::test]
+async fn qotd_stats_shows_each_questions_answers_unaided_share_and_reveals_in_order() {
+    let mut harness = Harness::stopped_after_setup(CHANNEL).await;
+    let store = qotd::storage::Store::open(&harness.database_url())
+        .await
+        .unwrap();
+    let schedule = store.schedule(CHANNEL).await.unwrap().unwrap();
+    // Eight days, questions q0..q5 (q0 and q1 twice): day d gets (d * 5) % 7 answers,
+    // the first (d % 3) of them unaided; the hint is revealed by 💡 after d * 10
+    // minutes on odd days, by the timeout (240 min) on even days.
+    let mut expected: std::collections::BTreeMap<String, (u32, u32, u32)> = Default::default();
+    for d in 1..=8u32 {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 6, d).unwrap();
+        let now = post_instant_on(date, schedule.post_time, schedule.timezone);
+        let question = format!("q{}", (d - 1) % 6);
+        let new = qotd::storage::NewDailyPost {
+            channel_id: CHANNEL,
+            local_date: date,
+            pick: qotd::core::rotation::Pick {
+                question_id: question.clone(),
+                pass: 1 + (d - 1) / 6,
+                starts_new_pass: false,
+            },
+            nonce: format!("stats-{d}"),
+            reveal: schedule.reveal_rule(),
+        };
+        let qotd::storage::ClaimOutcome::Claimed(post) =
+            store.claim_daily_post(&new, now).await.unwrap()
+        else {
+            panic!("claimed");
+        };
+        store
+            .confirm_post_sent(post.id, 5_000 + u64::from(d))
+            .await
+            .unwrap();
+        let (answers, unaided) = ((d * 5) % 7, d % 3);
+        let (reason, after) = if d % 2 == 1 {
+            (
+                qotd::core::hint_reveal::RevealReason::Reactions,
+                i64::from(d) * 10,
+            )
+        } else {
+            (qotd::core::hint_reveal::RevealReason::Timeout, 240)
+        };
+        let revealed = now + TimeDelta::minutes(after);
+        for a in 0..answers {
+            let at = if a < unaided {
+                revealed - TimeDelta::minutes(1)
+            } else {
+                revealed + TimeDelta::minutes(1)
+            };
+            if a == unaided {
+                store
+                    .mark_revealed(post.id, reason, revealed)
+                    .await
+                    .unwrap();
+            }
+            store
+                .record_answer(post.id, 700_000 + u64::from(a), at)
+                .await
+                .unwrap();
+        }
+        if answers <= unaided {
+            store
+                .mark_revealed(post.id, reason, revealed)
+                .await
+                .unwrap();
+        }
+        let entry = expected.entry(question).or_default();
+        entry.0 += 1;
+        entry.1 += answers;
+        entry.2 += unaided.min(answers);
+    }
+    store.close().await;
+    harness.start_bot().await;
+
+    let token = harness.qotd(&admin(), "stats", json!([]));
+    let reply = harness.reply(&token).await;
+    assert!(reply.ephemeral);
+    let embed = &reply.embeds[0];
+    let description = embed["description"].as_str().unwrap();
+    let total: u32 = expected.values().map(|e| e.1).sum();
+    assert!(
+        description.contains(&format!(
+            "<#{CHANNEL}>: 8 questions posted, {total} answers."
+        )),
+        "{description}"
+    );
+    // Every question once, least answered per post first (ties by id).
+    let mut order: Vec<(String, f64)> = expected
+        .iter()
+        .map(|(q, (posts, answers, _))| (q.clone(), f64::from(*answers) / f64::from(*posts)))
+        .collect();
+    order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let lines: Vec<&str> = description.lines().filter(|l| l.starts_with('`')).collect();
+    assert_eq!(lines.len(), 6, "{description}");
+    for ((question, per_post), line) in order.iter().zip(&lines) {
+        let (posts, answers, unaided) = expected[question];
+        assert!(
+            line.starts_with(&format!(
+                "`{question}` — {per_post:.1} answers per post ({posts} "
+            )),
+            "{line}"
+        );
+        if let Some(share) = (unaided * 100 + answers / 2).checked_div(answers) {
+            assert!(line.contains(&format!("· {share}% unaided ·")), "{line}");
+        }
+    }
+    // q0 was posted on days 1 and 7: revealed by 💡 after 10 and 70 minutes.
+    let q0 = lines.iter().find(|l| l.starts_with("`q0`")).unwrap();
+    assert!(q0.contains("hint 2× by 💡 after 1 hour (median)"), "{q0}");
+    let fields = embed["fields"].as_array().unwrap();
+    let least: Vec<String> = order
+        .iter()
+        .take(5)
+        .map(|(q, p)| format!("`{q}` {p:.1} per post"))
+        .collect();
+    let most: Vec<String> = order
+        .iter()
+        .rev()
+        .take(5)
+        .map(|(q, p)| format!("`{q}` {p:.1} per post"))
+        .collect();
+    assert_eq!(fields[0]["value"], json!(least.join("\n")));
+    assert_eq!(fields[1]["value"], json!(most.join("\n")));
     harness.fake.assert_clean();
 }

@@ -52,6 +52,7 @@ async fn the_bot_connects_registers_the_specs_commands_and_every_request_passes_
             "resume",
             "setup",
             "skip",
+            "stats",
             "status",
             "streak-set",
             "team-add",

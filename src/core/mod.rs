@@ -5,6 +5,7 @@ pub mod daily_schedule;
 pub mod hint_reveal;
 pub mod practice;
 pub mod question_bank;
+pub mod question_stats;
 pub mod quiz_cooldown;
 pub mod ranking;
 pub mod rotation;

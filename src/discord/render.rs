@@ -11,6 +11,7 @@ use crate::core::daily_schedule;
 use crate::core::hint_reveal::RevealReason;
 use crate::core::practice::{self, Rating};
 use crate::core::question_bank::{Question, QuestionBank};
+use crate::core::question_stats::{ChannelStats, QuestionStats};
 use crate::core::ranking::Ranked;
 use crate::core::rotation::{self, RotationState};
 use crate::core::streak_rules;
@@ -439,7 +440,7 @@ pub fn practice_rated(rating: Rating, outcome: &RateOutcome) -> String {
     match outcome {
         RateOutcome::Rated(card) => {
             let wait = card.due - card.last_review;
-            format!("Rated {name}: back in {}", duration_words(wait))
+            format!("Rated {name}: back in {}", practice_duration_words(wait))
         }
         RateOutcome::Stale => "That card was already rated; here is your next one.".to_owned(),
         RateOutcome::NewCardLimit => format!(
@@ -450,7 +451,7 @@ pub fn practice_rated(rating: Rating, outcome: &RateOutcome) -> String {
 }
 
 /// "10 minutes", "3 days": how long until a card comes back.
-fn duration_words(wait: chrono::TimeDelta) -> String {
+fn practice_duration_words(wait: chrono::TimeDelta) -> String {
     let (count, unit) = if wait < chrono::TimeDelta::hours(1) {
         (wait.num_minutes().max(1), "minute")
     } else if wait < chrono::TimeDelta::days(1) {
@@ -516,5 +517,74 @@ pub fn calendar_summary(channel_id: u64, calendar: &Calendar) -> String {
         count(Day::AfterHint),
         count(Day::Missed),
         count(Day::Frozen)
+    )
+}
+
+/// `/qotd stats`: the channel's totals, the five least and most answered questions,
+/// then every question, least answered first.
+pub fn question_stats(channel_id: u64, stats: &ChannelStats) -> serenity::CreateEmbed {
+    let mut description = format!(
+        "<#{channel_id}>: {} questions posted, {} answers.\n",
+        stats.posts, stats.answers
+    );
+    if !stats.questions.is_empty() {
+        description.push_str("\n**Every question**, least answered first:\n");
+    }
+    for question in &stats.questions {
+        let _ = writeln!(description, "{}", question_line(question));
+    }
+    let list = |questions: Vec<&QuestionStats>| {
+        let lines: Vec<String> = questions
+            .iter()
+            .map(|q| format!("`{}` {:.1} per post", q.question_id, q.answers_per_post()))
+            .collect();
+        if lines.is_empty() {
+            "—".to_owned()
+        } else {
+            lines.join("\n")
+        }
+    };
+    serenity::CreateEmbed::new()
+        .title("Question statistics")
+        .description(clip(description))
+        .color(COLOR_OPEN)
+        .field(
+            "Least answered",
+            list(stats.least_answered().iter().collect()),
+            true,
+        )
+        .field("Most answered", list(stats.most_answered()), true)
+}
+
+/// One question: answers per post, unaided share, and how and how soon its hint was
+/// revealed.
+fn question_line(q: &QuestionStats) -> String {
+    let unaided = q
+        .unaided_percent()
+        .map_or_else(|| "no answers".to_owned(), |p| format!("{p}% unaided"));
+    let mut reveals = Vec::new();
+    if q.revealed_by_reactions > 0 {
+        reveals.push(format!("{}× by {LIGHTBULB}", q.revealed_by_reactions));
+    }
+    if q.revealed_by_timeout > 0 {
+        reveals.push(format!("{}× by timeout", q.revealed_by_timeout));
+    }
+    if q.revealed_otherwise > 0 {
+        reveals.push(format!("{}× by button", q.revealed_otherwise));
+    }
+    let hint = match q.median_reveal_after {
+        Some(after) => format!(
+            "hint {} after {} (median)",
+            reveals.join(", "),
+            practice_duration_words(after)
+        ),
+        None => "hint not revealed".to_owned(),
+    };
+    format!(
+        "`{}` — {:.1} answers per post ({} {}) · {unaided} · {hint}",
+        q.question_id,
+        q.answers_per_post(),
+        q.posts,
+        if q.posts == 1 { "post" } else { "posts" }
     )
 }

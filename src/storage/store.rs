@@ -22,6 +22,7 @@ use super::sqlite;
 use super::teams::{RankedTeam, Team, TeamError};
 use crate::core::hint_reveal::RevealReason;
 use crate::core::practice::{DeckCard, Rating};
+use crate::core::question_stats::PostRecord;
 use crate::core::rotation::{Pick, RotationState};
 use crate::core::streak_rules::MemberStreak;
 use crate::core::team_name::TeamName;
@@ -189,6 +190,9 @@ delegate! {
     pub async fn add_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32>;
     pub async fn remove_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32>;
     pub async fn reveal_reactors(&self, post_id: i64) -> StorageResult<Vec<u64>>;
+    /// Every daily post of a channel with its answer counts and its reveal
+    /// (`/qotd stats`).
+    pub async fn post_records(&self, channel_id: u64) -> StorageResult<Vec<PostRecord>>;
     /// Marks the hint revealed. True only for the one call that made the change, so the
     /// caller that gets true is the one that edits the message: a reveal happens once.
     pub async fn mark_revealed(&self, post_id: i64, reason: RevealReason, now: DateTime<Utc>) -> StorageResult<bool>;

@@ -7,6 +7,7 @@ use super::input::{
     require_manage_guild, require_text_channel_here, user_error,
 };
 use crate::core::daily_schedule::{self, PostTime};
+use crate::core::question_stats;
 use crate::core::rotation;
 use crate::core::schedule_options::{self, RequestedOptions};
 use crate::core::team_name::TeamName;
@@ -32,7 +33,8 @@ use crate::storage::{Schedule, ScheduleSettings, StreakChange, TeamError};
         "alerts",
         "team_add",
         "team_remove",
-        "streak_set"
+        "streak_set",
+        "stats"
     ),
     subcommand_required
 )]
@@ -398,4 +400,50 @@ fn log_streak_repair(schedule: &Schedule, member: u64, admin: u64, change: &Stre
         new_best = new.best,
         "streak repaired by an admin"
     );
+}
+
+/// How each question of a daily channel did: answers, unaided share, hint reveals.
+#[poise::command(slash_command, guild_only)]
+#[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
+pub async fn stats(
+    ctx: Context<'_>,
+    #[description = "The daily channel (default: this one, else the server's first)"]
+    channel: Option<serenity::ChannelId>,
+) -> Result<(), Error> {
+    require_manage_guild(ctx)?;
+    let guild = guild_id(ctx)?;
+    let app = ctx.data();
+    let schedules = app.store.guild_schedules(guild).await?;
+    let channel_id = stats_channel(&schedules, channel, ctx.channel_id())?;
+    let posts = app.store.post_records(channel_id).await?;
+    let stats = question_stats::channel_stats(&posts);
+    let reply = poise::CreateReply::default()
+        .embed(render::question_stats(channel_id, &stats))
+        .ephemeral(true)
+        .allowed_mentions(no_pings());
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// The channel `/qotd stats` reports on: the one asked for (a daily channel of this
+/// server), else the channel it runs in if that is one, else the server's first.
+fn stats_channel(
+    schedules: &[Schedule],
+    asked: Option<serenity::ChannelId>,
+    here: serenity::ChannelId,
+) -> Result<u64, Error> {
+    let daily = |id: serenity::ChannelId| schedules.iter().any(|s| s.channel_id == id.get());
+    match asked {
+        Some(channel) if daily(channel) => Ok(channel.get()),
+        Some(channel) => user_error!(
+            "<#{channel}> has no daily question in this server. Leave `channel` empty for this one."
+        ),
+        None if daily(here) => Ok(here.get()),
+        None => match schedules.first() {
+            Some(schedule) => Ok(schedule.channel_id),
+            None => {
+                user_error!("This server has no daily question yet. Start one with `/qotd setup`.")
+            }
+        },
+    }
 }

@@ -2,11 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sqlx::Row as _;
 
 use super::{Backend, Connection};
 use crate::core::hint_reveal::RevealReason;
+use crate::core::question_stats::PostRecord;
 use crate::core::rotation::{Pick, RotationState};
 use crate::core::streak_rules::{self, MemberStreak};
 use crate::storage::answers::{StreakRow, streak_columns};
@@ -17,6 +18,42 @@ use crate::storage::posts::{
 };
 
 impl Backend {
+    /// Every daily post of a channel with its answer counts and its reveal: what
+    /// `/qotd stats` reads (one row per post, the counts kept by a trigger).
+    pub async fn post_records(&self, channel_id: u64) -> StorageResult<Vec<PostRecord>> {
+        type Row = (
+            String,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT p.question_id, c.answers, c.unaided, p.reveal_reason, \
+                 p.revealed_at - p.claimed_at \
+             FROM daily_posts p LEFT JOIN post_answer_counts c ON c.post_id = p.id \
+             WHERE p.channel_id = $1 AND p.message_id IS NOT NULL ORDER BY p.seq",
+        )
+        .bind(to_db_id(channel_id))
+        .fetch_all(self.reader())
+        .await?;
+        let count = |n: Option<i64>| u32::try_from(n.unwrap_or(0)).unwrap_or(0);
+        Ok(rows
+            .into_iter()
+            .map(
+                |(question_id, answers, unaided, reason, after)| PostRecord {
+                    question_id,
+                    answers: count(answers),
+                    unaided: count(unaided),
+                    reveal: reason
+                        .as_deref()
+                        .and_then(RevealReason::parse)
+                        .zip(after.map(TimeDelta::milliseconds)),
+                },
+            )
+            .collect())
+    }
+
     pub async fn claim_daily_post(
         &self,
         new: &NewDailyPost,
