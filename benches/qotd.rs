@@ -750,6 +750,16 @@ async fn sqlite_history(
     .execute(&mut *tx)
     .await
     .unwrap();
+    // The answer counts of every closed post, as each next claim leaves them.
+    sqlx::query(
+        "INSERT INTO post_answer_counts (post_id, answers, unaided) \
+         SELECT a.post_id, COUNT(*), SUM(a.unaided) FROM answers a \
+         WHERE a.post_id NOT IN (SELECT MAX(id) FROM daily_posts GROUP BY channel_id) \
+         GROUP BY a.post_id",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     sqlx::query("ANALYZE").execute(pool).await.unwrap();
 }
@@ -787,6 +797,15 @@ async fn postgres_history(pool: &sqlx::PgPool, members: i64, days: i64, channels
              ({days} * 11) / 20 + x % 7, x % 40, {days} - (x % 2) \
          FROM generate_series(0::BIGINT, {members} - 1) AS m(x)"
     )))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO post_answer_counts (post_id, answers, unaided) \
+         SELECT a.post_id, COUNT(*), COUNT(*) FILTER (WHERE a.unaided) FROM answers a \
+         WHERE a.post_id NOT IN (SELECT MAX(id) FROM daily_posts GROUP BY channel_id) \
+         GROUP BY a.post_id",
+    )
     .execute(&mut *tx)
     .await
     .unwrap();

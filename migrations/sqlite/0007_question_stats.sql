@@ -1,19 +1,15 @@
--- /qotd stats (SPEC §10): answers and unaided answers per daily post, kept by a
--- trigger in the answer's own transaction, so the statistics read one row per post
--- instead of every answer of the channel's history.
+-- /qotd stats (SPEC §10): the answers and unaided answers of each closed daily post,
+-- written once in the transaction that claims the channel's next post (answers after
+-- that do not count for the streak, nor here), so the statistics read one row per
+-- post instead of every answer of the channel's history. The open post is counted
+-- live.
 CREATE TABLE post_answer_counts (
     post_id INTEGER PRIMARY KEY REFERENCES daily_posts (id) ON DELETE CASCADE,
     answers INTEGER NOT NULL,
     unaided INTEGER NOT NULL
 ) STRICT;
 
-CREATE TRIGGER answers_count_per_post AFTER INSERT ON answers
-BEGIN
-    INSERT INTO post_answer_counts (post_id, answers, unaided)
-    VALUES (NEW.post_id, 1, NEW.unaided)
-    ON CONFLICT (post_id) DO UPDATE SET
-        answers = answers + 1, unaided = unaided + excluded.unaided;
-END;
-
 INSERT INTO post_answer_counts (post_id, answers, unaided)
-SELECT post_id, COUNT(*), SUM(unaided) FROM answers GROUP BY post_id;
+SELECT a.post_id, SUM(a.counted), SUM(a.counted * a.unaided) FROM answers a
+WHERE a.post_id NOT IN (SELECT MAX(id) FROM daily_posts GROUP BY channel_id)
+GROUP BY a.post_id;

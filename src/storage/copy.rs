@@ -189,6 +189,11 @@ const TABLES: &[Table] = &[
         identity: None,
     },
     Table {
+        name: "post_answer_counts",
+        columns: &[("post_id", Int), ("answers", Int), ("unaided", Int)],
+        identity: None,
+    },
+    Table {
         name: "practice_cards",
         columns: &[
             ("guild_id", Int),
@@ -224,11 +229,6 @@ const TABLES: &[Table] = &[
     },
     // Kept by triggers (on member_streaks, on member_totals, on answers): emptied
     // after the rows they follow went in, then copied as they are.
-    Table {
-        name: "post_answer_counts",
-        columns: &[("post_id", Int), ("answers", Int), ("unaided", Int)],
-        identity: None,
-    },
     Table {
         name: "practice_inbox",
         columns: &[
@@ -389,11 +389,7 @@ async fn copy_tables(
         .await?;
         if matches!(
             table.name,
-            "member_totals"
-                | "guild_ranked"
-                | "guild_standings"
-                | "practice_inbox"
-                | "post_answer_counts"
+            "member_totals" | "guild_ranked" | "guild_standings" | "practice_inbox"
         ) {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", table.name)))
                 .execute(&mut *write)

@@ -19,7 +19,8 @@ use crate::storage::posts::{
 
 impl Backend {
     /// Every daily post of a channel with its answer counts and its reveal: what
-    /// `/qotd stats` reads (one row per post, the counts kept by a trigger).
+    /// `/qotd stats` reads (one row per post: a closed post's counts were kept when
+    /// the next was claimed; the open one is counted now).
     pub async fn post_records(&self, channel_id: u64) -> StorageResult<Vec<PostRecord>> {
         type Row = (
             String,
@@ -29,8 +30,11 @@ impl Backend {
             Option<i64>,
         );
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT p.question_id, c.answers, c.unaided, p.reveal_reason, \
-                 p.revealed_at - p.claimed_at \
+            "SELECT p.question_id, \
+                 COALESCE(c.answers, (SELECT COUNT(*) FROM answers a WHERE a.post_id = p.id)), \
+                 COALESCE(c.unaided, \
+                     (SELECT COUNT(*) FROM answers a WHERE a.post_id = p.id AND a.unaided)), \
+                 p.reveal_reason, p.revealed_at - p.claimed_at \
              FROM daily_posts p LEFT JOIN post_answer_counts c ON c.post_id = p.id \
              WHERE p.channel_id = $1 AND p.message_id IS NOT NULL ORDER BY p.seq",
         )
@@ -102,6 +106,19 @@ impl Backend {
         .bind(i64::from(new.reveal.reactions_needed))
         .bind(to_millis(new.reveal.due_at(now)))
         .fetch_one(&mut *tx)
+        .await?;
+        // The previous post is closed: its answer counts are final (`/qotd stats`).
+        sqlx::query(
+            "INSERT INTO post_answer_counts (post_id, answers, unaided) \
+             SELECT p.id, \
+                 (SELECT COUNT(*) FROM answers a WHERE a.post_id = p.id), \
+                 (SELECT COUNT(*) FROM answers a WHERE a.post_id = p.id AND a.unaided) \
+             FROM daily_posts p WHERE p.channel_id = $1 AND p.seq = $2 \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(channel)
+        .bind(seq - 1)
+        .execute(&mut *tx)
         .await?;
         sqlx::query(
             "UPDATE schedules SET rotation_pass = $1 WHERE channel_id = $2 AND rotation_pass < $3",
