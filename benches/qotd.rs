@@ -319,6 +319,7 @@ async fn schedule_all(
             reveal_after_minutes: 240,
             reveal_reactions: 1,
             category: None,
+            bank: None,
         };
         store.upsert_schedule(&settings, since).await.unwrap();
     }

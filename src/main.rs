@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use qotd::clock::SystemClock;
 use qotd::config::Config;
-use qotd::core::question_bank::QuestionBank;
+use qotd::core::library::Library;
 use qotd::startup::Connection;
 use qotd::state::{App, SchedulerControl};
 
@@ -24,7 +24,8 @@ struct Cli {
 enum Command {
     /// Connect to Discord and run until SIGINT/SIGTERM (the default).
     Run,
-    /// Validate a questions file (default: QUESTIONS_PATH or questions.yaml).
+    /// Validate a questions file, or every `*.yaml` bank of a directory (default:
+    /// QUESTIONS_PATH or questions.yaml).
     Check {
         /// The questions file to check.
         path: Option<PathBuf>,
@@ -73,15 +74,22 @@ fn fail(code: u8, message: &str) -> ExitCode {
 }
 
 fn check(path: PathBuf) -> ExitCode {
-    match QuestionBank::load(&path) {
-        Ok(bank) => {
-            println!("{}", bank.summary(&path.display().to_string()));
+    match Library::load(&path) {
+        Ok(library) => {
+            println!("{}", library.summary(&path));
             ExitCode::SUCCESS
         }
-        Err(errors) => {
-            eprintln!("{errors}");
+        Err(problems) => {
+            print_bank_problems(&problems);
             ExitCode::from(EXIT_CONFIG)
         }
+    }
+}
+
+/// Every problem of every bank file, one `PATH:LINE:COL: message` line each.
+fn print_bank_problems(problems: &[qotd::core::question_bank::BankErrors]) {
+    for errors in problems {
+        eprintln!("{errors}");
     }
 }
 
@@ -89,10 +97,10 @@ fn run(config: Config) -> ExitCode {
     if let Err(error) = config.require_token() {
         return fail(EXIT_CONFIG, &error.to_string());
     }
-    let bank = match QuestionBank::load(&config.questions_path) {
-        Ok(bank) => bank,
-        Err(errors) => {
-            eprintln!("{errors}");
+    let library = match Library::load(&config.questions_path) {
+        Ok(library) => library,
+        Err(problems) => {
+            print_bank_problems(&problems);
             return fail(
                 EXIT_CONFIG,
                 "the question bank is invalid; fix it (see `qotd check`) and start again",
@@ -116,7 +124,7 @@ fn run(config: Config) -> ExitCode {
         let app = Arc::new(
             App::new(
                 store.clone(),
-                Arc::new(bank),
+                library,
                 Arc::new(SystemClock),
                 SchedulerControl::default(),
             )

@@ -16,13 +16,14 @@ use tracing::warn;
 use crate::active_questions::ActiveQuestions;
 use crate::answer_queue::AnswerQueue;
 use crate::clock::Clock;
-use crate::core::question_bank::QuestionBank;
+use crate::core::library::Library;
+use crate::core::question_bank::{Question, QuestionBank};
 use crate::core::quiz_cooldown;
 use crate::core::sharding::{self, ShardRange};
 use crate::guild_presence::GuildPresence;
 use crate::locks;
 use crate::stats::Stats;
-use crate::storage::Store;
+use crate::storage::{StorageError, Store};
 
 /// How many channels the scheduler serves at once. Discord, not the bot, should be
 /// the limit: at 50 ms a call this is about 600 calls a second.
@@ -31,7 +32,9 @@ pub const DEFAULT_CONCURRENCY: usize = 32;
 /// Everything the handlers share.
 pub struct App {
     pub store: Store,
-    pub bank: Arc<QuestionBank>,
+    /// The question banks (`QUESTIONS_PATH`); a server's approved suggestions join
+    /// them through [`App::bank_for`].
+    pub library: Arc<Library>,
     pub clock: Arc<dyn Clock>,
     pub scheduler: SchedulerControl,
     pub active: Arc<ActiveQuestions>,
@@ -54,13 +57,13 @@ pub struct App {
 impl App {
     pub fn new(
         store: Store,
-        bank: Arc<QuestionBank>,
+        library: impl Into<Arc<Library>>,
         clock: Arc<dyn Clock>,
         scheduler: SchedulerControl,
     ) -> Self {
         Self {
             store,
-            bank,
+            library: library.into(),
             clock,
             scheduler,
             active: Default::default(),
@@ -79,10 +82,85 @@ impl App {
         Self { shards, ..self }
     }
 
+    /// Bank `id` (`None`: the default bank) as server `guild` sees it: the bank's
+    /// questions and the server's approved suggestions for it. `None` when the bank
+    /// is no longer in `QUESTIONS_PATH`.
+    pub async fn bank_for(
+        &self,
+        guild: u64,
+        id: Option<&str>,
+    ) -> Result<Option<Arc<QuestionBank>>, StorageError> {
+        let Some(bank) = self.library.bank(id) else {
+            return Ok(None);
+        };
+        let bank_id = id.unwrap_or(self.library.default_id());
+        let approved = self.store.approved_suggestions(guild).await?;
+        let extra: Vec<Question> = approved
+            .iter()
+            .filter(|s| s.bank.as_deref().unwrap_or(self.library.default_id()) == bank_id)
+            .map(|s| s.to_question())
+            .collect();
+        Ok(Some(if extra.is_empty() {
+            Arc::clone(bank)
+        } else {
+            Arc::new(bank.with_questions(extra))
+        }))
+    }
+
+    /// Every question server `guild` can be asked: the banks' and its approved
+    /// suggestions', for looking many up at once.
+    pub async fn guild_questions(&self, guild: u64) -> Result<GuildQuestions, StorageError> {
+        let approved = self.store.approved_suggestions(guild).await?;
+        let suggested = approved
+            .into_iter()
+            .filter_map(|s| {
+                let bank = Arc::clone(self.library.bank(s.bank.as_deref())?);
+                Some((s.question_id(), (bank, s.to_question())))
+            })
+            .collect();
+        Ok(GuildQuestions {
+            library: Arc::clone(&self.library),
+            suggested,
+        })
+    }
+
+    /// A question of any bank by id, as server `guild` sees it, with its bank (for
+    /// the category names and title). `None`: no longer in any bank.
+    pub async fn question(
+        &self,
+        guild: u64,
+        id: &str,
+    ) -> Result<Option<(Arc<QuestionBank>, Question)>, StorageError> {
+        if let Some((bank, question)) = self.library.question(id) {
+            return Ok(Some((Arc::clone(bank), question.clone())));
+        }
+        let Some(suggestion) = self.store.approved_suggestion(guild, id).await? else {
+            return Ok(None);
+        };
+        let bank = self.library.bank(suggestion.bank.as_deref());
+        Ok(bank.map(|bank| (Arc::clone(bank), suggestion.to_question())))
+    }
+
     /// Whether this process does the scheduled work of server `guild_id`: the server
     /// is on one of its shards and has not removed the bot.
     pub fn serves(&self, guild_id: u64) -> bool {
         sharding::holds(self.shards.as_ref(), guild_id) && !self.guilds.is_absent(guild_id)
+    }
+}
+
+/// The questions of one server's banks, looked up by id ([`App::guild_questions`]).
+pub struct GuildQuestions {
+    library: Arc<Library>,
+    suggested: HashMap<String, (Arc<QuestionBank>, Question)>,
+}
+
+impl GuildQuestions {
+    /// A question and its bank, if it is still in one.
+    pub fn get(&self, id: &str) -> Option<(&QuestionBank, &Question)> {
+        match self.library.question(id) {
+            Some((bank, question)) => Some((bank.as_ref(), question)),
+            None => self.suggested.get(id).map(|(bank, q)| (bank.as_ref(), q)),
+        }
     }
 }
 

@@ -289,7 +289,8 @@ async fn post_quiz(harness: &mut Harness, options: Value) -> PostedQuiz {
     let shown = reply.embeds[0]["description"].as_str().unwrap().to_owned();
     let question = harness
         .app()
-        .bank
+        .library
+        .default_bank()
         .questions()
         .iter()
         .find(|q| q.question == shown)
@@ -709,6 +710,7 @@ async fn a_member_without_manage_server_is_refused_by_every_qotd_subcommand_and_
         ("skip", json!([channel_option("channel", CHANNEL)])),
         ("status", json!([])),
         ("stats", json!([])),
+        ("suggestions", json!([])),
         ("alerts", json!([channel_option("channel", ALERTS_CHANNEL)])),
         ("team-add", json!([string_option("name", "Sneaky")])),
         ("team-remove", json!([string_option("name", "Sneaky")])),

@@ -39,7 +39,15 @@ async fn the_bot_connects_registers_the_specs_commands_and_every_request_passes_
 
     assert_eq!(
         names(&commands),
-        ["leaderboard", "practice", "qotd", "quiz", "streak", "team"]
+        [
+            "leaderboard",
+            "practice",
+            "qotd",
+            "quiz",
+            "streak",
+            "suggest",
+            "team"
+        ]
     );
     let qotd = find(&commands, "qotd");
     assert_eq!(
@@ -55,6 +63,7 @@ async fn the_bot_connects_registers_the_specs_commands_and_every_request_passes_
             "stats",
             "status",
             "streak-set",
+            "suggestions",
             "team-add",
             "team-remove"
         ]
@@ -84,11 +93,13 @@ async fn the_bot_connects_registers_the_specs_commands_and_every_request_passes_
             "timezone",
             "reveal_after",
             "reveal_reactions",
-            "category"
+            "category",
+            "bank"
         ]
     );
     assert_eq!(sub_names(find(&commands, "team")), ["join", "leave"]);
     assert_eq!(sub_names(find(&commands, "practice")), ["next", "stats"]);
+    assert_eq!(sub_names(find(&commands, "suggest")), ["list", "new"]);
     assert_eq!(sub_names(find(&commands, "streak")), ["channel", "member"]);
     let leaderboard_options = sub_names(find(&commands, "leaderboard"));
     assert_eq!(leaderboard_options, ["channel", "scope"]);
@@ -110,7 +121,7 @@ async fn with_discord_guild_id_the_commands_are_registered_in_that_guild_only() 
     let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
     harness.guild_commands = Some(GUILD);
     harness.start_bot().await;
-    assert_eq!(names(&harness.fake.guild_commands(GUILD)).len(), 6);
+    assert_eq!(names(&harness.fake.guild_commands(GUILD)).len(), 7);
     assert!(harness.fake.global_commands().is_empty());
     harness.fake.assert_clean();
 }

@@ -106,7 +106,8 @@ async fn the_post_shows_series_number_category_difficulty_question_and_how_the_h
     assert_eq!(embed["title"], json!("Question of the day #1"));
     let question = harness
         .app()
-        .bank
+        .library
+        .default_bank()
         .get_str(&post.question_id)
         .unwrap()
         .clone();

@@ -52,7 +52,8 @@ fn shown_question(harness: &Harness, reply: &Reply) -> String {
     let text = reply.embeds[0]["description"].as_str().unwrap_or("");
     harness
         .app()
-        .bank
+        .library
+        .default_bank()
         .questions()
         .iter()
         .find(|q| q.question == text)

@@ -122,6 +122,14 @@ async fn migrate_db_copies_every_table_to_postgres_and_the_bot_goes_on_there() {
     let next = json!([{ "name": "next", "type": 1, "options": [] }]);
     let token = harness.slash(&member(MEMBER), CHANNEL, "practice", next, json!({}));
     assert!(harness.reply(&token).await.ephemeral);
+    // A member's suggested question, waiting for an admin.
+    let suggestion = json!([{ "name": "new", "type": 1, "options": [
+        string_option("question", "What is a confusion matrix for?"),
+        string_option("hint", "Per-class errors."),
+        string_option("category", "beginner")
+    ] }]);
+    let token = harness.slash(&member(MEMBER), CHANNEL, "suggest", suggestion, json!({}));
+    harness.reply(&token).await.assert_says("is filed");
     // A spent freeze takes a week of answers and a miss; its record is written here
     // directly so that every table has a row to copy.
     on_pool!(harness.store(), |pool| sqlx::query(

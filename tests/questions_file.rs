@@ -202,3 +202,87 @@ fn qotd_run_without_a_token_exits_two_with_one_clear_line() {
         "error: DISCORD_TOKEN is not set: put it in the environment or in .env (see .env.example)"
     );
 }
+
+/// Writes `files` (name, text) into a new directory.
+fn bank_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+const SMALL_BANK: &str = "categories:\n  basics: Basics\nquestions:\n  - id: a\n    category: basics\n    difficulty: 1\n    question: A?\n    hint: a\n";
+
+#[test]
+fn qotd_check_dir_checks_every_bank_and_prints_one_summary_line_each() {
+    let dir = bank_dir(&[
+        ("questions.yaml", SMALL_BANK),
+        ("system-design.yaml", SMALL_BANK),
+        ("notes.txt", "not a bank"),
+    ]);
+    let path = dir.path().display().to_string();
+    let exited = Qotd::new(["check", &path]).output();
+    assert_eq!(exited.code(), Some(0), "{}", exited.stderr);
+    let lines: Vec<&str> = exited.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{path}/questions.yaml: 1 question in 1 category"),
+            format!("{path}/system-design.yaml: 1 question in 1 category"),
+        ]
+    );
+}
+
+#[test]
+fn qotd_check_dir_reports_the_errors_of_both_broken_files_each_with_its_own_path() {
+    let broken_hint = SMALL_BANK.replace("    hint: a\n", "");
+    let broken_category = SMALL_BANK.replace(
+        "category: basics\n    difficulty",
+        "category: cooking\n    difficulty",
+    );
+    let dir = bank_dir(&[
+        ("ml.yaml", &broken_hint),
+        ("questions.yaml", SMALL_BANK),
+        ("System Design.yaml", SMALL_BANK),
+        ("zz.yaml", &broken_category),
+    ]);
+    let path = dir.path().display().to_string();
+    let exited = Qotd::new(["check", &path]).output();
+    assert_eq!(exited.code(), Some(2));
+    let lines: Vec<&str> = exited.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "{path}/System Design.yaml:1:1: the bank's file name `System Design` is not a bank id: rename the file to lowercase letters, digits and dashes (at most 32), e.g. `system-design.yaml`"
+            ),
+            format!("{path}/ml.yaml:4:5: the question is missing `hint`"),
+            format!("{path}/zz.yaml:5:15: unknown category `cooking` (declared: basics)"),
+        ],
+        "{}",
+        exited.stderr
+    );
+    // The bot refuses to start on the same directory, with the same lines.
+    let run = Qotd::new(["run"])
+        .env("DISCORD_TOKEN", "not-a-real-token")
+        .env("QUESTIONS_PATH", &path)
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output();
+    assert_eq!(run.code(), Some(2));
+    for line in lines {
+        assert!(run.stderr.contains(line), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn qotd_check_of_a_directory_without_banks_says_so() {
+    let dir = bank_dir(&[("README.md", "no banks here")]);
+    let path = dir.path().display().to_string();
+    let exited = Qotd::new(["check", &path]).output();
+    assert_eq!(exited.code(), Some(2));
+    assert_eq!(
+        exited.stderr.trim(),
+        format!("{path}:1:1: the directory has no `*.yaml` question banks")
+    );
+}

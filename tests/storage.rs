@@ -61,6 +61,7 @@ fn settings(channel_id: u64) -> ScheduleSettings {
         reveal_after_minutes: 60,
         reveal_reactions: 1,
         category: None,
+        bank: None,
     }
 }
 
@@ -916,4 +917,68 @@ async fn upgrading_puts_every_earlier_answer_in_its_members_practice_deck() {
     let third = post(&store, CHANNEL, day(3), "q-three").await;
     answer(&store, third.id, 8, day(3)).await;
     assert_eq!(store.feed_practice(GUILD, 8).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_single_file_database_upgrades_to_banks_with_every_streak_and_the_rotation_intact() {
+    let db = open_scheduled().await;
+    let first = post(&db.store, CHANNEL, day(1), "q-one").await;
+    answer(&db.store, first.id, 7, day(1)).await;
+    let second = post(&db.store, CHANNEL, day(2), "q-two").await;
+    answer(&db.store, second.id, 7, day(2)).await;
+    answer(&db.store, second.id, 8, day(2)).await;
+    let streaks_before = (
+        db.store.member_streak(CHANNEL, 7).await.unwrap(),
+        db.store.member_streak(CHANNEL, 8).await.unwrap(),
+    );
+    let rotation_before = db.store.rotation_state(CHANNEL).await.unwrap();
+    // Back to the schema before banks: no bank column, no suggestions.
+    on_pool!(db.store, |pool| sqlx::raw_sql(
+        "DROP TABLE suggestions; ALTER TABLE schedules DROP COLUMN bank; \
+         DELETE FROM _sqlx_migrations WHERE description = 'banks and suggestions';"
+    )
+    .execute(pool)
+    .await
+    .map(drop)
+    .unwrap());
+    db.store.close().await;
+
+    let store = db.reopen().await;
+    let streaks_after = (
+        store.member_streak(CHANNEL, 7).await.unwrap(),
+        store.member_streak(CHANNEL, 8).await.unwrap(),
+    );
+    assert_eq!(streaks_after, streaks_before);
+    assert_eq!(streaks_after.0.current, 2);
+    let schedule = store.schedule(CHANNEL).await.unwrap().unwrap();
+    assert_eq!(
+        schedule.bank, None,
+        "existing channels stay on the default bank"
+    );
+    assert_eq!(
+        store.rotation_state(CHANNEL).await.unwrap(),
+        rotation_before
+    );
+    // The history's plain ids are the default bank's, in a single file or as
+    // `questions.yaml` of a directory.
+    let bank = qotd::core::question_bank::QuestionBank::parse(
+        "questions.yaml",
+        "categories:\n  c: C\nquestions:\n  - {id: q-one, category: c, difficulty: 1, question: 'One?', hint: h}\n",
+    )
+    .unwrap();
+    let single = qotd::core::library::Library::single("prep", bank.clone());
+    assert!(single.question(&first.question_id).is_some());
+    let directory = qotd::core::library::Library::from_directory(vec![
+        ("questions".into(), bank.clone()),
+        ("extra".into(), bank),
+    ])
+    .unwrap();
+    assert_eq!(
+        directory.question(&first.question_id).unwrap().1.question,
+        "One?"
+    );
+    // And the next answer still extends the streak.
+    let third = post(&store, CHANNEL, day(3), "q-three").await;
+    answer(&store, third.id, 7, day(3)).await;
+    assert_eq!(store.member_streak(CHANNEL, 7).await.unwrap().current, 3);
 }

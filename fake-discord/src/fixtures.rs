@@ -336,6 +336,33 @@ pub fn autocomplete(
     interaction
 }
 
+/// A modal submission (type 5) of the modal `custom_id`, opened by a component of
+/// `message`: `fields` are its text inputs (custom id, typed value), one per row.
+#[allow(clippy::too_many_arguments)]
+pub fn modal_submit(
+    id: u64,
+    application_id: u64,
+    guild_id: u64,
+    channel_id: u64,
+    invoker: &Invoker,
+    token: &str,
+    custom_id: &str,
+    fields: &[(&str, &str)],
+    message: Value,
+) -> Value {
+    let mut interaction =
+        interaction_base(id, 5, application_id, guild_id, channel_id, invoker, token);
+    let rows: Vec<Value> = fields
+        .iter()
+        .map(|(input, value)| {
+            json!({ "type": 1, "components": [{ "type": 4, "custom_id": input, "value": value }] })
+        })
+        .collect();
+    interaction["data"] = json!({ "custom_id": custom_id, "components": rows });
+    interaction["message"] = message;
+    interaction
+}
+
 /// A button press (type 3) on `message`.
 #[allow(clippy::too_many_arguments)]
 pub fn button(

@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod daily_schedule;
 pub mod hint_reveal;
+pub mod library;
 pub mod practice;
 pub mod question_bank;
 pub mod question_stats;
@@ -12,5 +13,6 @@ pub mod rotation;
 pub mod schedule_options;
 pub mod sharding;
 pub mod streak_rules;
+pub mod suggestion;
 pub mod team_name;
 pub mod yaml_positions;

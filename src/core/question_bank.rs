@@ -29,7 +29,12 @@ const MAX_TAG_LEN: usize = 32;
 const EMBED_CHROME: usize = 200;
 const DEFAULT_TITLE: &str = "Question of the day";
 
-/// A question's stable identifier: a lowercase slug.
+/// Separates a bank's id from a question's in a qualified id (`bank/question`); no
+/// slug contains it.
+pub const QUALIFIER: char = '/';
+
+/// A question's stable identifier: a lowercase slug (qualified by its bank outside
+/// the default bank, see [`QuestionBank::qualified`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct QuestionId(String);
 
@@ -98,6 +103,32 @@ pub struct Question {
     pub question: String,
     pub hint: String,
     pub tags: Vec<String>,
+    /// The member who suggested it (an approved suggestion, SPEC §10): a display
+    /// name, shown as text.
+    pub suggested_by: Option<String>,
+}
+
+impl Question {
+    /// A question kept outside a bank file (an approved suggestion), from the fields
+    /// it was checked with when it was filed.
+    pub fn kept(
+        id: String,
+        category: &str,
+        difficulty: i64,
+        question: String,
+        hint: String,
+        suggested_by: Option<String>,
+    ) -> Self {
+        Self {
+            id: QuestionId(id),
+            category: CategoryId(category.to_owned()),
+            difficulty: Difficulty::new(difficulty).unwrap_or(Difficulty(Difficulty::MIN)),
+            question,
+            hint,
+            tags: Vec::new(),
+            suggested_by,
+        }
+    }
 }
 
 /// A checked bank: every question valid, ids unique, categories declared.
@@ -178,6 +209,38 @@ impl QuestionBank {
     ) -> impl Iterator<Item = &'a Question> + 'a {
         self.in_category(category)
             .filter(move |q| difficulty.is_none_or(|d| i64::from(q.difficulty.get()) == d))
+    }
+
+    /// The same bank with every id qualified as `prefix/id` (a bank of a directory
+    /// other than the default one: its ids cannot meet another bank's).
+    pub fn qualified(mut self, prefix: &str) -> Self {
+        for question in &mut self.questions {
+            question.id = QuestionId(format!("{prefix}{QUALIFIER}{}", question.id));
+        }
+        self.reindex();
+        self
+    }
+
+    /// The same bank with `extra` questions added (a server's approved suggestions);
+    /// an id already in the bank keeps the bank's question.
+    pub fn with_questions(&self, extra: impl IntoIterator<Item = Question>) -> Self {
+        let mut bank = self.clone();
+        for question in extra {
+            if !bank.by_id.contains_key(&question.id) {
+                bank.by_id.insert(question.id.clone(), bank.questions.len());
+                bank.questions.push(question);
+            }
+        }
+        bank
+    }
+
+    fn reindex(&mut self) {
+        self.by_id = self
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(index, q)| (q.id.clone(), index))
+            .collect();
     }
 
     /// The one-line summary `qotd check` prints.
@@ -577,6 +640,7 @@ fn parse_question(
         question: question?,
         hint: hint?,
         tags: tags?,
+        suggested_by: None,
     };
     fits_one_embed(checker, path, &question, categories).then_some(question)
 }

@@ -7,6 +7,7 @@ use crate::core::hint_reveal::{
     DEFAULT_REVEAL_AFTER_MINUTES, DEFAULT_REVEAL_REACTIONS, REVEAL_AFTER_MINUTES_RANGE,
     REVEAL_REACTIONS_RANGE,
 };
+use crate::core::library::Library;
 use crate::core::question_bank::QuestionBank;
 
 /// The reveal and category settings of a schedule.
@@ -16,6 +17,17 @@ pub struct ScheduleOptions {
     pub reveal_reactions: u32,
     /// `None`: the whole bank.
     pub category: Option<String>,
+    /// The bank's id (`None`: the default bank).
+    pub bank: Option<String>,
+}
+
+/// What the admin asked for the bank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BankChoice {
+    /// Left out: keep the channel's bank (the default bank for a new channel).
+    Keep,
+    /// One bank, by id.
+    Only(String),
 }
 
 /// What the admin asked for the category.
@@ -35,6 +47,7 @@ pub struct RequestedOptions {
     pub reveal_after_minutes: Option<u32>,
     pub reveal_reactions: Option<u32>,
     pub category: CategoryChoice,
+    pub bank: BankChoice,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +63,36 @@ pub enum InvalidOption {
     UnknownCategory { typed: String, known: String },
     #[error("That category has no questions in the bank. Pick another category.")]
     EmptyCategory,
+    #[error("There is no question bank `{typed}`. Choose one of: {known}.")]
+    UnknownBank { typed: String, known: String },
+}
+
+/// Reads a bank option: empty is [`BankChoice::Keep`], anything else must name a bank
+/// of `library` by id, ignoring case.
+pub fn bank_choice(library: &Library, typed: Option<&str>) -> Result<BankChoice, InvalidOption> {
+    let Some(typed) = typed.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(BankChoice::Keep);
+    };
+    let shelves = library.shelves();
+    match shelves.iter().find(|s| s.id.eq_ignore_ascii_case(typed)) {
+        Some(shelf) => Ok(BankChoice::Only(shelf.id.clone())),
+        None => Err(InvalidOption::UnknownBank {
+            typed: typed.chars().take(50).collect(),
+            known: shelves
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+/// The bank a channel uses after `/qotd setup` (`None`: the default bank).
+pub fn chosen_bank(choice: &BankChoice, existing: Option<&ScheduleOptions>) -> Option<String> {
+    match choice {
+        BankChoice::Keep => existing.and_then(|e| e.bank.clone()),
+        BankChoice::Only(id) => Some(id.clone()),
+    }
 }
 
 /// Reads a category option: empty is [`CategoryChoice::Keep`], `all` the whole bank,
@@ -83,9 +126,11 @@ pub fn category_choice(
 }
 
 /// Checks the options as typed, in the order they are listed: the numbers' ranges,
-/// then the category.
+/// then the category (of `bank`, the one the channel will use, `chosen` by the bank
+/// option).
 pub fn validate(
     bank: &QuestionBank,
+    chosen: BankChoice,
     reveal_after: Option<i64>,
     reveal_reactions: Option<i64>,
     category: Option<&str>,
@@ -94,11 +139,13 @@ pub fn validate(
         reveal_after_minutes: in_range(reveal_after, REVEAL_AFTER_MINUTES_RANGE, "reveal_after")?,
         reveal_reactions: in_range(reveal_reactions, REVEAL_REACTIONS_RANGE, "reveal_reactions")?,
         category: category_choice(bank, category)?,
+        bank: chosen,
     })
 }
 
 /// The settings after `/qotd setup`: each option given replaces the channel's current
 /// value (`existing`), each left out keeps it (or the default for a new channel).
+/// `bank` is the bank the channel will use ([`chosen_bank`]).
 pub fn merge(
     bank: &QuestionBank,
     requested: &RequestedOptions,
@@ -118,6 +165,7 @@ pub fn merge(
             CategoryChoice::All => None,
             CategoryChoice::Only(id) => Some(id.clone()),
         },
+        bank: chosen_bank(&requested.bank, existing),
     };
     if bank
         .in_category(merged.category.as_deref())
@@ -173,6 +221,7 @@ mod tests {
             reveal_after_minutes: after,
             reveal_reactions: reactions,
             category,
+            bank: BankChoice::Keep,
         }
     }
 
@@ -184,7 +233,8 @@ mod tests {
             ScheduleOptions {
                 reveal_after_minutes: 240,
                 reveal_reactions: 1,
-                category: None
+                category: None,
+                bank: None,
             }
         );
     }
@@ -195,6 +245,7 @@ mod tests {
             reveal_after_minutes: 60,
             reveal_reactions: 3,
             category: Some("scenario".into()),
+            bank: Some("questions".into()),
         };
         let merged = merge(
             &bank(),
@@ -217,35 +268,88 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cleared.category, None);
+        assert_eq!(
+            cleared.bank.as_deref(),
+            Some("questions"),
+            "the bank is kept"
+        );
+    }
+
+    #[test]
+    fn banks_are_chosen_by_id_in_any_case_and_a_left_out_bank_is_kept() {
+        let library = Library::from_directory(vec![
+            ("questions".into(), bank()),
+            ("system-design".into(), bank()),
+        ])
+        .unwrap();
+        assert_eq!(bank_choice(&library, Some(" ")), Ok(BankChoice::Keep));
+        assert_eq!(
+            bank_choice(&library, Some("System-Design")),
+            Ok(BankChoice::Only("system-design".into()))
+        );
+        let error = bank_choice(&library, Some("cooking")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "There is no question bank `cooking`. Choose one of: questions, system-design."
+        );
+        let existing = merge(&bank(), &requested(None, None, CategoryChoice::Keep), None).unwrap();
+        assert_eq!(chosen_bank(&BankChoice::Keep, Some(&existing)), None);
+        let pinned = ScheduleOptions {
+            bank: Some("system-design".into()),
+            ..existing
+        };
+        assert_eq!(
+            chosen_bank(&BankChoice::Keep, Some(&pinned)).as_deref(),
+            Some("system-design")
+        );
+        assert_eq!(
+            chosen_bank(&BankChoice::Only("questions".into()), Some(&pinned)).as_deref(),
+            Some("questions")
+        );
     }
 
     #[test]
     fn numbers_out_of_range_are_refused_with_the_range() {
         let bank = bank();
-        let error = validate(&bank, Some(0), None, None).unwrap_err();
+        let error = validate(&bank, BankChoice::Keep, Some(0), None, None).unwrap_err();
         assert_eq!(
             error.to_string(),
             "`reveal_after` must be between 1 and 1440, not 0."
         );
-        let error = validate(&bank, None, Some(26), None).unwrap_err();
+        let error = validate(&bank, BankChoice::Keep, None, Some(26), None).unwrap_err();
         assert_eq!(
             error.to_string(),
             "`reveal_reactions` must be between 1 and 25, not 26."
         );
-        assert!(validate(&bank, Some(-1), None, None).is_err());
-        assert!(validate(&bank, Some(i64::MAX), None, None).is_err());
+        assert!(validate(&bank, BankChoice::Keep, Some(-1), None, None).is_err());
+        assert!(validate(&bank, BankChoice::Keep, Some(i64::MAX), None, None).is_err());
     }
 
     #[test]
     fn options_are_checked_in_the_order_they_are_listed() {
-        let error = validate(&bank(), Some(0), Some(99), Some("astrology")).unwrap_err();
+        let error = validate(
+            &bank(),
+            BankChoice::Keep,
+            Some(0),
+            Some(99),
+            Some("astrology"),
+        )
+        .unwrap_err();
         assert!(error.to_string().starts_with("`reveal_after`"), "{error}");
-        let error = validate(&bank(), None, Some(99), Some("astrology")).unwrap_err();
+        let error =
+            validate(&bank(), BankChoice::Keep, None, Some(99), Some("astrology")).unwrap_err();
         assert!(
             error.to_string().starts_with("`reveal_reactions`"),
             "{error}"
         );
-        let checked = validate(&bank(), Some(60), Some(2), Some("Beginner")).unwrap();
+        let checked = validate(
+            &bank(),
+            BankChoice::Keep,
+            Some(60),
+            Some(2),
+            Some("Beginner"),
+        )
+        .unwrap();
         assert_eq!(
             checked,
             requested(Some(60), Some(2), CategoryChoice::Only("beginner".into()))

@@ -236,6 +236,7 @@ mod tests {
             reveal_after_minutes: 240,
             reveal_reactions: 1,
             category: None,
+            bank: None,
             paused: false,
             removed: false,
             active_since: at("2026-06-01T00:00:00Z"),

@@ -50,8 +50,16 @@ pub async fn post_daily(
 ) -> Result<PostOutcome, PostFailure> {
     let state = app.store.rotation_state(schedule.channel_id).await?;
     let category = schedule.category.as_deref();
-    let Some(pick) = rotation::next_in_bank(&app.bank, category, &state, schedule.rotation_seed)
+    let Some(bank) = app
+        .bank_for(schedule.guild_id, schedule.bank.as_deref())
+        .await?
     else {
+        return Err(PostFailure::Refused(format!(
+            "the question bank `{}` is not in QUESTIONS_PATH any more: choose another with `/qotd setup`",
+            schedule.bank.as_deref().unwrap_or_default()
+        )));
+    };
+    let Some(pick) = rotation::next_in_bank(&bank, category, &state, schedule.rotation_seed) else {
         return Err(PostFailure::Refused(match category {
             Some(category) => {
                 format!("the question bank has no questions in category `{category}`")
@@ -123,7 +131,7 @@ async fn ensure_sent(
     post: &DailyPost,
     recovering: bool,
 ) -> Result<u64, PostFailure> {
-    let Some(question) = app.bank.get_str(&post.question_id) else {
+    let Some((bank, question)) = app.question(post.guild_id, &post.question_id).await? else {
         // The question left the bank between the claim and the send: nothing was
         // posted, so give the date back and let the next pass pick another question.
         app.store.release_claim(post.id).await?;
@@ -138,7 +146,7 @@ async fn ensure_sent(
     };
     let message_id = match found {
         Some(id) => id,
-        None => match discord.send_question(&app.bank, question, post).await {
+        None => match discord.send_question(&bank, &question, post).await {
             Ok(id) => id,
             Err(PostFailure::Refused(detail)) => {
                 // Discord did not create the message: the day is skipped.

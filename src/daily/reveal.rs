@@ -35,13 +35,17 @@ pub async fn show(
     post: &DailyPost,
     reason: RevealReason,
 ) -> Result<(), PostFailure> {
-    let (Some(_), Some(question)) = (post.message_id, app.bank.get_str(&post.question_id)) else {
+    let found = match post.message_id {
+        Some(_) => app.question(post.guild_id, &post.question_id).await?,
+        None => None,
+    };
+    let Some((bank, question)) = found else {
         // Nothing to show (the question left the bank): done, or the post would stay
         // unfinished for ever.
         app.store.mark_reveal_shown(post.id).await?;
         return Ok(());
     };
-    discord.show_hint(&app.bank, question, post).await?;
+    discord.show_hint(&bank, &question, post).await?;
     if let Some(thread) = post.thread_id {
         discord
             .announce_hint(thread, &question.hint, reason)

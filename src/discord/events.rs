@@ -58,9 +58,16 @@ pub async fn handle(
             let ctx = framework.serenity_context;
             if commands::practice::is_practice_button(&component.data.custom_id) {
                 commands::practice::on_component(app, ctx, component).await;
+            } else if commands::suggest::is_review(&component.data.custom_id) {
+                commands::suggest::on_component(app, ctx, component).await;
             } else {
                 commands::quiz::on_component(app, ctx, component).await;
             }
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(modal),
+        } if commands::suggest::is_review(&modal.data.custom_id) => {
+            commands::suggest::on_modal(app, framework.serenity_context, modal).await;
         }
         _ => {}
     }

@@ -5,6 +5,7 @@ use poise::serenity_prelude as serenity;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::core::calendar::{Calendar, Day};
 use crate::core::daily_schedule;
@@ -17,6 +18,7 @@ use crate::core::rotation::{self, RotationState};
 use crate::core::streak_rules;
 use crate::storage::{
     ChannelStreak, DatabaseFault, LeaderboardPage, RankedTeam, RateOutcome, Schedule, StreakChange,
+    Suggestion, SuggestionStatus,
 };
 
 pub const LIGHTBULB: &str = "💡";
@@ -70,6 +72,28 @@ pub fn daily_embed(
         .field("Difficulty", difficulty(question.difficulty.get()), true)
         .field(hint_name, hint_value, false)
         .footer(serenity::CreateEmbedFooter::new(footer(bank, question)))
+        .author_if(question.suggested_by.as_deref())
+}
+
+/// The credit of an approved suggestion: the author's name as plain text in the
+/// embed's author line (which renders no mention and pings no one).
+trait SuggestedBy {
+    fn author_if(self, name: Option<&str>) -> Self;
+}
+
+impl SuggestedBy for serenity::CreateEmbed {
+    fn author_if(self, name: Option<&str>) -> Self {
+        match name {
+            Some(name) => self.author(serenity::CreateEmbedAuthor::new(suggested_by(name))),
+            None => self,
+        }
+    }
+}
+
+/// "Suggested by NAME", the name cut to 32 characters.
+pub fn suggested_by(name: &str) -> String {
+    let name: String = name.chars().take(32).collect();
+    format!("Suggested by {name}")
 }
 
 fn footer(bank: &QuestionBank, question: &Question) -> String {
@@ -120,6 +144,7 @@ pub fn quiz_embed(
             "{} · quiz: no streaks",
             bank.title()
         )))
+        .author_if(question.suggested_by.as_deref())
 }
 
 /// What the alerts channel is told when a channel cannot get its question.
@@ -154,13 +179,16 @@ pub fn setup_reply(
         "hint after {} {LIGHTBULB} or {} min",
         schedule.reveal_reactions, schedule.reveal_after_minutes
     );
-    let scope = schedule
+    let mut scope = schedule
         .category
         .as_deref()
         .and_then(|c| bank.category(c))
         .map_or("all categories".to_owned(), |c| {
             format!("category {}", c.name)
         });
+    if let Some(id) = &schedule.bank {
+        scope = format!("bank `{id}`, {scope}");
+    }
     format!(
         "✅ {verb}: <#{}> gets a question every day at **{} {}** ({scope}; {reveal}). Next post: {}.",
         schedule.channel_id,
@@ -183,7 +211,7 @@ fn clip(mut text: String) -> String {
 /// `/qotd status`: every schedule of the server with its next post, pass progress,
 /// pause and alert.
 pub fn status_embed(
-    bank: &QuestionBank,
+    banks: &HashMap<u64, Arc<QuestionBank>>,
     schedules: &[Schedule],
     rotations: &HashMap<u64, RotationState>,
     alerts_channel: Option<u64>,
@@ -193,16 +221,28 @@ pub fn status_embed(
     let mut lines = Vec::new();
     for schedule in schedules {
         let state = rotations.get(&schedule.channel_id).unwrap_or(&empty);
-        let progress = rotation::pass_progress(bank, schedule.category.as_deref(), state);
+        let progress = banks
+            .get(&schedule.channel_id)
+            .map(|bank| rotation::pass_progress(bank, schedule.category.as_deref(), state));
+        let (left, total) = progress.map_or((0, 0), |p| (p.left, p.total));
         let mut line = format!(
             "<#{}> · **{} {}** · next {} · {}/{} questions left in this pass",
             schedule.channel_id,
             schedule.post_time,
             schedule.timezone.name(),
             next_post_text(schedule, now),
-            progress.left,
-            progress.total
+            left,
+            total
         );
+        match (&schedule.bank, progress) {
+            (Some(bank), Some(_)) => {
+                let _ = write!(line, " · bank `{bank}`");
+            }
+            (Some(bank), None) => {
+                let _ = write!(line, "\n  ⚠️ bank `{bank}` is no longer in QUESTIONS_PATH");
+            }
+            (None, _) => {}
+        }
         if schedule.paused {
             line.push_str(" · ⏸️ paused");
         }
@@ -587,4 +627,126 @@ fn question_line(q: &QuestionStats) -> String {
         q.posts,
         if q.posts == 1 { "post" } else { "posts" }
     )
+}
+
+/// Cuts member text to `limit` characters for a list (the full text is elsewhere).
+fn excerpt(text: &str, limit: usize) -> String {
+    let mut shown: String = text.chars().take(limit).collect();
+    if text.chars().count() > limit {
+        shown.push('…');
+    }
+    shown
+}
+
+/// The refusal of a `/suggest new` that breaks the bank's rules: every problem, each
+/// naming its option.
+pub fn suggestion_problems(problems: &[String]) -> String {
+    let mut text = String::from("Your suggestion was not filed. Fix these and send it again:");
+    for problem in problems.iter().take(10) {
+        let _ = write!(text, "\n• {}", excerpt(problem, 300));
+    }
+    text
+}
+
+pub fn suggestion_filed(suggestion: &Suggestion) -> String {
+    format!(
+        "📨 Suggestion #{} is filed. An admin will approve or reject it; follow it with `/suggest list`.",
+        suggestion.id
+    )
+}
+
+fn status_mark(status: SuggestionStatus) -> &'static str {
+    match status {
+        SuggestionStatus::Pending => "⏳ pending",
+        SuggestionStatus::Approved => "✅ approved",
+        SuggestionStatus::Rejected => "❌ rejected",
+    }
+}
+
+/// `/suggest list`: a member's suggestions, newest first, with status and reason.
+pub fn member_suggestions(suggestions: &[Suggestion]) -> serenity::CreateEmbed {
+    let mut lines = Vec::new();
+    for s in suggestions {
+        let mut line = format!(
+            "**#{}** · {} · “{}”",
+            s.id,
+            status_mark(s.status),
+            excerpt(&s.question, 120)
+        );
+        if let Some(reason) = &s.reason {
+            let _ = write!(line, "\n  Reason: {}", excerpt(reason, 300));
+        }
+        if s.status == SuggestionStatus::Approved {
+            line.push_str("\n  It is in this server's questions now.");
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        lines.push("You have no suggestions yet. Send one with `/suggest new`.".to_owned());
+    }
+    serenity::CreateEmbed::new()
+        .title("Your suggestions")
+        .description(clip(lines.join("\n")))
+}
+
+/// One pending suggestion in `/qotd suggestions`, shown in full.
+pub fn suggestion_review(
+    suggestion: &Suggestion,
+    bank: Option<&QuestionBank>,
+) -> serenity::CreateEmbed {
+    let category = bank
+        .and_then(|b| b.category(&suggestion.category))
+        .map_or(suggestion.category.as_str(), |c| c.name.as_str());
+    let level = u8::try_from(suggestion.difficulty).unwrap_or(0);
+    let mut embed = serenity::CreateEmbed::new()
+        .title(format!("Suggestion #{}", suggestion.id))
+        .author(serenity::CreateEmbedAuthor::new(suggested_by(
+            &suggestion.author_name,
+        )))
+        .description(&suggestion.question)
+        .field(format!("{LIGHTBULB} Hint"), &suggestion.hint, false)
+        .field("Category", category, true)
+        .field("Difficulty", difficulty(level), true)
+        .color(COLOR_OPEN);
+    if let Some(bank) = &suggestion.bank {
+        embed = embed.field("Bank", bank, true);
+    }
+    embed.footer(serenity::CreateEmbedFooter::new(format!(
+        "Filed {}",
+        suggestion.created_at.format("%Y-%m-%d %H:%M UTC")
+    )))
+}
+
+/// The text above the review list.
+pub fn review_header(note: Option<&str>, shown: usize, pending: usize) -> String {
+    let mut text = note.map(|n| format!("{n}\n")).unwrap_or_default();
+    match pending {
+        0 => text.push_str("No suggestions are waiting for a decision."),
+        _ if shown < pending => {
+            let _ = write!(
+                text,
+                "{pending} suggestions are waiting; here are the oldest {shown}. Decide them and the next ones appear."
+            );
+        }
+        1 => text.push_str("1 suggestion is waiting for a decision."),
+        _ => {
+            let _ = write!(text, "{pending} suggestions are waiting for a decision.");
+        }
+    }
+    text
+}
+
+/// What an admin is told after deciding.
+pub fn suggestion_decided(suggestion: &Suggestion) -> String {
+    match suggestion.status {
+        SuggestionStatus::Approved => format!(
+            "✅ Approved #{}: it joins this server's questions in category `{}` and is asked within the current pass.",
+            suggestion.id, suggestion.category
+        ),
+        SuggestionStatus::Rejected => format!(
+            "❌ Rejected #{}. The member sees your reason in `/suggest list`.",
+            suggestion.id
+        ),
+        SuggestionStatus::Pending => format!("Suggestion #{} is still pending.", suggestion.id),
+    }
 }

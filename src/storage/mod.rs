@@ -17,6 +17,7 @@ mod quizzes;
 mod schedules;
 mod sqlite;
 mod store;
+mod suggestions;
 mod teams;
 
 pub use answers::{
@@ -29,6 +30,9 @@ pub use practice::{CardRating, RateOutcome};
 pub use quizzes::QuizPost;
 pub use schedules::{Schedule, ScheduleSettings};
 pub use store::{DatabaseKind, Pool, Store};
+pub use suggestions::{
+    DecideOutcome, Decision, FileOutcome, NewSuggestion, Suggestion, SuggestionStatus,
+};
 pub use teams::{RankedTeam, Team, TeamError};
 
 /// The database fault `error` stands for, if it is a storage error that is one

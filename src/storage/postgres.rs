@@ -64,6 +64,9 @@ mod quizzes;
 #[path = "queries/schedules.rs"]
 #[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
 mod schedules;
+#[path = "queries/suggestions.rs"]
+#[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
+mod suggestions;
 #[path = "queries/teams.rs"]
 #[expect(clippy::duplicate_mod, reason = "compiled once per backend")]
 mod teams;

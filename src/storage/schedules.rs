@@ -19,6 +19,8 @@ pub struct ScheduleSettings {
     pub reveal_after_minutes: u32,
     pub reveal_reactions: u32,
     pub category: Option<String>,
+    /// The bank's id (`None`: the default bank).
+    pub bank: Option<String>,
 }
 
 impl ScheduleSettings {
@@ -37,6 +39,7 @@ impl ScheduleSettings {
             reveal_after_minutes: options.reveal_after_minutes,
             reveal_reactions: options.reveal_reactions,
             category: options.category,
+            bank: options.bank,
         }
     }
 }
@@ -51,6 +54,8 @@ pub struct Schedule {
     pub reveal_after_minutes: u32,
     pub reveal_reactions: u32,
     pub category: Option<String>,
+    /// The bank's id (`None`: the default bank).
+    pub bank: Option<String>,
     pub paused: bool,
     pub removed: bool,
     pub active_since: DateTime<Utc>,
@@ -75,6 +80,7 @@ impl Schedule {
             reveal_after_minutes: self.reveal_after_minutes,
             reveal_reactions: self.reveal_reactions,
             category: self.category.clone(),
+            bank: self.bank.clone(),
         }
     }
 
@@ -115,6 +121,7 @@ pub(super) struct ScheduleRow {
     reveal_after_minutes: i64,
     reveal_reactions: i64,
     category: Option<String>,
+    bank: Option<String>,
     paused: bool,
     removed: bool,
     active_since: i64,
@@ -141,6 +148,7 @@ impl TryFrom<ScheduleRow> for Schedule {
             reveal_reactions: u32::try_from(row.reveal_reactions)
                 .map_err(|_| corrupt("reveal_reactions"))?,
             category: row.category.clone(),
+            bank: row.bank.clone(),
             paused: row.paused,
             removed: row.removed,
             active_since: from_millis(row.active_since),
@@ -162,7 +170,7 @@ impl TryFrom<ScheduleRow> for Schedule {
 macro_rules! select_schedule {
     () => {
         "SELECT s.channel_id, s.guild_id, s.post_time, s.timezone, \
-     s.reveal_after_minutes, s.reveal_reactions, s.category, s.paused, s.removed, \
+     s.reveal_after_minutes, s.reveal_reactions, s.category, s.bank, s.paused, s.removed, \
      s.active_since, s.rotation_seed, s.rotation_pass, s.alert, \
      (SELECT local_date FROM daily_posts p WHERE p.channel_id = s.channel_id \
       ORDER BY p.seq DESC LIMIT 1) AS last_posted_date \

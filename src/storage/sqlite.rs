@@ -51,6 +51,8 @@ mod practice;
 mod quizzes;
 #[path = "queries/schedules.rs"]
 mod schedules;
+#[path = "queries/suggestions.rs"]
+mod suggestions;
 #[path = "queries/teams.rs"]
 mod teams;
 

@@ -19,6 +19,7 @@ use super::practice::{CardRating, RateOutcome};
 use super::quizzes::QuizPost;
 use super::schedules::{Schedule, ScheduleSettings};
 use super::sqlite;
+use super::suggestions::{DecideOutcome, Decision, FileOutcome, NewSuggestion, Suggestion};
 use super::teams::{RankedTeam, Team, TeamError};
 use crate::core::hint_reveal::RevealReason;
 use crate::core::practice::{DeckCard, Rating};
@@ -259,6 +260,22 @@ delegate! {
     pub async fn add_quiz_reactor(&self, message_id: u64, user_id: u64) -> StorageResult<u32>;
     /// Marks a quiz's hint revealed; true only for the one call that did it.
     pub async fn mark_quiz_revealed(&self, message_id: u64, now: DateTime<Utc>) -> StorageResult<bool>;
+
+    // Suggestions (SPEC §10)
+    /// Files a checked suggestion as pending, unless the member already has
+    /// `suggestion::MAX_PENDING` waiting (checked in the same transaction).
+    pub async fn file_suggestion(&self, new: &NewSuggestion<'_>, now: DateTime<Utc>) -> StorageResult<FileOutcome>;
+    /// A member's suggestions in a server, newest first (at most 25).
+    pub async fn member_suggestions(&self, guild_id: u64, user_id: u64) -> StorageResult<Vec<Suggestion>>;
+    /// A server's pending suggestions, oldest first (at most 25).
+    pub async fn pending_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>>;
+    /// A server's approved suggestions: questions of its banks.
+    pub async fn approved_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>>;
+    /// The approved suggestion of a server with question id `question_id`, if any.
+    pub async fn approved_suggestion(&self, guild_id: u64, question_id: &str) -> StorageResult<Option<Suggestion>>;
+    /// Approves or rejects a pending suggestion of server `guild_id`; only the first
+    /// decision counts.
+    pub async fn decide_suggestion(&self, guild_id: u64, id: i64, decision: &Decision, admin_id: u64, now: DateTime<Utc>) -> StorageResult<DecideOutcome>;
 
     // Teams
     pub async fn create_team(&self, guild_id: u64, name: &TeamName, now: DateTime<Utc>) -> Result<Team, TeamError>;

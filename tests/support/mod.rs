@@ -13,7 +13,7 @@ use fake_discord::{APPLICATION_ID, FakeDiscord, Request};
 use poise::serenity_prelude as serenity;
 use qotd::clock::{Clock, ManualClock};
 use qotd::config::Token;
-use qotd::core::question_bank::QuestionBank;
+use qotd::core::library::Library;
 use qotd::discord::port::DiscordHttp;
 use qotd::startup::Connection;
 use qotd::state::{App, SchedulerControl};
@@ -217,15 +217,14 @@ impl Harness {
     /// tests that drive the bot's parts without a running bot).
     pub async fn new_app(&self) -> Arc<App> {
         let store = Store::open(&self.database_url()).await.unwrap();
-        let bank = QuestionBank::load(&self.questions).unwrap();
+        let library = Library::load(&self.questions).unwrap();
         let clock: Arc<dyn Clock> = if self.system_clock {
             Arc::new(qotd::clock::SystemClock)
         } else {
             Arc::new(self.clock.clone())
         };
         Arc::new(
-            App::new(store, Arc::new(bank), clock, SchedulerControl::default())
-                .with_shards(self.shards),
+            App::new(store, library, clock, SchedulerControl::default()).with_shards(self.shards),
         )
     }
 
@@ -333,6 +332,54 @@ impl Harness {
             id,
             APPLICATION_ID,
             GUILD,
+            channel_id,
+            invoker,
+            &token,
+            custom_id,
+            message,
+        );
+        self.fake.interact(interaction)
+    }
+
+    /// `invoker` submits the modal `custom_id` opened from `message` with `fields`
+    /// (text input id, value) in server `guild_id`.
+    pub fn submit_modal(
+        &mut self,
+        guild_id: u64,
+        invoker: &Invoker,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+        message: Value,
+    ) -> String {
+        let (id, token) = new_interaction(&self.fake);
+        let interaction = fixtures::modal_submit(
+            id,
+            APPLICATION_ID,
+            guild_id,
+            CHANNEL,
+            invoker,
+            &token,
+            custom_id,
+            fields,
+            message,
+        );
+        self.fake.interact(interaction)
+    }
+
+    /// Presses button `custom_id` of `message` in server `guild_id`.
+    pub fn press_button_in(
+        &mut self,
+        guild_id: u64,
+        invoker: &Invoker,
+        channel_id: u64,
+        custom_id: &str,
+        message: Value,
+    ) -> String {
+        let (id, token) = new_interaction(&self.fake);
+        let interaction = fixtures::button(
+            id,
+            APPLICATION_ID,
+            guild_id,
             channel_id,
             invoker,
             &token,
@@ -585,6 +632,7 @@ pub fn daily_schedule(channel: u64, post_time: &str, zone: &str) -> ScheduleSett
         reveal_after_minutes: 240,
         reveal_reactions: 1,
         category: None,
+        bank: None,
     }
 }
 
@@ -921,7 +969,13 @@ impl Harness {
 
     /// The hint of a question of the bank.
     pub fn hint_of(&self, question_id: &str) -> String {
-        self.app().bank.get_str(question_id).unwrap().hint.clone()
+        self.app()
+            .library
+            .default_bank()
+            .get_str(question_id)
+            .unwrap()
+            .hint
+            .clone()
     }
 
     /// Waits until a message containing `text` is in `channel` (or thread); returns it.

@@ -1,15 +1,19 @@
 //! `/qotd …`: the admin commands (Manage Server).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use poise::serenity_prelude as serenity;
 
 use super::input::{
-    autocomplete_category, autocomplete_timezone, guild_id, refused, reply_ephemeral,
-    require_manage_guild, require_text_channel_here, user_error,
+    autocomplete_bank, autocomplete_category, autocomplete_timezone, guild_id, refused,
+    reply_ephemeral, require_manage_guild, require_text_channel_here, user_error,
 };
 use crate::core::daily_schedule::{self, PostTime};
+use crate::core::question_bank::QuestionBank;
 use crate::core::question_stats;
 use crate::core::rotation;
-use crate::core::schedule_options::{self, RequestedOptions};
+use crate::core::schedule_options;
 use crate::core::team_name::TeamName;
 use crate::daily::port::PostFailure;
 use crate::daily::post::{self, PostOutcome};
@@ -34,7 +38,8 @@ use crate::storage::{Schedule, ScheduleSettings, StreakChange, TeamError};
         "team_add",
         "team_remove",
         "streak_set",
-        "stats"
+        "stats",
+        "super::suggest::suggestions"
     ),
     subcommand_required
 )]
@@ -53,29 +58,50 @@ async fn schedule_here(ctx: Context<'_>, channel: serenity::ChannelId) -> Result
     }
 }
 
+/// The options of `/qotd setup` as typed.
+struct TypedOptions {
+    reveal_after: Option<i64>,
+    reveal_reactions: Option<i64>,
+    category: Option<String>,
+    bank: Option<String>,
+}
+
 /// The settings `/qotd setup` stores: the checked options merged into the channel's
-/// current schedule (returned too, if it has one).
+/// current schedule (returned too, if it has one), and the bank the channel will use.
 async fn settings_for(
     ctx: Context<'_>,
     channel: serenity::ChannelId,
     post_time: PostTime,
     timezone: chrono_tz::Tz,
-    requested: &RequestedOptions,
-) -> Result<(ScheduleSettings, Option<Schedule>), Error> {
+    typed: TypedOptions,
+) -> Result<(ScheduleSettings, Option<Schedule>, Arc<QuestionBank>), Error> {
     let guild = guild_id(ctx)?;
     let app = ctx.data();
     let existing = app.store.schedule(channel.get()).await?;
     let existing = existing.filter(|s| s.guild_id == guild);
     let current = existing.as_ref().map(Schedule::options);
-    let options =
-        schedule_options::merge(&app.bank, requested, current.as_ref()).map_err(refused)?;
+    let chosen =
+        schedule_options::bank_choice(&app.library, typed.bank.as_deref()).map_err(refused)?;
+    let bank_id = schedule_options::chosen_bank(&chosen, current.as_ref());
+    let Some(bank) = app.bank_for(guild, bank_id.as_deref()).await? else {
+        user_error!("<#{channel}>'s question bank is no longer available: choose one with `bank`.");
+    };
+    let (after, reactions, category) = (typed.reveal_after, typed.reveal_reactions, typed.category);
+    let requested =
+        schedule_options::validate(&bank, chosen, after, reactions, category.as_deref())
+            .map_err(refused)?;
+    let options = schedule_options::merge(&bank, &requested, current.as_ref()).map_err(refused)?;
     let settings = ScheduleSettings::new(channel.get(), guild, post_time, timezone, options);
-    Ok((settings, existing))
+    Ok((settings, existing, bank))
 }
 
 /// Post a daily question in a channel, or change its schedule.
 #[poise::command(slash_command, guild_only)]
 #[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id(), channel_id = %channel.id))]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per slash-command option"
+)]
 pub async fn setup(
     ctx: Context<'_>,
     #[description = "The text channel to post in"]
@@ -96,23 +122,28 @@ pub async fn setup(
     #[description = "Only ask questions of this category (`all` for the whole bank)"]
     #[autocomplete = "autocomplete_category"]
     category: Option<String>,
+    #[description = "The question bank to ask from (default: the bank it has, else the default)"]
+    #[autocomplete = "autocomplete_bank"]
+    bank: Option<String>,
 ) -> Result<(), Error> {
     require_manage_guild(ctx)?;
     require_text_channel_here(ctx, &channel)?;
     let post_time: PostTime = time.parse().map_err(refused)?;
     let timezone = daily_schedule::parse_timezone(&timezone).map_err(refused)?;
-    let bank = &ctx.data().bank;
-    let requested =
-        schedule_options::validate(bank, reveal_after, reveal_reactions, category.as_deref())
-            .map_err(refused)?;
-    let (settings, existing) =
-        settings_for(ctx, channel.id, post_time, timezone, &requested).await?;
+    let typed = TypedOptions {
+        reveal_after,
+        reveal_reactions,
+        category,
+        bank,
+    };
+    let (settings, existing, bank) =
+        settings_for(ctx, channel.id, post_time, timezone, typed).await?;
     let app = ctx.data();
     let now = app.clock.now();
     let schedule = app.store.upsert_schedule(&settings, now).await?;
     app.scheduler.wake();
     let updated = existing.is_some_and(|s| !s.removed);
-    reply_ephemeral(ctx, render::setup_reply(&app.bank, &schedule, updated, now)).await
+    reply_ephemeral(ctx, render::setup_reply(&bank, &schedule, updated, now)).await
 }
 
 /// Stop a channel's daily question (its history and streaks are kept).
@@ -236,15 +267,19 @@ pub async fn skip(
     let app = ctx.data();
     let state = app.store.rotation_state(schedule.channel_id).await?;
     let category = schedule.category.as_deref();
-    let Some(pick) = rotation::next_in_bank(&app.bank, category, &state, schedule.rotation_seed)
-    else {
+    let bank = app
+        .bank_for(schedule.guild_id, schedule.bank.as_deref())
+        .await?;
+    let pick = bank
+        .as_ref()
+        .and_then(|bank| rotation::next_in_bank(bank, category, &state, schedule.rotation_seed));
+    let (Some(bank), Some(pick)) = (bank, pick) else {
         user_error!("There are no questions to skip for <#{channel}>.");
     };
     app.store
         .record_skip(schedule.channel_id, &pick, app.clock.now())
         .await?;
-    let text = app
-        .bank
+    let text = bank
         .get_str(&pick.question_id)
         .map_or("", |q| q.question.as_str());
     let id = &pick.question_id;
@@ -261,7 +296,13 @@ pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
     let schedules = app.store.guild_schedules(guild).await?;
     let rotations = app.store.guild_rotation_states(guild).await?;
     let alerts = app.store.alerts_channel(guild).await?;
-    let embed = render::status_embed(&app.bank, &schedules, &rotations, alerts, app.clock.now());
+    let mut banks = HashMap::new();
+    for schedule in &schedules {
+        if let Some(bank) = app.bank_for(guild, schedule.bank.as_deref()).await? {
+            banks.insert(schedule.channel_id, bank);
+        }
+    }
+    let embed = render::status_embed(&banks, &schedules, &rotations, alerts, app.clock.now());
     let reply = poise::CreateReply::default()
         .embed(embed)
         .ephemeral(true)

@@ -5,7 +5,10 @@
 use poise::serenity_prelude as serenity;
 use tracing::warn;
 
-use crate::core::schedule_options::{self, CategoryChoice};
+use std::sync::Arc;
+
+use crate::core::question_bank::QuestionBank;
+use crate::core::schedule_options::{self, BankChoice, CategoryChoice};
 use crate::discord::{Context, Error, no_pings};
 
 /// A problem with what the user asked: shown to them (ephemeral), nothing changed.
@@ -129,22 +132,62 @@ pub fn timezone_choices(partial: &str) -> Vec<String> {
     prefix
 }
 
-/// Autocomplete: the bank's categories, at most 25.
+/// Autocomplete: the categories of every bank (each once), at most 25.
 pub async fn autocomplete_category(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
     let wanted = partial.trim().to_lowercase();
+    let mut seen = std::collections::HashSet::new();
     let found = ctx
         .data()
-        .bank
-        .categories()
+        .library
+        .shelves()
         .iter()
+        .flat_map(|shelf| shelf.bank.categories())
         .filter(|c| c.id.as_str().contains(&wanted) || c.name.to_lowercase().contains(&wanted))
+        .filter(|c| seen.insert(c.id.as_str()))
         .take(25)
         .map(|c| serenity::AutocompleteChoice::new(c.name.clone(), c.id.as_str().to_owned()))
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(found)
+}
+
+/// Autocomplete: the question banks (`QUESTIONS_PATH`), at most 25.
+pub async fn autocomplete_bank(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let wanted = partial.trim().to_lowercase();
+    let library = &ctx.data().library;
+    choices(
+        library
+            .shelves()
+            .iter()
+            .map(|shelf| shelf.id.clone())
+            .filter(|id| id.contains(&wanted))
+            .take(25),
+    )
+}
+
+/// The bank a command picks from: the one typed, else this channel's daily bank, else
+/// the default bank; with this server's approved suggestions.
+pub async fn bank_here(ctx: Context<'_>, typed: Option<&str>) -> Result<Arc<QuestionBank>, Error> {
+    let guild = guild_id(ctx)?;
+    let app = ctx.data();
+    let id = match schedule_options::bank_choice(&app.library, typed).map_err(refused)? {
+        BankChoice::Only(id) => Some(id),
+        BankChoice::Keep => match app.store.schedule(ctx.channel_id().get()).await? {
+            Some(schedule) if schedule.guild_id == guild => schedule.bank,
+            _ => None,
+        },
+    };
+    match app.bank_for(guild, id.as_deref()).await? {
+        Some(bank) => Ok(bank),
+        None => user_error!(
+            "This channel's question bank is no longer available. Pick one with the `bank` option."
+        ),
+    }
 }
 
 /// Autocomplete: the server's teams, at most 25.
@@ -171,9 +214,10 @@ pub async fn autocomplete_team(
     }
 }
 
-/// A category option that narrows a choice of questions (`all` or empty: none).
-pub fn category_filter(ctx: Context<'_>, typed: Option<&str>) -> Result<Option<String>, Error> {
-    match schedule_options::category_choice(&ctx.data().bank, typed).map_err(refused)? {
+/// A category option of `bank` that narrows a choice of questions (`all` or empty:
+/// none).
+pub fn category_filter(bank: &QuestionBank, typed: Option<&str>) -> Result<Option<String>, Error> {
+    match schedule_options::category_choice(bank, typed).map_err(refused)? {
         CategoryChoice::Only(id) => Ok(Some(id)),
         CategoryChoice::Keep | CategoryChoice::All => Ok(None),
     }

@@ -7,6 +7,7 @@ pub mod input;
 pub mod member;
 pub mod practice;
 pub mod quiz;
+pub mod suggest;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, Error>> {
         member::leaderboard(),
         member::team(),
         practice::practice(),
+        suggest::suggest(),
     ]
 }
 

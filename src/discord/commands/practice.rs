@@ -10,7 +10,7 @@ use tracing::warn;
 use super::input::guild_id;
 use crate::core::practice::{self, Next, Rating};
 use crate::discord::{Context, Error, no_pings, render};
-use crate::state::App;
+use crate::state::{App, GuildQuestions};
 use crate::storage::{CardRating, StorageError};
 
 /// Practise this server's questions with spaced repetition (only you see it).
@@ -34,7 +34,8 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let app = ctx.data();
     let user = ctx.author().id.get();
     let now = app.clock.now();
-    let deck = deck_in_bank(app, guild, user).await?;
+    let questions = app.guild_questions(guild).await?;
+    let deck = deck_in_bank(app, &questions, guild, user).await?;
     let reviews = app
         .store
         .practice_reviews_since(guild, user, now - TimeDelta::days(30))
@@ -78,15 +79,16 @@ async fn practice_day_start(
 }
 
 /// The member's deck after feeding their daily answers into it, without cards whose
-/// question left the bank (they wait, unseen, until it is back).
+/// question left the banks (they wait, unseen, until it is back).
 async fn deck_in_bank(
     app: &App,
+    questions: &GuildQuestions,
     guild: u64,
     user: u64,
 ) -> Result<Vec<practice::DeckCard>, StorageError> {
     app.store.feed_practice(guild, user).await?;
     let mut deck = app.store.practice_deck(guild, user).await?;
-    deck.retain(|card| app.bank.get_str(&card.question_id).is_some());
+    deck.retain(|card| questions.get(&card.question_id).is_some());
     Ok(deck)
 }
 
@@ -99,13 +101,14 @@ async fn next_card_message(
     now: DateTime<Utc>,
     note: Option<String>,
 ) -> Result<(serenity::CreateEmbed, Vec<serenity::CreateActionRow>), StorageError> {
-    let deck = deck_in_bank(app, guild, user).await?;
+    let questions = app.guild_questions(guild).await?;
+    let deck = deck_in_bank(app, &questions, guild, user).await?;
     let day_start = practice_day_start(app, guild, now).await?;
     let asked = app.store.practice_questions(guild).await?;
     let candidates = asked
         .iter()
         .map(String::as_str)
-        .filter(|id| app.bank.get_str(id).is_some());
+        .filter(|id| questions.get(id).is_some());
     let next = practice::next_card(&deck, candidates, day_start, now);
     let card = match next {
         Next::Due { question_id, reps } => Some((question_id, reps)),
@@ -113,14 +116,14 @@ async fn next_card_message(
         Next::Nothing { .. } => None,
     };
     if let Some((question_id, reps)) = card
-        && let Some(question) = app.bank.get_str(question_id)
+        && let Some((bank, question)) = questions.get(question_id)
     {
         let button = Button::Hint {
             reps,
             question_id: question_id.to_owned(),
         };
         return Ok(render::practice_card(
-            &app.bank,
+            bank,
             question,
             reps == 0,
             false,
@@ -237,7 +240,7 @@ async fn button_message(
     let now = app.clock.now();
     match button {
         Button::Hint { reps, question_id } => {
-            let Some(question) = app.bank.get_str(&question_id) else {
+            let Some((bank, question)) = app.question(guild, &question_id).await? else {
                 let note = "That question is no longer in the bank.".to_owned();
                 return next_card_message(app, guild, user, now, Some(note)).await;
             };
@@ -253,8 +256,8 @@ async fn button_message(
                 })
                 .collect();
             Ok(render::practice_card(
-                &app.bank,
-                question,
+                &bank,
+                &question,
                 reps == 0,
                 true,
                 None,
@@ -266,7 +269,7 @@ async fn button_message(
             reps,
             question_id,
         } => {
-            if app.bank.get_str(&question_id).is_none() {
+            if app.question(guild, &question_id).await?.is_none() {
                 let note = "That question is no longer in the bank.".to_owned();
                 return next_card_message(app, guild, user, now, Some(note)).await;
             }

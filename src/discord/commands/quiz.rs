@@ -4,7 +4,9 @@ use poise::serenity_prelude as serenity;
 use rand::seq::IndexedRandom as _;
 use tracing::warn;
 
-use super::input::{autocomplete_category, category_filter, guild_id, user_error};
+use super::input::{
+    autocomplete_bank, autocomplete_category, bank_here, category_filter, guild_id, user_error,
+};
 use crate::discord::{Context, Error, no_pings, render};
 use crate::state::App;
 use crate::storage::QuizPost;
@@ -39,14 +41,18 @@ pub async fn quiz(
     #[min = 1]
     #[max = 5]
     difficulty: Option<i64>,
+    #[description = "Only this question bank (default: this channel's)"]
+    #[autocomplete = "autocomplete_bank"]
+    bank: Option<String>,
 ) -> Result<(), Error> {
     let guild = guild_id(ctx)?;
-    let category = category_filter(ctx, category.as_deref())?;
+    let bank = bank_here(ctx, bank.as_deref()).await?;
+    let category = category_filter(&bank, category.as_deref())?;
     if let Some(level) = difficulty.filter(|level| !(1..=5).contains(level)) {
         user_error!("`difficulty` must be between 1 and 5, not {level}.");
     }
     let app = ctx.data();
-    let candidates: Vec<_> = app.bank.matching(category.as_deref(), difficulty).collect();
+    let candidates: Vec<_> = bank.matching(category.as_deref(), difficulty).collect();
     let Some(question) = candidates.choose(&mut rand::rng()).copied() else {
         user_error!("No question matches that category and difficulty. Try a wider choice.");
     };
@@ -58,7 +64,7 @@ pub async fn quiz(
         );
     }
     let reply = poise::CreateReply::default()
-        .embed(render::quiz_embed(&app.bank, question, None))
+        .embed(render::quiz_embed(&bank, question, None))
         .components(vec![reveal_button(false)])
         .allowed_mentions(no_pings());
     let message = ctx.send(reply).await?.message().await?.into_owned();
@@ -102,13 +108,19 @@ async fn record_quiz(
     Ok(())
 }
 
-fn revealed_message(
+async fn revealed_message(
     app: &App,
     quiz: &QuizPost,
 ) -> Option<(serenity::CreateEmbed, serenity::CreateActionRow)> {
-    let question = app.bank.get_str(&quiz.question_id)?;
+    let (bank, question) = match app.question(quiz.guild_id, &quiz.question_id).await {
+        Ok(found) => found?,
+        Err(error) => {
+            warn!(%error, "failed to read a quiz's question");
+            return None;
+        }
+    };
     Some((
-        render::quiz_embed(&app.bank, question, Some(&question.hint)),
+        render::quiz_embed(&bank, &question, Some(&question.hint)),
         reveal_button(true),
     ))
 }
@@ -131,10 +143,11 @@ pub async fn on_component(
             None
         }
     };
-    let response = match quiz
-        .as_ref()
-        .and_then(|quiz| revealed_message(app, quiz).map(|m| (quiz, m)))
-    {
+    let revealed = match &quiz {
+        Some(quiz) => revealed_message(app, quiz).await.map(|m| (quiz, m)),
+        None => None,
+    };
+    let response = match revealed {
         Some((quiz, (embed, button))) => {
             if let Err(error) = app.store.mark_quiz_revealed(quiz.message_id, now).await {
                 warn!(%error, "failed to record a quiz reveal");
@@ -204,7 +217,7 @@ pub async fn on_lightbulb(
             return;
         }
     }
-    let Some((embed, button)) = revealed_message(app, &quiz) else {
+    let Some((embed, button)) = revealed_message(app, &quiz).await else {
         return;
     };
     let edit = serenity::EditMessage::new()

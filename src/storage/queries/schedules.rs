@@ -24,13 +24,13 @@ impl Backend {
         .await?;
         sqlx::query(
             "INSERT INTO schedules (channel_id, guild_id, post_time, timezone, reveal_after_minutes, \
-                 reveal_reactions, category, paused, removed, active_since, rotation_seed, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, FALSE, $8, $9, $8) \
+                 reveal_reactions, category, paused, removed, active_since, rotation_seed, updated_at, bank) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, FALSE, $8, $9, $8, $10) \
              ON CONFLICT (channel_id) DO UPDATE SET \
                  post_time = excluded.post_time, timezone = excluded.timezone, \
                  reveal_after_minutes = excluded.reveal_after_minutes, \
                  reveal_reactions = excluded.reveal_reactions, category = excluded.category, \
-                 removed = FALSE, active_since = excluded.active_since, updated_at = excluded.updated_at \
+                 bank = excluded.bank, removed = FALSE, active_since = excluded.active_since, updated_at = excluded.updated_at \
              WHERE schedules.guild_id = excluded.guild_id",
         )
         .bind(to_db_id(settings.channel_id))
@@ -42,6 +42,7 @@ impl Backend {
         .bind(settings.category.as_deref())
         .bind(to_millis(now))
         .bind(seed)
+        .bind(settings.bank.as_deref())
         .execute(&mut *tx)
         .await?;
         if was_removed == Some(true) {

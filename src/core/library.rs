@@ -1,0 +1,283 @@
+//! The question banks the bot serves (SPEC §10): one file, or a directory of
+//! `*.yaml` banks whose ids are the file stems.
+//!
+//! History refers to questions by id, and ids must stay unique across banks, so every
+//! bank but one has its ids qualified as `bank/id`: the single file of a one-file
+//! setup, or `questions.yaml` in a directory, keeps plain ids. Rows written before
+//! banks existed therefore stay on the default bank, and moving `questions.yaml` into a
+//! directory breaks no history.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::question_bank::{BankError, BankErrors, QUALIFIER, Question, QuestionBank};
+use super::yaml_positions::Location;
+
+/// The stem of the bank whose ids are not qualified in a directory (and the default
+/// bank when present).
+pub const PLAIN_BANK: &str = "questions";
+
+/// One bank and its id.
+#[derive(Debug, Clone)]
+pub struct Shelf {
+    pub id: String,
+    pub bank: Arc<QuestionBank>,
+}
+
+/// Every bank, with the default one (channels that chose none use it).
+#[derive(Debug, Clone)]
+pub struct Library {
+    shelves: Vec<Shelf>,
+    default: usize,
+    /// The bank whose ids are plain.
+    plain: Option<usize>,
+}
+
+impl Library {
+    /// One bank with plain ids (`QUESTIONS_PATH` names a file).
+    pub fn single(id: impl Into<String>, bank: QuestionBank) -> Self {
+        Self {
+            shelves: vec![Shelf {
+                id: id.into(),
+                bank: Arc::new(bank),
+            }],
+            default: 0,
+            plain: Some(0),
+        }
+    }
+
+    /// The banks of a directory, by stem: `questions` keeps plain ids and is the
+    /// default; the others' ids are qualified; without `questions` the first by name is
+    /// the default. `None` when there are no banks.
+    pub fn from_directory(mut banks: Vec<(String, QuestionBank)>) -> Option<Self> {
+        banks.sort_by(|a, b| a.0.cmp(&b.0));
+        let plain = banks.iter().position(|(id, _)| id == PLAIN_BANK);
+        let shelves: Vec<Shelf> = banks
+            .into_iter()
+            .map(|(id, bank)| {
+                let bank = if id == PLAIN_BANK {
+                    bank
+                } else {
+                    bank.qualified(&id)
+                };
+                Shelf {
+                    id,
+                    bank: Arc::new(bank),
+                }
+            })
+            .collect();
+        (!shelves.is_empty()).then_some(Self {
+            shelves,
+            default: plain.unwrap_or(0),
+            plain,
+        })
+    }
+
+    /// Reads `path`: a bank file, or a directory of `*.yaml` banks. Every problem of
+    /// every file is reported, each against its own path.
+    pub fn load(path: &Path) -> Result<Self, Vec<BankErrors>> {
+        if !path.is_dir() {
+            let bank = QuestionBank::load(path).map_err(|errors| vec![errors])?;
+            return Ok(Self::single(stem(path).unwrap_or(PLAIN_BANK), bank));
+        }
+        let shown = path.display().to_string();
+        let files = bank_files(path).map_err(|message| vec![whole_file(&shown, message)])?;
+        let (mut banks, mut problems) = (Vec::new(), Vec::new());
+        for file in files {
+            let id = stem(&file).unwrap_or_default().to_owned();
+            match (bank_id_problem(&id), QuestionBank::load(&file)) {
+                (None, Ok(bank)) => banks.push((id, bank)),
+                (Some(problem), _) => {
+                    problems.push(whole_file(&file.display().to_string(), problem))
+                }
+                (None, Err(errors)) => problems.push(errors),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Self::from_directory(banks).ok_or_else(|| {
+            vec![whole_file(
+                &shown,
+                "the directory has no `*.yaml` question banks".to_owned(),
+            )]
+        })
+    }
+
+    pub fn shelves(&self) -> &[Shelf] {
+        &self.shelves
+    }
+
+    /// More than one bank: channels can choose.
+    pub fn is_several(&self) -> bool {
+        self.shelves.len() > 1
+    }
+
+    pub fn default_id(&self) -> &str {
+        &self.shelves[self.default].id
+    }
+
+    pub fn default_bank(&self) -> &Arc<QuestionBank> {
+        &self.shelves[self.default].bank
+    }
+
+    /// Bank `id` (`None`: the default).
+    pub fn bank(&self, id: Option<&str>) -> Option<&Arc<QuestionBank>> {
+        match id {
+            None => Some(self.default_bank()),
+            Some(id) => self.shelves.iter().find(|s| s.id == id).map(|s| &s.bank),
+        }
+    }
+
+    /// The bank a question id belongs to, by its qualifier.
+    pub fn bank_of(&self, question_id: &str) -> Option<&Arc<QuestionBank>> {
+        let shelf = match question_id.split_once(QUALIFIER) {
+            Some((bank, _)) => self.shelves.iter().position(|s| s.id == bank),
+            None => self.plain,
+        }?;
+        Some(&self.shelves[shelf].bank)
+    }
+
+    /// A question of any bank, with its bank.
+    pub fn question(&self, question_id: &str) -> Option<(&Arc<QuestionBank>, &Question)> {
+        let bank = self.bank_of(question_id)?;
+        bank.get_str(question_id).map(|question| (bank, question))
+    }
+
+    /// `qotd check`'s report: one summary line per bank.
+    pub fn summary(&self, path: &Path) -> String {
+        if !path.is_dir() {
+            return self.default_bank().summary(&path.display().to_string());
+        }
+        self.shelves
+            .iter()
+            .map(|shelf| {
+                shelf.bank.summary(
+                    &path
+                        .join(format!("{}.yaml", shelf.id))
+                        .display()
+                        .to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn stem(path: &Path) -> Option<&str> {
+    path.file_stem().and_then(|s| s.to_str())
+}
+
+/// The `*.yaml` files of `dir`, by name.
+fn bank_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|error| format!("cannot read the directory: {error}"))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|error| format!("cannot read the directory: {error}"))?
+            .path();
+        if path.extension().is_some_and(|e| e == "yaml") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Why a file stem cannot name a bank (it becomes part of every question id).
+fn bank_id_problem(id: &str) -> Option<String> {
+    let slug = !id.is_empty()
+        && id.len() <= 32
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-');
+    (!slug).then(|| {
+        format!("the bank's file name `{id}` is not a bank id: rename the file to lowercase letters, digits and dashes (at most 32), e.g. `system-design.yaml`")
+    })
+}
+
+fn whole_file(path: &str, message: String) -> BankErrors {
+    BankErrors {
+        path: path.to_owned(),
+        errors: vec![BankError {
+            location: Location::START,
+            message,
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bank(ids: &[&str]) -> QuestionBank {
+        let mut text = String::from("categories:\n  basics: Basics\nquestions:\n");
+        for id in ids {
+            text.push_str(&format!(
+                "  - {{id: {id}, category: basics, difficulty: 1, question: '{id}?', hint: 'h'}}\n"
+            ));
+        }
+        QuestionBank::parse("test.yaml", &text).unwrap()
+    }
+
+    #[test]
+    fn a_single_file_keeps_plain_ids_and_is_the_default() {
+        let library = Library::single("prep", bank(&["a", "b"]));
+        assert!(!library.is_several());
+        assert_eq!(library.default_id(), "prep");
+        assert_eq!(library.question("a").unwrap().1.question, "a?");
+        assert!(library.question("prep/a").is_none());
+        assert!(library.bank(Some("other")).is_none());
+    }
+
+    #[test]
+    fn in_a_directory_only_questions_keeps_plain_ids_and_ids_never_meet() {
+        let library = Library::from_directory(vec![
+            ("system-design".into(), bank(&["a", "c"])),
+            ("questions".into(), bank(&["a", "b"])),
+        ])
+        .unwrap();
+        assert!(library.is_several());
+        assert_eq!(library.default_id(), "questions");
+        let ids = |id: Option<&str>| -> Vec<String> {
+            let bank = library.bank(id).unwrap();
+            bank.questions().iter().map(|q| q.id.to_string()).collect()
+        };
+        assert_eq!(ids(None), ["a", "b"]);
+        assert_eq!(
+            ids(Some("system-design")),
+            ["system-design/a", "system-design/c"]
+        );
+        assert_eq!(
+            library.question("system-design/c").unwrap().1.question,
+            "c?"
+        );
+        assert_eq!(library.question("a").unwrap().1.question, "a?");
+        assert!(library.question("c").is_none());
+        assert!(library.question("nowhere/a").is_none());
+    }
+
+    #[test]
+    fn without_questions_yaml_the_first_bank_by_name_is_the_default_and_every_id_is_qualified() {
+        let library = Library::from_directory(vec![
+            ("ml".into(), bank(&["x"])),
+            ("go".into(), bank(&["x"])),
+        ])
+        .unwrap();
+        assert_eq!(library.default_id(), "go");
+        assert_eq!(library.default_bank().questions()[0].id.as_str(), "go/x");
+        assert!(library.question("x").is_none());
+        assert!(Library::from_directory(Vec::new()).is_none());
+    }
+
+    #[test]
+    fn a_file_name_that_is_not_a_slug_cannot_name_a_bank() {
+        assert!(bank_id_problem("system-design").is_none());
+        for bad in ["System Design", "a/b", "", "-x", "x.y"] {
+            assert!(bank_id_problem(bad).is_some(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Members' suggested questions (SPEC §10): filed, then approved or rejected by an
+//! admin of the same server.
+
+use chrono::{DateTime, Utc};
+
+use super::convert::{from_db_id, from_millis};
+use super::error::StorageError;
+use crate::core::question_bank::Question;
+use crate::core::suggestion;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuggestionStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl SuggestionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Approved, Self::Rejected]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub id: i64,
+    pub guild_id: u64,
+    pub user_id: u64,
+    /// The member's display name when they filed it (text, never a mention).
+    pub author_name: String,
+    /// The bank it joins (`None`: the default bank).
+    pub bank: Option<String>,
+    pub category: String,
+    pub difficulty: i64,
+    pub question: String,
+    pub hint: String,
+    pub status: SuggestionStatus,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl Suggestion {
+    /// Its question id once approved (`suggestion:N`).
+    pub fn question_id(&self) -> String {
+        suggestion::question_id(self.id)
+    }
+
+    /// The question it becomes, credited to its author.
+    pub fn to_question(&self) -> Question {
+        Question::kept(
+            self.question_id(),
+            &self.category,
+            self.difficulty,
+            self.question.clone(),
+            self.hint.clone(),
+            Some(self.author_name.clone()),
+        )
+    }
+}
+
+/// A checked suggestion to file.
+#[derive(Debug, Clone)]
+pub struct NewSuggestion<'a> {
+    pub guild_id: u64,
+    pub user_id: u64,
+    pub author_name: &'a str,
+    pub bank: &'a str,
+    pub question: &'a Question,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOutcome {
+    Filed(Box<Suggestion>),
+    /// The member already has `MAX_PENDING` suggestions waiting: nothing stored.
+    TooManyPending,
+}
+
+/// An admin's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecideOutcome {
+    Decided(Suggestion),
+    /// Someone decided it first: nothing changed.
+    AlreadyDecided(Suggestion),
+    /// No such suggestion in this server.
+    NotFound,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SuggestionRow {
+    id: i64,
+    guild_id: i64,
+    user_id: i64,
+    author_name: String,
+    bank: Option<String>,
+    category: String,
+    difficulty: i64,
+    question: String,
+    hint: String,
+    status: String,
+    reason: Option<String>,
+    created_at: i64,
+    decided_at: Option<i64>,
+}
+
+impl TryFrom<SuggestionRow> for Suggestion {
+    type Error = StorageError;
+
+    fn try_from(row: SuggestionRow) -> Result<Self, Self::Error> {
+        let status = SuggestionStatus::parse(&row.status)
+            .ok_or_else(|| StorageError::Corrupt(format!("suggestion {}: status", row.id)))?;
+        Ok(Suggestion {
+            id: row.id,
+            guild_id: from_db_id(row.guild_id),
+            user_id: from_db_id(row.user_id),
+            author_name: row.author_name,
+            bank: row.bank,
+            category: row.category,
+            difficulty: row.difficulty,
+            question: row.question,
+            hint: row.hint,
+            status,
+            reason: row.reason,
+            created_at: from_millis(row.created_at),
+            decided_at: row.decided_at.map(from_millis),
+        })
+    }
+}
+
+/// The suggestion columns (a literal, for `concat!`).
+macro_rules! select_suggestion {
+    () => {
+        "SELECT id, guild_id, user_id, author_name, bank, category, difficulty, question, \
+         hint, status, reason, created_at, decided_at FROM suggestions"
+    };
+}
+
+pub(super) use select_suggestion;
