@@ -35,6 +35,31 @@ impl fmt::Display for Token {
     }
 }
 
+/// `LOG_FORMAT`: how log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines (unset or `text`).
+    #[default]
+    Text,
+    /// One JSON object per line (`json`), for log aggregators.
+    Json,
+}
+
+impl LogFormat {
+    /// Reads `LOG_FORMAT` (empty or unset: text).
+    pub fn from_value(value: Option<&str>) -> Result<Self, ConfigError> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(Self::Text),
+            Some(v) if v.eq_ignore_ascii_case("text") => Ok(Self::Text),
+            Some(v) if v.eq_ignore_ascii_case("json") => Ok(Self::Json),
+            Some(_) => Err(ConfigError::Invalid {
+                key: "LOG_FORMAT",
+                reason: "must be `text` or `json`".into(),
+            }),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("{0} is not set: put it in the environment or in .env (see .env.example)")]
@@ -234,6 +259,19 @@ mod tests {
 
     fn config_error(pairs: &[(&str, &str)]) -> String {
         config(pairs).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn log_format_is_text_unless_json_and_anything_else_is_refused() {
+        assert_eq!(LogFormat::from_value(None), Ok(LogFormat::Text));
+        assert_eq!(LogFormat::from_value(Some(" ")), Ok(LogFormat::Text));
+        assert_eq!(LogFormat::from_value(Some("JSON")), Ok(LogFormat::Json));
+        assert_eq!(LogFormat::from_value(Some("text")), Ok(LogFormat::Text));
+        let error = LogFormat::from_value(Some("xml")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "LOG_FORMAT is invalid: must be `text` or `json`"
+        );
     }
 
     #[test]

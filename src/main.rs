@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use std::sync::Arc;
 
 use qotd::clock::SystemClock;
-use qotd::config::Config;
+use qotd::config::{Config, LogFormat};
 use qotd::core::library::Library;
 use qotd::startup::Connection;
 use qotd::state::{App, SchedulerControl};
@@ -30,6 +30,12 @@ enum Command {
         /// The questions file to check.
         path: Option<PathBuf>,
     },
+    /// Copy the SQLite database of DATABASE_URL to a new file, consistently, while
+    /// the bot runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// The new file (never overwritten).
+        path: PathBuf,
+    },
     /// Copy the SQLite database of DATABASE_URL into an empty PostgreSQL database.
     MigrateDb {
         /// The target: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, empty.
@@ -47,7 +53,11 @@ fn main() -> ExitCode {
     if let Err(error) = qotd::config::load_dotenv(Path::new(".env")) {
         return fail(EXIT_CONFIG, &error.to_string());
     }
-    init_tracing();
+    let format = match LogFormat::from_value(std::env::var("LOG_FORMAT").ok().as_deref()) {
+        Ok(format) => format,
+        Err(error) => return fail(EXIT_CONFIG, &error.to_string()),
+    };
+    init_tracing(format);
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => return fail(EXIT_CONFIG, &error.to_string()),
@@ -56,20 +66,40 @@ fn main() -> ExitCode {
         Command::Check { path } => check(path.unwrap_or(config.questions_path)),
         Command::Run => run(config),
         Command::MigrateDb { to } => migrate_db(&config.database_url, &to),
+        Command::Backup { path } => backup(&config.database_url, &path),
     }
 }
 
-fn init_tracing() {
+/// Whether log lines are JSON (`LOG_FORMAT=json`): the binary's own error lines are
+/// then log events too, so every line on stderr is one JSON object.
+static JSON_LOGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => {
+            JSON_LOGS.store(true, std::sync::atomic::Ordering::Relaxed);
+            builder.json().with_current_span(false).init();
+        }
+    }
+}
+
+/// Prints `line` to stderr: as an error event when logs are JSON, else as it is.
+fn print_error(line: &str) {
+    if JSON_LOGS.load(std::sync::atomic::Ordering::Relaxed) {
+        tracing::error!("{line}");
+    } else {
+        eprintln!("{line}");
+    }
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    print_error(&format!("error: {message}"));
     ExitCode::from(code)
 }
 
@@ -89,7 +119,9 @@ fn check(path: PathBuf) -> ExitCode {
 /// Every problem of every bank file, one `PATH:LINE:COL: message` line each.
 fn print_bank_problems(problems: &[qotd::core::question_bank::BankErrors]) {
     for errors in problems {
-        eprintln!("{errors}");
+        for line in errors.to_string().lines() {
+            print_error(line);
+        }
     }
 }
 
@@ -134,6 +166,9 @@ fn run(config: Config) -> ExitCode {
         store.close().await;
         match result {
             Ok(()) => ExitCode::SUCCESS,
+            Err(error) if error.is::<qotd::startup::TokenRefused>() => {
+                fail(EXIT_CONFIG, &error.to_string())
+            }
             Err(error) => fail(1, &format!("{error:#}")),
         }
     })
@@ -160,6 +195,36 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+/// `qotd backup PATH`: the copy's table counts on stdout, then one summary line.
+fn backup(database_url: &str, path: &Path) -> ExitCode {
+    use qotd::storage::BackupError;
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(1, &format!("failed to start the async runtime: {error}")),
+    };
+    match runtime.block_on(qotd::storage::backup_sqlite(database_url, path)) {
+        Ok(report) => {
+            for (table, rows) in &report.counts {
+                println!("{table}\t{rows}");
+            }
+            println!(
+                "backup: {} written ({} KiB, schema version {}); integrity_check ok, every table readable",
+                report.path.display(),
+                report.bytes.div_ceil(1024),
+                report.schema_version
+            );
+            ExitCode::SUCCESS
+        }
+        Err(
+            error @ (BackupError::Postgres
+            | BackupError::UnknownDatabase
+            | BackupError::TargetExists(_)
+            | BackupError::NoSource(_)),
+        ) => fail(EXIT_CONFIG, &error.to_string()),
+        Err(error) => fail(1, &error.to_string()),
     }
 }
 

@@ -11,6 +11,7 @@ use tracing::{error, info, warn};
 
 use crate::config::Token;
 use crate::core::sharding::ShardRange;
+use crate::core::start_up;
 use crate::daily::scheduler;
 use crate::discord::port::{DiscordHttp, with_retries};
 use crate::discord::{commands, events, intents, no_pings};
@@ -47,6 +48,53 @@ fn build_http(connection: &Connection) -> serenity::Http {
             .client(client);
     }
     builder.build()
+}
+
+/// A token Discord refused: nothing works until the operator replaces it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "DISCORD_TOKEN was refused by Discord (401): reset it in the Developer Portal (Bot → Reset Token) and start again"
+)]
+pub struct TokenRefused;
+
+/// Checks the token with `GET /users/@me` before anything else, so a wrong token is one
+/// clear line, not a gateway error repeated for ever. While Discord cannot be reached,
+/// logs one plain line per try and tries again, waiting longer each time.
+async fn check_token(http: &serenity::Http, target: &str) -> Result<(), TokenRefused> {
+    let mut failures = 0;
+    loop {
+        let problem = match http.get_current_user().await {
+            Ok(user) => {
+                info!(user = %user.name, "DISCORD_TOKEN accepted by Discord");
+                return Ok(());
+            }
+            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))) => {
+                if response.status_code.as_u16() == 401 {
+                    return Err(TokenRefused);
+                }
+                format!("Discord answered {}", response.status_code)
+            }
+            Err(error) => start_up::Unreachable::classify(&error_chain(&error))
+                .words()
+                .to_owned(),
+        };
+        failures += 1;
+        let delay = start_up::retry_delay(failures);
+        warn!("{}", start_up::retry_line(target, &problem, delay));
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// An error and its causes, one after the other.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 /// Registers the slash commands, beside the event handlers rather than before them:
@@ -168,7 +216,20 @@ pub async fn run(
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
+    let mut shutdown = std::pin::pin!(shutdown);
     let http = build_http(&connection);
+    let target = connection
+        .api_proxy
+        .as_deref()
+        .unwrap_or("https://discord.com");
+    tokio::select! {
+        biased;
+        () = &mut shutdown => {
+            info!("shutting down");
+            return Ok(());
+        }
+        checked = check_token(&http, target) => checked?,
+    }
     let mut cache = serenity::cache::Settings::default();
     // The bot's state lives in the database and interactions carry the member's
     // permissions and resolved channels, so Discord objects need no cache.
@@ -192,7 +253,7 @@ pub async fn run(
     let shards = app.shards;
     let result = tokio::select! {
         biased;
-        () = shutdown => {
+        () = &mut shutdown => {
             info!("shutting down");
             Ok(())
         }

@@ -52,6 +52,8 @@ pub struct App {
     pub quiz_cooldowns: QuizCooldowns,
     /// `DISCORD_SHARDS`: the shards this process runs (`None`: all of them).
     pub shards: Option<ShardRange>,
+    /// The invite link was logged (a bot in no server yet logs it once).
+    pub invite_shown: AtomicBool,
 }
 
 impl App {
@@ -74,6 +76,7 @@ impl App {
             quiz_cooldowns: Default::default(),
             stats: Default::default(),
             shards: None,
+            invite_shown: AtomicBool::new(false),
         }
     }
 

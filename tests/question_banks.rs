@@ -423,7 +423,12 @@ async fn two_banks_in_a_directory_give_each_channel_only_its_banks_questions() {
         "There is no question bank `cooking`. Choose one of: questions, system-design.",
     );
 
-    harness.setup_nine_new_york(CHANNEL, vec![]).await;
+    // Choosing the default bank by name stores "the default bank".
+    harness
+        .setup_nine_new_york(CHANNEL, vec![string_option("bank", "questions")])
+        .await;
+    let schedule = harness.store().schedule(CHANNEL).await.unwrap().unwrap();
+    assert_eq!(schedule.bank, None);
     harness
         .setup_nine_new_york(OTHER_CHANNEL, vec![string_option("bank", "system-design")])
         .await
@@ -502,5 +507,38 @@ async fn two_banks_in_a_directory_give_each_channel_only_its_banks_questions() {
     let status = harness.reply(&token).await;
     let shown = status.embeds[0]["description"].as_str().unwrap();
     assert!(shown.contains("bank `system-design`"), "{shown}");
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn a_suggestion_whose_category_left_the_bank_cannot_be_approved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = small_bank_harness(dir.path()).await;
+    suggest(
+        &mut harness,
+        &member(MEMBER),
+        suggestion("Hard one?", "Hint.", "advanced"),
+    )
+    .await
+    .assert_says("Suggestion #1 is filed");
+    // The operator drops the `advanced` category from the bank and restarts.
+    harness.stop_bot().await;
+    let without_advanced = SMALL_BANK.replace("  advanced: Advanced\n", "").replace(
+        "- {id: a1, category: advanced, difficulty: 4, question: 'Advanced one?', hint: 'a1'}\n",
+        "",
+    );
+    std::fs::write(&harness.questions, without_advanced).unwrap();
+    harness.start_bot().await;
+
+    let token = harness.qotd(&admin(), "suggestions", json!([]));
+    harness.reply(&token).await;
+    let message = message_of(&harness, &token);
+    let token = harness.press_button(&admin(), CHANNEL, "suggest:approve:1", message);
+    let refused = harness.reply(&token).await;
+    assert!(refused.ephemeral);
+    refused
+        .assert_says("Suggestion #1 no longer fits the bank")
+        .assert_says("unknown category `advanced` (declared: basics)");
+    assert_eq!(statuses(&harness, MEMBER).await, [(1, "pending")]);
     harness.fake.assert_clean();
 }

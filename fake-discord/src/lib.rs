@@ -147,6 +147,8 @@ pub struct InteractionLog {
 #[derive(Default)]
 struct State {
     next_id: u64,
+    /// [`Builder::accept_only_token`].
+    accepted_token: Option<String>,
     guilds: Vec<GuildSpec>,
     channels: BTreeMap<u64, StoredChannel>,
     messages: BTreeMap<u64, StoredMessage>,
@@ -200,9 +202,17 @@ pub struct Builder {
     heartbeat_interval_ms: Option<u64>,
     recommended_shards: Option<u32>,
     max_guilds_per_session: Option<usize>,
+    accepted_token: Option<String>,
 }
 
 impl Builder {
+    /// Answers 401 to every REST call whose token is not `token` (by default any
+    /// token is accepted).
+    pub fn accept_only_token(mut self, token: &str) -> Self {
+        self.accepted_token = Some(token.to_owned());
+        self
+    }
+
     /// Adds a guild with text channels `(id, name)`.
     pub fn guild(mut self, id: u64, name: &str, channels: &[(u64, &str)]) -> Self {
         self.guilds.push(GuildSpec {
@@ -242,6 +252,7 @@ impl Builder {
             next_id: 1_300_000_000_000_000_000,
             dispatch_own_messages: true,
             recommended_shards: self.recommended_shards.unwrap_or(1),
+            accepted_token: self.accepted_token.clone(),
             ..State::default()
         };
         for guild in &self.guilds {

@@ -94,6 +94,14 @@ pub(crate) async fn handle(
     }
 
     let check = crate::openapi().check(&method_name, &path, body_json.as_ref());
+    let token_refused = {
+        let state = shared.state();
+        let given = headers.get("authorization").and_then(|v| v.to_str().ok());
+        state
+            .accepted_token
+            .as_ref()
+            .is_some_and(|token| given != Some(format!("Bot {token}").as_str()))
+    };
 
     let (latency, fault) = {
         let mut state = shared.state();
@@ -113,6 +121,7 @@ pub(crate) async fn handle(
     }
 
     let reply = match fault {
+        _ if token_refused => error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized"),
         Some(Fault::ServerError) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             0,

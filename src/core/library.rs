@@ -13,6 +13,11 @@ use std::sync::Arc;
 use super::question_bank::{BankError, BankErrors, QUALIFIER, Question, QuestionBank};
 use super::yaml_positions::Location;
 
+/// The longest qualified id (`bank/id`): buttons carry question ids in their custom
+/// ids, which Discord caps at 100 characters, 26 of them taken by the button's own
+/// words and numbers.
+pub const MAX_QUALIFIED_ID: usize = 74;
+
 /// The stem of the bank whose ids are not qualified in a directory (and the default
 /// bank when present).
 pub const PLAIN_BANK: &str = "questions";
@@ -86,7 +91,12 @@ impl Library {
         for file in files {
             let id = stem(&file).unwrap_or_default().to_owned();
             match (bank_id_problem(&id), QuestionBank::load(&file)) {
-                (None, Ok(bank)) => banks.push((id, bank)),
+                (None, Ok(bank)) => match long_ids(&id, &bank) {
+                    None => banks.push((id, bank)),
+                    Some(problem) => {
+                        problems.push(whole_file(&file.display().to_string(), problem))
+                    }
+                },
                 (Some(problem), _) => {
                     problems.push(whole_file(&file.display().to_string(), problem))
                 }
@@ -199,6 +209,27 @@ fn bank_id_problem(id: &str) -> Option<String> {
     })
 }
 
+/// Ids too long once qualified by bank `id` (the plain bank's ids are never
+/// qualified).
+fn long_ids(id: &str, bank: &QuestionBank) -> Option<String> {
+    if id == PLAIN_BANK {
+        return None;
+    }
+    let room = MAX_QUALIFIED_ID.saturating_sub(id.len() + 1);
+    let long: Vec<&str> = bank
+        .questions()
+        .iter()
+        .map(|q| q.id.as_str())
+        .filter(|q| q.len() > room)
+        .collect();
+    (!long.is_empty()).then(|| {
+        format!(
+            "in bank `{id}`, question ids can have at most {room} characters (the bank's id takes the rest of {MAX_QUALIFIED_ID}): shorten {}",
+            long.iter().map(|q| format!("`{q}`")).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
 fn whole_file(path: &str, message: String) -> BankErrors {
     BankErrors {
         path: path.to_owned(),
@@ -271,6 +302,20 @@ mod tests {
         assert_eq!(library.default_bank().questions()[0].id.as_str(), "go/x");
         assert!(library.question("x").is_none());
         assert!(Library::from_directory(Vec::new()).is_none());
+    }
+
+    #[test]
+    fn ids_that_would_be_too_long_once_qualified_are_named() {
+        let long = "a".repeat(60);
+        let text = bank(&["short", &long]);
+        assert!(
+            long_ids("questions", &text).is_none(),
+            "plain ids are never qualified"
+        );
+        assert!(long_ids("ml", &text).is_none(), "3 + 60 fit in 74");
+        let problem = long_ids("system-design-extra", &text).unwrap();
+        assert!(problem.contains(&format!("`{long}`")), "{problem}");
+        assert!(!problem.contains("`short`"), "{problem}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod ranking;
 pub mod rotation;
 pub mod schedule_options;
 pub mod sharding;
+pub mod start_up;
 pub mod streak_rules;
 pub mod suggestion;
 pub mod team_name;

@@ -87,11 +87,16 @@ pub fn bank_choice(library: &Library, typed: Option<&str>) -> Result<BankChoice,
     }
 }
 
-/// The bank a channel uses after `/qotd setup` (`None`: the default bank).
-pub fn chosen_bank(choice: &BankChoice, existing: Option<&ScheduleOptions>) -> Option<String> {
+/// The bank a channel uses after `/qotd setup` (`None`: the default bank, also when
+/// chosen by its id `default`, so it follows the default if files are renamed).
+pub fn chosen_bank(
+    choice: &BankChoice,
+    existing: Option<&ScheduleOptions>,
+    default: &str,
+) -> Option<String> {
     match choice {
         BankChoice::Keep => existing.and_then(|e| e.bank.clone()),
-        BankChoice::Only(id) => Some(id.clone()),
+        BankChoice::Only(id) => Some(id.clone()).filter(|id| id != default),
     }
 }
 
@@ -145,9 +150,11 @@ pub fn validate(
 
 /// The settings after `/qotd setup`: each option given replaces the channel's current
 /// value (`existing`), each left out keeps it (or the default for a new channel).
-/// `bank` is the bank the channel will use ([`chosen_bank`]).
+/// `bank` is the bank the channel will use ([`chosen_bank`]), `default` the default
+/// bank's id.
 pub fn merge(
     bank: &QuestionBank,
+    default: &str,
     requested: &RequestedOptions,
     existing: Option<&ScheduleOptions>,
 ) -> Result<ScheduleOptions, InvalidOption> {
@@ -165,7 +172,7 @@ pub fn merge(
             CategoryChoice::All => None,
             CategoryChoice::Only(id) => Some(id.clone()),
         },
-        bank: chosen_bank(&requested.bank, existing),
+        bank: chosen_bank(&requested.bank, existing, default),
     };
     if bank
         .in_category(merged.category.as_deref())
@@ -227,7 +234,13 @@ mod tests {
 
     #[test]
     fn a_new_channel_gets_the_defaults_for_what_was_left_out() {
-        let merged = merge(&bank(), &requested(None, None, CategoryChoice::Keep), None).unwrap();
+        let merged = merge(
+            &bank(),
+            "questions",
+            &requested(None, None, CategoryChoice::Keep),
+            None,
+        )
+        .unwrap();
         assert_eq!(
             merged,
             ScheduleOptions {
@@ -249,6 +262,7 @@ mod tests {
         };
         let merged = merge(
             &bank(),
+            "questions",
             &requested(None, Some(5), CategoryChoice::Keep),
             Some(&existing),
         )
@@ -263,6 +277,7 @@ mod tests {
         );
         let cleared = merge(
             &bank(),
+            "questions",
             &requested(None, None, CategoryChoice::All),
             Some(&existing),
         )
@@ -292,19 +307,24 @@ mod tests {
             error.to_string(),
             "There is no question bank `cooking`. Choose one of: questions, system-design."
         );
-        let existing = merge(&bank(), &requested(None, None, CategoryChoice::Keep), None).unwrap();
-        assert_eq!(chosen_bank(&BankChoice::Keep, Some(&existing)), None);
+        let keep = requested(None, None, CategoryChoice::Keep);
+        let existing = merge(&bank(), "questions", &keep, None).unwrap();
+        let chosen = |choice: &BankChoice, existing: Option<&ScheduleOptions>| {
+            chosen_bank(choice, existing, "questions")
+        };
+        assert_eq!(chosen(&BankChoice::Keep, Some(&existing.clone())), None);
         let pinned = ScheduleOptions {
             bank: Some("system-design".into()),
             ..existing
         };
         assert_eq!(
-            chosen_bank(&BankChoice::Keep, Some(&pinned)).as_deref(),
+            chosen(&BankChoice::Keep, Some(&pinned)).as_deref(),
             Some("system-design")
         );
         assert_eq!(
-            chosen_bank(&BankChoice::Only("questions".into()), Some(&pinned)).as_deref(),
-            Some("questions")
+            chosen(&BankChoice::Only("questions".into()), Some(&pinned)),
+            None,
+            "the default bank is stored as the default, not by its name"
         );
     }
 
@@ -377,6 +397,7 @@ mod tests {
     fn a_category_without_questions_is_refused() {
         let error = merge(
             &bank(),
+            "questions",
             &requested(None, None, CategoryChoice::Only("empty".into())),
             None,
         )

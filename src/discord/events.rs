@@ -5,6 +5,7 @@
 //! returns at once when it does not.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use poise::serenity_prelude as serenity;
 use tracing::{info, warn};
@@ -79,6 +80,10 @@ pub async fn handle(
 fn on_ready(app: Arc<App>, http: &Arc<serenity::Http>, ready: &serenity::Ready) {
     info!(session = %ready.session_id, guilds = ready.guilds.len(), "gateway session ready");
     let _ = app.bot_user_id.set(ready.user.id.get());
+    if ready.guilds.is_empty() && !app.invite_shown.swap(true, Ordering::Relaxed) {
+        let invite = crate::core::start_up::invite_url(ready.application.id.get());
+        info!("qotd is in no server yet: add it to yours with {invite}");
+    }
     let (shard, total) = ready.shard.map_or((0, 1), |info| (info.id.0, info.total));
     app.guilds.ready(
         shard,

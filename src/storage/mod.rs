@@ -7,6 +7,7 @@
 //! `queries/`, compiled once per backend (`sqlite.rs`, `postgres.rs`).
 
 mod answers;
+mod backup;
 mod convert;
 mod copy;
 mod error;
@@ -23,6 +24,7 @@ mod teams;
 pub use answers::{
     AnswerRecord, CalendarHistory, ChannelStreak, LeaderboardPage, NewAnswer, StreakChange,
 };
+pub use backup::{BackupError, BackupReport, backup_sqlite};
 pub use copy::{CopyError, Progress, copied_tables, copy_to_postgres};
 pub use error::{DatabaseFault, StorageError, StorageResult};
 pub use posts::{ClaimOutcome, DailyPost, NewDailyPost};

@@ -269,6 +269,10 @@ delegate! {
     pub async fn member_suggestions(&self, guild_id: u64, user_id: u64) -> StorageResult<Vec<Suggestion>>;
     /// A server's pending suggestions, oldest first (at most 25).
     pub async fn pending_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>>;
+    /// How many suggestions of a server wait for a decision.
+    pub async fn pending_suggestion_count(&self, guild_id: u64) -> StorageResult<u64>;
+    /// Suggestion `id` of server `guild_id` (another server's is not found).
+    pub async fn suggestion(&self, guild_id: u64, id: i64) -> StorageResult<Option<Suggestion>>;
     /// A server's approved suggestions: questions of its banks.
     pub async fn approved_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>>;
     /// The approved suggestion of a server with question id `question_id`, if any.

@@ -75,7 +75,8 @@ pub struct NewSuggestion<'a> {
     pub guild_id: u64,
     pub user_id: u64,
     pub author_name: &'a str,
-    pub bank: &'a str,
+    /// `None`: the default bank.
+    pub bank: Option<&'a str>,
     pub question: &'a Question,
 }
 

@@ -16,7 +16,7 @@ use super::repo_path;
 /// The settings the binary reads from its environment. A test's subprocess starts
 /// without them (whatever the test runner's environment holds), and gets only the
 /// ones the test sets.
-const SETTINGS: [&str; 7] = [
+const SETTINGS: [&str; 9] = [
     "DISCORD_TOKEN",
     "DISCORD_SHARDS",
     "DATABASE_URL",
@@ -24,6 +24,8 @@ const SETTINGS: [&str; 7] = [
     "DISCORD_API_PROXY",
     "DISCORD_GUILD_ID",
     "RUST_LOG",
+    "LOG_FORMAT",
+    "METRICS_ADDR",
 ];
 
 /// The token [`Qotd::run_against`] gives the subprocess.

@@ -82,7 +82,8 @@ async fn settings_for(
     let current = existing.as_ref().map(Schedule::options);
     let chosen =
         schedule_options::bank_choice(&app.library, typed.bank.as_deref()).map_err(refused)?;
-    let bank_id = schedule_options::chosen_bank(&chosen, current.as_ref());
+    let default = app.library.default_id();
+    let bank_id = schedule_options::chosen_bank(&chosen, current.as_ref(), default);
     let Some(bank) = app.bank_for(guild, bank_id.as_deref()).await? else {
         user_error!("<#{channel}>'s question bank is no longer available: choose one with `bank`.");
     };
@@ -90,7 +91,8 @@ async fn settings_for(
     let requested =
         schedule_options::validate(&bank, chosen, after, reactions, category.as_deref())
             .map_err(refused)?;
-    let options = schedule_options::merge(&bank, &requested, current.as_ref()).map_err(refused)?;
+    let options =
+        schedule_options::merge(&bank, default, &requested, current.as_ref()).map_err(refused)?;
     let settings = ScheduleSettings::new(channel.get(), guild, post_time, timezone, options);
     Ok((settings, existing, bank))
 }
@@ -279,9 +281,12 @@ pub async fn skip(
     app.store
         .record_skip(schedule.channel_id, &pick, app.clock.now())
         .await?;
-    let text = bank
+    let text: String = bank
         .get_str(&pick.question_id)
-        .map_or("", |q| q.question.as_str());
+        .map_or("", |q| q.question.as_str())
+        .chars()
+        .take(300)
+        .collect();
     let id = &pick.question_id;
     reply_ephemeral(ctx, format!("⏭️ Skipped `{id}` for <#{channel}>: “{text}”")).await
 }

@@ -170,19 +170,34 @@ pub async fn autocomplete_bank(
     )
 }
 
-/// The bank a command picks from: the one typed, else this channel's daily bank, else
-/// the default bank; with this server's approved suggestions.
-pub async fn bank_here(ctx: Context<'_>, typed: Option<&str>) -> Result<Arc<QuestionBank>, Error> {
+/// The bank a command is about: the one typed, else the bank of the daily channel it
+/// runs in (or of the channel whose open question's thread it runs in), else the
+/// default bank (`None`).
+pub async fn bank_id_here(ctx: Context<'_>, typed: Option<&str>) -> Result<Option<String>, Error> {
     let guild = guild_id(ctx)?;
     let app = ctx.data();
     let id = match schedule_options::bank_choice(&app.library, typed).map_err(refused)? {
         BankChoice::Only(id) => Some(id),
-        BankChoice::Keep => match app.store.schedule(ctx.channel_id().get()).await? {
-            Some(schedule) if schedule.guild_id == guild => schedule.bank,
-            _ => None,
-        },
+        BankChoice::Keep => {
+            let here = ctx.channel_id().get();
+            let channel = app
+                .active
+                .by_thread(here)
+                .map_or(here, |post| post.channel_id);
+            match app.store.schedule(channel).await? {
+                Some(schedule) if schedule.guild_id == guild => schedule.bank,
+                _ => None,
+            }
+        }
     };
-    match app.bank_for(guild, id.as_deref()).await? {
+    Ok(id.filter(|id| id != app.library.default_id()))
+}
+
+/// The bank a command picks from ([`bank_id_here`]), with this server's approved
+/// suggestions.
+pub async fn bank_here(ctx: Context<'_>, typed: Option<&str>) -> Result<Arc<QuestionBank>, Error> {
+    let id = bank_id_here(ctx, typed).await?;
+    match ctx.data().bank_for(guild_id(ctx)?, id.as_deref()).await? {
         Some(bank) => Ok(bank),
         None => user_error!(
             "This channel's question bank is no longer available. Pick one with the `bank` option."

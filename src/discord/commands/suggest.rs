@@ -9,15 +9,16 @@ use poise::serenity_prelude as serenity;
 use tracing::{info, warn};
 
 use super::input::{
-    autocomplete_bank, autocomplete_category, guild_id, refused, reply_ephemeral,
+    autocomplete_bank, autocomplete_category, bank_id_here, guild_id, refused, reply_ephemeral,
     require_manage_guild, user_error,
 };
 use crate::core::question_bank::QuestionBank;
-use crate::core::schedule_options::{self, BankChoice};
 use crate::core::suggestion::{self, REVIEW_PAGE, Suggested};
 use crate::discord::{Context, Error, no_pings, render};
 use crate::state::App;
-use crate::storage::{DecideOutcome, Decision, FileOutcome, NewSuggestion, StorageError};
+use crate::storage::{
+    DecideOutcome, Decision, FileOutcome, NewSuggestion, StorageError, SuggestionStatus,
+};
 
 const PREFIX: &str = "suggest:";
 /// The text input of the Reject modal.
@@ -56,14 +57,14 @@ pub async fn new_suggestion(
     };
     let checked = suggestion::check(&bank, &suggested)
         .map_err(|problems| refused(render::suggestion_problems(&problems)))?;
-    file(ctx, guild, &bank_id, &checked).await
+    file(ctx, guild, bank_id.as_deref(), &checked).await
 }
 
 /// Files a checked suggestion under the member's name and tells them.
 async fn file(
     ctx: Context<'_>,
     guild: u64,
-    bank: &str,
+    bank: Option<&str>,
     question: &crate::core::question_bank::Question,
 ) -> Result<(), Error> {
     let app = ctx.data();
@@ -96,23 +97,14 @@ async fn file(
     }
 }
 
-/// The bank a suggestion is for: the one typed, else this channel's daily bank, else
-/// the default bank (its file's categories are the ones checked).
+/// The bank a suggestion is for ([`bank_id_here`]; `None`: the default bank) and its
+/// file's bank, whose categories it is checked against.
 async fn suggestion_bank(
     ctx: Context<'_>,
     typed: Option<&str>,
-) -> Result<(String, Arc<QuestionBank>), Error> {
-    let guild = guild_id(ctx)?;
-    let app = ctx.data();
-    let id = match schedule_options::bank_choice(&app.library, typed).map_err(refused)? {
-        BankChoice::Only(id) => Some(id),
-        BankChoice::Keep => match app.store.schedule(ctx.channel_id().get()).await? {
-            Some(schedule) if schedule.guild_id == guild => schedule.bank,
-            _ => None,
-        },
-    };
-    let id = id.unwrap_or_else(|| app.library.default_id().to_owned());
-    match app.library.bank(Some(&id)) {
+) -> Result<(Option<String>, Arc<QuestionBank>), Error> {
+    let id = bank_id_here(ctx, typed).await?;
+    match ctx.data().library.bank(id.as_deref()) {
         Some(bank) => Ok((id, Arc::clone(bank))),
         None => user_error!(
             "This channel's question bank is no longer available. Pick one with the `bank` option."
@@ -172,6 +164,7 @@ async fn review_page(
     note: Option<String>,
 ) -> Result<ReviewPage, StorageError> {
     let pending = app.store.pending_suggestions(guild).await?;
+    let waiting = app.store.pending_suggestion_count(guild).await?;
     let page = &pending[..pending.len().min(REVIEW_PAGE)];
     let embeds = page
         .iter()
@@ -193,7 +186,8 @@ async fn review_page(
             ])
         })
         .collect();
-    let content = render::review_header(note.as_deref(), page.len(), pending.len());
+    let waiting = usize::try_from(waiting).unwrap_or(usize::MAX);
+    let content = render::review_header(note.as_deref(), page.len(), waiting);
     Ok(ReviewPage {
         content,
         embeds,
@@ -267,16 +261,13 @@ pub async fn on_component(
         ephemeral(NOT_ALLOWED.to_owned())
     } else {
         match review {
-            Review::Approve(id) => {
-                decide(
-                    app,
-                    guild.get(),
-                    id,
-                    Decision::Approve,
-                    component.user.id.get(),
-                )
-                .await
-            }
+            Review::Approve(id) => match still_fits(app, guild.get(), id).await {
+                Ok(()) => {
+                    let admin = component.user.id.get();
+                    decide(app, guild.get(), id, Decision::Approve, admin).await
+                }
+                Err(problem) => ephemeral(problem),
+            },
             Review::Reject(id) | Review::Reason(id) => reason_modal(id),
         }
     };
@@ -329,6 +320,36 @@ fn typed_reason(modal: &serenity::ModalInteraction) -> String {
             _ => None,
         })
         .unwrap_or_default()
+}
+
+/// Whether a pending suggestion still fits its bank as it is now (the bank file or
+/// the category may have gone since it was filed); the refusal says why.
+async fn still_fits(app: &App, guild: u64, id: i64) -> Result<(), String> {
+    let found = app.store.suggestion(guild, id).await.map_err(|error| {
+        warn!(%error, suggestion = id, "failed to read a suggestion");
+        "⚠️ I could not read that suggestion; nothing was changed. Try again in a moment."
+            .to_owned()
+    })?;
+    let Some(pending) = found.filter(|s| s.status == SuggestionStatus::Pending) else {
+        return Ok(()); // Not here, or decided: the decision reports it.
+    };
+    let Some(bank) = app.library.bank(pending.bank.as_deref()) else {
+        return Err(format!(
+            "⚠️ Suggestion #{id} is for a question bank that is gone. Reject it with a reason instead."
+        ));
+    };
+    let suggested = Suggested {
+        question: &pending.question,
+        hint: &pending.hint,
+        category: &pending.category,
+        difficulty: Some(pending.difficulty),
+    };
+    suggestion::check(bank, &suggested).map(drop).map_err(|problems| {
+        format!(
+            "⚠️ Suggestion #{id} no longer fits the bank ({}). Reject it with a reason instead.",
+            problems.join("; ")
+        )
+    })
 }
 
 /// Records the decision and answers with the refreshed review page.

@@ -80,6 +80,21 @@ impl Backend {
             .await
     }
 
+    pub async fn pending_suggestion_count(&self, guild_id: u64) -> StorageResult<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM suggestions WHERE guild_id = $1 AND status = 'pending'",
+        )
+        .bind(to_db_id(guild_id))
+        .fetch_one(self.reader())
+        .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    pub async fn suggestion(&self, guild_id: u64, id: i64) -> StorageResult<Option<Suggestion>> {
+        let mut conn = self.reader().acquire().await?;
+        fetch_suggestion(&mut conn, guild_id, id).await
+    }
+
     pub async fn approved_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>> {
         self.suggestions_with_status(guild_id, "approved", None)
             .await

@@ -1,0 +1,291 @@
+//! SPEC §11: running qotd. `qotd backup` (the real binary) while the bot writes
+//! answers, JSON logs, and the deployment files.
+
+mod support;
+
+use std::time::Duration;
+
+use fake_discord::FakeDiscord;
+use support::binary::Qotd;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_answers_are_written_is_consistent_and_is_never_overwritten() {
+    let (harness, post) = Harness::with_first_post_on_sqlite(vec![]).await;
+    let db = harness.db_path();
+    let backup = harness.dir.path().join("backup.db");
+
+    // Members keep answering while the backup runs.
+    let members: Vec<u64> = (1..=400).map(|n| 9_000_000 + n).collect();
+    let before = harness.store().answer_count(post.id).await.unwrap();
+    let copy = {
+        let (db, backup) = (db.clone(), backup.clone());
+        tokio::task::spawn_blocking(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            Qotd::new(["backup".as_ref(), backup.as_os_str()])
+                .database(&db)
+                .output()
+        })
+    };
+    for member in &members {
+        harness.answer(&post, *member);
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let exited = copy.await.unwrap();
+    for member in &members {
+        harness.wait_answer(post.id, *member).await;
+    }
+    let after = harness.store().answer_count(post.id).await.unwrap();
+    assert_eq!(exited.code(), Some(0), "{}", exited.stderr);
+    assert!(
+        exited.stdout.contains("integrity_check ok"),
+        "{}",
+        exited.stdout
+    );
+
+    // The copy is whole, and its answers are a count the live database had.
+    let copy = qotd::storage::Store::open_path(&backup).await.unwrap();
+    let copied = copy.answer_count(post.id).await.unwrap();
+    let integrity: String = on_pool!(copy, |pool| sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(pool)
+        .await
+        .unwrap());
+    copy.close().await;
+    assert_eq!(integrity, "ok");
+    assert!(
+        (before..=after).contains(&copied),
+        "{copied} answers in the copy, {before} before and {after} after"
+    );
+    assert!(
+        exited.stdout.contains(&format!("answers\t{copied}")),
+        "{}",
+        exited.stdout
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the copy is private like the database");
+    }
+
+    // A second backup to the same path is refused and leaves the first alone.
+    let first = std::fs::read(&backup).unwrap();
+    let again = Qotd::new(["backup".as_ref(), backup.as_os_str()])
+        .database(&db)
+        .output();
+    assert_eq!(again.code(), Some(2));
+    assert_eq!(
+        again.stderr.trim(),
+        format!(
+            "error: {} already exists: qotd backup never overwrites a file; choose a new path",
+            backup.display()
+        )
+    );
+    assert_eq!(std::fs::read(&backup).unwrap(), first);
+    harness.fake.assert_clean();
+}
+
+#[test]
+fn a_backup_of_postgresql_points_to_pg_dump_and_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("backup.db");
+    let exited = Qotd::new(["backup".as_ref(), path.as_os_str()])
+        .env("DATABASE_URL", "postgres://qotd:secret@127.0.0.1:1/qotd")
+        .output();
+    assert_eq!(exited.code(), Some(2));
+    assert!(exited.stderr.contains("pg_dump"), "{}", exited.stderr);
+    assert!(!exited.stderr.contains("secret"), "{}", exited.stderr);
+    assert!(!path.exists());
+}
+
+#[tokio::test]
+async fn with_log_format_json_every_line_is_a_json_object_and_the_token_is_in_none() {
+    let fake = default_fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Qotd::run_against(&fake, dir.path())
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "debug,sqlx=debug")
+        .spawn();
+    wait_until_sync("the bot's gateway session", || {
+        fake.gateway_counts().ready >= 1 && !fake.global_commands().is_empty()
+    })
+    .await;
+    let exited = bot.terminate().await;
+    assert_eq!(exited.code(), Some(0), "{}", exited.stderr);
+    let lines: Vec<&str> = exited.stderr.lines().collect();
+    assert!(lines.len() >= 5, "the run logged: {}", exited.stderr);
+    for line in &lines {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"));
+        assert!(
+            event["level"].is_string() && event["fields"].is_object(),
+            "{line}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("gateway session ready")),
+        "{}",
+        exited.stderr
+    );
+    let token = support::binary::SUBPROCESS_TOKEN;
+    assert!(!exited.stderr.contains(token) && !exited.stdout.contains(token));
+}
+
+#[test]
+fn with_log_format_json_a_refused_start_is_json_too() {
+    let exited = Qotd::new(["run"])
+        .env("LOG_FORMAT", "json")
+        .env("QUESTIONS_PATH", "tests/data/banks/three-problems.yaml")
+        .env("DISCORD_TOKEN", "not-a-real-token")
+        .output();
+    assert_eq!(exited.code(), Some(2));
+    let lines: Vec<&str> = exited.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        4,
+        "three problems and the refusal: {}",
+        exited.stderr
+    );
+    for line in lines {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(event["level"], "ERROR", "{line}");
+    }
+    assert!(!exited.stderr.contains("not-a-real-token"));
+    let bad = Qotd::new(["check"]).env("LOG_FORMAT", "xml").output();
+    assert_eq!(bad.code(), Some(2));
+    assert_eq!(
+        bad.stderr.trim(),
+        "error: LOG_FORMAT is invalid: must be `text` or `json`"
+    );
+}
+
+/// Polls `met` every 20 ms for up to 30 s.
+async fn wait_until_sync(what: &str, met: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !met() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_token_exits_two_at_once_with_one_line_and_never_opens_the_gateway() {
+    let fake = FakeDiscord::builder()
+        .guild(GUILD, "Interview Prep", &[(CHANNEL, "daily")])
+        .accept_only_token("the-real-token")
+        .start()
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Qotd::run_against(&fake, dir.path()).spawn();
+    let exited = tokio::time::timeout(Duration::from_secs(5), bot.wait())
+        .await
+        .expect("a refused token stops the bot within 5 s");
+    assert_eq!(exited.code(), Some(2), "{}", exited.stderr);
+    let problems: Vec<&str> = exited
+        .stderr
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("WARN") || l.starts_with("error"))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "error: DISCORD_TOKEN was refused by Discord (401): reset it in the Developer Portal (Bot → Reset Token) and start again"
+        ],
+        "{}",
+        exited.stderr
+    );
+    assert_eq!(fake.gateway_counts().identifies, 0);
+    assert!(!exited.stderr.contains(support::binary::SUBPROCESS_TOKEN));
+}
+
+/// Runs the bot against `api` for a few seconds (Discord out of reach), then stops it;
+/// returns its log.
+async fn run_unreachable(api: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Qotd::new(["run"])
+        .in_dir(dir.path())
+        .env("DISCORD_TOKEN", support::binary::SUBPROCESS_TOKEN)
+        .env("DISCORD_API_PROXY", api)
+        .database(&dir.path().join("qotd.db"))
+        .env("QUESTIONS_PATH", repo_path("questions.yaml"))
+        .spawn();
+    tokio::time::sleep(Duration::from_millis(3_600)).await;
+    let exited = bot.terminate().await;
+    assert_eq!(
+        exited.code(),
+        Some(0),
+        "SIGTERM stops the retries: {}",
+        exited.stderr
+    );
+    exited.stderr
+}
+
+#[tokio::test]
+async fn unreachable_discord_gives_one_plain_line_per_try_waiting_longer_each_time() {
+    let fake = default_fake().await;
+    let tls = fake.base_url().replace("http://", "https://");
+    let (refused, handshake) =
+        tokio::join!(run_unreachable("http://127.0.0.1:9"), run_unreachable(&tls));
+    for (log, target, cause) in [
+        (
+            &refused,
+            "http://127.0.0.1:9".to_owned(),
+            "the connection was refused",
+        ),
+        (
+            &handshake,
+            tls.clone(),
+            "the secure connection (TLS) failed",
+        ),
+    ] {
+        let tries: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("Discord cannot be reached"))
+            .collect();
+        assert!(tries.len() >= 2, "{log}");
+        for (n, line) in tries.iter().take(2).enumerate() {
+            assert!(
+                line.contains(&format!("Discord cannot be reached at {target}: {cause}")),
+                "{line}"
+            );
+            assert!(
+                line.ends_with(&format!("trying again in {} s", 1 << n)),
+                "{line}"
+            );
+        }
+        assert!(
+            !log.contains("error sending request"),
+            "no raw errors: {log}"
+        );
+        assert!(!log.contains(support::binary::SUBPROCESS_TOKEN));
+    }
+}
+
+#[tokio::test]
+async fn the_invite_link_is_logged_once_when_the_bot_is_in_no_server() {
+    for (fake, expected) in [
+        (FakeDiscord::builder().start().await, 1),
+        (default_fake().await, 0),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let bot = Qotd::run_against(&fake, dir.path()).spawn();
+        wait_until_sync("the bot's gateway session", || {
+            fake.gateway_counts().ready >= 1 && !fake.global_commands().is_empty()
+        })
+        .await;
+        let exited = bot.terminate().await;
+        let invite = format!(
+            "https://discord.com/oauth2/authorize?client_id={}&scope=bot+applications.commands&permissions=309237730368",
+            fake_discord::APPLICATION_ID
+        );
+        assert_eq!(
+            exited.stderr.matches(&invite).count(),
+            expected,
+            "{}",
+            exited.stderr
+        );
+    }
+}
