@@ -1141,6 +1141,17 @@ async fn measure_process(
     fake: &FakeDiscord,
     is_qotd: bool,
 ) -> (f64, Rss) {
+    measure_process_with(program, fake, is_qotd, None).await
+}
+
+/// [`measure_process`], with `METRICS_ADDR` at `metrics` (scraped once before the
+/// RSS is read) when given.
+async fn measure_process_with(
+    program: &std::path::Path,
+    fake: &FakeDiscord,
+    is_qotd: bool,
+    metrics: Option<std::net::SocketAddr>,
+) -> (f64, Rss) {
     let dir = tempfile::tempdir().unwrap();
     let since = fake.request_count();
     let sessions_before = fake.gateway_counts().ready;
@@ -1162,6 +1173,9 @@ async fn measure_process(
     if is_qotd {
         command.arg("run");
     }
+    if let Some(addr) = metrics {
+        command.env("METRICS_ADDR", addr.to_string());
+    }
     let mut child = command.spawn().unwrap();
     let ready_after = if is_qotd {
         fake.wait_for_request("commands registered", since, |r| {
@@ -1176,6 +1190,17 @@ async fn measure_process(
         .await;
         started.elapsed().as_secs_f64()
     };
+    if let Some(addr) = metrics {
+        let scraped = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .get(format!("http://{addr}/metrics"))
+            .send()
+            .await
+            .unwrap();
+        assert!(scraped.status().is_success());
+    }
     tokio::time::sleep(Duration::from_secs(5)).await;
     let rss = rss(child.id().unwrap());
     let _ = child.kill().await;
@@ -1189,6 +1214,11 @@ async fn footprint(guilds: usize) {
     let big = guild_fake(guilds, 20).start().await;
     let (_, bare_rss) = measure_process(&bare, &big, false).await;
     let (_, qotd_rss) = measure_process(&qotd, &big, true).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (_, metrics_rss) = measure_process_with(&qotd, &big, true, Some(port)).await;
     drop(big);
     let small = guild_fake(10, 20).start().await;
     let (_, bare_small) = measure_process(&bare, &small, false).await;
@@ -1202,6 +1232,14 @@ async fn footprint(guilds: usize) {
         Some(("bare serenity client, caching off", mib(bare_rss.total))),
         json!({ "guilds": guilds, "channels_per_guild": 20, "cache": "guilds, channels, users off; max_messages 0",
                 "qotd": split(qotd_rss), "bare": split(bare_rss) }),
+    );
+    report(
+        &format!("rss_{guilds}_guilds_metrics_on"),
+        mib(metrics_rss.total),
+        "MiB",
+        Some(("qotd without METRICS_ADDR", mib(qotd_rss.total))),
+        json!({ "guilds": guilds, "scraped": 1, "added_mib": mib(metrics_rss.total.saturating_sub(qotd_rss.total)),
+                "qotd": split(metrics_rss) }),
     );
     report(
         "rss_10_guilds",

@@ -18,6 +18,7 @@ use tracing::{debug, error, info};
 
 use crate::active_questions::ActiveQuestions;
 use crate::locks;
+use crate::metrics::Metrics;
 use crate::stats::Stats;
 use crate::storage::{AnswerRecord, NewAnswer, StorageError, Store};
 
@@ -61,6 +62,7 @@ struct Writer {
     store: Store,
     active: Arc<ActiveQuestions>,
     stats: Arc<Stats>,
+    metrics: Arc<Metrics>,
     signals: Arc<Signals>,
 }
 
@@ -99,6 +101,7 @@ impl AnswerQueue {
         store: Store,
         active: Arc<ActiveQuestions>,
         stats: Arc<Stats>,
+        metrics: Arc<Metrics>,
     ) -> AnswerWriter {
         let receiver = locks::lock(&self.receiver)
             .take()
@@ -107,6 +110,7 @@ impl AnswerQueue {
             store,
             active,
             stats,
+            metrics,
             signals: self.signals.clone(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
@@ -152,7 +156,9 @@ async fn write_answers(
             held.push(answer);
         }
 
-        match commit_all(&writer, &mut held).await {
+        let committed = commit_all(&writer, &mut held).await;
+        writer.metrics.set_answers_held(held.len());
+        match committed {
             Ok(()) => {
                 if retry_after > FIRST_RETRY {
                     info!("the database accepts writes again; held answers are committed");
@@ -172,6 +178,7 @@ async fn write_answers(
             }
             Err(failure) => {
                 writer.stats.bump(&writer.stats.answer_commit_failures);
+                writer.metrics.write_error(writer.store.kind().name());
                 if retry_after == FIRST_RETRY {
                     error!(held = held.len(), error = %failure, "cannot record answers; holding them in memory and retrying until the database accepts writes");
                 } else {
@@ -193,14 +200,14 @@ async fn commit_all(writer: &Writer, held: &mut Vec<NewAnswer>) -> Result<(), St
     while !held.is_empty() {
         let batch_len = held.len().min(MAX_BATCH);
         match writer.store.record_answers(&held[..batch_len]).await {
-            Ok(records) => log_records(&held[..batch_len], records),
+            Ok(records) => log_records(writer, &held[..batch_len], records),
             Err(error) if error.fault().is_some() => return Err(error),
             Err(error) => {
                 debug!(%error, "a batch of answers failed; committing them one by one");
                 for _ in 0..batch_len {
                     let answer = held[0];
                     match writer.store.record_answers(&[answer]).await {
-                        Ok(records) => log_records(&[answer], records),
+                        Ok(records) => log_records(writer, &[answer], records),
                         Err(error) if error.fault().is_some() => return Err(error),
                         Err(error) => {
                             error!(
@@ -224,7 +231,13 @@ async fn commit_all(writer: &Writer, held: &mut Vec<NewAnswer>) -> Result<(), St
     Ok(())
 }
 
-fn log_records(answers: &[NewAnswer], records: Vec<AnswerRecord>) {
+/// Logs what the commit did and counts the answers it recorded.
+fn log_records(writer: &Writer, answers: &[NewAnswer], records: Vec<AnswerRecord>) {
+    let counted = records
+        .iter()
+        .filter(|r| matches!(r, AnswerRecord::Counted { .. }))
+        .count();
+    writer.metrics.answers_committed(counted as u64);
     for (answer, record) in answers.iter().zip(records) {
         match record {
             AnswerRecord::Counted { streak, unaided } => debug!(

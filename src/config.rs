@@ -119,6 +119,8 @@ pub struct Config {
     /// `DISCORD_SHARDS`: the shards this process runs (`None`: every shard, as many as
     /// Discord recommends).
     pub shards: Option<ShardRange>,
+    /// `METRICS_ADDR`: where `/metrics` and `/healthz` are served (`None`: off).
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl Config {
@@ -168,6 +170,14 @@ impl Config {
                     })
             })
             .transpose()?;
+        let metrics_addr = get("METRICS_ADDR")
+            .map(|text| {
+                text.parse().map_err(|_| ConfigError::Invalid {
+                    key: "METRICS_ADDR",
+                    reason: "must be an address and port, e.g. 127.0.0.1:9100".into(),
+                })
+            })
+            .transpose()?;
         Ok(Self {
             token: get("DISCORD_TOKEN").map(Token),
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
@@ -177,6 +187,7 @@ impl Config {
             api_proxy,
             guild_id,
             shards,
+            metrics_addr,
         })
     }
 

@@ -13,6 +13,8 @@ pub mod daily;
 pub mod discord;
 pub mod guild_presence;
 pub mod locks;
+pub mod metrics;
+pub mod ops_server;
 pub mod picture;
 pub mod startup;
 pub mod state;

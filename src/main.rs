@@ -152,6 +152,7 @@ fn run(config: Config) -> ExitCode {
             token: config.token.clone().expect("checked above"),
             api_proxy: config.api_proxy.clone(),
             guild_id: config.guild_id,
+            metrics_addr: config.metrics_addr,
         };
         let app = Arc::new(
             App::new(

@@ -10,7 +10,6 @@ use poise::serenity_prelude as serenity;
 use tracing::{error, info, warn};
 
 use crate::config::Token;
-use crate::core::sharding::ShardRange;
 use crate::core::start_up;
 use crate::daily::scheduler;
 use crate::discord::port::{DiscordHttp, with_retries};
@@ -29,6 +28,8 @@ pub struct Connection {
     pub api_proxy: Option<String>,
     /// `DISCORD_GUILD_ID`: register commands in this guild only.
     pub guild_id: Option<u64>,
+    /// `METRICS_ADDR`: serve `/metrics` and `/healthz` there.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 fn build_http(connection: &Connection) -> serenity::Http {
@@ -48,6 +49,15 @@ fn build_http(connection: &Connection) -> serenity::Http {
             .client(client);
     }
     builder.build()
+}
+
+/// Stops a task when dropped (the metrics server, however `run` returns).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A token Discord refused: nothing works until the operator replaces it.
@@ -183,11 +193,11 @@ async fn recommended_shards(http: &serenity::Http) -> Option<u32> {
 /// recommends (1 when it could not say). A pinned count below the recommendation may
 /// be refused (close code 4011, a shard holding more than 2,500 servers), and serenity
 /// then retries for ever: that is said once, up front, in words.
-async fn connect(
-    client: &mut serenity::Client,
-    shards: Option<ShardRange>,
-) -> serenity::Result<()> {
+async fn connect(client: &mut serenity::Client, app: &App) -> serenity::Result<()> {
     let recommended = recommended_shards(&client.http).await;
+    let shards = app.shards;
+    let run = shards.map_or(0..recommended.unwrap_or(1), |r| r.first..r.last + 1);
+    app.gateway.expect(client.shard_manager.clone(), run);
     match shards {
         Some(range) => {
             if let Some(recommended) = recommended.filter(|r| *r > range.total) {
@@ -217,6 +227,17 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let mut shutdown = std::pin::pin!(shutdown);
+    let metrics_server = match connection.metrics_addr {
+        Some(addr) => {
+            let (bound, task) = crate::ops_server::serve(addr, app.clone())
+                .await
+                .with_context(|| format!("cannot serve METRICS_ADDR {addr}"))?;
+            let _ = app.metrics_addr.set(bound);
+            Some(task)
+        }
+        None => None,
+    };
+    let _stop_metrics = metrics_server.map(AbortOnDrop);
     let http = build_http(&connection);
     let target = connection
         .api_proxy
@@ -244,20 +265,22 @@ pub async fn run(
         .context("failed to build the Discord client")?;
 
     load_open_questions(&app).await?;
-    let answer_writer = app
-        .answers
-        .start(app.store.clone(), app.active.clone(), app.stats.clone());
-    let discord = Arc::new(DiscordHttp::new(client.http.clone()));
+    let answer_writer = app.answers.start(
+        app.store.clone(),
+        app.active.clone(),
+        app.stats.clone(),
+        app.metrics.clone(),
+    );
+    let discord = Arc::new(DiscordHttp::new(client.http.clone()).with_metrics(app.metrics.clone()));
     let scheduler = scheduler::start(app.clone(), discord);
     let shard_manager = client.shard_manager.clone();
-    let shards = app.shards;
     let result = tokio::select! {
         biased;
         () = &mut shutdown => {
             info!("shutting down");
             Ok(())
         }
-        result = connect(&mut client, shards) => result.context("the Discord connection failed"),
+        result = connect(&mut client, &app) => result.context("the Discord connection failed"),
     };
     shard_manager.shutdown_all().await;
     if let Err(error) = scheduler.stop(&app).await {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use poise::serenity_prelude as serenity;
 use tokio::sync::{Notify, watch};
 use tracing::warn;
 
@@ -22,6 +23,7 @@ use crate::core::quiz_cooldown;
 use crate::core::sharding::{self, ShardRange};
 use crate::guild_presence::GuildPresence;
 use crate::locks;
+use crate::metrics::Metrics;
 use crate::stats::Stats;
 use crate::storage::{StorageError, Store};
 
@@ -54,6 +56,12 @@ pub struct App {
     pub shards: Option<ShardRange>,
     /// The invite link was logged (a bot in no server yet logs it once).
     pub invite_shown: AtomicBool,
+    /// What `/metrics` shows.
+    pub metrics: Arc<Metrics>,
+    /// The gateway shards this process runs, for `/healthz`.
+    pub gateway: GatewayStatus,
+    /// Where `/metrics` and `/healthz` are served (`METRICS_ADDR`), once bound.
+    pub metrics_addr: OnceLock<std::net::SocketAddr>,
 }
 
 impl App {
@@ -77,6 +85,9 @@ impl App {
             stats: Default::default(),
             shards: None,
             invite_shown: AtomicBool::new(false),
+            metrics: Default::default(),
+            gateway: Default::default(),
+            metrics_addr: OnceLock::new(),
         }
     }
 
@@ -164,6 +175,44 @@ impl GuildQuestions {
             Some((bank, question)) => Some((bank.as_ref(), question)),
             None => self.suggested.get(id).map(|(bank, q)| (bank.as_ref(), q)),
         }
+    }
+}
+
+/// The shards this process runs and serenity's view of their connections.
+#[derive(Default)]
+pub struct GatewayStatus {
+    shards: OnceLock<(Arc<serenity::ShardManager>, std::ops::Range<u32>)>,
+}
+
+impl GatewayStatus {
+    /// Records the shards this process starts (once).
+    pub fn expect(&self, manager: Arc<serenity::ShardManager>, shards: std::ops::Range<u32>) {
+        let _ = self.shards.set((manager, shards));
+    }
+
+    /// Whether every shard is connected; `Err` names the first that is not.
+    pub async fn connected(&self) -> Result<(), String> {
+        let Some((manager, shards)) = self.shards.get() else {
+            return Err("the gateway is not started yet".to_owned());
+        };
+        let runners = manager.runners.lock().await;
+        for shard in shards.clone() {
+            match runners.get(&serenity::ShardId(shard)) {
+                Some(runner) if runner.stage == serenity::ConnectionStage::Connected => {}
+                Some(runner) => {
+                    return Err(format!(
+                        "gateway shard {shard} is not connected ({})",
+                        runner.stage
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "gateway shard {shard} is not connected (reconnecting)"
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -289,3 +289,220 @@ async fn the_invite_link_is_logged_once_when_the_bot_is_in_no_server() {
         );
     }
 }
+
+/// One sample of the Prometheus text exposition: its name, labels and value.
+#[derive(Debug, Clone, PartialEq)]
+struct Sample {
+    name: String,
+    labels: Vec<(String, String)>,
+    value: f64,
+}
+
+/// Parses the text exposition format: comments and `name{label="value",…} number`.
+fn parse_exposition(text: &str) -> Vec<Sample> {
+    let mut samples = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').expect("a sample has a value");
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {line}"));
+        let (name, labels) = match series.split_once('{') {
+            None => (series.to_owned(), Vec::new()),
+            Some((name, rest)) => {
+                let body = rest.strip_suffix('}').expect("labels end with }");
+                let labels = body
+                    .split(',')
+                    .filter(|pair| !pair.is_empty())
+                    .map(|pair| {
+                        let (key, quoted) = pair.split_once('=').expect("label=value");
+                        let value = quoted.trim_matches('"').to_owned();
+                        (key.to_owned(), value)
+                    })
+                    .collect();
+                (name.to_owned(), labels)
+            }
+        };
+        samples.push(Sample {
+            name,
+            labels,
+            value,
+        });
+    }
+    samples
+}
+
+/// The value of `name` with exactly `labels` (0 when absent).
+fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
+    let wanted: Vec<(String, String)> = labels
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    samples
+        .iter()
+        .filter(|s| s.name == name && s.labels == wanted)
+        .map(|s| s.value)
+        .sum()
+}
+
+async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let response = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("http://{addr}{path}"))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// Polls `/healthz` until it answers `status`; returns its body.
+async fn healthz_becomes(addr: std::net::SocketAddr, status: u16) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (got, body) = get(addr, "/healthz").await;
+        if got == status {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "/healthz stayed {got} ({body}), expected {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn metrics_count_a_days_work_exactly_and_healthz_follows_the_gateway() {
+    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
+    harness.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
+    harness.start_bot().await;
+    let addr = *harness
+        .app()
+        .metrics_addr
+        .get()
+        .expect("the metrics server is up");
+    assert_eq!(healthz_becomes(addr, 200).await, "ok\n");
+
+    // The post's creation meets a 500 and a 429 before it goes through.
+    harness.fake.queue_faults_on(
+        "POST",
+        &format!("/channels/{CHANNEL}/messages"),
+        [
+            fake_discord::Fault::ServerError,
+            fake_discord::Fault::RateLimited { retry_after: 0.05 },
+        ],
+    );
+    let post = harness.first_post_at_nine(CHANNEL, vec![]).await;
+    for user in [MEMBER, MEMBER + 1, MEMBER + 2] {
+        harness.answer_and_wait(&post, user).await;
+    }
+    harness.lightbulb(post.message_id.unwrap(), MEMBER + 3);
+    harness
+        .wait_message_in(post.thread_id.unwrap(), "Hint revealed")
+        .await;
+
+    // The gateway drops and stays away: /healthz says so until it is back.
+    harness.fake.refuse_gateway(true);
+    harness.fake.close_gateway();
+    let down = healthz_becomes(addr, 503).await;
+    assert!(
+        down.starts_with("gateway shard 0 is not connected"),
+        "{down}"
+    );
+    assert_eq!(down.lines().count(), 1);
+    harness.fake.refuse_gateway(false);
+    assert_eq!(healthz_becomes(addr, 200).await, "ok\n");
+
+    let (status, text) = get(addr, "/metrics").await;
+    assert_eq!(status, 200);
+    let samples = parse_exposition(&text);
+    let count = |name: &str, labels: &[(&str, &str)]| value(&samples, name, labels);
+    assert_eq!(count("qotd_daily_posts_total", &[]), 1.0, "{text}");
+    assert_eq!(count("qotd_reveals_total", &[("reason", "reactions")]), 1.0);
+    assert_eq!(count("qotd_reveals_total", &[("reason", "timeout")]), 0.0);
+    assert_eq!(count("qotd_answers_recorded_total", &[]), 3.0);
+    assert_eq!(count("qotd_answers_held", &[]), 0.0);
+    let create = |status| {
+        count(
+            "qotd_discord_requests_total",
+            &[("route", "create_message"), ("status", status)],
+        )
+    };
+    assert_eq!((create("500"), create("429")), (1.0, 1.0), "{text}");
+    assert_eq!(create("2xx"), 2.0, "the post and the hint's announcement");
+    assert_eq!(
+        count(
+            "qotd_discord_request_duration_seconds_count",
+            &[("route", "create_message")]
+        ),
+        4.0
+    );
+    assert_eq!(
+        count(
+            "qotd_discord_requests_total",
+            &[("route", "create_reaction"), ("status", "2xx")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        count(
+            "qotd_discord_requests_total",
+            &[("route", "create_thread"), ("status", "2xx")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        count("qotd_gateway_reconnects_total", &[("shard", "0")]),
+        1.0,
+        "{text}"
+    );
+    let sessions = count("qotd_gateway_sessions_total", &[("shard", "0")]);
+    let resumes = count("qotd_gateway_resumes_total", &[("shard", "0")]);
+    assert_eq!(
+        sessions + resumes,
+        2.0,
+        "the first session and the one after the drop"
+    );
+    assert_eq!(count("qotd_scheduler_lag_seconds_count", &[]), 1.0);
+    assert_eq!(
+        count(
+            "qotd_daily_post_failures_total",
+            &[("reason", "discord_unavailable")]
+        ),
+        0.0
+    );
+    assert_eq!(
+        count(
+            "qotd_database_write_errors_total",
+            &[("database", "sqlite")]
+        ),
+        0.0
+    );
+    harness.fake.assert_clean();
+}
+
+#[tokio::test]
+async fn healthz_is_503_while_the_disk_is_full_and_200_after() {
+    let disk = support::disk_faults::SmallDisk::mount("2m");
+    let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z"))
+        .await
+        .on_sqlite();
+    harness.db_dir = disk.path().to_path_buf();
+    harness.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
+    harness.start_bot().await;
+    let addr = *harness.app().metrics_addr.get().unwrap();
+    assert_eq!(healthz_becomes(addr, 200).await, "ok\n");
+    disk.fill();
+    let reason = healthz_becomes(addr, 503).await;
+    assert_eq!(
+        reason,
+        "the database cannot be written: the disk holding the database is full\n"
+    );
+    disk.free();
+    assert_eq!(healthz_becomes(addr, 200).await, "ok\n");
+}

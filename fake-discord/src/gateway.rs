@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::State as AxumState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
@@ -145,6 +145,8 @@ pub struct Hub {
     inner: Mutex<Inner>,
     /// Bumped whenever events wait or a session's readiness changes.
     wake: watch::Sender<u64>,
+    /// New connections are answered 503 (Discord's gateway out of reach).
+    pub(crate) refusing: std::sync::atomic::AtomicBool,
 }
 
 impl Hub {
@@ -157,6 +159,7 @@ impl Hub {
                 ..Inner::default()
             }),
             wake: watch::Sender::new(0),
+            refusing: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -223,6 +226,13 @@ pub(crate) async fn upgrade(
     AxumState(shared): AxumState<Arc<Shared>>,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if shared
+        .gateway
+        .refusing
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     ws.on_upgrade(move |socket| session(shared, socket))
 }
 

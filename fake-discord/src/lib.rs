@@ -581,6 +581,15 @@ impl FakeDiscord {
         self.shared.gateway.control(gateway::Control::Close);
     }
 
+    /// While `refusing`, new gateway connections are answered 503: with
+    /// [`FakeDiscord::close_gateway`], the gateway is down until this is turned off.
+    pub fn refuse_gateway(&self, refusing: bool) {
+        self.shared
+            .gateway
+            .refusing
+            .store(refusing, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Sends op 7 Reconnect.
     pub fn request_reconnect(&self) {
         self.shared.gateway.control(gateway::Control::Reconnect);

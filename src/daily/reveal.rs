@@ -24,6 +24,7 @@ pub async fn reveal(
         return Ok(false);
     }
     info!(reason = reason.as_str(), "revealing the hint");
+    app.metrics.revealed(reason.as_str());
     show(app, discord, post, reason).await?;
     Ok(true)
 }

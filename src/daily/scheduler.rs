@@ -17,6 +17,7 @@ use super::plan::{self, Job, JobOutcome, PlanInput, RETRY_TRANSIENT, RetryBook};
 use super::port::{DiscordPort, PostFailure};
 use super::post::{self, PostOutcome};
 use super::reveal;
+use crate::core::daily_schedule;
 use crate::core::hint_reveal::RevealReason;
 use crate::state::App;
 use crate::storage::StorageError;
@@ -208,7 +209,16 @@ async fn run_job(
     Ok(match job {
         Job::Post { schedule, date } => {
             match post::post_daily(app, discord, schedule, *date, now).await? {
-                PostOutcome::Posted(_) => JobOutcome::Posted,
+                PostOutcome::Posted(_) => {
+                    let due = daily_schedule::post_instant_on(
+                        *date,
+                        schedule.post_time,
+                        schedule.timezone,
+                    );
+                    let lag = (app.clock.now() - due).to_std().unwrap_or_default();
+                    app.metrics.post_made(lag);
+                    JobOutcome::Posted
+                }
                 PostOutcome::AlreadyPosted(_) => JobOutcome::AlreadyPosted,
             }
         }
@@ -252,6 +262,18 @@ async fn record_results(
             Err(failure) => failure,
         };
         outcome.failed += 1;
+        if !matches!(job, Job::Reveal(_)) {
+            app.metrics.post_failed(match &failure {
+                PostFailure::Refused(_) => "refused",
+                PostFailure::Transient(_) => "discord_unavailable",
+                PostFailure::Database(_) => "database",
+            });
+        }
+        if let PostFailure::Database(error) = &failure
+            && error.fault().is_some()
+        {
+            app.metrics.write_error(app.store.kind().name());
+        }
         memory.retry.failed(channel_id, &failure, now);
         match (failure, job.schedule()) {
             (PostFailure::Refused(problem), Some(schedule)) => {

@@ -70,9 +70,16 @@ pub async fn handle(
         } if commands::suggest::is_review(&modal.data.custom_id) => {
             commands::suggest::on_modal(app, framework.serenity_context, modal).await;
         }
-        _ => {}
+        other => on_gateway(app, framework.serenity_context.shard_id.0, other),
     }
     Ok(())
+}
+
+/// A resumed gateway session, for the metrics (new sessions are counted on READY).
+fn on_gateway(app: &App, shard: u32, event: &serenity::FullEvent) {
+    if let serenity::FullEvent::Resume { .. } = event {
+        app.metrics.session_resumed(shard);
+    }
 }
 
 /// A new gateway session: whatever was posted since the last one was not delivered.
@@ -85,12 +92,13 @@ fn on_ready(app: Arc<App>, http: &Arc<serenity::Http>, ready: &serenity::Ready) 
         info!("qotd is in no server yet: add it to yours with {invite}");
     }
     let (shard, total) = ready.shard.map_or((0, 1), |info| (info.id.0, info.total));
+    app.metrics.session_started(shard);
     app.guilds.ready(
         shard,
         total,
         ready.guilds.iter().map(|guild| guild.id.get()),
     );
-    let discord = DiscordHttp::new(http.clone());
+    let discord = DiscordHttp::new(http.clone()).with_metrics(app.metrics.clone());
     tokio::spawn(async move { catch_up::after_ready(&app, &discord).await });
 }
 
@@ -157,6 +165,7 @@ async fn on_reaction(
         return warn!(post_id, %error, "failed to record a 💡 reaction");
     }
     if added {
-        reveal::reveal_if_due(app, &DiscordHttp::new(http.clone()), post_id).await;
+        let discord = DiscordHttp::new(http.clone()).with_metrics(app.metrics.clone());
+        reveal::reveal_if_due(app, &discord, post_id).await;
     }
 }

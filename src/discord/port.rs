@@ -10,17 +10,56 @@ use super::{no_pings, render};
 use crate::core::hint_reveal::RevealReason;
 use crate::core::question_bank::{Question, QuestionBank};
 use crate::daily::port::{DiscordPort, HistoryMessage, PAGE, PostFailure, Reactor};
+use crate::metrics::Metrics;
 use crate::storage::DailyPost;
 
 /// [`DiscordPort`] over serenity's REST client.
 #[derive(Clone)]
 pub struct DiscordHttp {
     http: Arc<serenity::Http>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl DiscordHttp {
     pub fn new(http: Arc<serenity::Http>) -> Self {
-        Self { http }
+        Self {
+            http,
+            metrics: None,
+        }
+    }
+
+    /// The same, counting every REST call (route class, status, latency) in `metrics`.
+    pub fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
+        Self {
+            metrics: Some(metrics),
+            ..self
+        }
+    }
+
+    /// [`with_retries`], each try counted under `route` (a class of Discord routes).
+    async fn call<T, F, Fut>(
+        &self,
+        route: &'static str,
+        what: &str,
+        mut call: F,
+    ) -> Result<T, PostFailure>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = serenity::Result<T>>,
+    {
+        let metrics = self.metrics.as_deref();
+        with_retries(what, || {
+            let started = std::time::Instant::now();
+            let attempt = call();
+            async move {
+                let result = attempt.await;
+                if let Some(metrics) = metrics {
+                    metrics.discord_request(route, &status_of(&result), started.elapsed());
+                }
+                result
+            }
+        })
+        .await
     }
 
     async fn history_page(
@@ -30,13 +69,29 @@ impl DiscordHttp {
         request: serenity::GetMessages,
     ) -> Result<Vec<HistoryMessage>, PostFailure> {
         let channel = serenity::ChannelId::new(channel_id);
-        let page = with_retries(what, || channel.messages(&self.http, request)).await?;
+        let page = self
+            .call("get_messages", what, || {
+                channel.messages(&self.http, request)
+            })
+            .await?;
         Ok(page.iter().map(history).collect())
     }
 }
 
 /// How a serenity call failed: a 4xx other than 429 is Discord refusing for good;
 /// anything else (5xx, 429, network) leaves the outcome unknown.
+/// A call's status for the metrics: `2xx`, Discord's status code, or `error` when no
+/// answer came (network, timeout).
+fn status_of<T>(result: &serenity::Result<T>) -> String {
+    match result {
+        Ok(_) => "2xx".to_owned(),
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))) => {
+            response.status_code.as_u16().to_string()
+        }
+        Err(_) => "error".to_owned(),
+    }
+}
+
 fn classify(error: serenity::Error) -> PostFailure {
     if let serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) = &error {
         let status = response.status_code.as_u16();
@@ -113,7 +168,11 @@ fn history(message: &serenity::Message) -> HistoryMessage {
 
 impl DiscordPort for DiscordHttp {
     async fn current_user_id(&self) -> Result<u64, PostFailure> {
-        let user = with_retries("read the bot's user", || self.http.get_current_user()).await?;
+        let user = self
+            .call("get_current_user", "read the bot's user", || {
+                self.http.get_current_user()
+            })
+            .await?;
         Ok(user.id.get())
     }
 
@@ -130,10 +189,11 @@ impl DiscordPort for DiscordHttp {
             .nonce(serenity::Nonce::String(post.nonce.clone()))
             .enforce_nonce(true)
             .allowed_mentions(no_pings());
-        let sent = with_retries("send the daily question", || {
-            channel.send_message(&self.http, message.clone())
-        })
-        .await?;
+        let sent = self
+            .call("create_message", "send the daily question", || {
+                channel.send_message(&self.http, message.clone())
+            })
+            .await?;
         Ok(sent.id.get())
     }
 
@@ -142,7 +202,7 @@ impl DiscordPort for DiscordHttp {
             serenity::ChannelId::new(channel_id),
             serenity::MessageId::new(message_id),
         );
-        with_retries("add the 💡 reaction", || {
+        self.call("create_reaction", "add the 💡 reaction", || {
             channel.create_reaction(&self.http, message, lightbulb())
         })
         .await
@@ -160,10 +220,11 @@ impl DiscordPort for DiscordHttp {
         );
         let thread = serenity::CreateThread::new(render::thread_name(seq))
             .auto_archive_duration(serenity::AutoArchiveDuration::OneDay);
-        let created = with_retries("open the answers thread", || {
-            channel.create_thread_from_message(&self.http, message, thread.clone())
-        })
-        .await?;
+        let created = self
+            .call("create_thread", "open the answers thread", || {
+                channel.create_thread_from_message(&self.http, message, thread.clone())
+            })
+            .await?;
         Ok(created.id.get())
     }
 
@@ -176,7 +237,11 @@ impl DiscordPort for DiscordHttp {
             serenity::ChannelId::new(channel_id),
             serenity::MessageId::new(message_id),
         );
-        let found = with_retries("read the post", || channel.message(&self.http, message)).await?;
+        let found = self
+            .call("get_message", "read the post", || {
+                channel.message(&self.http, message)
+            })
+            .await?;
         Ok(found.thread.map(|thread| thread.id.get()))
     }
 
@@ -196,7 +261,7 @@ impl DiscordPort for DiscordHttp {
                 Ok(&question.hint),
             ))
             .allowed_mentions(no_pings());
-        with_retries("edit the post to show the hint", || {
+        self.call("edit_message", "edit the post to show the hint", || {
             channel.edit_message(&self.http, message, edit.clone())
         })
         .await
@@ -212,7 +277,7 @@ impl DiscordPort for DiscordHttp {
         let announcement = serenity::CreateMessage::new()
             .content(render::reveal_announcement(hint, reason))
             .allowed_mentions(no_pings());
-        with_retries("announce the hint", || {
+        self.call("create_message", "announce the hint", || {
             serenity::ChannelId::new(thread_id).send_message(&self.http, announcement.clone())
         })
         .await
@@ -228,7 +293,7 @@ impl DiscordPort for DiscordHttp {
         let message = serenity::CreateMessage::new()
             .content(render::alert_text(channel_id, problem))
             .allowed_mentions(no_pings());
-        with_retries("tell the alerts channel", || {
+        self.call("create_message", "tell the alerts channel", || {
             serenity::ChannelId::new(alerts_channel_id).send_message(&self.http, message.clone())
         })
         .await
@@ -272,10 +337,11 @@ impl DiscordPort for DiscordHttp {
             serenity::MessageId::new(message_id),
         );
         let after = after.map(serenity::UserId::new);
-        let page = with_retries("read 💡 reactions to catch up", || {
-            channel.reaction_users(&self.http, message, lightbulb(), Some(PAGE as u8), after)
-        })
-        .await?;
+        let page = self
+            .call("get_reactions", "read 💡 reactions to catch up", || {
+                channel.reaction_users(&self.http, message, lightbulb(), Some(PAGE as u8), after)
+            })
+            .await?;
         Ok(page
             .iter()
             .map(|user| Reactor {

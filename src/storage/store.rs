@@ -54,6 +54,14 @@ pub enum DatabaseKind {
 }
 
 impl DatabaseKind {
+    /// `sqlite` or `postgres` (a metric label).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+
     pub fn of_url(url: &str) -> Option<Self> {
         let scheme = url.split_once(':')?.0;
         match scheme {

@@ -111,6 +111,8 @@ pub struct Harness {
     pub system_clock: bool,
     /// `DISCORD_SHARDS` of the bot (`None`: every shard).
     pub shards: Option<qotd::core::sharding::ShardRange>,
+    /// `METRICS_ADDR` of the bot (`127.0.0.1:0`: any free port, see `App::metrics_addr`).
+    pub metrics_addr: Option<std::net::SocketAddr>,
     bot: Option<RunningBot>,
 }
 
@@ -133,6 +135,7 @@ impl Harness {
             guild_commands: None,
             system_clock: false,
             shards: None,
+            metrics_addr: None,
             bot: None,
         }
     }
@@ -204,6 +207,7 @@ impl Harness {
             token: Token::new("fake-token"),
             api_proxy: Some(self.fake.base_url()),
             guild_id: self.guild_commands,
+            metrics_addr: self.metrics_addr,
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(qotd::startup::run(connection, app.clone(), async move {

@@ -1,0 +1,65 @@
+//! `METRICS_ADDR` (SPEC §11): `GET /metrics` in the Prometheus text format and
+//! `GET /healthz`, served on the bot's own runtime.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use crate::state::App;
+
+/// Binds `addr` and serves until the returned task is aborted; returns the address
+/// bound (port 0 picks one).
+pub async fn serve(
+    addr: SocketAddr,
+    app: Arc<App>,
+) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let router = axum::Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .with_state(app);
+    info!(%bound, "serving /metrics and /healthz");
+    let task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            warn!(%error, "the metrics server stopped");
+        }
+    });
+    Ok((bound, task))
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+}
+
+/// 200 `ok` when every shard of this process is connected and the database accepts
+/// writes; otherwise 503 and one line saying what is wrong.
+async fn healthz(State(app): State<Arc<App>>) -> (StatusCode, String) {
+    match health(&app).await {
+        Ok(()) => (StatusCode::OK, "ok\n".to_owned()),
+        Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, format!("{reason}\n")),
+    }
+}
+
+async fn health(app: &App) -> Result<(), String> {
+    app.gateway.connected().await?;
+    app.store
+        .check_writable()
+        .await
+        .map_err(|error| match error.fault() {
+            Some(fault) => format!("the database cannot be written: {fault}"),
+            None => format!("the database cannot be written: {error}"),
+        })
+}
