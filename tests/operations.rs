@@ -227,9 +227,18 @@ async fn run_unreachable(api: &str) -> String {
 async fn unreachable_discord_gives_one_plain_line_per_try_waiting_longer_each_time() {
     let fake = default_fake().await;
     let tls = fake.base_url().replace("http://", "https://");
-    let (refused, handshake) =
-        tokio::join!(run_unreachable("http://127.0.0.1:9"), run_unreachable(&tls));
+    let dns = "http://qotd-test.invalid";
+    let (refused, handshake, unresolved) = tokio::join!(
+        run_unreachable("http://127.0.0.1:9"),
+        run_unreachable(&tls),
+        run_unreachable(dns)
+    );
     for (log, target, cause) in [
+        (
+            &unresolved,
+            dns.to_owned(),
+            "its name could not be resolved (DNS)",
+        ),
         (
             &refused,
             "http://127.0.0.1:9".to_owned(),

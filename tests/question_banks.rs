@@ -81,6 +81,25 @@ async fn statuses(harness: &Harness, user: u64) -> Vec<(i64, &'static str)> {
     all
 }
 
+/// [`MEMBER`] files suggestion #1 (`question` in `category`); the admin opens
+/// `/qotd suggestions`. Returns the review message, as its buttons see it.
+async fn one_suggestion_under_review(
+    harness: &mut Harness,
+    question: &str,
+    category: &str,
+) -> Value {
+    suggest(
+        harness,
+        &member(MEMBER),
+        suggestion(question, "Hint.", category),
+    )
+    .await
+    .assert_says("Suggestion #1 is filed");
+    let token = harness.qotd(&admin(), "suggestions", json!([]));
+    harness.reply(&token).await;
+    message_of(harness, &token)
+}
+
 async fn small_bank_harness(dir: &Path) -> Harness {
     let bank = dir.join("bank.yaml");
     std::fs::write(&bank, SMALL_BANK).unwrap();
@@ -305,16 +324,7 @@ async fn an_approved_suggestion_is_asked_within_the_current_pass_credited_by_nam
 async fn only_this_servers_admins_see_and_decide_its_suggestions() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = small_bank_harness(dir.path()).await;
-    suggest(
-        &mut harness,
-        &member(MEMBER),
-        suggestion("Mine?", "Hint.", "basics"),
-    )
-    .await
-    .assert_says("Suggestion #1 is filed");
-    let token = harness.qotd(&admin(), "suggestions", json!([]));
-    harness.reply(&token).await;
-    let message = message_of(&harness, &token);
+    let message = one_suggestion_under_review(&mut harness, "Mine?", "basics").await;
 
     // A member without Manage Server: refused, by the command and by the buttons.
     let token = harness.qotd(&member(MEMBER + 1), "suggestions", json!([]));

@@ -331,18 +331,7 @@ impl Harness {
         custom_id: &str,
         message: Value,
     ) -> String {
-        let (id, token) = new_interaction(&self.fake);
-        let interaction = fixtures::button(
-            id,
-            APPLICATION_ID,
-            GUILD,
-            channel_id,
-            invoker,
-            &token,
-            custom_id,
-            message,
-        );
-        self.fake.interact(interaction)
+        self.press_button_in(GUILD, invoker, channel_id, custom_id, message)
     }
 
     /// `invoker` submits the modal `custom_id` opened from `message` with `fields`
