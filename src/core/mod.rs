@@ -1,6 +1,7 @@
 //! Pure rules: no Discord, no database, no clock. Everything takes `now` as an argument.
 
 pub mod calendar;
+pub mod daily_channel;
 pub mod daily_schedule;
 pub mod hint_reveal;
 pub mod library;

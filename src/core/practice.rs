@@ -298,9 +298,29 @@ pub fn stats(
     }
 }
 
+/// The deck without the cards whose question is no longer in any bank (`known` says
+/// which are): they are set aside, neither shown nor counted, until the question is
+/// back.
+pub fn set_aside_unknown(deck: &mut Vec<DeckCard>, known: impl Fn(&str) -> bool) {
+    deck.retain(|card| known(&card.question_id));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cards_whose_question_left_the_banks_are_set_aside_and_the_rest_keep_their_order() {
+        let t = "2026-06-01T09:00:00Z";
+        let mut deck = vec![
+            card("a", t, false, t),
+            card("gone", t, false, t),
+            card("b", t, true, t),
+        ];
+        set_aside_unknown(&mut deck, |id| id != "gone");
+        let ids: Vec<&str> = deck.iter().map(|c| c.question_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+    }
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)

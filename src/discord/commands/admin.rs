@@ -9,6 +9,7 @@ use super::input::{
     autocomplete_bank, autocomplete_category, autocomplete_timezone, guild_id, refused,
     reply_ephemeral, require_manage_guild, require_text_channel_here, user_error,
 };
+use crate::core::daily_channel::{self, Fallback, NoChannel};
 use crate::core::daily_schedule::{self, PostTime};
 use crate::core::question_bank::QuestionBank;
 use crate::core::question_stats;
@@ -478,18 +479,15 @@ fn stats_channel(
     asked: Option<serenity::ChannelId>,
     here: serenity::ChannelId,
 ) -> Result<u64, Error> {
-    let daily = |id: serenity::ChannelId| schedules.iter().any(|s| s.channel_id == id.get());
-    match asked {
-        Some(channel) if daily(channel) => Ok(channel.get()),
-        Some(channel) => user_error!(
+    let daily: Vec<u64> = schedules.iter().map(|s| s.channel_id).collect();
+    let fallback = Fallback::HereOrFirst(here.get());
+    match daily_channel::pick(&daily, asked.map(|c| c.get()), fallback) {
+        Ok(Some(channel)) => Ok(channel),
+        Err(NoChannel::NotDaily(channel)) => user_error!(
             "<#{channel}> has no daily question in this server. Leave `channel` empty for this one."
         ),
-        None if daily(here) => Ok(here.get()),
-        None => match schedules.first() {
-            Some(schedule) => Ok(schedule.channel_id),
-            None => {
-                user_error!("This server has no daily question yet. Start one with `/qotd setup`.")
-            }
-        },
+        Ok(None) | Err(NoChannel::NoneYet) => {
+            user_error!("This server has no daily question yet. Start one with `/qotd setup`.")
+        }
     }
 }

@@ -6,6 +6,7 @@ use super::input::{autocomplete_team, guild_id, refused, reply_ephemeral, user_e
 use chrono::{DateTime, Utc};
 
 use crate::core::calendar::{self, Calendar};
+use crate::core::daily_channel::{self, Fallback, NoChannel};
 use crate::core::team_name::TeamName;
 use crate::discord::{Context, Error, no_pings, render};
 use crate::picture;
@@ -58,16 +59,14 @@ fn calendar_channel(
     schedules: &[Schedule],
     asked: Option<serenity::ChannelId>,
 ) -> Result<&Schedule, Error> {
-    let found = match asked {
-        Some(channel) => schedules.iter().find(|s| s.channel_id == channel.get()),
-        None => schedules.first(),
-    };
-    match (found, asked) {
-        (Some(schedule), _) => Ok(schedule),
-        (None, Some(channel)) if !schedules.is_empty() => user_error!(
+    let daily: Vec<u64> = schedules.iter().map(|s| s.channel_id).collect();
+    let picked = daily_channel::pick(&daily, asked.map(|c| c.get()), Fallback::First);
+    match picked.map(|id| schedules.iter().find(|s| Some(s.channel_id) == id)) {
+        Ok(Some(schedule)) => Ok(schedule),
+        Err(NoChannel::NotDaily(channel)) => user_error!(
             "<#{channel}> has no daily question in this server. Leave `channel` empty for the server's first."
         ),
-        (None, _) => user_error!(
+        Ok(None) | Err(NoChannel::NoneYet) => user_error!(
             "This server has no daily question yet. An admin can start one with `/qotd setup`."
         ),
     }

@@ -88,7 +88,7 @@ async fn deck_in_bank(
 ) -> Result<Vec<practice::DeckCard>, StorageError> {
     app.store.feed_practice(guild, user).await?;
     let mut deck = app.store.practice_deck(guild, user).await?;
-    deck.retain(|card| questions.get(&card.question_id).is_some());
+    practice::set_aside_unknown(&mut deck, |id| questions.get(id).is_some());
     Ok(deck)
 }
 
