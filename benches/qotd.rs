@@ -36,22 +36,34 @@ use support::{Harness, at, database};
 
 struct Options {
     quick: bool,
+    /// Runs of each scenario (`--runs N`, 3 unless told): each row reports the median.
+    runs: usize,
     only: Vec<String>,
 }
 
 fn main() {
     let mut options = Options {
         quick: false,
+        runs: 3,
         only: Vec::new(),
     };
-    for arg in std::env::args().skip(1) {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => options.quick = true,
+            "--runs" => {
+                options.runs = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .expect("--runs takes a number of runs, at least 1");
+            }
             "--bench" => {}
             other if !other.starts_with('-') => options.only.push(other.to_owned()),
             _ => {}
         }
     }
+    let runs = options.runs;
     let wanted = |name: &str| {
         options.only.is_empty() || options.only.iter().any(|o| name.contains(o.as_str()))
     };
@@ -65,12 +77,18 @@ fn main() {
         } else {
             None
         };
+        // Each scenario runs `runs` times in a row; `queries` builds its databases
+        // once and repeats the measurement on them.
+        let each_run = |run: usize| RUN.store(run, Ordering::SeqCst);
         if wanted("fanout") {
-            fanout(
-                if options.quick { 300 } else { 1_000 },
-                Duration::from_millis(50),
-            )
-            .await;
+            for run in 0..runs {
+                each_run(run);
+                fanout(
+                    if options.quick { 300 } else { 1_000 },
+                    Duration::from_millis(50),
+                )
+                .await;
+            }
         }
         // The SQLite rows, then the same scenario's PostgreSQL rows.
         let backends: Vec<Db> = std::iter::once(Db::Sqlite)
@@ -78,23 +96,36 @@ fn main() {
             .collect();
         if wanted("ingest") {
             for &db in &backends {
-                ingest(if options.quick { 10_000 } else { 50_000 }, db).await;
+                for run in 0..runs {
+                    each_run(run);
+                    ingest(if options.quick { 10_000 } else { 50_000 }, db).await;
+                }
             }
         }
         if wanted("queries") {
             for &db in &backends {
-                queries(options.quick, db).await;
+                queries(options.quick, runs, db).await;
             }
         }
         if wanted("calendar") {
-            calendar_render(if options.quick { 100 } else { 500 });
+            for run in 0..runs {
+                each_run(run);
+                calendar_render(if options.quick { 100 } else { 500 });
+            }
         }
         if wanted("footprint") {
-            footprint(if options.quick { 250 } else { 2_500 }).await;
+            for run in 0..runs {
+                each_run(run);
+                footprint(if options.quick { 250 } else { 2_500 }).await;
+            }
         }
         if wanted("scale") {
-            scale(if options.quick { 1_000 } else { 5_000 }, postgres.as_ref()).await;
+            for run in 0..runs {
+                each_run(run);
+                scale(if options.quick { 1_000 } else { 5_000 }, postgres.as_ref()).await;
+            }
         }
+        summarize();
     });
 }
 
@@ -252,8 +283,17 @@ async fn wait_progress(what: &str, target: u64, count: impl Fn() -> u64) {
     }
 }
 
+/// Every run's rows, in the order reported: [`summarize`] folds them into medians.
+static ROWS: std::sync::Mutex<Vec<Value>> = std::sync::Mutex::new(Vec::new());
+
+/// Which run of the scenario is reporting (0-based), set by `main` and by scenarios
+/// that repeat only their measurement (`queries`, on one built database).
+static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Prints one run's row (with `"run"`) to stderr and keeps it for [`summarize`].
 fn report(name: &str, figure: f64, unit: &str, baseline: Option<(&str, f64)>, extra: Value) {
-    let mut line = json!({ "name": name, "figure": round(figure), "unit": unit });
+    let mut line = json!({ "name": name, "figure": round(figure), "unit": unit,
+                           "run": RUN.load(Ordering::SeqCst) + 1 });
     if let Some((what, value)) = baseline {
         line["baseline"] = json!({ "name": what, "figure": round(value) });
         line["ratio"] = json!(round(figure / value));
@@ -263,7 +303,61 @@ fn report(name: &str, figure: f64, unit: &str, baseline: Option<(&str, f64)>, ex
             line[key] = value;
         }
     }
-    println!("{line}");
+    eprintln!("{line}");
+    ROWS.lock().unwrap().push(line);
+}
+
+/// One JSON line per row on stdout: the median of its runs as `figure` (with `min`,
+/// `max` and every run's figure), the baseline's and the ratio's medians likewise (a
+/// ratio is taken within one run, then the median of those), and the extra fields of
+/// the run whose figure is the median.
+fn summarize() {
+    let rows = std::mem::take(&mut *ROWS.lock().unwrap());
+    let mut names: Vec<String> = Vec::new();
+    for row in &rows {
+        let name = row["name"].as_str().unwrap_or_default().to_owned();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    for name in names {
+        let runs: Vec<&Value> = rows.iter().filter(|r| r["name"] == name.as_str()).collect();
+        println!("{}", summary_line(&runs));
+    }
+}
+
+fn summary_line(runs: &[&Value]) -> Value {
+    let figures: Vec<f64> = runs.iter().map(|r| r["figure"].as_f64().unwrap_or(0.0)).collect();
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by(|&a, &b| figures[a].total_cmp(&figures[b]));
+    // The run at the median (the lower middle of an even count).
+    let middle = order[(order.len() - 1) / 2];
+    let mut line = runs[middle].clone();
+    line.as_object_mut().unwrap().remove("run");
+    let spread = |values: Vec<f64>| {
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        json!({ "median": sorted[(sorted.len() - 1) / 2], "min": sorted[0],
+                "max": sorted[sorted.len() - 1], "runs": values })
+    };
+    let figure = spread(figures);
+    line["figure"] = figure["median"].clone();
+    line["min"] = figure["min"].clone();
+    line["max"] = figure["max"].clone();
+    line["runs"] = json!(runs.len());
+    line["run_figures"] = figure["runs"].clone();
+    if line.get("ratio").is_some() {
+        let ratios = spread(runs.iter().map(|r| r["ratio"].as_f64().unwrap_or(0.0)).collect());
+        let baselines =
+            spread(runs.iter().map(|r| r["baseline"]["figure"].as_f64().unwrap_or(0.0)).collect());
+        line["ratio"] = ratios["median"].clone();
+        line["ratio_min"] = ratios["min"].clone();
+        line["ratio_max"] = ratios["max"].clone();
+        line["baseline"]["figure"] = baselines["median"].clone();
+        line["baseline"]["min"] = baselines["min"].clone();
+        line["baseline"]["max"] = baselines["max"].clone();
+    }
+    line
 }
 
 fn round(x: f64) -> f64 {
@@ -509,6 +603,8 @@ fn workload(
 /// The bare client runs again beside each backend's rows: each ratio compares
 /// figures of one run.
 async fn ingest(total: usize, db: Db<'_>) {
+    // The bare client runs under the subscriber qotd's harness installs, as qotd does.
+    support::init_tracing();
     let guild = 10_000u64;
     let question_channels = 20;
     let busy_channels = 50;
@@ -624,14 +720,28 @@ async fn ingest(total: usize, db: Db<'_>) {
         Db::Sqlite => store.clone(),
         Db::Postgres(_) => Store::open(&harness.database_url()).await.unwrap(),
     };
+    let post_ids: Vec<String> = store
+        .latest_daily_posts()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id.to_string())
+        .collect();
+    let watch_query = format!(
+        "SELECT user_id FROM answers WHERE post_id IN ({}) AND user_id >= $1",
+        post_ids.join(", ")
+    );
     let watcher = {
         let store = watch_store.clone();
+        let watch_query = watch_query.clone();
         let expected = paced.distinct_answerers;
         tokio::spawn(async move {
             let mut seen: HashMap<i64, SystemTime> = HashMap::new();
             while seen.len() < expected {
+                // By the answers' key (post, member): a range of each open post's
+                // new members, not a scan of every answer each millisecond.
                 let users: Vec<i64> = on_pool!(store, |pool| sqlx::query_scalar(
-                    "SELECT user_id FROM answers WHERE user_id >= $1"
+                    sqlx::AssertSqlSafe(watch_query.clone())
                 )
                 .bind(member_base as i64)
                 .fetch_all(pool)
@@ -664,6 +774,40 @@ async fn ingest(total: usize, db: Db<'_>) {
         })
         .collect();
     latencies.sort_by(f64::total_cmp);
+    // Where the time goes: each answer's `answered_at` is the bot's clock when its
+    // handler saw the message (ms), splitting socket → handler from handler → visible.
+    let handled_at: Vec<(i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
+        sqlx::AssertSqlSafe(watch_query.replace("SELECT user_id", "SELECT user_id, answered_at"))
+    )
+    .bind(member_base as i64)
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    let millis = |t: SystemTime| {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    let (mut to_handler, mut to_visible): (Vec<f64>, Vec<f64>) = handled_at
+        .iter()
+        .filter_map(|(user, handled)| {
+            let sent = millis(*sent.get(paced.first_answers.get(&(*user as u64))?)?);
+            let visible = millis(*committed.get(user)?);
+            Some((*handled as f64 - sent, visible - *handled as f64))
+        })
+        .unzip();
+    if let Ok(path) = std::env::var("QOTD_BENCH_DUMP") {
+        let series: Vec<(f64, f64, f64)> = handled_at
+            .iter()
+            .filter_map(|(user, handled)| {
+                let sent = millis(*sent.get(paced.first_answers.get(&(*user as u64))?)?);
+                let visible = millis(*committed.get(user)?);
+                Some((sent, *handled as f64 - sent, visible - *handled as f64))
+            })
+            .collect();
+        let _ = std::fs::write(format!("{path}.{}", db.label()), json!(series).to_string());
+    }
+    to_handler.sort_by(f64::total_cmp);
+    to_visible.sort_by(f64::total_cmp);
     let reactors: i64 = on_pool!(store, |pool| sqlx::query_scalar(
         "SELECT COUNT(*) FROM reveal_reactors"
     )
@@ -677,7 +821,9 @@ async fn ingest(total: usize, db: Db<'_>) {
         None,
         db.tag(
             json!({ "p50_ms": percentile(&latencies, 0.5), "samples": latencies.len(), "paced_events_per_s": 5_000,
-                "lightbulb_reactors": reactors, "note": "from the fake writing the event to the socket to the answer being visible in the database (polled every 1 ms)" }),
+                "lightbulb_reactors": reactors, "note": "from the fake writing the event to the socket to the answer being visible in the database (polled every 1 ms)",
+                "socket_to_handler_ms": { "p50": percentile(&to_handler, 0.5), "p99": percentile(&to_handler, 0.99) },
+                "handler_to_visible_ms": { "p50": percentile(&to_visible, 0.5), "p99": percentile(&to_visible, 0.99) } }),
         ),
     );
     harness.stop_bot().await;
@@ -835,15 +981,16 @@ where
 }
 
 /// Records one answer per member on a new day-`days + 1` question in each channel.
-async fn record_answers(store: &Store, days: i64, samples: usize) -> Vec<f64> {
+/// Run `run` answers the questions of day `days + 1 + run`: each run a new day.
+async fn record_answers(store: &Store, days: i64, samples: usize, run: usize) -> Vec<f64> {
     let mut posts = Vec::new();
     for c in 0..20u64 {
         let channel = 1_000_000 + c;
         let schedule = store.schedule(channel).await.unwrap().unwrap();
         let date =
-            NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(days as u64 + 1);
+            NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new((days + 1) as u64 + run as u64);
         let pick = qotd::core::rotation::Pick {
-            question_id: "q-new".into(),
+            question_id: format!("q-new-{run}"),
             pass: 99,
             starts_new_pass: false,
         };
@@ -851,7 +998,7 @@ async fn record_answers(store: &Store, days: i64, samples: usize) -> Vec<f64> {
             channel_id: channel,
             local_date: date,
             pick,
-            nonce: format!("new-{c}"),
+            nonce: format!("new-{run}-{c}"),
             reveal: schedule.reveal_rule(),
         };
         let now = date.and_hms_opt(9, 0, 0).unwrap().and_utc();
@@ -880,7 +1027,7 @@ async fn record_answers(store: &Store, days: i64, samples: usize) -> Vec<f64> {
 }
 
 /// 3. Queries at size: recording an answer, /streak, /leaderboard and /practice.
-async fn queries(quick: bool, db: Db<'_>) {
+async fn queries(quick: bool, runs: usize, db: Db<'_>) {
     let members = if quick { 2_000 } else { 10_000 };
     let samples = if quick { 200 } else { 1_000 };
     let dir = tempfile::tempdir().unwrap();
@@ -894,9 +1041,38 @@ async fn queries(quick: bool, db: Db<'_>) {
     .unwrap());
     let small_url = db.fresh(dir.path(), "30.db").await;
     let small = build_history(&small_url, members, 30).await;
+    practice_cards(&big, members).await;
+    for run in 0..runs {
+        RUN.store(run, Ordering::SeqCst);
+        let sizes = QuerySizes {
+            members,
+            samples,
+            answers,
+        };
+        measure_queries(&big, &small, sizes, run, db).await;
+    }
+    for (store, url) in [(big, big_url), (small, small_url)] {
+        store.close().await;
+        db.discard(&url).await;
+    }
+}
 
-    let record_365 = record_answers(&big, 365, samples).await;
-    let record_30 = record_answers(&small, 30, samples).await;
+#[derive(Clone, Copy)]
+struct QuerySizes {
+    members: i64,
+    samples: usize,
+    answers: i64,
+}
+
+/// One run of the query rows on the built databases (`big`: 365 days, `small`: 30).
+async fn measure_queries(big: &Store, small: &Store, sizes: QuerySizes, run: usize, db: Db<'_>) {
+    let QuerySizes {
+        members,
+        samples,
+        answers,
+    } = sizes;
+    let record_365 = record_answers(big, 365, samples, run).await;
+    let record_30 = record_answers(small, 30, samples, run).await;
     report(
         &db.row("record_answer_p99_365_days"),
         percentile(&record_365, 0.99),
@@ -908,7 +1084,7 @@ async fn queries(quick: bool, db: Db<'_>) {
     );
 
     let streak = time_each(samples, |i| {
-        let store = &big;
+        let store = big;
         async move {
             store
                 .member_streaks(10_000, 100_000 + (i * 7 % members as usize) as u64)
@@ -926,7 +1102,7 @@ async fn queries(quick: bool, db: Db<'_>) {
     );
 
     let channel_board = time_each(samples, |i| {
-        let store = &big;
+        let store = big;
         async move {
             let caller = 100_000 + (i * 13 % members as usize) as u64;
             store
@@ -946,7 +1122,7 @@ async fn queries(quick: bool, db: Db<'_>) {
         ),
     );
     let server_board = time_each(samples, |i| {
-        let store = &big;
+        let store = big;
         async move {
             store
                 .member_leaderboard(
@@ -967,9 +1143,9 @@ async fn queries(quick: bool, db: Db<'_>) {
         None,
         db.tag(json!({ "median_ms": percentile(&server_board, 0.5), "members": members })),
     );
-    practice_next_card(&big, members, samples, db).await;
+    practice_next_card(big, members, samples, db).await;
     let stats = time_each(samples, |i| {
-        let store = &big;
+        let store = big;
         async move {
             let posts = store
                 .post_records(1_000_000 + (i % 20) as u64)
@@ -986,17 +1162,16 @@ async fn queries(quick: bool, db: Db<'_>) {
         None,
         db.tag(json!({ "median_ms": percentile(&stats, 0.5), "posts_per_channel": 365 })),
     );
-    for (store, url) in [(big, big_url), (small, small_url)] {
-        store.close().await;
-        db.discard(&url).await;
-    }
 }
+
+/// Cards per member in `/practice`'s rows.
+const PRACTICE_CARDS: i64 = 50;
 
 /// `/practice`'s next card at size: 50 cards for each member of the history's
 /// server, every daily answer already fed (an empty inbox, as after a member's first
 /// `/practice`). Times what the command reads: the inbox check, the deck, the rule.
-async fn practice_next_card(store: &Store, members: i64, samples: usize, db: Db<'_>) {
-    const CARDS: i64 = 50;
+async fn practice_cards(store: &Store, members: i64) {
+    const CARDS: i64 = PRACTICE_CARDS;
     let cards = |from: &str| {
         format!(
             "INSERT INTO practice_cards (guild_id, user_id, question_id, due, stability, \
@@ -1020,15 +1195,22 @@ async fn practice_next_card(store: &Store, members: i64, samples: usize, db: Db<
     };
     let insert = cards(&from);
     on_pool!(store, |pool| {
-        sqlx::query("DELETE FROM practice_inbox")
-            .execute(pool)
-            .await
-            .unwrap();
         sqlx::query(sqlx::AssertSqlSafe(insert.clone()))
             .execute(pool)
             .await
             .unwrap();
         sqlx::raw_sql(analyze).execute(pool).await.unwrap();
+    });
+}
+
+/// One run of `/practice`'s next card on the cards [`practice_cards`] gave.
+async fn practice_next_card(store: &Store, members: i64, samples: usize, db: Db<'_>) {
+    // The runs' recorded answers fed the inbox: empty it, as each run starts alike.
+    on_pool!(store, |pool| {
+        sqlx::query("DELETE FROM practice_inbox")
+            .execute(pool)
+            .await
+            .unwrap();
     });
     let bank: Vec<String> = (0..60).map(|q| format!("q{q}")).collect();
     let now = at("2025-01-05T12:00:00Z");
@@ -1057,7 +1239,7 @@ async fn practice_next_card(store: &Store, members: i64, samples: usize, db: Db<
         db.tag(json!({
             "median_ms": percentile(&times, 0.5),
             "members": members,
-            "cards_per_member": CARDS,
+            "cards_per_member": PRACTICE_CARDS,
         })),
     );
 }
@@ -1109,11 +1291,13 @@ fn status_kib(pid: u32, key: &str) -> u64 {
 }
 
 /// Resident memory split: (total, anonymous = heap and stacks, file-backed = code).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Rss {
     total: u64,
     anon: u64,
     file: u64,
+    /// KiB resident per mapped file (`/proc/PID/smaps`), largest first.
+    by_file: Vec<(String, u64)>,
 }
 
 fn rss(pid: u32) -> Rss {
@@ -1121,7 +1305,30 @@ fn rss(pid: u32) -> Rss {
         total: status_kib(pid, "VmRSS"),
         anon: status_kib(pid, "RssAnon"),
         file: status_kib(pid, "RssFile"),
+        by_file: resident_by_file(pid),
     }
+}
+
+/// `/proc/PID/smaps`' `Rss` summed per mapped file (by its name), largest first.
+fn resident_by_file(pid: u32) -> Vec<(String, u64)> {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut by_file: BTreeMap<String, u64> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in smaps.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.first().is_some_and(|f| f.contains('-') && !f.ends_with(':')) {
+            // A mapping's header: its path is the sixth field, when it has one.
+            current = fields
+                .get(5)
+                .filter(|path| path.starts_with('/'))
+                .map(|path| path.rsplit('/').next().unwrap_or(path).to_owned());
+        } else if let (Some(file), ["Rss:", kib, ..]) = (&current, fields.as_slice()) {
+            *by_file.entry(file.clone()).or_default() += kib.parse::<u64>().unwrap_or(0);
+        }
+    }
+    let mut by_file: Vec<(String, u64)> = by_file.into_iter().filter(|(_, kib)| *kib > 0).collect();
+    by_file.sort_by(|a, b| b.1.cmp(&a.1));
+    by_file
 }
 
 fn bare_client_path() -> PathBuf {
@@ -1224,14 +1431,22 @@ async fn footprint(guilds: usize) {
     let (_, bare_small) = measure_process(&bare, &small, false).await;
     let (registered_after, qotd_small) = measure_process(&qotd, &small, true).await;
     let mib = |kib: u64| round(kib as f64 / 1024.0);
-    let split = |rss: Rss| json!({ "anon_mib": mib(rss.anon), "file_mib": mib(rss.file) });
+    let split = |rss: &Rss| {
+        let by_file: serde_json::Map<String, Value> = rss
+            .by_file
+            .iter()
+            .take(6)
+            .map(|(file, kib)| (file.clone(), json!(mib(*kib))))
+            .collect();
+        json!({ "anon_mib": mib(rss.anon), "file_mib": mib(rss.file), "file_mib_by_file": by_file })
+    };
     report(
         &format!("rss_{guilds}_guilds"),
         mib(qotd_rss.total),
         "MiB",
         Some(("bare serenity client, caching off", mib(bare_rss.total))),
         json!({ "guilds": guilds, "channels_per_guild": 20, "cache": "guilds, channels, users off; max_messages 0",
-                "qotd": split(qotd_rss), "bare": split(bare_rss) }),
+                "qotd": split(&qotd_rss), "bare": split(&bare_rss) }),
     );
     report(
         &format!("rss_{guilds}_guilds_metrics_on"),
@@ -1239,14 +1454,14 @@ async fn footprint(guilds: usize) {
         "MiB",
         Some(("qotd without METRICS_ADDR", mib(qotd_rss.total))),
         json!({ "guilds": guilds, "scraped": 1, "added_mib": mib(metrics_rss.total.saturating_sub(qotd_rss.total)),
-                "qotd": split(metrics_rss) }),
+                "qotd": split(&metrics_rss) }),
     );
     report(
         "rss_10_guilds",
         mib(qotd_small.total),
         "MiB",
         Some(("bare serenity client, caching off", mib(bare_small.total))),
-        json!({ "qotd": split(qotd_small), "bare": split(bare_small) }),
+        json!({ "qotd": split(&qotd_small), "bare": split(&bare_small) }),
     );
     report(
         "start_to_commands_registered_10_guilds",

@@ -13,6 +13,7 @@ pub mod daily;
 pub mod discord;
 pub mod guild_presence;
 pub mod locks;
+pub mod logs;
 pub mod metrics;
 pub mod ops_server;
 pub mod picture;

@@ -11,8 +11,8 @@ use qotd::core::hint_reveal::{RevealReason, RevealRule};
 use qotd::core::rotation::{self, Pick};
 use qotd::core::team_name::TeamName;
 use qotd::storage::{
-    AnswerRecord, ClaimOutcome, DailyPost, NewDailyPost, ScheduleSettings, StorageError, Store,
-    TeamError,
+    AnswerRecord, ClaimOutcome, DailyPost, NewAnswer, NewDailyPost, ScheduleSettings,
+    StorageError, Store, TeamError,
 };
 
 use database::TestDb;
@@ -981,4 +981,119 @@ async fn a_single_file_database_upgrades_to_banks_with_every_streak_and_the_rota
     let third = post(&store, CHANNEL, day(3), "q-three").await;
     answer(&store, third.id, 7, day(3)).await;
     assert_eq!(store.member_streak(CHANNEL, 7).await.unwrap().current, 3);
+}
+
+/// The two answer batches of [`a_batch_records_exactly_what_the_answers_one_by_one_would`]:
+/// the first on day 1's post, the second after day 2's is posted.
+fn two_batches(first: i64, second: i64) -> [Vec<NewAnswer>; 2] {
+    let on = |post_id, user_id, date| NewAnswer {
+        post_id,
+        user_id,
+        at: answer_time(date),
+    };
+    [
+        vec![
+            on(first, 1, day(1)),
+            on(first, 2, day(1)),
+            on(first, 1, day(1)), // again: one answer
+            on(999_999, 5, day(1)), // no such post
+            on(first, 3, day(1)),
+        ],
+        vec![
+            on(second, 1, day(2)),
+            on(first, 2, day(2)), // answered already
+            on(first, 4, day(2)), // after the next question: stored, not counted
+            on(second, 4, day(2)), // the same member twice in one batch
+            on(second, 3, day(2)),
+        ],
+    ]
+}
+
+#[tokio::test]
+async fn a_batch_records_exactly_what_the_answers_one_by_one_would() {
+    let batched = open_scheduled().await;
+    let one_by_one = open_scheduled().await;
+    let mut results = Vec::new();
+    for (db, in_batches) in [(&batched, true), (&one_by_one, false)] {
+        let store = &db.store;
+        let first = post(store, CHANNEL, day(1), "q1").await.id;
+        let mut records = Vec::new();
+        for (n, batch) in two_batches(first, first + 1).into_iter().enumerate() {
+            if n == 1 {
+                assert_eq!(post(store, CHANNEL, day(2), "q2").await.id, first + 1);
+            }
+            if in_batches {
+                records.extend(store.record_answers(&batch).await.unwrap());
+            } else {
+                for answer in batch {
+                    let record = store
+                        .record_answer(answer.post_id, answer.user_id, answer.at)
+                        .await
+                        .unwrap();
+                    records.push(record);
+                }
+            }
+        }
+        let mut streaks = Vec::new();
+        for user in 1..=5 {
+            streaks.push(store.member_streak(CHANNEL, user).await.unwrap());
+        }
+        let counts = (
+            store.answer_count(first).await.unwrap(),
+            store.answer_count(first + 1).await.unwrap(),
+        );
+        results.push((records, streaks, counts));
+    }
+    let (records, streaks, counts) = &results[0];
+    assert_eq!(results[0], results[1], "batched, then one by one");
+    assert_eq!(counts, &(4, 3));
+    assert!(matches!(records[2], AnswerRecord::AlreadyAnswered));
+    assert!(matches!(records[3], AnswerRecord::UnknownPost));
+    assert!(matches!(records[6], AnswerRecord::AlreadyAnswered));
+    assert!(matches!(records[7], AnswerRecord::TooLate));
+    assert!(matches!(records[8], AnswerRecord::Counted { .. }));
+    // Members 1 and 3 answered both questions; 4 only the second in time.
+    let current: Vec<u32> = streaks.iter().map(|s| s.current).collect();
+    assert_eq!(current, vec![2, 1, 2, 1, 0]);
+}
+
+#[tokio::test]
+async fn sqlite_answers_reach_the_database_file_through_the_background_checkpoint() {
+    let db = sqlite_scheduled().await;
+    let store = &db.store;
+    let file = db.dir.path().join("qotd.db");
+    let wal = db.dir.path().join("qotd.db-wal");
+    let size = |path: &std::path::Path| std::fs::metadata(path).map_or(0, |m| m.len());
+    let first = post(store, CHANNEL, day(1), "q1").await.id;
+    let mut wal_after_round = Vec::new();
+    for round in 0..3u64 {
+        let before = size(&file);
+        // Thousands of answers: far past the 1,000 WAL pages at which SQLite's writer
+        // would copy the WAL back by itself.
+        for batch in 0..20u64 {
+            let answers: Vec<NewAnswer> = (0..500u64)
+                .map(|n| NewAnswer {
+                    post_id: first,
+                    user_id: 1_000_000 * (round + 1) + batch * 1_000 + n,
+                    at: answer_time(day(1)),
+                })
+                .collect();
+            store.record_answers(&answers).await.unwrap();
+        }
+        // The checkpointer (every second) copies them into the database file.
+        let mut waited = 0;
+        while size(&file) <= before {
+            assert!(waited < 200, "the database file never grew: no checkpoint ran");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            waited += 1;
+        }
+        wal_after_round.push(size(&wal));
+    }
+    assert_eq!(store.answer_count(first).await.unwrap(), 30_000);
+    // Once copied back, the WAL starts over: three rounds kept in it would make it
+    // three times the first round's size; reused, it stays within twice that.
+    assert!(
+        wal_after_round[2] * 2 < wal_after_round[0] * 5,
+        "the WAL kept growing: {wal_after_round:?}"
+    );
 }

@@ -283,6 +283,11 @@ impl Builder {
             .route("/gateway", axum::routing::get(gateway::upgrade))
             .fallback(rest::handle)
             .with_state(shared.clone());
+        // No Nagle, as a real gateway: else each small frame written while the last
+        // is unacknowledged waits for the client's delayed ACK, up to 40 ms.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });

@@ -45,6 +45,52 @@ macro_rules! changed_streaks {
     };
 }
 
+/// The rows `(i, post_id, user_id)` of a JSON array of `[post_id, user_id]` bound as
+/// `$param`, `i` counting from 0.
+macro_rules! answer_pairs {
+    ($param:literal) => {
+        concat!(
+            "(SELECT (e.n - 1)::BIGINT AS i, (e.value ->> 0)::BIGINT AS post_id, \
+             (e.value ->> 1)::BIGINT AS user_id \
+             FROM jsonb_array_elements(",
+            $param,
+            "::JSONB) WITH ORDINALITY AS e(value, n))"
+        )
+    };
+}
+
+/// The rows `(post_id, user_id, answered_at, unaided, counted)` of a JSON array of such
+/// arrays bound as `$param`.
+macro_rules! new_answers {
+    ($param:literal) => {
+        concat!(
+            "(SELECT (value ->> 0)::BIGINT AS post_id, (value ->> 1)::BIGINT AS user_id, \
+             (value ->> 2)::BIGINT AS answered_at, (value ->> 3)::BOOLEAN AS unaided, \
+             (value ->> 4)::BOOLEAN AS counted FROM jsonb_array_elements(",
+            $param,
+            "::JSONB))"
+        )
+    };
+}
+
+/// The `member_streaks` rows (every column, in table order) of a JSON array of such
+/// arrays bound as `$param`.
+macro_rules! streak_rows {
+    ($param:literal) => {
+        concat!(
+            "(SELECT (value ->> 0)::BIGINT AS channel_id, (value ->> 1)::BIGINT AS user_id, \
+             (value ->> 2)::BIGINT AS guild_id, (value ->> 3)::BIGINT AS current, \
+             (value ->> 4)::BIGINT AS best, (value ->> 5)::BIGINT AS total, \
+             (value ->> 6)::BIGINT AS unaided, (value ->> 7)::BIGINT AS last_answered_seq, \
+             (value ->> 8)::BIGINT AS freezes, (value ->> 9)::BIGINT AS last_kept_seq, \
+             (value ->> 10)::BIGINT AS last_freeze_seq FROM jsonb_array_elements(",
+            $param,
+            "::JSONB))"
+        )
+    };
+}
+
+
 // The same query files as the SQLite backend's, compiled again for PostgreSQL.
 #[path = "queries/answers.rs"]
 #[expect(clippy::duplicate_mod, reason = "compiled once per backend")]

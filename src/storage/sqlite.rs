@@ -39,6 +39,47 @@ macro_rules! changed_streaks {
     };
 }
 
+/// The rows `(i, post_id, user_id)` of a JSON array of `[post_id, user_id]` bound as
+/// `$param`, `i` counting from 0.
+macro_rules! answer_pairs {
+    ($param:literal) => {
+        concat!(
+            "(SELECT key AS i, value ->> 0 AS post_id, value ->> 1 AS user_id FROM json_each(",
+            $param,
+            "))"
+        )
+    };
+}
+
+/// The rows `(post_id, user_id, answered_at, unaided, counted)` of a JSON array of such
+/// arrays bound as `$param`.
+macro_rules! new_answers {
+    ($param:literal) => {
+        concat!(
+            "(SELECT value ->> 0 AS post_id, value ->> 1 AS user_id, value ->> 2 AS answered_at, \
+             value ->> 3 AS unaided, value ->> 4 AS counted FROM json_each(",
+            $param,
+            "))"
+        )
+    };
+}
+
+/// The `member_streaks` rows (every column, in table order) of a JSON array of such
+/// arrays bound as `$param`.
+macro_rules! streak_rows {
+    ($param:literal) => {
+        concat!(
+            "(SELECT value ->> 0 AS channel_id, value ->> 1 AS user_id, value ->> 2 AS guild_id, \
+             value ->> 3 AS current, value ->> 4 AS best, value ->> 5 AS total, \
+             value ->> 6 AS unaided, value ->> 7 AS last_answered_seq, value ->> 8 AS freezes, \
+             value ->> 9 AS last_kept_seq, value ->> 10 AS last_freeze_seq FROM json_each(",
+            $param,
+            "))"
+        )
+    };
+}
+
+
 #[path = "queries/answers.rs"]
 mod answers;
 #[path = "queries/guilds.rs"]
@@ -65,7 +106,12 @@ mod teams;
 pub(super) struct Backend {
     pool: SqlitePool,
     writer: SqlitePool,
+    /// Stops the WAL checkpoints when the last clone of the backend goes.
+    _checkpoints: Arc<tokio::sync::oneshot::Sender<()>>,
 }
+
+/// How often the WAL is copied back into the database file (see [`checkpoint_wal`]).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 impl Backend {
     /// Opens (creating if needed) the database at `url` and applies migrations.
@@ -89,13 +135,17 @@ impl Backend {
             create_private_file(&file)?;
         }
         let faults_seen = Arc::new(AtomicU64::new(FILE_FAULTS.load(Ordering::SeqCst)));
+        // The writer never checkpoints: a checkpoint copies the WAL back into the
+        // database file and syncs both, and on the writer it would stall whichever
+        // commit crossed the WAL's 1,000 pages, one answer batch in a hundred.
+        let writer_options = options.clone().pragma("wal_autocheckpoint", "0");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .after_release(move |conn, _| {
                 let faults_seen = faults_seen.clone();
                 Box::pin(async move { writer_still_usable(conn, &faults_seen).await })
             })
-            .connect_with(options.clone())
+            .connect_with(writer_options)
             .await?;
         // Two readers are plenty: every read is a short indexed query.
         let pool = SqlitePoolOptions::new()
@@ -104,7 +154,13 @@ impl Backend {
             .idle_timeout(Duration::from_secs(60))
             .connect_with(options)
             .await?;
-        let store = Self { pool, writer };
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(checkpoint_wal(pool.clone(), stopped));
+        let store = Self {
+            pool,
+            writer,
+            _checkpoints: Arc::new(stop),
+        };
         store.check_schema_version().await?;
         MIGRATOR.run(&store.writer).await?;
         Ok(store)
@@ -168,6 +224,29 @@ impl Backend {
             .fetch_one(&self.pool)
             .await?;
         StorageError::check_schema_version(found, &MIGRATOR)
+    }
+}
+
+/// Copies the WAL back into the database file every [`CHECKPOINT_EVERY`], from a
+/// reader connection, until `stopped` or the pool is closed. A passive checkpoint
+/// waits for nobody and runs beside the writer's commits; with nothing new in the WAL
+/// it does nothing. Once it has copied everything, the writer's next transaction
+/// starts the WAL over, so the file stays small.
+async fn checkpoint_wal(pool: SqlitePool, mut stopped: tokio::sync::oneshot::Receiver<()>) {
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+        }
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::debug!(%error, "the WAL checkpoint failed; the next one tries again");
+        }
     }
 }
 

@@ -95,12 +95,15 @@ impl Backend {
         Ok(records.pop().unwrap_or(AnswerRecord::UnknownPost))
     }
 
+    /// Records `answers` in one transaction, three statements for the whole batch
+    /// (read the posts and streaks, insert the answers, write the streaks) rather than
+    /// three per answer: on PostgreSQL each statement is a round trip, on SQLite a hop
+    /// to sqlx's worker thread.
     pub async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>> {
         let mut tx = self.begin_write().await?;
         let mut records = Vec::with_capacity(answers.len());
-        for answer in answers {
-            records
-                .push(record_answer_in(&mut tx, answer.post_id, answer.user_id, answer.at).await?);
+        for round in rounds(answers) {
+            records.extend(record_round(&mut tx, round).await?);
         }
         tx.commit().await?;
         Ok(records)
@@ -206,7 +209,7 @@ impl Backend {
             .map(MemberStreak::from)
             .unwrap_or_default();
         let after = streak_rules::repaired(before, current, latest);
-        save_streak(&mut tx, channel, user, guild, &after).await?;
+        save_streaks(&mut tx, vec![streak_json(channel, user, guild, &after)]).await?;
         sqlx::query(
             "INSERT INTO streak_adjustments (channel_id, user_id, admin_id, at, old_current, \
                  new_current, old_best, new_best) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -323,94 +326,184 @@ impl Backend {
     }
 }
 
-/// One answer, inside the caller's transaction.
-async fn record_answer_in(
+/// `answers` cut into consecutive rounds in which no member appears twice: a member's
+/// streak read at the start of a round is still theirs when the round writes it. (A
+/// member answers twice in one batch only when their channel's next question was
+/// posted meanwhile.)
+fn rounds(answers: &[NewAnswer]) -> Vec<&[NewAnswer]> {
+    let mut rounds = Vec::new();
+    let mut start = 0;
+    let mut members = std::collections::HashSet::new();
+    for (i, answer) in answers.iter().enumerate() {
+        if !members.insert(answer.user_id) {
+            rounds.push(&answers[start..i]);
+            start = i;
+            members.clear();
+            members.insert(answer.user_id);
+        }
+    }
+    if start < answers.len() {
+        rounds.push(&answers[start..]);
+    }
+    rounds
+}
+
+/// A JSON array bound as one parameter, so a batch is one statement.
+fn json_param(value: &serde_json::Value) -> String {
+    value.to_string()
+}
+
+/// One round (each member once), inside the caller's transaction.
+async fn record_round(
     conn: &mut Connection,
-    post_id: i64,
-    user_id: u64,
-    now: DateTime<Utc>,
-) -> StorageResult<AnswerRecord> {
-    let user = to_db_id(user_id);
-    // One round trip for the post, the channel's latest *posted* question (a claim
-    // not yet confirmed is not posted) and the member's streak.
-    let row: Option<PostAndStreakRow> = sqlx::query_as(
-        "SELECT p.channel_id, p.guild_id, p.seq, p.revealed_at, \
+    answers: &[NewAnswer],
+) -> StorageResult<Vec<AnswerRecord>> {
+    // One statement for every answer's post, the channel's latest *posted* question (a
+    // claim not yet confirmed is not posted) and the member's streak.
+    let pairs: Vec<(i64, i64)> = answers
+        .iter()
+        .map(|a| (a.post_id, to_db_id(a.user_id)))
+        .collect();
+    let rows: Vec<(i64, PostAndStreakRow)> = sqlx::query_as::<_, BatchRow>(concat!(
+        "SELECT b.i, p.channel_id, p.guild_id, p.seq, p.revealed_at, \
              (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
               WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
              m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
              m.last_kept_seq, m.last_freeze_seq \
-         FROM daily_posts p \
-         LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = $2 \
-         WHERE p.id = $1",
-    )
-    .bind(post_id)
-    .bind(user)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
-        return Ok(AnswerRecord::UnknownPost);
-    };
-    let unaided = row.revealed_at.is_none_or(|at| to_millis(now) < at);
-    let answer = Answer {
-        question_seq: row.seq,
-        latest_seq: row.latest_seq,
-        unaided,
-    };
-    let effect = streak_rules::apply_answer(row.streak(), answer);
-    let inserted = sqlx::query(
-        "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-    )
-    .bind(post_id)
-    .bind(user)
-    .bind(to_millis(now))
-    .bind(unaided)
-    .bind(matches!(effect, AnswerEffect::Counted(_)))
-    .execute(&mut *conn)
+         FROM ",
+        answer_pairs!("$1"),
+        " AS b JOIN daily_posts p ON p.id = b.post_id \
+         LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = b.user_id",
+    ))
+    .bind(json_param(&serde_json::json!(pairs)))
+    .fetch_all(&mut *conn)
     .await?
-    .rows_affected();
-    Ok(match effect {
-        _ if inserted == 0 => AnswerRecord::AlreadyAnswered,
-        AnswerEffect::AlreadyAnswered => AnswerRecord::AlreadyAnswered,
-        AnswerEffect::TooLate => AnswerRecord::TooLate,
-        AnswerEffect::Counted(updated) => {
-            save_streak(conn, row.channel_id, user, row.guild_id, &updated).await?;
-            AnswerRecord::Counted {
-                streak: updated,
-                unaided,
-            }
+    .into_iter()
+    .map(|row| (row.i, row.row))
+    .collect();
+    let mut found: Vec<Option<PostAndStreakRow>> = answers.iter().map(|_| None).collect();
+    for (i, row) in rows {
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| found.get_mut(i)) {
+            *slot = Some(row);
         }
-    })
+    }
+
+    // The rule decides each answer; the known posts' answers are inserted at once.
+    let decided: Vec<Option<(PostAndStreakRow, bool, AnswerEffect)>> = answers
+        .iter()
+        .zip(found)
+        .map(|(answer, row)| {
+            let row = row?;
+            let unaided = row.revealed_at.is_none_or(|at| to_millis(answer.at) < at);
+            let effect = streak_rules::apply_answer(
+                row.streak(),
+                Answer {
+                    question_seq: row.seq,
+                    latest_seq: row.latest_seq,
+                    unaided,
+                },
+            );
+            Some((row, unaided, effect))
+        })
+        .collect();
+    let new_answers: Vec<serde_json::Value> = answers
+        .iter()
+        .zip(&decided)
+        .filter_map(|(answer, decided)| {
+            let (_, unaided, effect) = decided.as_ref()?;
+            Some(serde_json::json!([
+                answer.post_id,
+                to_db_id(answer.user_id),
+                to_millis(answer.at),
+                unaided,
+                matches!(effect, AnswerEffect::Counted(_)),
+            ]))
+        })
+        .collect();
+    let inserted: std::collections::HashSet<(i64, i64)> = if new_answers.is_empty() {
+        Default::default()
+    } else {
+        sqlx::query_as(concat!(
+            "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
+             SELECT post_id, user_id, answered_at, unaided, counted FROM ",
+            new_answers!("$1"),
+            " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id",
+        ))
+        .bind(json_param(&serde_json::Value::Array(new_answers)))
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect()
+    };
+
+    let mut records = Vec::with_capacity(answers.len());
+    let mut streaks = Vec::new();
+    for (answer, decided) in answers.iter().zip(decided) {
+        let user = to_db_id(answer.user_id);
+        records.push(match decided {
+            None => AnswerRecord::UnknownPost,
+            Some(_) if !inserted.contains(&(answer.post_id, user)) => {
+                AnswerRecord::AlreadyAnswered
+            }
+            Some((_, _, AnswerEffect::AlreadyAnswered)) => AnswerRecord::AlreadyAnswered,
+            Some((_, _, AnswerEffect::TooLate)) => AnswerRecord::TooLate,
+            Some((row, unaided, AnswerEffect::Counted(updated))) => {
+                streaks.push(streak_json(row.channel_id, user, row.guild_id, &updated));
+                AnswerRecord::Counted {
+                    streak: updated,
+                    unaided,
+                }
+            }
+        });
+    }
+    if !streaks.is_empty() {
+        save_streaks(conn, streaks).await?;
+    }
+    Ok(records)
 }
 
-/// Writes a member's streak in a channel (the server totals follow by trigger).
-async fn save_streak(
-    conn: &mut Connection,
-    channel: i64,
-    user: i64,
-    guild: i64,
-    streak: &MemberStreak,
-) -> StorageResult<()> {
-    sqlx::query(
+/// A row of [`record_round`]'s read: the answer's place in the round, and its post
+/// and streak.
+#[derive(sqlx::FromRow)]
+struct BatchRow {
+    i: i64,
+    #[sqlx(flatten)]
+    row: PostAndStreakRow,
+}
+
+/// A streak as [`save_streaks`] takes it.
+fn streak_json(channel: i64, user: i64, guild: i64, streak: &MemberStreak) -> serde_json::Value {
+    serde_json::json!([
+        channel,
+        user,
+        guild,
+        streak.current,
+        streak.best,
+        streak.total,
+        streak.unaided,
+        streak.last_answered_seq,
+        streak.freezes,
+        streak.last_kept_seq,
+        streak.last_freeze_seq,
+    ])
+}
+
+/// Writes members' streaks (each a [`streak_json`]) in one statement; the server
+/// totals follow by trigger.
+async fn save_streaks(conn: &mut Connection, streaks: Vec<serde_json::Value>) -> StorageResult<()> {
+    sqlx::query(concat!(
         "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
              unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         SELECT channel_id, user_id, guild_id, current, best, total, unaided, \
+             last_answered_seq, freezes, last_kept_seq, last_freeze_seq FROM ",
+        streak_rows!("$1"),
+        " AS s WHERE TRUE \
          ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
              best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
              last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
              last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq",
-    )
-    .bind(channel)
-    .bind(user)
-    .bind(guild)
-    .bind(i64::from(streak.current))
-    .bind(i64::from(streak.best))
-    .bind(i64::from(streak.total))
-    .bind(i64::from(streak.unaided))
-    .bind(streak.last_answered_seq)
-    .bind(i64::from(streak.freezes))
-    .bind(streak.last_kept_seq)
-    .bind(streak.last_freeze_seq)
+    ))
+    .bind(json_param(&serde_json::Value::Array(streaks)))
     .execute(&mut *conn)
     .await?;
     Ok(())
