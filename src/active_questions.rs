@@ -21,6 +21,8 @@ pub struct ActivePost {
     pub thread_id: Option<u64>,
     /// The hint is revealed: further 💡 change nothing and need no database work.
     pub revealed: bool,
+    /// 💡 reactors that reveal the hint: fewer need no reveal check.
+    pub reveal_reactions: u32,
 }
 
 #[derive(Debug, Default)]
@@ -54,6 +56,7 @@ impl ActiveQuestions {
             message_id,
             thread_id: post.thread_id,
             revealed: post.revealed_at.is_some(),
+            reveal_reactions: post.reveal_reactions,
         };
         let mut index = locks::write(&self.index);
         if let Some(previous) = index.by_channel.get(&post.channel_id).copied() {

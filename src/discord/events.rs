@@ -12,6 +12,7 @@ use tracing::{info, warn};
 
 use super::port::{DiscordHttp, is_member_message};
 use super::{Error, commands, render};
+use crate::core::hint_reveal::enough_reactions;
 use crate::daily::{catch_up, reveal};
 use crate::state::App;
 use crate::storage::NewAnswer;
@@ -161,10 +162,12 @@ async fn on_reaction(
         true => app.store.add_reveal_reactor(post_id, user).await,
         false => app.store.remove_reveal_reactor(post_id, user).await,
     };
-    if let Err(error) = result {
-        return warn!(post_id, %error, "failed to record a 💡 reaction");
-    }
-    if added {
+    let reactors = match result {
+        Ok(reactors) => reactors,
+        Err(error) => return warn!(post_id, %error, "failed to record a 💡 reaction"),
+    };
+    // Too few reactors: nothing to reveal (the timeout has its own timer).
+    if added && enough_reactions(reactors, active.reveal_reactions) {
         let discord = DiscordHttp::new(http.clone()).with_metrics(app.metrics.clone());
         reveal::reveal_if_due(app, &discord, post_id).await;
     }

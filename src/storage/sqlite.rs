@@ -39,14 +39,16 @@ macro_rules! changed_streaks {
     };
 }
 
-/// The rows `(i, post_id, user_id)` of a JSON array of `[post_id, user_id]` bound as
-/// `$param`, `i` counting from 0.
-macro_rules! answer_pairs {
+/// For a JSON array of `[post_id, user_id]` bound as `$param`: `b` (`i`, counting from
+/// 0, `post_id`, `user_id`), each answer's post `p` and the member's streak `m` in its
+/// channel, if any. SQLite joins row by row through the keys.
+macro_rules! answers_posts_and_streaks {
     ($param:literal) => {
         concat!(
             "(SELECT key AS i, value ->> 0 AS post_id, value ->> 1 AS user_id FROM json_each(",
             $param,
-            "))"
+            ")) AS b JOIN daily_posts p ON p.id = b.post_id \
+             LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = b.user_id"
         )
     };
 }

@@ -371,9 +371,7 @@ async fn record_round(
              m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
              m.last_kept_seq, m.last_freeze_seq \
          FROM ",
-        answer_pairs!("$1"),
-        " AS b JOIN daily_posts p ON p.id = b.post_id \
-         LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = b.user_id",
+        answers_posts_and_streaks!("$1"),
     ))
     .bind(json_param(&serde_json::json!(pairs)))
     .fetch_all(&mut *conn)
