@@ -327,7 +327,10 @@ fn summarize() {
 }
 
 fn summary_line(runs: &[&Value]) -> Value {
-    let figures: Vec<f64> = runs.iter().map(|r| r["figure"].as_f64().unwrap_or(0.0)).collect();
+    let figures: Vec<f64> = runs
+        .iter()
+        .map(|r| r["figure"].as_f64().unwrap_or(0.0))
+        .collect();
     let mut order: Vec<usize> = (0..runs.len()).collect();
     order.sort_by(|&a, &b| figures[a].total_cmp(&figures[b]));
     // The run at the median (the lower middle of an even count).
@@ -347,9 +350,16 @@ fn summary_line(runs: &[&Value]) -> Value {
     line["runs"] = json!(runs.len());
     line["run_figures"] = figure["runs"].clone();
     if line.get("ratio").is_some() {
-        let ratios = spread(runs.iter().map(|r| r["ratio"].as_f64().unwrap_or(0.0)).collect());
-        let baselines =
-            spread(runs.iter().map(|r| r["baseline"]["figure"].as_f64().unwrap_or(0.0)).collect());
+        let ratios = spread(
+            runs.iter()
+                .map(|r| r["ratio"].as_f64().unwrap_or(0.0))
+                .collect(),
+        );
+        let baselines = spread(
+            runs.iter()
+                .map(|r| r["baseline"]["figure"].as_f64().unwrap_or(0.0))
+                .collect(),
+        );
         line["ratio"] = ratios["median"].clone();
         line["ratio_min"] = ratios["min"].clone();
         line["ratio_max"] = ratios["max"].clone();
@@ -776,9 +786,9 @@ async fn ingest(total: usize, db: Db<'_>) {
     latencies.sort_by(f64::total_cmp);
     // Where the time goes: each answer's `answered_at` is the bot's clock when its
     // handler saw the message (ms), splitting socket → handler from handler → visible.
-    let handled_at: Vec<(i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
-        sqlx::AssertSqlSafe(watch_query.replace("SELECT user_id", "SELECT user_id, answered_at"))
-    )
+    let handled_at: Vec<(i64, i64)> = on_pool!(store, |pool| sqlx::query_as(sqlx::AssertSqlSafe(
+        watch_query.replace("SELECT user_id", "SELECT user_id, answered_at")
+    ))
     .bind(member_base as i64)
     .fetch_all(pool)
     .await
@@ -987,8 +997,8 @@ async fn record_answers(store: &Store, days: i64, samples: usize, run: usize) ->
     for c in 0..20u64 {
         let channel = 1_000_000 + c;
         let schedule = store.schedule(channel).await.unwrap().unwrap();
-        let date =
-            NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new((days + 1) as u64 + run as u64);
+        let date = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+            + chrono::Days::new((days + 1) as u64 + run as u64);
         let pick = qotd::core::rotation::Pick {
             question_id: format!("q-new-{run}"),
             pass: 99,
@@ -1316,7 +1326,10 @@ fn resident_by_file(pid: u32) -> Vec<(String, u64)> {
     let mut current: Option<String> = None;
     for line in smaps.lines() {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.first().is_some_and(|f| f.contains('-') && !f.ends_with(':')) {
+        if fields
+            .first()
+            .is_some_and(|f| f.contains('-') && !f.ends_with(':'))
+        {
             // A mapping's header: its path is the sixth field, when it has one.
             current = fields
                 .get(5)
@@ -1327,7 +1340,7 @@ fn resident_by_file(pid: u32) -> Vec<(String, u64)> {
         }
     }
     let mut by_file: Vec<(String, u64)> = by_file.into_iter().filter(|(_, kib)| *kib > 0).collect();
-    by_file.sort_by(|a, b| b.1.cmp(&a.1));
+    by_file.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     by_file
 }
 

@@ -57,7 +57,11 @@ mod tests {
                 .push(format!("span {} {}", meta.target(), meta.name()));
         }
 
-        fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
             self.0
                 .lock()
                 .unwrap()

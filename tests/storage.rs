@@ -11,8 +11,8 @@ use qotd::core::hint_reveal::{RevealReason, RevealRule};
 use qotd::core::rotation::{self, Pick};
 use qotd::core::team_name::TeamName;
 use qotd::storage::{
-    AnswerRecord, ClaimOutcome, DailyPost, NewAnswer, NewDailyPost, ScheduleSettings,
-    StorageError, Store, TeamError,
+    AnswerRecord, ClaimOutcome, DailyPost, NewAnswer, NewDailyPost, ScheduleSettings, StorageError,
+    Store, TeamError,
 };
 
 use database::TestDb;
@@ -995,14 +995,14 @@ fn two_batches(first: i64, second: i64) -> [Vec<NewAnswer>; 2] {
         vec![
             on(first, 1, day(1)),
             on(first, 2, day(1)),
-            on(first, 1, day(1)), // again: one answer
+            on(first, 1, day(1)),   // again: one answer
             on(999_999, 5, day(1)), // no such post
             on(first, 3, day(1)),
         ],
         vec![
             on(second, 1, day(2)),
-            on(first, 2, day(2)), // answered already
-            on(first, 4, day(2)), // after the next question: stored, not counted
+            on(first, 2, day(2)),  // answered already
+            on(first, 4, day(2)),  // after the next question: stored, not counted
             on(second, 4, day(2)), // the same member twice in one batch
             on(second, 3, day(2)),
         ],
@@ -1083,7 +1083,10 @@ async fn sqlite_answers_reach_the_database_file_through_the_background_checkpoin
         // The checkpointer (every second) copies them into the database file.
         let mut waited = 0;
         while size(&file) <= before {
-            assert!(waited < 200, "the database file never grew: no checkpoint ran");
+            assert!(
+                waited < 200,
+                "the database file never grew: no checkpoint ran"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             waited += 1;
         }

@@ -95,7 +95,6 @@ macro_rules! streak_rows {
     };
 }
 
-
 // The same query files as the SQLite backend's, compiled again for PostgreSQL.
 #[path = "queries/answers.rs"]
 #[expect(clippy::duplicate_mod, reason = "compiled once per backend")]

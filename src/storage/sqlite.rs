@@ -81,7 +81,6 @@ macro_rules! streak_rows {
     };
 }
 
-
 #[path = "queries/answers.rs"]
 mod answers;
 #[path = "queries/guilds.rs"]

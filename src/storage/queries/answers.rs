@@ -440,9 +440,7 @@ async fn record_round(
         let user = to_db_id(answer.user_id);
         records.push(match decided {
             None => AnswerRecord::UnknownPost,
-            Some(_) if !inserted.contains(&(answer.post_id, user)) => {
-                AnswerRecord::AlreadyAnswered
-            }
+            Some(_) if !inserted.contains(&(answer.post_id, user)) => AnswerRecord::AlreadyAnswered,
             Some((_, _, AnswerEffect::AlreadyAnswered)) => AnswerRecord::AlreadyAnswered,
             Some((_, _, AnswerEffect::TooLate)) => AnswerRecord::TooLate,
             Some((row, unaided, AnswerEffect::Counted(updated))) => {
