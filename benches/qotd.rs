@@ -608,6 +608,9 @@ fn workload(
     }
 }
 
+/// Bursts per client in one run of the ingest scenario.
+const INGEST_BURSTS: usize = 3;
+
 /// 2. Event ingest through the real websocket, against a bare client's ceiling.
 ///
 /// The bare client runs again beside each backend's rows: each ratio compares
@@ -620,31 +623,25 @@ async fn ingest(total: usize, db: Db<'_>) {
     let busy_channels = 50;
     let per_guild = question_channels + busy_channels;
 
-    // The floor: a bare serenity client counting events.
-    let fake = guild_fake(1, per_guild).start().await;
+    // The floor: a bare serenity client counting events, on a fake of its own. It
+    // stays connected (and idle) while qotd runs, so the two take turns.
+    let bare_fake = guild_fake(1, per_guild).start().await;
     let counter = Arc::new(AtomicU64::new(0));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let bare_task = tokio::spawn(bare::run(fake.base_url(), counter.clone(), async move {
-        let _ = stopped.await;
-    }));
-    fake.wait_for_sessions(1).await;
+    let bare_task = tokio::spawn(bare::run(
+        bare_fake.base_url(),
+        counter.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    bare_fake.wait_for_sessions(1).await;
     let busy: Vec<u64> = (question_channels..per_guild)
         .map(|c| channel_id(0, c, per_guild))
         .collect();
     let fake_posts: Vec<(u64, u64, u64)> = (0..question_channels)
         .map(|c| (channel_id(0, c, per_guild), 1, channel_id(0, c, per_guild)))
         .collect();
-    let load = workload(total, guild, &busy, &fake_posts, 5_000_000_000, 100_000);
-    let started = Instant::now();
-    fake.dispatch_all(load.events);
-    wait_progress("the bare client's events", total as u64, || {
-        counter.load(Ordering::SeqCst)
-    })
-    .await;
-    let bare_rate = total as f64 / started.elapsed().as_secs_f64();
-    let _ = stop.send(());
-    let _ = bare_task.await;
-    drop(fake);
 
     // qotd, with 20 open questions.
     let fake = guild_fake(1, per_guild).start().await;
@@ -677,23 +674,57 @@ async fn ingest(total: usize, db: Db<'_>) {
         .into_iter()
         .map(|p| (p.thread_id.unwrap(), p.message_id.unwrap(), p.channel_id))
         .collect();
-    let load = workload(total, guild, &busy, &posts, 6_000_000_000, 100_000);
     let stats = &harness.app().stats;
     let handled = || Stats::get(&stats.messages_handled) + Stats::get(&stats.reactions_handled);
 
-    // Burst: everything at once, as fast as the fake can write it.
-    let before = handled();
-    let committed_before = Stats::get(&stats.answers_committed);
-    let started = Instant::now();
-    harness.fake.dispatch_all(load.events);
-    wait_progress("qotd's events", before + total as u64, handled).await;
-    wait_progress(
-        "qotd's answers",
-        committed_before + load.distinct_answerers as u64,
-        || Stats::get(&stats.answers_committed),
-    )
-    .await;
-    let qotd_rate = total as f64 / started.elapsed().as_secs_f64();
+    // Bursts, everything at once as fast as the fake writes it, alternating: bare,
+    // qotd, bare, qotd… Each client's rate is all its events over all its bursts'
+    // time, so a slow moment of the machine falls on both alike.
+    let mut bare_s = Vec::new();
+    let mut qotd_s = Vec::new();
+    let mut distinct = 0;
+    for burst in 0..INGEST_BURSTS {
+        let offset = burst as u64 * 100_000_000;
+        let load = workload(
+            total,
+            guild,
+            &busy,
+            &fake_posts,
+            5_000_000_000 + offset,
+            100_000,
+        );
+        let before = counter.load(Ordering::SeqCst);
+        let started = Instant::now();
+        bare_fake.dispatch_all(load.events);
+        wait_progress("the bare client's events", before + total as u64, || {
+            counter.load(Ordering::SeqCst)
+        })
+        .await;
+        bare_s.push(started.elapsed().as_secs_f64());
+
+        // New members each burst: each answer is a first answer.
+        let members = 100_000 + burst as u64 * 10_000;
+        let load = workload(total, guild, &busy, &posts, 6_000_000_000 + offset, members);
+        let before = handled();
+        let committed_before = Stats::get(&stats.answers_committed);
+        let started = Instant::now();
+        harness.fake.dispatch_all(load.events);
+        wait_progress("qotd's events", before + total as u64, handled).await;
+        wait_progress(
+            "qotd's answers",
+            committed_before + load.distinct_answerers as u64,
+            || Stats::get(&stats.answers_committed),
+        )
+        .await;
+        qotd_s.push(started.elapsed().as_secs_f64());
+        distinct += load.distinct_answerers;
+    }
+    let _ = stop.send(());
+    let _ = bare_task.await;
+    drop(bare_fake);
+    let rate = |seconds: &[f64]| (total * seconds.len()) as f64 / seconds.iter().sum::<f64>();
+    let per_burst =
+        |seconds: &[f64]| -> Vec<f64> { seconds.iter().map(|s| round(total as f64 / s)).collect() };
     let answers: i64 = on_pool!(store, |pool| sqlx::query_scalar(
         "SELECT COUNT(*) FROM answers"
     )
@@ -702,12 +733,12 @@ async fn ingest(total: usize, db: Db<'_>) {
     .unwrap());
     report(
         &db.row("event_ingest_throughput"),
-        qotd_rate,
+        rate(&qotd_s),
         "events/s",
-        Some(("bare serenity client, empty handler", bare_rate)),
-        db.tag(
-            json!({ "events": total, "answers_expected": load.distinct_answerers, "answers_recorded": answers }),
-        ),
+        Some(("bare serenity client, empty handler", rate(&bare_s))),
+        db.tag(json!({ "events_per_burst": total, "bursts": INGEST_BURSTS,
+            "qotd_bursts_events_per_s": per_burst(&qotd_s), "bare_bursts_events_per_s": per_burst(&bare_s),
+            "answers_expected": distinct, "answers_recorded": answers })),
     );
 
     // Paced: a busy shard's steady 5,000 events/s; latency from the fake writing the

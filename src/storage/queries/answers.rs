@@ -358,36 +358,9 @@ async fn record_round(
     conn: &mut Connection,
     answers: &[NewAnswer],
 ) -> StorageResult<Vec<AnswerRecord>> {
-    // One statement for every answer's post, the channel's latest *posted* question (a
-    // claim not yet confirmed is not posted) and the member's streak.
-    let pairs: Vec<(i64, i64)> = answers
-        .iter()
-        .map(|a| (a.post_id, to_db_id(a.user_id)))
-        .collect();
-    let rows: Vec<(i64, PostAndStreakRow)> = sqlx::query_as::<_, BatchRow>(concat!(
-        "SELECT b.i, p.channel_id, p.guild_id, p.seq, p.revealed_at, \
-             (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
-              WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
-             m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
-             m.last_kept_seq, m.last_freeze_seq \
-         FROM ",
-        answers_posts_and_streaks!("$1"),
-    ))
-    .bind(json_param(&serde_json::json!(pairs)))
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|row| (row.i, row.row))
-    .collect();
-    let mut found: Vec<Option<PostAndStreakRow>> = answers.iter().map(|_| None).collect();
-    for (i, row) in rows {
-        if let Some(slot) = usize::try_from(i).ok().and_then(|i| found.get_mut(i)) {
-            *slot = Some(row);
-        }
-    }
-
+    let found = read_round(conn, answers).await?;
     // The rule decides each answer; the known posts' answers are inserted at once.
-    let decided: Vec<Option<(PostAndStreakRow, bool, AnswerEffect)>> = answers
+    let decided: Vec<Option<Decided>> = answers
         .iter()
         .zip(found)
         .map(|(answer, row)| {
@@ -404,35 +377,7 @@ async fn record_round(
             Some((row, unaided, effect))
         })
         .collect();
-    let new_answers: Vec<serde_json::Value> = answers
-        .iter()
-        .zip(&decided)
-        .filter_map(|(answer, decided)| {
-            let (_, unaided, effect) = decided.as_ref()?;
-            Some(serde_json::json!([
-                answer.post_id,
-                to_db_id(answer.user_id),
-                to_millis(answer.at),
-                unaided,
-                matches!(effect, AnswerEffect::Counted(_)),
-            ]))
-        })
-        .collect();
-    let inserted: std::collections::HashSet<(i64, i64)> = if new_answers.is_empty() {
-        Default::default()
-    } else {
-        sqlx::query_as(concat!(
-            "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
-             SELECT post_id, user_id, answered_at, unaided, counted FROM ",
-            new_answers!("$1"),
-            " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id",
-        ))
-        .bind(json_param(&serde_json::Value::Array(new_answers)))
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .collect()
-    };
+    let inserted = insert_answers(conn, answers, &decided).await?;
 
     let mut records = Vec::with_capacity(answers.len());
     let mut streaks = Vec::new();
@@ -456,6 +401,78 @@ async fn record_round(
         save_streaks(conn, streaks).await?;
     }
     Ok(records)
+}
+
+/// An answer of a known post as the rule decided it: its post and streak, whether it
+/// came before the hint, and what it does to the streak.
+type Decided = (PostAndStreakRow, bool, AnswerEffect);
+
+/// One statement for every answer's post, the channel's latest *posted* question (a
+/// claim not yet confirmed is not posted) and the member's streak; `None` where the
+/// post does not exist.
+async fn read_round(
+    conn: &mut Connection,
+    answers: &[NewAnswer],
+) -> StorageResult<Vec<Option<PostAndStreakRow>>> {
+    let pairs: Vec<(i64, i64)> = answers
+        .iter()
+        .map(|a| (a.post_id, to_db_id(a.user_id)))
+        .collect();
+    let rows: Vec<BatchRow> = sqlx::query_as(concat!(
+        "SELECT b.i, p.channel_id, p.guild_id, p.seq, p.revealed_at, \
+             (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
+              WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
+             m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
+             m.last_kept_seq, m.last_freeze_seq \
+         FROM ",
+        answers_posts_and_streaks!("$1"),
+    ))
+    .bind(json_param(&serde_json::json!(pairs)))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut found: Vec<Option<PostAndStreakRow>> = answers.iter().map(|_| None).collect();
+    for BatchRow { i, row } in rows {
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| found.get_mut(i)) {
+            *slot = Some(row);
+        }
+    }
+    Ok(found)
+}
+
+/// Inserts the answers of known posts in one statement; returns the (post, member)
+/// pairs it inserted (an answer already there is not).
+async fn insert_answers(
+    conn: &mut Connection,
+    answers: &[NewAnswer],
+    decided: &[Option<Decided>],
+) -> StorageResult<std::collections::HashSet<(i64, i64)>> {
+    let new_answers: Vec<serde_json::Value> = answers
+        .iter()
+        .zip(decided)
+        .filter_map(|(answer, decided)| {
+            let (_, unaided, effect) = decided.as_ref()?;
+            Some(serde_json::json!([
+                answer.post_id,
+                to_db_id(answer.user_id),
+                to_millis(answer.at),
+                unaided,
+                matches!(effect, AnswerEffect::Counted(_)),
+            ]))
+        })
+        .collect();
+    if new_answers.is_empty() {
+        return Ok(Default::default());
+    }
+    let inserted: Vec<(i64, i64)> = sqlx::query_as(concat!(
+        "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
+         SELECT post_id, user_id, answered_at, unaided, counted FROM ",
+        new_answers!("$1"),
+        " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id",
+    ))
+    .bind(json_param(&serde_json::Value::Array(new_answers)))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(inserted.into_iter().collect())
 }
 
 /// A row of [`record_round`]'s read: the answer's place in the round, and its post
