@@ -562,24 +562,25 @@ async fn answers_posted_while_the_bot_was_down_count_once_it_is_back_before_the_
     harness.stop_bot().await;
 
     // While the bot is down: a member answers in the thread (twice), another replies
-    // to the post in the channel; a bot and a webhook post in the thread too.
+    // to the post in the channel; a bot and a webhook post in the thread too. A new
+    // session is not sent what was posted before it: the bot reads them back.
     let first = message_at(&harness, thread, MEMBER, "2026-06-02T14:00:00.000000+00:00");
-    harness.fake.post_message(first);
+    harness.fake.store_message(first);
     let again = message_at(&harness, thread, MEMBER, "2026-06-02T14:05:00.000000+00:00");
-    harness.fake.post_message(again);
+    harness.fake.store_message(again);
     let reply = message_at(
         &harness,
         CHANNEL,
         second,
         "2026-06-02T15:30:00.000000+00:00",
     );
-    harness.fake.post_message(as_reply_to(reply, &day_two));
+    harness.fake.store_message(as_reply_to(reply, &day_two));
     let mut from_bot = message_at(&harness, thread, 777, "2026-06-02T14:10:00.000000+00:00");
     from_bot["author"] = fake_discord::fixtures::user(777, "otherbot", true);
-    harness.fake.post_message(from_bot);
+    harness.fake.store_message(from_bot);
     let mut from_webhook = message_at(&harness, thread, 778, "2026-06-02T14:20:00.000000+00:00");
     from_webhook["webhook_id"] = json!("778");
-    harness.fake.post_message(from_webhook);
+    harness.fake.store_message(from_webhook);
 
     // Back the next day, after its post time.
     harness.set_time(at("2026-06-03T13:30:00Z"));

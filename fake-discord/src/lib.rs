@@ -635,6 +635,15 @@ impl FakeDiscord {
     /// Stores a message built by a test (any author, reference, timestamp) and
     /// dispatches it, as Discord does when someone posts. Returns its id.
     pub fn post_message(&self, message: Value) -> u64 {
+        let id = self.store_message(message.clone());
+        self.dispatch("MESSAGE_CREATE", message);
+        id
+    }
+
+    /// Stores a message without dispatching it: one posted while the bot had no
+    /// gateway session, which Discord never sends to a new session (only a resumed
+    /// one gets what it missed). The bot finds it only by reading the channel.
+    pub fn store_message(&self, message: Value) -> u64 {
         let id: u64 = message["id"]
             .as_str()
             .and_then(|id| id.parse().ok())
@@ -643,11 +652,10 @@ impl FakeDiscord {
             .as_str()
             .and_then(|id| id.parse().ok())
             .expect("a message with a string channel_id");
-        self.shared.state().messages.insert(
-            id,
-            StoredMessage::new(id, channel_id, message.clone(), None),
-        );
-        self.dispatch("MESSAGE_CREATE", message);
+        self.shared
+            .state()
+            .messages
+            .insert(id, StoredMessage::new(id, channel_id, message, None));
         id
     }
 
