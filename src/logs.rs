@@ -1,8 +1,8 @@
 //! What the bot logs, and what it keeps out of its logs because it costs too much.
 
-use tracing::Metadata;
 use tracing::subscriber::Interest;
-use tracing_subscriber::layer::{Context, Filter};
+use tracing::{Metadata, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
 
 /// Leaves out serenity's spans: every event from the gateway passes through functions
 /// serenity instruments at `info` with their arguments recorded by `Debug`, so with
@@ -10,7 +10,9 @@ use tracing_subscriber::layer::{Context, Filter};
 /// saw it (the profile of the ingest benchmark: a quarter of its time). serenity's
 /// log *events* (warnings about the connection, say) still pass.
 ///
-/// Decided once per call site, so a span left out costs nothing at run time.
+/// A layer that vetoes for the whole subscriber (add it beside the output layers, not
+/// as one's filter), decided once per call site, so a span left out costs nothing at
+/// run time.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoDependencySpans;
 
@@ -20,12 +22,12 @@ impl NoDependencySpans {
     }
 }
 
-impl<S> Filter<S> for NoDependencySpans {
-    fn enabled(&self, metadata: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+impl<S: Subscriber> Layer<S> for NoDependencySpans {
+    fn enabled(&self, metadata: &Metadata<'_>, _: Context<'_, S>) -> bool {
         Self::keeps(metadata)
     }
 
-    fn callsite_enabled(&self, metadata: &'static Metadata<'static>) -> Interest {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
         if Self::keeps(metadata) {
             Interest::always()
         } else {
@@ -71,10 +73,10 @@ mod tests {
 
     #[test]
     fn serenity_spans_are_left_out_and_its_events_and_our_spans_kept() {
-        use tracing_subscriber::Layer as _;
         let seen = Seen::default();
-        let subscriber =
-            tracing_subscriber::registry().with(seen.clone().with_filter(NoDependencySpans));
+        let subscriber = tracing_subscriber::registry()
+            .with(NoDependencySpans)
+            .with(seen.clone());
         tracing::subscriber::with_default(subscriber, || {
             let span = tracing::info_span!(target: "serenity::gateway::shard", "handle_event");
             let _entered = span.enter();

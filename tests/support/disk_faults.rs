@@ -147,15 +147,12 @@ impl CapturedLog {
         S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
     {
         use tracing_subscriber::Layer as _;
-        use tracing_subscriber::filter::FilterExt as _;
         tracing_subscriber::fmt::layer()
             .with_ansi(false)
             .with_writer(ThreadCapture)
             // A level, not a test of the thread: filters' answers are cached per
             // call site, so the writer is what looks at the thread.
-            .with_filter(
-                tracing_subscriber::filter::LevelFilter::INFO.and(qotd::logs::NoDependencySpans),
-            )
+            .with_filter(tracing_subscriber::filter::LevelFilter::INFO)
     }
 
     pub fn text(&self) -> String {

@@ -50,13 +50,13 @@ pub fn init_tracing() {
     use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    use tracing_subscriber::filter::FilterExt as _;
     // As the binary: serenity's spans left out (`qotd::logs::NoDependencySpans`).
     let _ = tracing_subscriber::registry()
+        .with(qotd::logs::NoDependencySpans)
         .with(
             tracing_subscriber::fmt::layer()
                 .with_test_writer()
-                .with_filter(filter.and(qotd::logs::NoDependencySpans)),
+                .with_filter(filter),
         )
         .with(disk_faults::CapturedLog::layer())
         .try_init();
