@@ -81,7 +81,8 @@ fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    let registry = tracing_subscriber::registry().with(qotd::logs::NoDependencySpans);
+    let spans = qotd::logs::NoDependencySpans::up_to(filter.max_level_hint());
+    let registry = tracing_subscriber::registry().with(spans);
     match format {
         LogFormat::Text => registry.with(layer.with_filter(filter)).init(),
         LogFormat::Json => {

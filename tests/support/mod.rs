@@ -51,8 +51,12 @@ pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     // As the binary: serenity's spans left out (`qotd::logs::NoDependencySpans`).
+    // The most verbose level wanted: the output's, or the captured logs' `info`.
+    let most = filter
+        .max_level_hint()
+        .map(|level| level.max(tracing_subscriber::filter::LevelFilter::INFO));
     let _ = tracing_subscriber::registry()
-        .with(qotd::logs::NoDependencySpans)
+        .with(qotd::logs::NoDependencySpans::up_to(most))
         .with(
             tracing_subscriber::fmt::layer()
                 .with_test_writer()
