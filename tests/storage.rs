@@ -1042,6 +1042,16 @@ async fn a_batch_records_exactly_what_the_answers_one_by_one_would() {
             store.answer_count(first).await.unwrap(),
             store.answer_count(first + 1).await.unwrap(),
         );
+        // What triggers keep from many rows of one statement: the server totals and
+        // standings, and every answer in its member's practice inbox.
+        totals_match_the_channel_sums(store).await;
+        let inbox: i64 = on_pool!(store, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM practice_inbox"
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        assert_eq!(inbox as u64, counts.0 + counts.1);
         results.push((records, streaks, counts));
     }
     let (records, streaks, counts) = &results[0];
