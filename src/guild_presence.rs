@@ -20,6 +20,11 @@ struct Known {
     total: u32,
     /// Each shard that is READY: the servers it holds.
     by_shard: HashMap<u32, HashSet<u64>>,
+    /// Each shard that is READY: the servers its READY listed whose GUILD_CREATE has
+    /// not arrived yet.
+    awaited: HashMap<u32, HashSet<u64>>,
+    /// GUILD_CREATEs handled before their shard's READY (handlers run concurrently).
+    early: HashSet<u64>,
 }
 
 impl Known {
@@ -38,14 +43,35 @@ pub struct GuildPresence {
 impl GuildPresence {
     /// READY of shard `shard` of `total` lists every server of that shard (most
     /// still unavailable).
-    pub fn ready(&self, shard: u32, total: u32, guilds: impl IntoIterator<Item = u64>) {
+    ///
+    /// True when every server of the shards READY so far has arrived (a shard in no
+    /// server has nothing to wait for).
+    pub fn ready(&self, shard: u32, total: u32, guilds: impl IntoIterator<Item = u64>) -> bool {
         let mut known = locks::write(&self.known);
         if known.total != total {
             // The shard count changed (a restart with a new count): start over.
             known.by_shard.clear();
+            known.awaited.clear();
             known.total = total.max(1);
         }
-        known.by_shard.insert(shard, guilds.into_iter().collect());
+        let guilds: HashSet<u64> = guilds.into_iter().collect();
+        let awaited = guilds.iter().copied().filter(|g| !known.early.remove(g));
+        let awaited = awaited.collect();
+        known.awaited.insert(shard, awaited);
+        known.by_shard.insert(shard, guilds);
+        known.awaited.values().all(HashSet::is_empty)
+    }
+
+    /// GUILD_CREATE, whatever it means: a server of READY arriving, or one joined.
+    /// True when it was the last server awaited (start-up is over).
+    pub fn arrived(&self, guild_id: u64) -> bool {
+        let mut known = locks::write(&self.known);
+        let shard = shard_of(guild_id, known.total);
+        let Some(awaited) = known.awaited.get_mut(&shard) else {
+            known.early.insert(guild_id);
+            return false;
+        };
+        awaited.remove(&guild_id) && known.awaited.values().all(HashSet::is_empty)
     }
 
     /// GUILD_CREATE: joined, or back after a removal. True when it was missing.
@@ -98,6 +124,36 @@ mod tests {
         assert!(presence.joined(1));
         assert!(!presence.is_absent(1));
         assert!(!presence.joined(1));
+    }
+
+    #[test]
+    fn start_up_is_over_when_the_last_server_of_ready_arrives_in_any_order() {
+        let presence = GuildPresence::default();
+        assert!(!presence.arrived(2), "before READY: kept for it");
+        assert!(!presence.ready(0, 1, [1, 2, 3]), "1 and 3 are awaited");
+        assert!(!presence.arrived(3));
+        assert!(!presence.arrived(3), "twice is once");
+        assert!(
+            !presence.arrived(9),
+            "a server joined meanwhile awaits nothing"
+        );
+        assert!(presence.arrived(1), "the last one");
+        assert!(!presence.arrived(1), "only once");
+        assert!(
+            presence.ready(0, 1, []),
+            "a session in no server is settled at once"
+        );
+    }
+
+    #[test]
+    fn start_up_waits_for_every_shard_ready_so_far() {
+        let on_shard_0 = 333_333_333_333_333_333;
+        let on_shard_1 = 111_111_111_111_111_111;
+        let presence = GuildPresence::default();
+        assert!(!presence.ready(0, 2, [on_shard_0]));
+        assert!(!presence.ready(1, 2, [on_shard_1]));
+        assert!(!presence.arrived(on_shard_1));
+        assert!(presence.arrived(on_shard_0));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod discord;
 pub mod guild_presence;
 pub mod locks;
 pub mod logs;
+pub mod memory;
 pub mod metrics;
 pub mod ops_server;
 pub mod picture;

@@ -168,6 +168,7 @@ fn run(config: Config) -> ExitCode {
             )
             .with_shards(config.shards),
         );
+        tokio::spawn(hand_back_after_start_up(app.clone()));
         let result = qotd::startup::run(connection, app, shutdown_signal()).await;
         store.close().await;
         match result {
@@ -178,6 +179,23 @@ fn run(config: Config) -> ExitCode {
             Err(error) => fail(1, &format!("{error:#}")),
         }
     })
+}
+
+/// Once every server has arrived, hands back the memory start-up used (once: later
+/// sessions reuse what glibc keeps, and the code they run is the running bot's).
+async fn hand_back_after_start_up(app: Arc<App>) {
+    app.settled.notified().await;
+    match qotd::memory::hand_back_start_up_memory() {
+        Ok(handed) => tracing::info!(
+            anon_kib_before = handed.anon_kib.0,
+            anon_kib_after = handed.anon_kib.1,
+            code_kib_before = handed.file_kib.0,
+            code_kib_after = handed.file_kib.1,
+            code_paged_out = handed.code_paged_out,
+            "start-up is over: handed back the memory it used"
+        ),
+        Err(error) => tracing::warn!(%error, "could not hand back the memory start-up used"),
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

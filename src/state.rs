@@ -62,6 +62,9 @@ pub struct App {
     pub gateway: GatewayStatus,
     /// Where `/metrics` and `/healthz` are served (`METRICS_ADDR`), once bound.
     pub metrics_addr: OnceLock<std::net::SocketAddr>,
+    /// Notified when every server of the gateway sessions started so far has
+    /// arrived (its GUILD_CREATE): start-up is over.
+    pub settled: Notify,
 }
 
 impl App {
@@ -88,6 +91,7 @@ impl App {
             metrics: Default::default(),
             gateway: Default::default(),
             metrics_addr: OnceLock::new(),
+            settled: Notify::new(),
         }
     }
 

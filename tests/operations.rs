@@ -515,3 +515,69 @@ async fn healthz_is_503_while_the_disk_is_full_and_200_after() {
     disk.free();
     assert_eq!(healthz_becomes(addr, 200).await, "ok\n");
 }
+
+/// The JSON log lines whose message contains `words`.
+fn json_lines_with(log: &str, words: &str) -> Vec<serde_json::Value> {
+    log.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|event| {
+            event["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(words))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_every_server_has_arrived_start_up_memory_is_handed_back_once() {
+    let mut builder = FakeDiscord::builder();
+    for g in 0..200u64 {
+        builder = builder.guild(70_000 + g, &format!("server {g}"), &[(80_000 + g, "daily")]);
+    }
+    let fake = builder.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Qotd::run_against(&fake, dir.path())
+        .env("LOG_FORMAT", "json")
+        .spawn();
+    wait_until_sync("start-up to be over", || {
+        bot.stderr_so_far().contains("start-up is over")
+    })
+    .await;
+
+    // A server that adds the bot afterwards is welcomed; start-up is not over twice.
+    let channels = vec![fake_discord::fixtures::channel(
+        80_500, 70_500, "daily", 0, None,
+    )];
+    fake.dispatch(
+        "GUILD_CREATE",
+        fake_discord::fixtures::guild(70_500, "a new server", fake_discord::OWNER_ID, &channels),
+    );
+    wait_until_sync("the new server", || {
+        bot.stderr_so_far().contains("added to a server")
+    })
+    .await;
+    let exited = bot.terminate().await;
+    let log = &exited.stderr;
+    assert_eq!(exited.code(), Some(0), "{log}");
+    let arrived = json_lines_with(log, "every server of the gateway sessions has arrived");
+    assert_eq!(arrived.len(), 1, "{log}");
+    let over = json_lines_with(log, "start-up is over");
+    assert_eq!(over.len(), 1, "{log}");
+    let fields = &over[0]["fields"];
+    let kib = |name: &str| {
+        fields[name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{name}: {fields}"))
+    };
+    if fields["code_paged_out"] == true {
+        assert!(kib("code_kib_after") < kib("code_kib_before"), "{fields}");
+    } else {
+        // A kernel that refuses MADV_PAGEOUT (before 5.4, or a sandbox's) leaves the
+        // code resident; the bot runs on.
+        assert_eq!(fields["code_paged_out"], false, "{fields}");
+    }
+    assert!(
+        kib("anon_kib_after") <= kib("anon_kib_before") + 1024,
+        "{fields}"
+    );
+}

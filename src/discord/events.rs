@@ -27,13 +27,7 @@ pub async fn handle(
         serenity::FullEvent::Ready { data_about_bot } => {
             on_ready(app.clone(), http, data_about_bot)
         }
-        serenity::FullEvent::GuildCreate { guild, .. } if app.guilds.joined(guild.id.get()) => {
-            info!(
-                guild_id = guild.id.get(),
-                "added to a server; its daily questions (if any) resume"
-            );
-            app.scheduler.wake();
-        }
+        serenity::FullEvent::GuildCreate { guild, .. } => on_guild_create(app, guild.id.get()),
         serenity::FullEvent::GuildDelete { incomplete, .. }
             if !incomplete.unavailable && app.guilds.left(incomplete.id.get()) =>
         {
@@ -94,13 +88,31 @@ fn on_ready(app: Arc<App>, http: &Arc<serenity::Http>, ready: &serenity::Ready) 
     }
     let (shard, total) = ready.shard.map_or((0, 1), |info| (info.id.0, info.total));
     app.metrics.session_started(shard);
-    app.guilds.ready(
+    let settled = app.guilds.ready(
         shard,
         total,
         ready.guilds.iter().map(|guild| guild.id.get()),
     );
+    if settled {
+        app.settled.notify_one();
+    }
     let discord = DiscordHttp::new(http.clone()).with_metrics(app.metrics.clone());
     tokio::spawn(async move { catch_up::after_ready(&app, &discord).await });
+}
+
+/// A server arriving after READY, or one that added the bot.
+fn on_guild_create(app: &App, guild_id: u64) {
+    if app.guilds.joined(guild_id) {
+        info!(
+            guild_id,
+            "added to a server; its daily questions (if any) resume"
+        );
+        app.scheduler.wake();
+    }
+    if app.guilds.arrived(guild_id) {
+        info!("every server of the gateway sessions has arrived");
+        app.settled.notify_one();
+    }
 }
 
 /// A member posting in a question's thread (or replying to the post) answers it.

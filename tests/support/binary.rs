@@ -5,6 +5,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fake_discord::FakeDiscord;
@@ -130,21 +131,30 @@ impl Qotd {
             .kill_on_drop(true)
             .spawn()
             .expect("the qotd binary starts");
-        let stdout = collect(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
+        let stdout = collect(child.stdout.take().unwrap(), Arc::default());
+        let stderr_so_far = Arc::default();
+        let stderr = collect(child.stderr.take().unwrap(), Arc::clone(&stderr_so_far));
         Running {
             child,
             stdout,
             stderr,
+            stderr_so_far,
         }
     }
 }
 
-fn collect(mut stream: impl AsyncRead + Unpin + Send + 'static) -> JoinHandle<String> {
+/// Reads `stream` to its end into `so_far` (readable meanwhile); the task returns
+/// all of it.
+fn collect(
+    mut stream: impl AsyncRead + Unpin + Send + 'static,
+    so_far: Arc<Mutex<Vec<u8>>>,
+) -> JoinHandle<String> {
     tokio::spawn(async move {
-        let mut bytes = Vec::new();
-        let _ = stream.read_to_end(&mut bytes).await;
-        String::from_utf8_lossy(&bytes).into_owned()
+        let mut chunk = [0u8; 8192];
+        while let Ok(read @ 1..) = stream.read(&mut chunk).await {
+            so_far.lock().unwrap().extend_from_slice(&chunk[..read]);
+        }
+        String::from_utf8_lossy(&so_far.lock().unwrap()).into_owned()
     })
 }
 
@@ -153,9 +163,15 @@ pub struct Running {
     child: tokio::process::Child,
     stdout: JoinHandle<String>,
     stderr: JoinHandle<String>,
+    stderr_so_far: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Running {
+    /// What it has printed to stderr so far (its log).
+    pub fn stderr_so_far(&self) -> String {
+        String::from_utf8_lossy(&self.stderr_so_far.lock().unwrap()).into_owned()
+    }
+
     /// Its process id while it runs (benchmarks read its CPU time from `/proc`).
     pub fn id(&self) -> Option<u32> {
         self.child.id()
