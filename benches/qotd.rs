@@ -24,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{NaiveDate, TimeDelta, Utc};
 use fake_discord::FakeDiscord;
-use fake_discord::fixtures;
+use fake_discord::fixtures::{self, Invoker};
 use qotd::core::daily_schedule::parse_timezone;
 use qotd::state::DEFAULT_CONCURRENCY;
 use qotd::stats::Stats;
@@ -1407,20 +1407,7 @@ async fn measure_process_with(
     let since = fake.request_count();
     let sessions_before = fake.gateway_counts().ready;
     let started = Instant::now();
-    let mut command = tokio::process::Command::new(program);
-    command
-        .current_dir(dir.path())
-        .env("DISCORD_TOKEN", "bench")
-        .env("DISCORD_API_PROXY", fake.base_url())
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("qotd.db").display()),
-        )
-        .env("QUESTIONS_PATH", support::repo_path("questions.yaml"))
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true);
+    let mut command = process_command(program, fake, dir.path());
     if is_qotd {
         command.arg("run");
     }
@@ -1458,6 +1445,74 @@ async fn measure_process_with(
     (ready_after, rss)
 }
 
+/// `program` against `fake`, in `dir` (its SQLite file there), quiet.
+fn process_command(program: &Path, fake: &FakeDiscord, dir: &Path) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(program);
+    command
+        .current_dir(dir)
+        .env("DISCORD_TOKEN", "bench")
+        .env("DISCORD_API_PROXY", fake.base_url())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("qotd.db").display()),
+        )
+        .env("QUESTIONS_PATH", support::repo_path("questions.yaml"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    command
+}
+
+/// qotd's RSS at `fake`'s servers (the first server's first channel, 1,000,000) after
+/// an admin set a daily channel up and had its question posted, and a member ran
+/// `/streak` (its calendar picture), `/leaderboard`, `/quiz` and `/practice next`,
+/// each 5 s after the last: the code start-up handed back comes back as it is used.
+/// Returns the RSS and how many of the six commands were answered.
+async fn rss_after_commands(program: &Path, fake: &FakeDiscord) -> (Rss, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let since = fake.request_count();
+    let mut child = process_command(program, fake, dir.path())
+        .arg("run")
+        .spawn()
+        .unwrap();
+    fake.wait_for_request("commands registered", since, |r| {
+        r.method == "PUT" && r.path.ends_with("/commands")
+    })
+    .await;
+    let (guild, channel) = (10_000, 1_000_000);
+    let (admin, member) = (Invoker::admin(7), Invoker::member(42));
+    let sub = |name: &str, options: Value| json!([{ "name": name, "type": 1, "options": options }]);
+    let setup = sub(
+        "setup",
+        json!([
+            support::channel_option("channel", channel),
+            support::string_option("time", "09:00"),
+            support::string_option("timezone", "UTC")
+        ]),
+    );
+    let post = sub("post", json!([support::channel_option("channel", channel)]));
+    let commands = [
+        (&admin, "qotd", setup),
+        (&admin, "qotd", post),
+        (&member, "streak", json!([])),
+        (&member, "leaderboard", json!([])),
+        (&member, "quiz", json!([])),
+        (&member, "practice", sub("next", json!([]))),
+    ];
+    let mut answered = 0;
+    for (invoker, name, options) in commands {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let token = support::send_slash(fake, guild, invoker, channel, name, options, json!({}));
+        fake.wait_for_callback(&token).await;
+        answered += 1;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let rss = rss(child.id().unwrap());
+    let _ = child.kill().await;
+    (rss, answered)
+}
+
 /// 4. Footprint: RSS at many guilds and at 10, and start → commands registered.
 async fn footprint(guilds: usize) {
     let bare = bare_client_path();
@@ -1465,6 +1520,7 @@ async fn footprint(guilds: usize) {
     let big = guild_fake(guilds, 20).start().await;
     let (_, bare_rss) = measure_process(&bare, &big, false).await;
     let (_, qotd_rss) = measure_process(&qotd, &big, true).await;
+    let (used_rss, answered) = rss_after_commands(&qotd, &big).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -1491,6 +1547,14 @@ async fn footprint(guilds: usize) {
         Some(("bare serenity client, caching off", mib(bare_rss.total))),
         json!({ "guilds": guilds, "channels_per_guild": 20, "cache": "guilds, channels, users off; max_messages 0",
                 "qotd": split(&qotd_rss), "bare": split(&bare_rss) }),
+    );
+    report(
+        &format!("rss_{guilds}_guilds_after_commands"),
+        mib(used_rss.total),
+        "MiB",
+        Some(("bare serenity client, caching off", mib(bare_rss.total))),
+        json!({ "guilds": guilds, "commands": "/qotd setup, /qotd post, /streak (picture), /leaderboard, /quiz, /practice next",
+                "answered": answered, "idle_rss_mib": mib(qotd_rss.total), "qotd": split(&used_rss) }),
     );
     report(
         &format!("rss_{guilds}_guilds_metrics_on"),
