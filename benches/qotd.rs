@@ -1323,12 +1323,7 @@ fn calendar_render(samples: usize) {
 /// A `/proc/PID/status` figure in KiB (VmRSS, RssAnon, RssFile).
 fn status_kib(pid: u32, key: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(key))
-        .and_then(|v| v.trim_start_matches(':').split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    qotd::memory::status_kib(&status, key).unwrap_or(0)
 }
 
 /// Resident memory split: (total, anonymous = heap and stacks, file-backed = code).

@@ -100,8 +100,8 @@ fn read_only_regions_of(maps: &str, exe: &str) -> Vec<Range<usize>> {
         .collect()
 }
 
-/// A `/proc/*/status` figure in KiB (`RssAnon:     6512 kB`).
-fn status_kib(status: &str, key: &str) -> Option<u64> {
+/// A `/proc/*/status` figure in KiB (`RssAnon:     6512 kB`), from that file's text.
+pub fn status_kib(status: &str, key: &str) -> Option<u64> {
     status.lines().find_map(|line| {
         let value = line.strip_prefix(key)?.strip_prefix(':')?;
         value.split_whitespace().next()?.parse().ok()
