@@ -18,6 +18,7 @@ pub mod memory;
 pub mod metrics;
 pub mod ops_server;
 pub mod picture;
+pub mod post_turns;
 pub mod startup;
 pub mod state;
 pub mod stats;

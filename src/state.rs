@@ -24,6 +24,7 @@ use crate::core::sharding::{self, ShardRange};
 use crate::guild_presence::GuildPresence;
 use crate::locks;
 use crate::metrics::Metrics;
+use crate::post_turns::PostTurns;
 use crate::stats::Stats;
 use crate::storage::{StorageError, Store};
 
@@ -40,6 +41,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub scheduler: SchedulerControl,
     pub active: Arc<ActiveQuestions>,
+    /// Which daily posts a task of this process is working on.
+    pub post_turns: PostTurns,
     /// Answers waiting to be committed.
     pub answers: AnswerQueue,
     /// Reading answers posted while the bot was not listening.
@@ -80,6 +83,7 @@ impl App {
             clock,
             scheduler,
             active: Default::default(),
+            post_turns: Default::default(),
             answers: Default::default(),
             catch_up: Default::default(),
             bot_user_id: Default::default(),

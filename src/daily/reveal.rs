@@ -29,13 +29,20 @@ pub async fn reveal(
     Ok(true)
 }
 
-/// Puts the hint on the post and announces it in the thread.
+/// Puts the hint on the post and announces it in the thread, unless another task of
+/// this process already did: it takes the post's turn and re-reads the post first.
 pub async fn show(
     app: &App,
     discord: &impl DiscordPort,
     post: &DailyPost,
     reason: RevealReason,
 ) -> Result<(), PostFailure> {
+    let _turn = app.post_turns.take(post.id).await;
+    let post = match app.store.daily_post(post.id).await? {
+        Some(now) if now.reveal_shown => return Ok(()),
+        Some(now) => now,
+        None => return Ok(()),
+    };
     let found = match post.message_id {
         Some(_) => app.question(post.guild_id, &post.question_id).await?,
         None => None,
@@ -46,7 +53,7 @@ pub async fn show(
         app.store.mark_reveal_shown(post.id).await?;
         return Ok(());
     };
-    discord.show_hint(&bank, &question, post).await?;
+    discord.show_hint(&bank, &question, &post).await?;
     if let Some(thread) = post.thread_id {
         discord
             .announce_hint(thread, &question.hint, reason)

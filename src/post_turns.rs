@@ -1,0 +1,110 @@
+//! One task at a time works on a daily post's visible state in this process.
+//!
+//! The database decides *that* a hint is revealed (one winner); showing it (editing
+//! the post, announcing it in the thread) is a second step that a crash can leave
+//! undone, so the scheduler finishes any reveal still unshown. Without turns, the
+//! scheduler's pass can read a reveal the winner is showing at that moment and show
+//! it again. A task takes the post's turn, re-reads the post, and acts only on what
+//! is still undone.
+//!
+//! Processes serve disjoint servers (shards), so a turn in memory is enough; the one
+//! overlap, a shard handed from one process to another mid-reveal, can at worst show
+//! a hint twice, never lose one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OwnedMutexGuard;
+
+use crate::locks;
+
+type Turn = Arc<tokio::sync::Mutex<()>>;
+
+/// The posts some task of this process is working on.
+#[derive(Default)]
+pub struct PostTurns {
+    turns: Mutex<HashMap<i64, Turn>>,
+}
+
+/// A post's turn: held until dropped, when the next waiting task gets it.
+pub struct PostTurn<'a> {
+    turns: &'a PostTurns,
+    post_id: i64,
+    guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl PostTurns {
+    /// Waits for `post_id`'s turn.
+    pub async fn take(&self, post_id: i64) -> PostTurn<'_> {
+        let turn = locks::lock(&self.turns).entry(post_id).or_default().clone();
+        PostTurn {
+            turns: self,
+            post_id,
+            guard: Some(turn.lock_owned().await),
+        }
+    }
+
+    /// How many posts have a turn held or awaited (finished ones are forgotten).
+    pub fn len(&self) -> usize {
+        locks::lock(&self.turns).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Drop for PostTurn<'_> {
+    fn drop(&mut self) {
+        let mut turns = locks::lock(&self.turns.turns);
+        drop(self.guard.take());
+        // Only the map holds it now: no task holds or awaits this post's turn.
+        if turns
+            .get(&self.post_id)
+            .is_some_and(|turn| Arc::strong_count(turn) == 1)
+        {
+            turns.remove(&self.post_id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_second_task_waits_for_the_first_and_the_post_is_forgotten_after() {
+        let turns = Arc::new(PostTurns::default());
+        let inside = Arc::new(AtomicUsize::new(0));
+        let most_inside = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let (turns, inside, most_inside) =
+                    (turns.clone(), inside.clone(), most_inside.clone());
+                tokio::spawn(async move {
+                    let _turn = turns.take(7).await;
+                    let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                    most_inside.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(most_inside.load(Ordering::SeqCst), 1);
+        assert!(turns.is_empty());
+    }
+
+    #[tokio::test]
+    async fn different_posts_do_not_wait_for_each_other() {
+        let turns = PostTurns::default();
+        let _first = turns.take(1).await;
+        let second = tokio::time::timeout(Duration::from_secs(5), turns.take(2)).await;
+        assert!(second.is_ok());
+        assert_eq!(turns.len(), 2);
+    }
+}
