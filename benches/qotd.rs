@@ -39,6 +39,8 @@ struct Options {
     /// Runs of each scenario (`--runs N`, 3 unless told): each row reports the median.
     runs: usize,
     only: Vec<String>,
+    /// `--db sqlite` or `--db postgres`: that database's rows only.
+    db: Option<String>,
 }
 
 fn main() {
@@ -46,6 +48,7 @@ fn main() {
         quick: false,
         runs: 3,
         only: Vec::new(),
+        db: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -57,6 +60,13 @@ fn main() {
                     .and_then(|n| n.parse().ok())
                     .filter(|&n| n > 0)
                     .expect("--runs takes a number of runs, at least 1");
+            }
+            "--db" => {
+                options.db = args
+                    .next()
+                    .filter(|db| db == "sqlite" || db == "postgres")
+                    .map(Some)
+                    .expect("--db takes sqlite or postgres");
             }
             "--bench" => {}
             other if !other.starts_with('-') => options.only.push(other.to_owned()),
@@ -72,7 +82,9 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let postgres = if ["ingest", "queries", "scale"].iter().any(|s| wanted(s)) {
+        let on = |db: &str| options.db.as_deref().is_none_or(|only| only == db);
+        let postgres = if on("postgres") && ["ingest", "queries", "scale"].iter().any(|s| wanted(s))
+        {
             Some(PgServer::start().await)
         } else {
             None
@@ -91,7 +103,9 @@ fn main() {
             }
         }
         // The SQLite rows, then the same scenario's PostgreSQL rows.
-        let backends: Vec<Db> = std::iter::once(Db::Sqlite)
+        let backends: Vec<Db> = on("sqlite")
+            .then_some(Db::Sqlite)
+            .into_iter()
             .chain(postgres.as_ref().map(Db::Postgres))
             .collect();
         if wanted("ingest") {
@@ -1006,11 +1020,12 @@ async fn postgres_history(pool: &sqlx::PgPool, members: i64, days: i64, channels
         .unwrap();
 }
 
-async fn time_each<F, Fut>(samples: usize, mut call: F) -> Vec<f64>
+async fn time_each<F, Fut>(samples: usize, mut call: F) -> Timings
 where
     F: FnMut(usize) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    let before = DiskReads::now();
     let mut times = Vec::with_capacity(samples);
     for i in 0..samples {
         let started = Instant::now();
@@ -1018,12 +1033,64 @@ where
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);
-    times
+    Timings {
+        times,
+        reads: DiskReads::now().since(before),
+    }
+}
+
+/// A row's sorted times (ms) and what the whole machine read from disk meanwhile.
+struct Timings {
+    times: Vec<f64>,
+    reads: DiskReads,
+}
+
+impl std::ops::Deref for Timings {
+    type Target = [f64];
+
+    fn deref(&self) -> &[f64] {
+        &self.times
+    }
+}
+
+/// `/proc/vmstat`'s disk reads: KiB paged in and major page faults, machine-wide (the
+/// PostgreSQL server's reads included). Pages a query finds evicted show here.
+#[derive(Clone, Copy, Default)]
+struct DiskReads {
+    kib: u64,
+    major_faults: u64,
+}
+
+impl DiskReads {
+    fn now() -> Self {
+        let vmstat = std::fs::read_to_string("/proc/vmstat").unwrap_or_default();
+        let field = |name: &str| {
+            vmstat
+                .lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .unwrap_or(0)
+        };
+        Self {
+            kib: field("pgpgin"),
+            major_faults: field("pgmajfault"),
+        }
+    }
+
+    fn since(self, before: Self) -> Self {
+        Self {
+            kib: self.kib.saturating_sub(before.kib),
+            major_faults: self.major_faults.saturating_sub(before.major_faults),
+        }
+    }
+
+    fn json(self) -> Value {
+        json!({ "kib": self.kib, "major_faults": self.major_faults })
+    }
 }
 
 /// Records one answer per member on a new day-`days + 1` question in each channel.
 /// Run `run` answers the questions of day `days + 1 + run`: each run a new day.
-async fn record_answers(store: &Store, days: i64, samples: usize, run: usize) -> Vec<f64> {
+async fn record_answers(store: &Store, days: i64, samples: usize, run: usize) -> Timings {
     let mut posts = Vec::new();
     for c in 0..20u64 {
         let channel = 1_000_000 + c;
@@ -1120,7 +1187,7 @@ async fn measure_queries(big: &Store, small: &Store, sizes: QuerySizes, run: usi
         "ms",
         Some(("same at 30 days of history", percentile(&record_30, 0.99))),
         db.tag(
-            json!({ "median_ms": percentile(&record_365, 0.5), "median_30_days_ms": percentile(&record_30, 0.5), "answers_in_db": answers }),
+            json!({ "median_ms": percentile(&record_365, 0.5), "median_30_days_ms": percentile(&record_30, 0.5), "answers_in_db": answers, "disk_reads": record_365.reads.json() }),
         ),
     );
 
@@ -1139,7 +1206,7 @@ async fn measure_queries(big: &Store, small: &Store, sizes: QuerySizes, run: usi
         percentile(&streak, 0.99),
         "ms",
         None,
-        db.tag(json!({ "median_ms": percentile(&streak, 0.5) })),
+        db.tag(json!({ "median_ms": percentile(&streak, 0.5), "disk_reads": streak.reads.json() })),
     );
 
     let channel_board = time_each(samples, |i| {
@@ -1159,7 +1226,7 @@ async fn measure_queries(big: &Store, small: &Store, sizes: QuerySizes, run: usi
         "ms",
         None,
         db.tag(
-            json!({ "median_ms": percentile(&channel_board, 0.5), "members_per_channel": members / 20 }),
+            json!({ "median_ms": percentile(&channel_board, 0.5), "members_per_channel": members / 20, "disk_reads": channel_board.reads.json() }),
         ),
     );
     let server_board = time_each(samples, |i| {
@@ -1182,7 +1249,7 @@ async fn measure_queries(big: &Store, small: &Store, sizes: QuerySizes, run: usi
         percentile(&server_board, 0.99),
         "ms",
         None,
-        db.tag(json!({ "median_ms": percentile(&server_board, 0.5), "members": members })),
+        db.tag(json!({ "median_ms": percentile(&server_board, 0.5), "members": members, "disk_reads": server_board.reads.json() })),
     );
     practice_next_card(big, members, samples, db).await;
     let stats = time_each(samples, |i| {
@@ -1201,7 +1268,7 @@ async fn measure_queries(big: &Store, small: &Store, sizes: QuerySizes, run: usi
         percentile(&stats, 0.99),
         "ms",
         None,
-        db.tag(json!({ "median_ms": percentile(&stats, 0.5), "posts_per_channel": 365 })),
+        db.tag(json!({ "median_ms": percentile(&stats, 0.5), "posts_per_channel": 365, "disk_reads": stats.reads.json() })),
     );
 }
 
@@ -1281,6 +1348,7 @@ async fn practice_next_card(store: &Store, members: i64, samples: usize, db: Db<
             "median_ms": percentile(&times, 0.5),
             "members": members,
             "cards_per_member": PRACTICE_CARDS,
+            "disk_reads": times.reads.json(),
         })),
     );
 }
