@@ -19,8 +19,12 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 
 type Connection = sqlx::PgConnection;
 
-/// The advisory lock key every write transaction holds: "qotd" in ASCII.
-const WRITE_LOCK: i64 = 0x716f_7464;
+/// Opens a write transaction holding the advisory lock every write transaction
+/// holds, key 1903129700: "qotd" in ASCII (`BEGIN` and the lock in one round trip).
+const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1903129700)";
+
+/// A pooled connection idle longer than this is pinged before it is used.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// `Store::unfinished_posts`'s filter, the partial index's
 /// (`migrations/postgres/0001_initial.sql`).
@@ -144,6 +148,16 @@ impl Backend {
             // write fails fast (and the bot says it cannot save) instead of waiting.
             .acquire_timeout(Duration::from_secs(2))
             .idle_timeout(Duration::from_secs(60))
+            // sqlx pings every connection it hands out: a round trip before every
+            // statement. A connection used in the last second is alive; one idle
+            // longer (a server restart or a network cut shows there) is still pinged.
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    use sqlx::Connection as _;
+                    Ok(meta.idle_for < PING_AFTER_IDLE || connection.ping().await.is_ok())
+                })
+            })
             .connect_with(options)
             .await?;
         let backend = Self { pool };
@@ -164,12 +178,7 @@ impl Backend {
 
     /// A write transaction, holding the write lock until it commits or rolls back.
     async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Postgres>> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(WRITE_LOCK)
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx)
+        Ok(self.pool.begin_with(BEGIN_WRITE).await?)
     }
 
     /// Commits a write that changes nothing: fails when the server cannot be reached
@@ -207,5 +216,16 @@ impl Backend {
             .fetch_one(&self.pool)
             .await?;
         StorageError::check_schema_version(found, &MIGRATOR)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_write_transaction_takes_the_write_lock() {
+        let lock = format!("pg_advisory_xact_lock({})", u32::from_be_bytes(*b"qotd"));
+        assert!(BEGIN_WRITE.starts_with("BEGIN;") && BEGIN_WRITE.contains(&lock));
     }
 }
