@@ -1075,13 +1075,7 @@ impl Machine {
                 .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
                 .unwrap_or(0)
         };
-        // `cpu  user nice system idle iowait irq softirq steal …`, in 1/100 s.
-        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-        let steal: u64 = stat
-            .lines()
-            .find_map(|line| line.strip_prefix("cpu "))
-            .and_then(|fields| fields.split_whitespace().nth(7)?.parse().ok())
-            .unwrap_or(0);
+        let steal = cpu_ticks().get(7).copied().unwrap_or(0);
         Self {
             read_kib: field("pgpgin"),
             major_faults: field("pgmajfault"),
@@ -1701,19 +1695,24 @@ fn process_cpu_s(pid: &str) -> f64 {
 
 /// The machine's (busy, total) CPU time so far, in ticks (`/proc/stat`).
 fn machine_cpu() -> (u64, u64) {
+    let numbers = cpu_ticks();
+    let total: u64 = numbers.iter().sum();
+    // idle and iowait
+    let idle = numbers.get(3).copied().unwrap_or(0) + numbers.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+/// `/proc/stat`'s machine-wide CPU ticks (1/100 s): user, nice, system, idle, iowait,
+/// irq, softirq, steal, …
+fn cpu_ticks() -> Vec<u64> {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let numbers: Vec<u64> = stat
-        .lines()
+    stat.lines()
         .next()
         .unwrap_or_default()
         .split_whitespace()
         .skip(1)
         .filter_map(|v| v.parse().ok())
-        .collect();
-    let total: u64 = numbers.iter().sum();
-    // idle and iowait
-    let idle = numbers.get(3).copied().unwrap_or(0) + numbers.get(4).copied().unwrap_or(0);
-    (total - idle, total)
+        .collect()
 }
 
 fn strip_ansi(line: &str) -> String {

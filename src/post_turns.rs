@@ -1,4 +1,4 @@
-//! One task at a time works on a daily post's visible state in this process.
+//! One task at a time shows a daily post's hint in this process.
 //!
 //! The database decides *that* a hint is revealed (one winner); showing it (editing
 //! the post, announcing it in the thread) is a second step that a crash can leave
@@ -45,12 +45,9 @@ impl PostTurns {
     }
 
     /// How many posts have a turn held or awaited (finished ones are forgotten).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         locks::lock(&self.turns).len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -96,7 +93,7 @@ mod tests {
             task.await.unwrap();
         }
         assert_eq!(most_inside.load(Ordering::SeqCst), 1);
-        assert!(turns.is_empty());
+        assert_eq!(turns.len(), 0);
     }
 
     #[tokio::test]
