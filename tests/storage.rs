@@ -265,6 +265,48 @@ async fn the_unfinished_posts_query_reads_the_partial_index_not_the_whole_histor
     assert_eq!(db.store.unfinished_posts().await.unwrap().len(), 1);
 }
 
+/// On PostgreSQL a connection prepares a statement the first time it runs it, a round
+/// trip of its own: each pooled connection prepares the statements recording answers
+/// when it connects, so the first answers it records do not wait for that. (SQLite's
+/// one writer connection prepares them at open, in-process.)
+#[tokio::test]
+async fn every_postgresql_connection_has_the_answer_statements_prepared() {
+    const RECORDING: [&str; 3] = [
+        "SELECT b.i, p.channel_id",
+        "INSERT INTO answers",
+        "INSERT INTO member_streaks",
+    ];
+    let db = open_scheduled().await;
+    let qotd::storage::Pool::Postgres(pool) = db.store.pool() else {
+        return;
+    };
+    // Each statement prepared once on each connection, under sqlx's own name, so that
+    // recording finds it in the connection's cache instead of preparing it again.
+    let check = async || {
+        // Two at once: on a fresh pool the second is a connection opened now.
+        let mut connections = [pool.acquire().await.unwrap(), pool.acquire().await.unwrap()];
+        for conn in &mut connections {
+            let prepared: Vec<String> = sqlx::query_scalar(
+                "SELECT statement FROM pg_prepared_statements WHERE name LIKE 'sqlx_s_%'",
+            )
+            .fetch_all(&mut **conn)
+            .await
+            .unwrap();
+            for start in RECORDING {
+                let copies = prepared.iter().filter(|sql| sql.starts_with(start)).count();
+                assert_eq!(copies, 1, "{start}… prepared {copies} times: {prepared:?}");
+            }
+        }
+    };
+    check().await;
+    let post = post(&db.store, CHANNEL, day(1), "q1").await;
+    for user in 1..=4 {
+        let recorded = answer(&db.store, post.id, user, day(1)).await;
+        assert!(matches!(recorded, AnswerRecord::Counted { .. }));
+    }
+    check().await;
+}
+
 #[tokio::test]
 async fn answers_over_consecutive_questions_build_a_streak_of_one_two_three() {
     let db = open_scheduled().await;

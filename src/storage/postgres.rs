@@ -10,14 +10,14 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection as _, PgConnection, PgPool};
 
 use super::error::{StorageError, StorageResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-type Connection = sqlx::PgConnection;
+type Connection = PgConnection;
 
 /// Opens a write transaction holding the advisory lock every write transaction
 /// holds, key 1903129700: "qotd" in ASCII (`BEGIN` and the lock in one round trip).
@@ -141,6 +141,12 @@ impl Backend {
             // A process that stops mid-transaction (frozen, cut off) would hold the
             // write lock of every process: the server ends such a session instead.
             .options([("idle_in_transaction_session_timeout", "60s")]);
+        // The schema first, on a connection of its own: every pooled connection then
+        // finds it, and prepares the statements that record answers as it connects.
+        let mut conn = PgConnection::connect_with(&options).await?;
+        check_schema_version(&mut conn).await?;
+        MIGRATOR.run(&mut conn).await?;
+        conn.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .min_connections(0)
@@ -154,16 +160,13 @@ impl Backend {
             .test_before_acquire(false)
             .before_acquire(|connection, meta| {
                 Box::pin(async move {
-                    use sqlx::Connection as _;
                     Ok(meta.idle_for < PING_AFTER_IDLE || connection.ping().await.is_ok())
                 })
             })
+            .after_connect(|connection, _| Box::pin(answers::prepare_record_statements(connection)))
             .connect_with(options)
             .await?;
-        let backend = Self { pool };
-        backend.check_schema_version().await?;
-        MIGRATOR.run(&backend.pool).await?;
-        Ok(backend)
+        Ok(Self { pool })
     }
 
     /// Reads go to the pool.
@@ -202,21 +205,20 @@ impl Backend {
     pub(super) async fn close(&self) {
         self.pool.close().await;
     }
+}
 
-    /// Refuses a database migrated by a newer build.
-    async fn check_schema_version(&self) -> StorageResult<()> {
-        let migrated: bool =
-            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-                .fetch_one(&self.pool)
-                .await?;
-        if !migrated {
-            return Ok(());
-        }
-        let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
-            .fetch_one(&self.pool)
-            .await?;
-        StorageError::check_schema_version(found, &MIGRATOR)
+/// Refuses a database migrated by a newer build.
+async fn check_schema_version(conn: &mut Connection) -> StorageResult<()> {
+    let migrated: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !migrated {
+        return Ok(());
     }
+    let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(&mut *conn)
+        .await?;
+    StorageError::check_schema_version(found, &MIGRATOR)
 }
 
 #[cfg(test)]

@@ -164,6 +164,9 @@ impl Backend {
         };
         store.check_schema_version().await?;
         MIGRATOR.run(&store.writer).await?;
+        // The writer's one connection prepares the statements recording answers now
+        // rather than at the first answer.
+        answers::prepare_record_statements(&mut *store.writer.acquire().await?).await?;
         Ok(store)
     }
 

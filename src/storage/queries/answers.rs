@@ -353,6 +353,57 @@ fn json_param(value: &serde_json::Value) -> String {
     value.to_string()
 }
 
+/// [`read_round`]'s statement: each answer's post, the channel's latest posted
+/// question and the member's streak.
+const READ_ROUND: &str = concat!(
+    "SELECT b.i, p.channel_id, p.guild_id, p.seq, p.revealed_at, \
+         (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
+          WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
+         m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
+         m.last_kept_seq, m.last_freeze_seq \
+     FROM ",
+    answers_posts_and_streaks!("$1"),
+);
+
+/// [`insert_answers`]' statement.
+const INSERT_ANSWERS: &str = concat!(
+    "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
+     SELECT post_id, user_id, answered_at, unaided, counted FROM ",
+    new_answers!("$1"),
+    " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id",
+);
+
+/// [`save_streaks`]' statement.
+const SAVE_STREAKS: &str = concat!(
+    "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
+         unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
+     SELECT channel_id, user_id, guild_id, current, best, total, unaided, \
+         last_answered_seq, freezes, last_kept_seq, last_freeze_seq FROM ",
+    streak_rows!("$1"),
+    " AS s WHERE TRUE \
+     ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
+         best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
+         last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
+         last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq",
+);
+
+/// Prepares the three statements that record answers on `conn`, into its statement
+/// cache, so that no answer waits for them to be prepared: on PostgreSQL a connection
+/// prepares a statement the first time it runs it: a round trip for the server to
+/// parse it and describe its types. Needs the schema in place. Each binds one parameter, a JSON
+/// array as text ([`json_param`]).
+pub(super) async fn prepare_record_statements(conn: &mut Connection) -> sqlx::Result<()> {
+    use sqlx::Executor as _;
+    type Db = <Connection as sqlx::Connection>::Database;
+    let text = <String as sqlx::Type<Db>>::type_info();
+    for sql in [READ_ROUND, INSERT_ANSWERS, SAVE_STREAKS] {
+        (&mut *conn)
+            .prepare_with(sqlx::SqlStr::from_static(sql), std::slice::from_ref(&text))
+            .await?;
+    }
+    Ok(())
+}
+
 /// One round (each member once), inside the caller's transaction.
 async fn record_round(
     conn: &mut Connection,
@@ -418,18 +469,10 @@ async fn read_round(
         .iter()
         .map(|a| (a.post_id, to_db_id(a.user_id)))
         .collect();
-    let rows: Vec<BatchRow> = sqlx::query_as(concat!(
-        "SELECT b.i, p.channel_id, p.guild_id, p.seq, p.revealed_at, \
-             (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
-              WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
-             m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
-             m.last_kept_seq, m.last_freeze_seq \
-         FROM ",
-        answers_posts_and_streaks!("$1"),
-    ))
-    .bind(json_param(&serde_json::json!(pairs)))
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<BatchRow> = sqlx::query_as(READ_ROUND)
+        .bind(json_param(&serde_json::json!(pairs)))
+        .fetch_all(&mut *conn)
+        .await?;
     let mut found: Vec<Option<PostAndStreakRow>> = answers.iter().map(|_| None).collect();
     for BatchRow { i, row } in rows {
         if let Some(slot) = usize::try_from(i).ok().and_then(|i| found.get_mut(i)) {
@@ -463,15 +506,10 @@ async fn insert_answers(
     if new_answers.is_empty() {
         return Ok(Default::default());
     }
-    let inserted: Vec<(i64, i64)> = sqlx::query_as(concat!(
-        "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
-         SELECT post_id, user_id, answered_at, unaided, counted FROM ",
-        new_answers!("$1"),
-        " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id",
-    ))
-    .bind(json_param(&serde_json::Value::Array(new_answers)))
-    .fetch_all(&mut *conn)
-    .await?;
+    let inserted: Vec<(i64, i64)> = sqlx::query_as(INSERT_ANSWERS)
+        .bind(json_param(&serde_json::Value::Array(new_answers)))
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(inserted.into_iter().collect())
 }
 
@@ -504,20 +542,9 @@ fn streak_json(channel: i64, user: i64, guild: i64, streak: &MemberStreak) -> se
 /// Writes members' streaks (each a [`streak_json`]) in one statement; the server
 /// totals follow by trigger.
 async fn save_streaks(conn: &mut Connection, streaks: Vec<serde_json::Value>) -> StorageResult<()> {
-    sqlx::query(concat!(
-        "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
-             unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
-         SELECT channel_id, user_id, guild_id, current, best, total, unaided, \
-             last_answered_seq, freezes, last_kept_seq, last_freeze_seq FROM ",
-        streak_rows!("$1"),
-        " AS s WHERE TRUE \
-         ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
-             best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
-             last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
-             last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq",
-    ))
-    .bind(json_param(&serde_json::Value::Array(streaks)))
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(SAVE_STREAKS)
+        .bind(json_param(&serde_json::Value::Array(streaks)))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
