@@ -23,6 +23,10 @@ type Connection = PgConnection;
 /// holds, key 1903129700: "qotd" in ASCII (`BEGIN` and the lock in one round trip).
 const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1903129700)";
 
+/// A round's answers and streaks are written by one statement (a round trip fewer per
+/// answer batch: see `queries/answers.rs`).
+const ONE_STATEMENT_WRITES: bool = true;
+
 /// A pooled connection idle longer than this is pinged before it is used.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 

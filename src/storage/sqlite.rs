@@ -111,6 +111,10 @@ pub(super) struct Backend {
     _checkpoints: Arc<tokio::sync::oneshot::Sender<()>>,
 }
 
+/// SQLite has no INSERT inside a WITH: a round's answers and streaks are two
+/// statements (see `queries/answers.rs`).
+const ONE_STATEMENT_WRITES: bool = false;
+
 /// How often the WAL is copied back into the database file (see [`checkpoint_wal`]).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 

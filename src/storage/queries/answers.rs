@@ -95,10 +95,10 @@ impl Backend {
         Ok(records.pop().unwrap_or(AnswerRecord::UnknownPost))
     }
 
-    /// Records `answers` in one transaction, three statements for the whole batch
-    /// (read the posts and streaks, insert the answers, write the streaks) rather than
-    /// three per answer: on PostgreSQL each statement is a round trip, on SQLite a hop
-    /// to sqlx's worker thread.
+    /// Records `answers` in one transaction, a few statements for the whole batch
+    /// rather than a few per answer (on PostgreSQL each statement is a round trip, on
+    /// SQLite a hop to sqlx's worker thread): read the posts and streaks, then insert
+    /// the answers and write the streaks, in one statement on PostgreSQL.
     pub async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>> {
         let mut tx = self.begin_write().await?;
         let mut records = Vec::with_capacity(answers.len());
@@ -365,7 +365,9 @@ const READ_ROUND: &str = concat!(
     answers_posts_and_streaks!("$1"),
 );
 
-/// [`insert_answers`]' statement.
+/// Inserts answers (SQLite, and [`WRITE_ROUND`]'s first part): binds a JSON array of
+/// `[post, member, answered_at, unaided, counted]`; returns the (post, member) pairs
+/// it inserted (an answer already there is not).
 const INSERT_ANSWERS: &str = concat!(
     "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
      SELECT post_id, user_id, answered_at, unaided, counted FROM ",
@@ -373,32 +375,66 @@ const INSERT_ANSWERS: &str = concat!(
     " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id",
 );
 
-/// [`save_streaks`]' statement.
-const SAVE_STREAKS: &str = concat!(
-    "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
-         unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
-     SELECT channel_id, user_id, guild_id, current, best, total, unaided, \
-         last_answered_seq, freezes, last_kept_seq, last_freeze_seq FROM ",
-    streak_rows!("$1"),
-    " AS s WHERE TRUE \
-     ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
-         best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
-         last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
-         last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq",
+/// The columns [`SAVE_STREAKS`] and [`WRITE_ROUND`] write and how a conflict updates.
+macro_rules! save_streaks_sql {
+    (from: $from:expr, join: $join:literal) => {
+        concat!(
+            "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
+                 unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
+             SELECT s.channel_id, s.user_id, s.guild_id, s.current, s.best, s.total, s.unaided, \
+                 s.last_answered_seq, s.freezes, s.last_kept_seq, s.last_freeze_seq FROM ",
+            $from,
+            " AS s ",
+            $join,
+            " WHERE TRUE \
+             ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
+                 best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
+                 last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
+                 last_kept_seq = excluded.last_kept_seq, \
+                 last_freeze_seq = excluded.last_freeze_seq"
+        )
+    };
+}
+
+/// [`save_streaks`]' statement: binds a JSON array of [`streak_json`]s; the server totals
+/// follow by trigger.
+const SAVE_STREAKS: &str = save_streaks_sql!(from: streak_rows!("$1"), join: "");
+
+/// Both writes of a round in one statement (PostgreSQL, whose statements are round
+/// trips): inserts the answers of `$1` as [`INSERT_ANSWERS`] does, and saves the
+/// streaks of `$2` of the members whose answer it inserted (a round has each member
+/// once); returns the inserted pairs.
+const WRITE_ROUND: &str = concat!(
+    "WITH inserted AS (",
+    "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
+     SELECT post_id, user_id, answered_at, unaided, counted FROM ",
+    new_answers!("$1"),
+    " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id), saved AS (",
+    save_streaks_sql!(from: streak_rows!("$2"), join: "JOIN inserted i ON i.user_id = s.user_id"),
+    ") SELECT post_id, user_id FROM inserted",
 );
 
-/// Prepares the three statements that record answers on `conn`, into its statement
-/// cache, so that no answer waits for them to be prepared: on PostgreSQL a connection
-/// prepares a statement the first time it runs it: a round trip for the server to
-/// parse it and describe its types. Needs the schema in place. Each binds one parameter, a JSON
-/// array as text ([`json_param`]).
+/// The statements recording answers runs on this backend.
+const RECORD_STATEMENTS: &[&str] = if super::ONE_STATEMENT_WRITES {
+    &[READ_ROUND, WRITE_ROUND]
+} else {
+    &[READ_ROUND, INSERT_ANSWERS, SAVE_STREAKS]
+};
+
+/// Prepares the statements that record answers on `conn`, into its statement cache,
+/// so that no answer waits for them: on PostgreSQL a connection prepares a statement
+/// the first time it runs it, a round trip for the server to parse it and describe
+/// its types. Needs the schema in place. Their parameters are JSON arrays as text
+/// ([`json_param`]).
 pub(super) async fn prepare_record_statements(conn: &mut Connection) -> sqlx::Result<()> {
     use sqlx::Executor as _;
     type Db = <Connection as sqlx::Connection>::Database;
     let text = <String as sqlx::Type<Db>>::type_info();
-    for sql in [READ_ROUND, INSERT_ANSWERS, SAVE_STREAKS] {
+    for sql in RECORD_STATEMENTS {
+        let parameters = [text.clone(), text.clone()];
+        let count = if sql.contains("$2") { 2 } else { 1 };
         (&mut *conn)
-            .prepare_with(sqlx::SqlStr::from_static(sql), std::slice::from_ref(&text))
+            .prepare_with(sqlx::SqlStr::from_static(sql), &parameters[..count])
             .await?;
     }
     Ok(())
@@ -428,30 +464,20 @@ async fn record_round(
             Some((row, unaided, effect))
         })
         .collect();
-    let inserted = insert_answers(conn, answers, &decided).await?;
-
-    let mut records = Vec::with_capacity(answers.len());
-    let mut streaks = Vec::new();
-    for (answer, decided) in answers.iter().zip(decided) {
-        let user = to_db_id(answer.user_id);
-        records.push(match decided {
+    let inserted = write_round(conn, answers, &decided).await?;
+    let records = answers.iter().zip(decided).map(|(answer, decided)| {
+        let key = (answer.post_id, to_db_id(answer.user_id));
+        match decided {
             None => AnswerRecord::UnknownPost,
-            Some(_) if !inserted.contains(&(answer.post_id, user)) => AnswerRecord::AlreadyAnswered,
+            Some(_) if !inserted.contains(&key) => AnswerRecord::AlreadyAnswered,
             Some((_, _, AnswerEffect::AlreadyAnswered)) => AnswerRecord::AlreadyAnswered,
             Some((_, _, AnswerEffect::TooLate)) => AnswerRecord::TooLate,
-            Some((row, unaided, AnswerEffect::Counted(updated))) => {
-                streaks.push(streak_json(row.channel_id, user, row.guild_id, &updated));
-                AnswerRecord::Counted {
-                    streak: updated,
-                    unaided,
-                }
+            Some((_, unaided, AnswerEffect::Counted(streak))) => {
+                AnswerRecord::Counted { streak, unaided }
             }
-        });
-    }
-    if !streaks.is_empty() {
-        save_streaks(conn, streaks).await?;
-    }
-    Ok(records)
+        }
+    });
+    Ok(records.collect())
 }
 
 /// An answer of a known post as the rule decided it: its post and streak, whether it
@@ -482,35 +508,75 @@ async fn read_round(
     Ok(found)
 }
 
-/// Inserts the answers of known posts in one statement; returns the (post, member)
-/// pairs it inserted (an answer already there is not).
-async fn insert_answers(
+/// Inserts the answers of known posts and saves the streaks of those inserted that
+/// count; returns the (post, member) pairs it inserted (an answer already there is
+/// not, and its streak is left as it is).
+async fn write_round(
     conn: &mut Connection,
     answers: &[NewAnswer],
     decided: &[Option<Decided>],
 ) -> StorageResult<std::collections::HashSet<(i64, i64)>> {
-    let new_answers: Vec<serde_json::Value> = answers
-        .iter()
-        .zip(decided)
-        .filter_map(|(answer, decided)| {
-            let (_, unaided, effect) = decided.as_ref()?;
-            Some(serde_json::json!([
+    let decided = || {
+        answers
+            .iter()
+            .zip(decided)
+            .filter_map(|(a, d)| Some((a, d.as_ref()?)))
+    };
+    let new_answers: Vec<serde_json::Value> = decided()
+        .map(|(answer, (_, unaided, effect))| {
+            serde_json::json!([
                 answer.post_id,
                 to_db_id(answer.user_id),
                 to_millis(answer.at),
                 unaided,
                 matches!(effect, AnswerEffect::Counted(_)),
-            ]))
+            ])
         })
         .collect();
     if new_answers.is_empty() {
         return Ok(Default::default());
     }
+    // The counted answers' streaks, of those `inserted` (all, when the database picks).
+    let streaks = |inserted: Option<&std::collections::HashSet<(i64, i64)>>| {
+        let streaks = decided().filter_map(|(answer, (row, _, effect))| {
+            let AnswerEffect::Counted(streak) = effect else {
+                return None;
+            };
+            let user = to_db_id(answer.user_id);
+            let kept = inserted.is_none_or(|inserted| inserted.contains(&(answer.post_id, user)));
+            kept.then(|| streak_json(row.channel_id, user, row.guild_id, streak))
+        });
+        streaks.collect::<Vec<_>>()
+    };
+    let new_answers = json_param(&serde_json::Value::Array(new_answers));
+    if super::ONE_STATEMENT_WRITES {
+        let inserted: Vec<(i64, i64)> = sqlx::query_as(WRITE_ROUND)
+            .bind(new_answers)
+            .bind(json_param(&serde_json::Value::Array(streaks(None))))
+            .fetch_all(&mut *conn)
+            .await?;
+        return Ok(inserted.into_iter().collect());
+    }
     let inserted: Vec<(i64, i64)> = sqlx::query_as(INSERT_ANSWERS)
-        .bind(json_param(&serde_json::Value::Array(new_answers)))
+        .bind(new_answers)
         .fetch_all(&mut *conn)
         .await?;
-    Ok(inserted.into_iter().collect())
+    let inserted = inserted.into_iter().collect();
+    let streaks = streaks(Some(&inserted));
+    if !streaks.is_empty() {
+        save_streaks(conn, streaks).await?;
+    }
+    Ok(inserted)
+}
+
+/// Writes members' streaks (each a [`streak_json`]) in one statement; the server
+/// totals follow by trigger.
+async fn save_streaks(conn: &mut Connection, streaks: Vec<serde_json::Value>) -> StorageResult<()> {
+    sqlx::query(SAVE_STREAKS)
+        .bind(json_param(&serde_json::Value::Array(streaks)))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// A row of [`record_round`]'s read: the answer's place in the round, and its post
@@ -522,7 +588,7 @@ struct BatchRow {
     row: PostAndStreakRow,
 }
 
-/// A streak as [`save_streaks`] takes it.
+/// A streak as [`SAVE_STREAKS`] and [`WRITE_ROUND`] take it.
 fn streak_json(channel: i64, user: i64, guild: i64, streak: &MemberStreak) -> serde_json::Value {
     serde_json::json!([
         channel,
@@ -537,14 +603,4 @@ fn streak_json(channel: i64, user: i64, guild: i64, streak: &MemberStreak) -> se
         streak.last_kept_seq,
         streak.last_freeze_seq,
     ])
-}
-
-/// Writes members' streaks (each a [`streak_json`]) in one statement; the server
-/// totals follow by trigger.
-async fn save_streaks(conn: &mut Connection, streaks: Vec<serde_json::Value>) -> StorageResult<()> {
-    sqlx::query(SAVE_STREAKS)
-        .bind(json_param(&serde_json::Value::Array(streaks)))
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
