@@ -44,6 +44,8 @@ struct Options {
 }
 
 fn main() {
+    // The harness's subscriber, its log lines to stderr: stdout is the JSON lines.
+    support::init_tracing_to(std::io::stderr);
     let mut options = Options {
         quick: false,
         runs: 3,
@@ -630,8 +632,8 @@ const INGEST_BURSTS: usize = 3;
 /// The bare client runs again beside each backend's rows: each ratio compares
 /// figures of one run.
 async fn ingest(total: usize, db: Db<'_>) {
-    // The bare client runs under the subscriber qotd's harness installs, as qotd does.
-    support::init_tracing();
+    // The bare client runs under the subscriber qotd's harness installs (`main`), as
+    // qotd does.
     let guild = 10_000u64;
     let question_channels = 20;
     let busy_channels = 50;

@@ -45,6 +45,15 @@ pub const MEMBER: u64 = 555_555_555_555_555_002;
 /// The test binary's one subscriber: warnings (or `RUST_LOG`) to the test output, and
 /// info and above to the `CapturedLog` of the thread that logs, if it has one.
 pub fn init_tracing() {
+    init_tracing_to(tracing_subscriber::fmt::TestWriter::new());
+}
+
+/// [`init_tracing`], its log lines to `writer` (the bench's to stderr: its stdout is
+/// JSON lines). The first call in a process decides; later ones change nothing.
+pub fn init_tracing_to<W>(writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
@@ -59,7 +68,7 @@ pub fn init_tracing() {
         .with(qotd::logs::NoDependencySpans::up_to(most))
         .with(
             tracing_subscriber::fmt::layer()
-                .with_test_writer()
+                .with_writer(writer)
                 .with_filter(filter),
         )
         .with(disk_faults::CapturedLog::layer())
