@@ -763,7 +763,7 @@ async fn ingest(total: usize, db: Db<'_>) {
         Some(("bare serenity client, empty handler", rate(&bare_s))),
         db.tag(json!({ "events_per_burst": total, "bursts": INGEST_BURSTS,
             "qotd_bursts_events_per_s": per_burst(&qotd_s), "bare_bursts_events_per_s": per_burst(&bare_s),
-            "warmup_burst_events_per_s": { "qotd": per_burst(&[warmup.1])[0], "bare": per_burst(&[warmup.0])[0] },
+            "warmup_bursts": 1, "warmup_burst_events_per_s": { "qotd": per_burst(&[warmup.1])[0], "bare": per_burst(&[warmup.0])[0] },
             "answers_expected": distinct, "answers_recorded": answers,
             "machine": Machine::now().since(machine_before).json() })),
     );

@@ -307,6 +307,36 @@ async fn every_postgresql_connection_has_the_answer_statements_prepared() {
     check().await;
 }
 
+/// Preparing them is a head start, not a condition: a connection on which they cannot
+/// be prepared (here a column they name is gone) still serves every other query.
+#[tokio::test]
+async fn a_connection_that_cannot_prepare_the_answer_statements_still_serves_queries() {
+    let db = open_scheduled().await;
+    let qotd::storage::Pool::Postgres(pool) = db.store.pool() else {
+        return;
+    };
+    sqlx::query("ALTER TABLE answers RENAME COLUMN counted TO counted_elsewhere")
+        .execute(pool)
+        .await
+        .unwrap();
+    // More at once than the pool has open: new connections, each failing to prepare.
+    let (a, b, c, d) = tokio::join!(
+        pool.acquire(),
+        pool.acquire(),
+        pool.acquire(),
+        pool.acquire()
+    );
+    for conn in [a, b, c, d] {
+        let one: i32 = sqlx::query_scalar("SELECT 1")
+            .fetch_one(&mut *conn.expect("a connection despite the failed prepare"))
+            .await
+            .unwrap();
+        assert_eq!(one, 1);
+    }
+    let schedule = db.store.schedule(CHANNEL).await.unwrap();
+    assert!(schedule.is_some());
+}
+
 #[tokio::test]
 async fn answers_over_consecutive_questions_build_a_streak_of_one_two_three() {
     let db = open_scheduled().await;

@@ -145,29 +145,20 @@ impl Backend {
             // A process that stops mid-transaction (frozen, cut off) would hold the
             // write lock of every process: the server ends such a session instead.
             .options([("idle_in_transaction_session_timeout", "60s")]);
-        // The schema first, on a connection of its own: every pooled connection then
-        // finds it, and prepares the statements that record answers as it connects.
-        let mut conn = PgConnection::connect_with(&options).await?;
-        check_schema_version(&mut conn).await?;
-        MIGRATOR.run(&mut conn).await?;
-        conn.close().await?;
-        let pool = PgPoolOptions::new()
-            .max_connections(4)
-            .min_connections(0)
-            // A command must answer within Discord's 3 s: while the server is away, a
-            // write fails fast (and the bot says it cannot save) instead of waiting.
-            .acquire_timeout(Duration::from_secs(2))
-            .idle_timeout(Duration::from_secs(60))
-            // sqlx pings every connection it hands out: a round trip before every
-            // statement. A connection used in the last second is alive; one idle
-            // longer (a server restart or a network cut shows there) is still pinged.
-            .test_before_acquire(false)
-            .before_acquire(|connection, meta| {
-                Box::pin(async move {
-                    Ok(meta.idle_for < PING_AFTER_IDLE || connection.ping().await.is_ok())
-                })
-            })
-            .after_connect(|connection, _| Box::pin(answers::prepare_record_statements(connection)))
+        // The schema first, on a pool of one connection of its own (the same timeout
+        // and retries): every connection of the real pool then finds it, and prepares
+        // the statements that record answers as it connects.
+        let setup = pool_options(1).connect_with(options.clone()).await?;
+        let migrated = async {
+            check_schema_version(&setup).await?;
+            MIGRATOR.run(&setup).await?;
+            StorageResult::Ok(())
+        }
+        .await;
+        setup.close().await;
+        migrated?;
+        let pool = pool_options(4)
+            .after_connect(|connection, _| Box::pin(prepare_on_connect(connection)))
             .connect_with(options)
             .await?;
         Ok(Self { pool })
@@ -211,16 +202,46 @@ impl Backend {
     }
 }
 
+/// The pool's settings, for at most `connections` connections.
+fn pool_options(connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(connections)
+        .min_connections(0)
+        // A command must answer within Discord's 3 s: while the server is away, a
+        // write fails fast (and the bot says it cannot save) instead of waiting.
+        .acquire_timeout(Duration::from_secs(2))
+        .idle_timeout(Duration::from_secs(60))
+        // sqlx pings every connection it hands out: a round trip before every
+        // statement. A connection used in the last second is alive; one idle longer
+        // (a server restart or a network cut shows there) is still pinged.
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                Ok(meta.idle_for < PING_AFTER_IDLE || connection.ping().await.is_ok())
+            })
+        })
+}
+
+/// Prepares the answer statements on a new connection. A failure costs only the head
+/// start (a statement is prepared when first run anyway), so it is logged and the
+/// connection kept: a connection the pool refused would fail every query instead.
+async fn prepare_on_connect(connection: &mut Connection) -> Result<(), sqlx::Error> {
+    if let Err(error) = answers::prepare_record_statements(connection).await {
+        tracing::warn!(%error, "could not prepare the answer statements on a new database connection; each is prepared when first run");
+    }
+    Ok(())
+}
+
 /// Refuses a database migrated by a newer build.
-async fn check_schema_version(conn: &mut Connection) -> StorageResult<()> {
+async fn check_schema_version(pool: &PgPool) -> StorageResult<()> {
     let migrated: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-        .fetch_one(&mut *conn)
+        .fetch_one(pool)
         .await?;
     if !migrated {
         return Ok(());
     }
     let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
-        .fetch_one(&mut *conn)
+        .fetch_one(pool)
         .await?;
     StorageError::check_schema_version(found, &MIGRATOR)
 }
