@@ -365,15 +365,22 @@ const READ_ROUND: &str = concat!(
     answers_posts_and_streaks!("$1"),
 );
 
-/// Inserts answers (SQLite, and [`WRITE_ROUND`]'s first part): binds a JSON array of
-/// `[post, member, answered_at, unaided, counted]`; returns the (post, member) pairs
-/// it inserted (an answer already there is not).
-const INSERT_ANSWERS: &str = concat!(
-    "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
-     SELECT post_id, user_id, answered_at, unaided, counted FROM ",
-    new_answers!("$1"),
-    " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id",
-);
+/// Inserts answers: binds a JSON array of `[post, member, answered_at, unaided,
+/// counted]` as `$1`; returns the (post, member) pairs it inserted (an answer already
+/// there is not).
+macro_rules! insert_answers_sql {
+    () => {
+        concat!(
+            "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
+             SELECT post_id, user_id, answered_at, unaided, counted FROM ",
+            new_answers!("$1"),
+            " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id"
+        )
+    };
+}
+
+/// [`insert_answers_sql`] alone (SQLite).
+const INSERT_ANSWERS: &str = insert_answers_sql!();
 
 /// The columns [`SAVE_STREAKS`] and [`WRITE_ROUND`] write and how a conflict updates.
 macro_rules! save_streaks_sql {
@@ -406,19 +413,18 @@ const SAVE_STREAKS: &str = save_streaks_sql!(from: streak_rows!("$1"), join: "")
 /// once); returns the inserted pairs.
 const WRITE_ROUND: &str = concat!(
     "WITH inserted AS (",
-    "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
-     SELECT post_id, user_id, answered_at, unaided, counted FROM ",
-    new_answers!("$1"),
-    " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id), saved AS (",
+    insert_answers_sql!(),
+    "), saved AS (",
     save_streaks_sql!(from: streak_rows!("$2"), join: "JOIN inserted i ON i.user_id = s.user_id"),
     ") SELECT post_id, user_id FROM inserted",
 );
 
-/// The statements recording answers runs on this backend.
-const RECORD_STATEMENTS: &[&str] = if super::ONE_STATEMENT_WRITES {
-    &[READ_ROUND, WRITE_ROUND]
+/// The statements recording answers runs on this backend, each with its number of
+/// parameters.
+const RECORD_STATEMENTS: &[(&str, usize)] = if super::ONE_STATEMENT_WRITES {
+    &[(READ_ROUND, 1), (WRITE_ROUND, 2)]
 } else {
-    &[READ_ROUND, INSERT_ANSWERS, SAVE_STREAKS]
+    &[(READ_ROUND, 1), (INSERT_ANSWERS, 1), (SAVE_STREAKS, 1)]
 };
 
 /// Prepares the statements that record answers on `conn`, into its statement cache,
@@ -430,11 +436,10 @@ pub(super) async fn prepare_record_statements(conn: &mut Connection) -> sqlx::Re
     use sqlx::Executor as _;
     type Db = <Connection as sqlx::Connection>::Database;
     let text = <String as sqlx::Type<Db>>::type_info();
-    for sql in RECORD_STATEMENTS {
-        let parameters = [text.clone(), text.clone()];
-        let count = if sql.contains("$2") { 2 } else { 1 };
+    for &(sql, parameters) in RECORD_STATEMENTS {
+        let types = vec![text.clone(); parameters];
         (&mut *conn)
-            .prepare_with(sqlx::SqlStr::from_static(sql), &parameters[..count])
+            .prepare_with(sqlx::SqlStr::from_static(sql), &types)
             .await?;
     }
     Ok(())
@@ -516,13 +521,14 @@ async fn write_round(
     answers: &[NewAnswer],
     decided: &[Option<Decided>],
 ) -> StorageResult<std::collections::HashSet<(i64, i64)>> {
-    let decided = || {
+    // The answers of known posts, with what the rule decided.
+    let known = || {
         answers
             .iter()
             .zip(decided)
             .filter_map(|(a, d)| Some((a, d.as_ref()?)))
     };
-    let new_answers: Vec<serde_json::Value> = decided()
+    let new_answers: Vec<serde_json::Value> = known()
         .map(|(answer, (_, unaided, effect))| {
             serde_json::json!([
                 answer.post_id,
@@ -538,7 +544,7 @@ async fn write_round(
     }
     // The counted answers' streaks, of those `inserted` (all, when the database picks).
     let streaks = |inserted: Option<&std::collections::HashSet<(i64, i64)>>| {
-        let streaks = decided().filter_map(|(answer, (row, _, effect))| {
+        let streaks = known().filter_map(|(answer, (row, _, effect))| {
             let AnswerEffect::Counted(streak) = effect else {
                 return None;
             };
