@@ -1139,6 +1139,76 @@ async fn a_batch_records_exactly_what_the_answers_one_by_one_would() {
     assert_eq!(current, vec![2, 1, 2, 1, 0]);
 }
 
+/// What a batch moves at once in the kept counts (on PostgreSQL written by the answers'
+/// statement, not row triggers): members leaving the standings others enter (a
+/// standing written once with its net change), a member in two rounds of one batch,
+/// answers to a removed channel's question (in the inbox, not the server totals), and
+/// a write of another kind afterwards (an admin's repair), kept by its triggers.
+#[tokio::test]
+async fn a_batch_keeps_the_server_counts_and_inbox_while_members_trade_standings() {
+    let db = open_scheduled().await;
+    let store = &db.store;
+    store
+        .upsert_schedule(&settings(CHANNEL + 1), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let on = |post_id, user_id, date| NewAnswer {
+        post_id,
+        user_id,
+        at: answer_time(date),
+    };
+    let elsewhere = post(store, CHANNEL + 1, day(1), "e").await.id;
+    store
+        .remove_schedule(CHANNEL + 1, at("2026-06-01T12:00:00Z"))
+        .await
+        .unwrap();
+    // Day 2 moves 1-2 up a standing, 5-6 into the one they leave; day 3 the same
+    // again, with 3 back and 7-8 new; 1 also answers the removed channel's question.
+    let days = [
+        vec![1, 2, 3, 4],
+        vec![1, 2, 5, 6],
+        vec![1, 2, 3, 5, 6, 7, 8],
+    ];
+    for (n, members) in (1..).zip(days) {
+        let daily = post(store, CHANNEL, day(n), "q").await.id;
+        let mut batch: Vec<_> = members.iter().map(|&m| on(daily, m, day(n))).collect();
+        batch.push(on(elsewhere, u64::from(n), day(n)));
+        let records = store.record_answers(&batch).await.unwrap();
+        let counted = records
+            .iter()
+            .filter(|r| matches!(r, AnswerRecord::Counted { .. }))
+            .count();
+        assert!(counted >= members.len(), "day {n}: {records:?}");
+        totals_match_the_channel_sums(store).await;
+    }
+    assert_eq!(store.member_streak(CHANNEL, 1).await.unwrap().current, 3);
+    assert_eq!(store.member_streak(CHANNEL, 5).await.unwrap().current, 2);
+    // Every answer waits in its member's inbox, with its post's server and question.
+    let inbox_and_answers = [
+        "SELECT post_id, user_id, guild_id, question_id, answered_at, \
+             CASE WHEN unaided THEN 1 ELSE 0 END FROM practice_inbox ORDER BY 1, 2",
+        "SELECT a.post_id, a.user_id, p.guild_id, p.question_id, a.answered_at, \
+             CASE WHEN a.unaided THEN 1 ELSE 0 END \
+         FROM answers a JOIN daily_posts p ON p.id = a.post_id ORDER BY 1, 2",
+    ];
+    let mut rows = Vec::new();
+    for sql in inbox_and_answers {
+        let found: Vec<(i64, i64, i64, String, i64, i32)> =
+            on_pool!(store, |pool| sqlx::query_as(sql)
+                .fetch_all(pool)
+                .await
+                .unwrap());
+        rows.push(found);
+    }
+    assert_eq!(rows[0].len(), 4 + 4 + 7 + 3);
+    assert_eq!(rows[0], rows[1]);
+    store
+        .set_streak(CHANNEL, 4, 5, 99, at("2026-06-03T20:00:00Z"))
+        .await
+        .unwrap();
+    totals_match_the_channel_sums(store).await;
+}
+
 #[tokio::test]
 async fn sqlite_answers_reach_the_database_file_through_the_background_checkpoint() {
     let db = sqlite_scheduled().await;

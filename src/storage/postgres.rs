@@ -23,6 +23,12 @@ type Connection = PgConnection;
 /// holds, key 1903129700: "qotd" in ASCII (`BEGIN` and the lock in one round trip).
 const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1903129700)";
 
+/// Opens the write transaction that records answers: [`BEGIN_WRITE`], and the row
+/// triggers keeping counts stand aside, for `queries/answers.rs`'s write statement
+/// writes those counts once per batch (`migrations/postgres/0008_kept_counts_per_batch.sql`).
+const BEGIN_RECORD: &str = "BEGIN; SELECT pg_advisory_xact_lock(1903129700); \
+     SET LOCAL qotd.kept_counts = 'per batch'";
+
 /// A round's answers and streaks are written by one statement (a round trip fewer per
 /// answer batch: see `queries/answers.rs`).
 const ONE_STATEMENT_WRITES: bool = true;
@@ -179,6 +185,11 @@ impl Backend {
         Ok(self.pool.begin_with(BEGIN_WRITE).await?)
     }
 
+    /// The write transaction that records answers (see [`BEGIN_RECORD`]).
+    async fn begin_record(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin_with(BEGIN_RECORD).await?)
+    }
+
     /// Commits a write that changes nothing: fails when the server cannot be reached
     /// or does not accept writes (a read-only transaction or a standby).
     pub(super) async fn check_writable(&self) -> StorageResult<()> {
@@ -254,5 +265,6 @@ mod tests {
     fn the_write_transaction_takes_the_write_lock() {
         let lock = format!("pg_advisory_xact_lock({})", u32::from_be_bytes(*b"qotd"));
         assert!(BEGIN_WRITE.starts_with("BEGIN;") && BEGIN_WRITE.contains(&lock));
+        assert!(BEGIN_RECORD.starts_with(BEGIN_WRITE));
     }
 }

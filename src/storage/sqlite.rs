@@ -208,6 +208,12 @@ impl Backend {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// The write transaction that records answers: any write transaction (SQLite's
+    /// triggers keep the counts of every write).
+    async fn begin_record(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.begin_write().await
+    }
+
     pub(super) fn pool(&self) -> &SqlitePool {
         &self.pool
     }

@@ -100,7 +100,7 @@ impl Backend {
     /// SQLite a hop to sqlx's worker thread): read the posts and streaks, then insert
     /// the answers and write the streaks, in one statement on PostgreSQL.
     pub async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_record().await?;
         let mut records = Vec::with_capacity(answers.len());
         for round in rounds(answers) {
             records.extend(record_round(&mut tx, round).await?);
@@ -366,34 +366,33 @@ const READ_ROUND: &str = concat!(
 );
 
 /// Inserts answers: binds a JSON array of `[post, member, answered_at, unaided,
-/// counted]` as `$1`; returns the (post, member) pairs it inserted (an answer already
-/// there is not).
+/// counted]` as `$1`; returns `$returning` of the answers it inserted (an answer
+/// already there is not).
 macro_rules! insert_answers_sql {
-    () => {
+    ($returning:literal) => {
         concat!(
             "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
              SELECT post_id, user_id, answered_at, unaided, counted FROM ",
             new_answers!("$1"),
-            " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id"
+            " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING ",
+            $returning
         )
     };
 }
 
-/// [`insert_answers_sql`] alone (SQLite).
-const INSERT_ANSWERS: &str = insert_answers_sql!();
+/// [`insert_answers_sql`] alone (SQLite): returns the (post, member) pairs inserted.
+const INSERT_ANSWERS: &str = insert_answers_sql!("post_id, user_id");
 
 /// The columns [`SAVE_STREAKS`] and [`WRITE_ROUND`] write and how a conflict updates.
 macro_rules! save_streaks_sql {
-    (from: $from:expr, join: $join:literal) => {
+    ($from:expr) => {
         concat!(
             "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
                  unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
              SELECT s.channel_id, s.user_id, s.guild_id, s.current, s.best, s.total, s.unaided, \
                  s.last_answered_seq, s.freezes, s.last_kept_seq, s.last_freeze_seq FROM ",
             $from,
-            " AS s ",
-            $join,
-            " WHERE TRUE \
+            " AS s WHERE TRUE \
              ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
                  best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
                  last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
@@ -405,18 +404,70 @@ macro_rules! save_streaks_sql {
 
 /// [`save_streaks`]' statement: binds a JSON array of [`streak_json`]s; the server totals
 /// follow by trigger.
-const SAVE_STREAKS: &str = save_streaks_sql!(from: streak_rows!("$1"), join: "");
+const SAVE_STREAKS: &str = save_streaks_sql!(streak_rows!("$1"));
 
-/// Both writes of a round in one statement (PostgreSQL, whose statements are round
-/// trips): inserts the answers of `$1` as [`INSERT_ANSWERS`] does, and saves the
-/// streaks of `$2` of the members whose answer it inserted (a round has each member
-/// once); returns the inserted pairs.
+/// Both writes of a round and the kept counts they move, in one statement
+/// (PostgreSQL, whose statements are round trips and whose row triggers cost more than
+/// the rows they follow): inserts the answers of `$1` as [`INSERT_ANSWERS`] does, saves
+/// the streaks of `$2` of the members whose answer it inserted (a round has each
+/// member once), and writes what the row triggers of the other writes keep, once for
+/// the round: the practice inbox, and for streaks of active channels the server
+/// totals, standings and ranked members. Runs in a transaction begun with
+/// `BEGIN_RECORD`, which sets the triggers aside; returns the inserted pairs.
+///
+/// Each CTE reads the tables as they were before the statement (PostgreSQL runs them
+/// on one snapshot), which is where a streak's and a member's previous values come
+/// from; the write lock keeps them current. A standing one member leaves and another
+/// enters is written once, with its net change: a statement cannot update a row twice.
 const WRITE_ROUND: &str = concat!(
     "WITH inserted AS (",
-    insert_answers_sql!(),
-    "), saved AS (",
-    save_streaks_sql!(from: streak_rows!("$2"), join: "JOIN inserted i ON i.user_id = s.user_id"),
-    ") SELECT post_id, user_id FROM inserted",
+    insert_answers_sql!("post_id, user_id, answered_at, unaided"),
+    "), streaks AS (SELECT s.*, COALESCE(m.current, 0) AS was_current, \
+         COALESCE(m.best, 0) AS was_best, COALESCE(m.total, 0) AS was_total \
+     FROM ",
+    streak_rows!("$2"),
+    " AS s JOIN inserted i ON i.user_id = s.user_id \
+     LEFT JOIN member_streaks m ON m.channel_id = s.channel_id AND m.user_id = s.user_id\
+     ), saved AS (",
+    save_streaks_sql!("streaks"),
+    "), inbox AS (\
+         INSERT INTO practice_inbox (post_id, user_id, guild_id, question_id, answered_at, unaided) \
+         SELECT i.post_id, i.user_id, p.guild_id, p.question_id, i.answered_at, i.unaided \
+         FROM inserted i JOIN daily_posts p ON p.id = i.post_id ON CONFLICT DO NOTHING\
+     ), deltas AS (\
+         SELECT s.guild_id, s.user_id, s.current - s.was_current AS current, \
+             s.best - s.was_best AS best, s.total - s.was_total AS total \
+         FROM streaks s LEFT JOIN schedules c ON c.channel_id = s.channel_id \
+         WHERE c.removed IS NOT TRUE\
+     ), was AS (\
+         SELECT t.guild_id, t.user_id, t.current, t.best, t.total FROM member_totals t \
+         JOIN deltas d ON d.guild_id = t.guild_id AND d.user_id = t.user_id\
+     ), totals AS (\
+         INSERT INTO member_totals AS t (guild_id, user_id, current, best, total) \
+         SELECT guild_id, user_id, current, best, total FROM deltas WHERE TRUE \
+         ON CONFLICT (guild_id, user_id) DO UPDATE SET current = t.current + excluded.current, \
+             best = t.best + excluded.best, total = t.total + excluded.total \
+         RETURNING guild_id, user_id, current, best, total\
+     ), moves AS (\
+         SELECT t.guild_id, w.current AS was_current, w.best AS was_best, \
+             COALESCE(w.total, 0) > 0 AS was_ranked, t.current, t.best, t.total > 0 AS is_ranked, \
+             NOT (COALESCE(w.total, 0) > 0 AND t.total > 0 \
+                 AND w.current = t.current AND w.best = t.best) AS moved \
+         FROM totals t LEFT JOIN was w ON w.guild_id = t.guild_id AND w.user_id = t.user_id\
+     ), standings AS (\
+         INSERT INTO guild_standings AS g (guild_id, current, best, members) \
+         SELECT guild_id, current, best, SUM(members) FROM (\
+             SELECT guild_id, was_current AS current, was_best AS best, -1 AS members \
+             FROM moves WHERE moved AND was_ranked \
+             UNION ALL SELECT guild_id, current, best, 1 FROM moves WHERE moved AND is_ranked\
+         ) AS m GROUP BY guild_id, current, best HAVING SUM(members) != 0 \
+         ON CONFLICT (guild_id, current, best) DO UPDATE SET members = g.members + excluded.members\
+     ), ranked AS (\
+         INSERT INTO guild_ranked AS r (guild_id, members) \
+         SELECT guild_id, SUM(CASE WHEN is_ranked THEN 1 ELSE -1 END) FROM moves \
+         WHERE was_ranked != is_ranked GROUP BY guild_id HAVING SUM(CASE WHEN is_ranked THEN 1 ELSE -1 END) != 0 \
+         ON CONFLICT (guild_id) DO UPDATE SET members = r.members + excluded.members\
+     ) SELECT post_id, user_id FROM inserted",
 );
 
 /// The statements recording answers runs on this backend, each with its number of
