@@ -422,26 +422,28 @@ const SAVE_STREAKS: &str = save_streaks_sql!(streak_rows!("$1"));
 const WRITE_ROUND: &str = concat!(
     "WITH inserted AS (",
     insert_answers_sql!("post_id, user_id, answered_at, unaided"),
-    "), streaks AS (SELECT s.*, COALESCE(m.current, 0) AS was_current, \
-         COALESCE(m.best, 0) AS was_best, COALESCE(m.total, 0) AS was_total \
-     FROM ",
+    "), streaks AS (\
+         SELECT s.*, COALESCE(m.current, 0) AS old_current, COALESCE(m.best, 0) AS old_best, \
+             COALESCE(m.total, 0) AS old_total FROM ",
     streak_rows!("$2"),
     " AS s JOIN inserted i ON i.user_id = s.user_id \
-     LEFT JOIN member_streaks m ON m.channel_id = s.channel_id AND m.user_id = s.user_id\
+         LEFT JOIN LATERAL (SELECT current, best, total FROM member_streaks \
+             WHERE channel_id = s.channel_id AND user_id = s.user_id LIMIT 1) AS m ON TRUE\
      ), saved AS (",
     save_streaks_sql!("streaks"),
     "), inbox AS (\
          INSERT INTO practice_inbox (post_id, user_id, guild_id, question_id, answered_at, unaided) \
          SELECT i.post_id, i.user_id, p.guild_id, p.question_id, i.answered_at, i.unaided \
-         FROM inserted i JOIN daily_posts p ON p.id = i.post_id ON CONFLICT DO NOTHING\
+         FROM inserted i CROSS JOIN LATERAL (SELECT guild_id, question_id FROM daily_posts \
+             WHERE id = i.post_id LIMIT 1) AS p ON CONFLICT DO NOTHING\
      ), deltas AS (\
-         SELECT s.guild_id, s.user_id, s.current - s.was_current AS current, \
-             s.best - s.was_best AS best, s.total - s.was_total AS total \
-         FROM streaks s LEFT JOIN schedules c ON c.channel_id = s.channel_id \
-         WHERE c.removed IS NOT TRUE\
-     ), was AS (\
-         SELECT t.guild_id, t.user_id, t.current, t.best, t.total FROM member_totals t \
-         JOIN deltas d ON d.guild_id = t.guild_id AND d.user_id = t.user_id\
+         SELECT s.guild_id, s.user_id, s.current - s.old_current AS current, \
+             s.best - s.old_best AS best, s.total - s.old_total AS total, \
+             t.current AS before_current, t.best AS before_best, \
+             COALESCE(t.total, 0) > 0 AS ranked_before \
+         FROM streaks s LEFT JOIN LATERAL (SELECT current, best, total FROM member_totals \
+             WHERE guild_id = s.guild_id AND user_id = s.user_id LIMIT 1) AS t ON TRUE \
+         WHERE (SELECT removed FROM schedules WHERE channel_id = s.channel_id) IS NOT TRUE\
      ), totals AS (\
          INSERT INTO member_totals AS t (guild_id, user_id, current, best, total) \
          SELECT guild_id, user_id, current, best, total FROM deltas WHERE TRUE \
@@ -449,23 +451,22 @@ const WRITE_ROUND: &str = concat!(
              best = t.best + excluded.best, total = t.total + excluded.total \
          RETURNING guild_id, user_id, current, best, total\
      ), moves AS (\
-         SELECT t.guild_id, w.current AS was_current, w.best AS was_best, \
-             COALESCE(w.total, 0) > 0 AS was_ranked, t.current, t.best, t.total > 0 AS is_ranked, \
-             NOT (COALESCE(w.total, 0) > 0 AND t.total > 0 \
-                 AND w.current = t.current AND w.best = t.best) AS moved \
-         FROM totals t LEFT JOIN was w ON w.guild_id = t.guild_id AND w.user_id = t.user_id\
+         SELECT t.guild_id, d.before_current, d.before_best, d.ranked_before, t.current, t.best, \
+             t.total > 0 AS ranked, NOT (d.ranked_before AND t.total > 0 \
+                 AND d.before_current = t.current AND d.before_best = t.best) AS moved \
+         FROM totals t JOIN deltas d ON d.guild_id = t.guild_id AND d.user_id = t.user_id\
      ), standings AS (\
          INSERT INTO guild_standings AS g (guild_id, current, best, members) \
          SELECT guild_id, current, best, SUM(members) FROM (\
-             SELECT guild_id, was_current AS current, was_best AS best, -1 AS members \
-             FROM moves WHERE moved AND was_ranked \
-             UNION ALL SELECT guild_id, current, best, 1 FROM moves WHERE moved AND is_ranked\
+             SELECT guild_id, before_current AS current, before_best AS best, -1 AS members \
+             FROM moves WHERE moved AND ranked_before \
+             UNION ALL SELECT guild_id, current, best, 1 FROM moves WHERE moved AND ranked\
          ) AS m GROUP BY guild_id, current, best HAVING SUM(members) != 0 \
          ON CONFLICT (guild_id, current, best) DO UPDATE SET members = g.members + excluded.members\
      ), ranked AS (\
          INSERT INTO guild_ranked AS r (guild_id, members) \
-         SELECT guild_id, SUM(CASE WHEN is_ranked THEN 1 ELSE -1 END) FROM moves \
-         WHERE was_ranked != is_ranked GROUP BY guild_id HAVING SUM(CASE WHEN is_ranked THEN 1 ELSE -1 END) != 0 \
+         SELECT guild_id, SUM(CASE WHEN ranked THEN 1 ELSE -1 END) FROM moves \
+         WHERE ranked_before != ranked GROUP BY guild_id \
          ON CONFLICT (guild_id) DO UPDATE SET members = r.members + excluded.members\
      ) SELECT post_id, user_id FROM inserted",
 );
