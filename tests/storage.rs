@@ -752,19 +752,20 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_on() {
 
 /// The server totals the triggers keep, against summing the active channels' streaks.
 async fn totals_match_the_channel_sums(store: &Store) {
-    let kept: Vec<(i64, i64, i64, i64)> = on_pool!(store, |pool| {
+    let kept: Vec<(i64, i64, i64, i64, i64)> = on_pool!(store, |pool| {
         sqlx::query_as(
-        "SELECT user_id, current, best, total FROM member_totals WHERE total > 0 ORDER BY user_id",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap()
+            "SELECT guild_id, user_id, current, best, total FROM member_totals WHERE total > 0 \
+         ORDER BY guild_id, user_id",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
     });
-    let summed: Vec<(i64, i64, i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
-        "SELECT m.user_id, CAST(SUM(m.current) AS BIGINT), CAST(SUM(m.best) AS BIGINT), \
-             CAST(SUM(m.total) AS BIGINT) FROM member_streaks m \
+    let summed: Vec<(i64, i64, i64, i64, i64)> = on_pool!(store, |pool| sqlx::query_as(
+        "SELECT m.guild_id, m.user_id, CAST(SUM(m.current) AS BIGINT), \
+             CAST(SUM(m.best) AS BIGINT), CAST(SUM(m.total) AS BIGINT) FROM member_streaks m \
          JOIN schedules s ON s.channel_id = m.channel_id AND s.removed = FALSE \
-         GROUP BY m.user_id HAVING SUM(m.total) > 0 ORDER BY m.user_id",
+         GROUP BY m.guild_id, m.user_id HAVING SUM(m.total) > 0 ORDER BY 1, 2",
     )
     .fetch_all(pool)
     .await
@@ -1141,17 +1142,24 @@ async fn a_batch_records_exactly_what_the_answers_one_by_one_would() {
 
 /// What a batch moves at once in the kept counts (on PostgreSQL written by the answers'
 /// statement, not row triggers): members leaving the standings others enter (a
-/// standing written once with its net change), a member in two rounds of one batch,
-/// answers to a removed channel's question (in the inbox, not the server totals), and
-/// a write of another kind afterwards (an admin's repair), kept by its triggers.
+/// standing written once with its net change), a member whose server totals move in
+/// two rounds of one batch, two servers, answers to a removed channel's question (in
+/// the inbox, not the server totals), and a write of another kind afterwards (an
+/// admin's repair), kept by its triggers.
 #[tokio::test]
 async fn a_batch_keeps_the_server_counts_and_inbox_while_members_trade_standings() {
     let db = open_scheduled().await;
     let store = &db.store;
-    store
-        .upsert_schedule(&settings(CHANNEL + 1), at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let other_server = ScheduleSettings {
+        guild_id: GUILD + 1,
+        ..settings(CHANNEL + 3)
+    };
+    for schedule in [settings(CHANNEL + 1), settings(CHANNEL + 2), other_server] {
+        store
+            .upsert_schedule(&schedule, at("2026-06-01T00:00:00Z"))
+            .await
+            .unwrap();
+    }
     let on = |post_id, user_id, date| NewAnswer {
         post_id,
         user_id,
@@ -1163,7 +1171,9 @@ async fn a_batch_keeps_the_server_counts_and_inbox_while_members_trade_standings
         .await
         .unwrap();
     // Day 2 moves 1-2 up a standing, 5-6 into the one they leave; day 3 the same
-    // again, with 3 back and 7-8 new; 1 also answers the removed channel's question.
+    // again, with 3 back and 7-8 new. Each day 1-2 also answer in a second channel of
+    // the server (a second round for them), 1 and 9 in another server, and one member
+    // the removed channel's question.
     let days = [
         vec![1, 2, 3, 4],
         vec![1, 2, 5, 6],
@@ -1172,6 +1182,10 @@ async fn a_batch_keeps_the_server_counts_and_inbox_while_members_trade_standings
     for (n, members) in (1..).zip(days) {
         let daily = post(store, CHANNEL, day(n), "q").await.id;
         let mut batch: Vec<_> = members.iter().map(|&m| on(daily, m, day(n))).collect();
+        for (channel, members) in [(CHANNEL + 2, [1, 2]), (CHANNEL + 3, [1, 9])] {
+            let daily = post(store, channel, day(n), "q").await.id;
+            batch.extend(members.map(|m| on(daily, m, day(n))));
+        }
         batch.push(on(elsewhere, u64::from(n), day(n)));
         let records = store.record_answers(&batch).await.unwrap();
         let counted = records
@@ -1200,7 +1214,7 @@ async fn a_batch_keeps_the_server_counts_and_inbox_while_members_trade_standings
                 .unwrap());
         rows.push(found);
     }
-    assert_eq!(rows[0].len(), 4 + 4 + 7 + 3);
+    assert_eq!(rows[0].len(), 4 + 4 + 7 + 3 * (2 + 2 + 1));
     assert_eq!(rows[0], rows[1]);
     store
         .set_streak(CHANNEL, 4, 5, 99, at("2026-06-03T20:00:00Z"))

@@ -23,14 +23,19 @@ type Connection = PgConnection;
 /// holds, key 1903129700: "qotd" in ASCII (`BEGIN` and the lock in one round trip).
 const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1903129700)";
 
-/// Opens the write transaction that records answers: [`BEGIN_WRITE`], and the row
-/// triggers keeping counts stand aside, for `queries/answers.rs`'s write statement
-/// writes those counts once per batch (`migrations/postgres/0008_kept_counts_per_batch.sql`).
-const BEGIN_RECORD: &str = "BEGIN; SELECT pg_advisory_xact_lock(1903129700); \
-     SET LOCAL qotd.kept_counts = 'per batch'";
+/// Opens the write transaction that records answers: [`BEGIN_WRITE`], and with
+/// [`ONE_STATEMENT_WRITES`] the row triggers keeping counts stand aside, for the one
+/// write statement writes those counts itself, once per round
+/// (`migrations/postgres/0008_kept_counts_per_batch.sql`).
+const BEGIN_RECORD: &str = if ONE_STATEMENT_WRITES {
+    "BEGIN; SELECT pg_advisory_xact_lock(1903129700); SET LOCAL qotd.kept_counts = 'per batch'"
+} else {
+    BEGIN_WRITE
+};
 
-/// A round's answers and streaks are written by one statement (a round trip fewer per
-/// answer batch: see `queries/answers.rs`).
+/// A round's answers and streaks, and the kept counts they move, are written by one
+/// statement (a round trip fewer per answer batch, and no row triggers: see
+/// `queries/answers.rs`); otherwise by two, the triggers keeping the counts.
 const ONE_STATEMENT_WRITES: bool = true;
 
 /// A pooled connection idle longer than this is pinged before it is used.

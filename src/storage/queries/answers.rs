@@ -14,7 +14,8 @@ use crate::storage::convert::{from_millis, to_db_id, to_millis};
 use crate::storage::error::StorageResult;
 
 /// The standings CTE for a scope: one channel's streaks, or the server totals (each
-/// member's streaks summed over the server's active channels, kept by triggers).
+/// member's streaks summed over the server's active channels, kept with every streak
+/// change: by triggers, and on PostgreSQL by the answers' own write statement).
 /// Both forms bind `$1` = channel id (or NULL) and `$2` = guild id.
 macro_rules! standings_cte {
     () => {
