@@ -19,16 +19,23 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 
 type Connection = PgConnection;
 
+/// [`BEGIN_WRITE`]'s text, for the statements that begin with it.
+macro_rules! begin_write {
+    () => {
+        "BEGIN; SELECT pg_advisory_xact_lock(1903129700)"
+    };
+}
+
 /// Opens a write transaction holding the advisory lock every write transaction
 /// holds, key 1903129700: "qotd" in ASCII (`BEGIN` and the lock in one round trip).
-const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1903129700)";
+const BEGIN_WRITE: &str = begin_write!();
 
 /// Opens the write transaction that records answers: [`BEGIN_WRITE`], and with
 /// [`ONE_STATEMENT_WRITES`] the row triggers keeping counts stand aside, for the one
 /// write statement writes those counts itself, once per round
 /// (`migrations/postgres/0008_kept_counts_per_batch.sql`).
 const BEGIN_RECORD: &str = if ONE_STATEMENT_WRITES {
-    "BEGIN; SELECT pg_advisory_xact_lock(1903129700); SET LOCAL qotd.kept_counts = 'per batch'"
+    concat!(begin_write!(), "; SET LOCAL qotd.kept_counts = 'per batch'")
 } else {
     BEGIN_WRITE
 };
