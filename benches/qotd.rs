@@ -13,7 +13,7 @@
 #[path = "support/bare.rs"]
 mod bare;
 #[allow(unused_imports)]
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 use std::collections::{BTreeMap, HashMap};

@@ -8,14 +8,12 @@
 //! The processes share the run's database: a SQLite file, or one PostgreSQL database
 //! when the run is on PostgreSQL (`QOTD_TEST_DATABASE=postgres`).
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::binary::{Qotd, Running};
+use crate::support::*;
 use fake_discord::FakeDiscord;
 use qotd::storage::Store;
-use support::binary::{Qotd, Running};
-use support::*;
 
 /// Channels per server; the two servers are on different shards of 2.
 const CHANNELS_EACH: u64 = 60;

@@ -3,13 +3,11 @@
 //! delivered exactly once, every due reveal happens once, no answer is lost, and only
 //! one scheduler ever runs.
 
-mod support;
-
 use std::collections::HashSet;
 
+use crate::support::*;
 use chrono::TimeDelta;
 use qotd::stats::Stats;
-use support::*;
 
 #[tokio::test]
 async fn a_day_of_rest_and_gateway_faults_loses_nothing_and_duplicates_nothing() {

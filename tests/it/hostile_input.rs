@@ -1,14 +1,11 @@
 //! Hostile question banks: every one gives located errors, never a panic, in bounded
 //! time and memory — through the library and through `qotd check` under a memory cap.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use qotd::core::question_bank::QuestionBank;
-use support::binary::{Exited, Qotd};
-use support::repo_path;
+use crate::support::binary::{Exited, Qotd};
+use crate::support::repo_path;
 
 fn corpus() -> Vec<PathBuf> {
     let dir = repo_path("tests/data/hostile");
@@ -61,7 +58,7 @@ fn the_hostile_corpus_has_at_least_forty_banks_and_each_is_rejected_with_located
     assert!(files.len() >= 40, "{} files", files.len());
     for path in files {
         let started = Instant::now();
-        let result = std::panic::catch_unwind(|| QuestionBank::load(&path));
+        let result = std::panic::catch_unwind(|| qotd::bank_files::read_bank(&path));
         let errors = match result {
             Ok(Err(errors)) => errors,
             Ok(Ok(_)) => panic!("{} was accepted", path.display()),

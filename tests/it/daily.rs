@@ -1,10 +1,9 @@
 //! The daily question end to end through the fake Discord, with the clock controlled:
 //! schedule, post, thread, hint reveal, answers, streaks — exactly once.
 
-mod support;
-
 use std::collections::HashSet;
 
+use crate::support::*;
 use chrono::{NaiveDate, TimeDelta};
 use chrono_tz::America::New_York;
 use qotd::core::daily_schedule::post_instant_on;
@@ -12,7 +11,6 @@ use qotd::core::hint_reveal::RevealReason;
 use qotd::core::rotation::Pick;
 use qotd::storage::{ClaimOutcome, DailyPost, NewDailyPost, Store};
 use serde_json::json;
-use support::*;
 
 const NINE: &str = "09:00";
 
@@ -692,12 +690,14 @@ async fn lightbulbs_added_or_removed_while_the_bot_was_down_are_read_back_and_ca
     harness.set_time(at("2026-06-01T13:40:00Z"));
     harness.start_bot().await;
     harness.tick_to(at("2026-06-01T13:40:00Z")).await;
-    let stored = harness.stored_post(post.id).await;
-    assert_eq!(stored.reveal_reason, Some(RevealReason::Reactions));
-    assert_eq!(stored.revealed_at, Some(at("2026-06-01T13:40:00Z")));
+    // The start's catch-up reads the reactions after READY, beside the scheduler's
+    // pass: wait for the reveal it makes before reading what was stored.
     harness
         .wait_message_in(post.thread_id.unwrap(), "Hint revealed")
         .await;
+    let stored = harness.stored_post(post.id).await;
+    assert_eq!(stored.reveal_reason, Some(RevealReason::Reactions));
+    assert_eq!(stored.revealed_at, Some(at("2026-06-01T13:40:00Z")));
     // The start's catch-up reveals it while the scheduler's first pass finishes
     // unshown reveals: only one of them shows it.
     assert_eq!(harness.edit_count(message_id), 1);
@@ -707,7 +707,7 @@ async fn lightbulbs_added_or_removed_while_the_bot_was_down_are_read_back_and_ca
 
 #[tokio::test]
 async fn a_server_that_removed_the_bot_gets_no_post_attempts_and_resumes_when_it_is_back() {
-    let (log, _log_guard) = support::disk_faults::CapturedLog::install();
+    let (log, _log_guard) = crate::support::disk_faults::CapturedLog::install();
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     harness.setup_nine_new_york(CHANNEL, vec![]).await;
     // Kicked: GUILD_DELETE without `unavailable`. An outage (with it) is not a removal.

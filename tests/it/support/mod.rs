@@ -13,7 +13,6 @@ use fake_discord::{APPLICATION_ID, FakeDiscord, Request};
 use poise::serenity_prelude as serenity;
 use qotd::clock::{Clock, ManualClock};
 use qotd::config::Token;
-use qotd::core::library::Library;
 use qotd::discord::port::DiscordHttp;
 use qotd::startup::Connection;
 use qotd::state::{App, SchedulerControl};
@@ -236,7 +235,7 @@ impl Harness {
     /// tests that drive the bot's parts without a running bot).
     pub async fn new_app(&self) -> Arc<App> {
         let store = Store::open(&self.database_url()).await.unwrap();
-        let library = Library::load(&self.questions).unwrap();
+        let library = qotd::bank_files::read_library(&self.questions).unwrap();
         let clock: Arc<dyn Clock> = if self.system_clock {
             Arc::new(qotd::clock::SystemClock)
         } else {

@@ -2,12 +2,10 @@
 //! does the scheduled work only of the servers on its shards, so processes that split
 //! the shards between them post every channel once.
 
-mod support;
-
+use crate::support::binary::Qotd;
+use crate::support::*;
 use qotd::core::sharding::ShardRange;
 use qotd::storage::Store;
-use support::binary::Qotd;
-use support::*;
 
 #[tokio::test]
 async fn a_bad_discord_shards_value_exits_two_before_contacting_discord() {
@@ -146,14 +144,14 @@ async fn too_few_shards_for_discord_are_named_at_start() {
         .env("DISCORD_SHARDS", "0/1")
         .spawn();
 
-    support::wait::Waiter::on(&fake)
+    crate::support::wait::Waiter::on(&fake)
         .within(std::time::Duration::from_secs(20))
         .until("Discord to refuse the session (4011)", async || {
             fake.gateway_counts().sharding_required >= 1
         })
         .await;
     // serenity 0.12 spins on a 4011 close and starves the runtime (SIGTERM is not
-    // handled then): the process can only be killed. The README says so.
+    // handled then): the process can only be killed. docs/scaling.md says so.
     let exited = running.kill().await;
 
     assert!(

@@ -4,15 +4,13 @@
 //! before a fault is intact after it. On PostgreSQL: the server stopped for 30 s, and
 //! a server that accepts no writes (each on a server of the test's own).
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::binary::Qotd;
+use crate::support::disk_faults::{CapturedLog, Immutable, SmallDisk};
+use crate::support::*;
 use chrono::TimeDelta;
 use serde_json::json;
-use support::binary::Qotd;
-use support::disk_faults::{CapturedLog, Immutable, SmallDisk};
-use support::*;
 
 const SECOND_MEMBER: u64 = 555_555_555_555_555_003;
 

@@ -1,11 +1,9 @@
 //! The scheduler's one step, `run_due_work(now)`, called directly: no loop, no gateway,
 //! just the App, the fake Discord's REST API and the time the test gives.
 
-mod support;
-
+use crate::support::*;
 use chrono::TimeDelta;
 use qotd::daily::scheduler::{PassMemory, run_due_work};
-use support::*;
 
 #[tokio::test]
 async fn run_due_work_posts_nothing_before_the_post_time_once_at_it_and_not_again() {

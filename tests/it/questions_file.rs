@@ -1,15 +1,13 @@
 //! The shipped question bank and `qotd check`, end to end.
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::binary::Qotd;
+use crate::support::repo_path;
 use qotd::core::question_bank::QuestionBank;
-use support::binary::Qotd;
-use support::repo_path;
 
 fn shipped_bank() -> QuestionBank {
-    QuestionBank::load(&repo_path("questions.yaml")).expect("questions.yaml is valid")
+    qotd::bank_files::read_bank(&repo_path("questions.yaml")).expect("questions.yaml is valid")
 }
 
 /// The seed's hints, one per line after its section headings, with the broken arrow

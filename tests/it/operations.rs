@@ -1,13 +1,11 @@
 //! SPEC §11: running qotd. `qotd backup` (the real binary) while the bot writes
 //! answers, JSON logs, and the deployment files.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::binary::Qotd;
+use crate::support::*;
 use fake_discord::FakeDiscord;
-use support::binary::Qotd;
-use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_answers_are_written_is_consistent_and_is_never_overwritten() {
@@ -127,7 +125,7 @@ async fn with_log_format_json_every_line_is_a_json_object_and_the_token_is_in_no
         "{}",
         exited.stderr
     );
-    let token = support::binary::SUBPROCESS_TOKEN;
+    let token = crate::support::binary::SUBPROCESS_TOKEN;
     assert!(!exited.stderr.contains(token) && !exited.stdout.contains(token));
 }
 
@@ -198,7 +196,11 @@ async fn a_wrong_token_exits_two_at_once_with_one_line_and_never_opens_the_gatew
         exited.stderr
     );
     assert_eq!(fake.gateway_counts().identifies, 0);
-    assert!(!exited.stderr.contains(support::binary::SUBPROCESS_TOKEN));
+    assert!(
+        !exited
+            .stderr
+            .contains(crate::support::binary::SUBPROCESS_TOKEN)
+    );
 }
 
 /// Runs the bot against `api` for a few seconds (Discord out of reach), then stops it;
@@ -207,7 +209,7 @@ async fn run_unreachable(api: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let bot = Qotd::new(["run"])
         .in_dir(dir.path())
-        .env("DISCORD_TOKEN", support::binary::SUBPROCESS_TOKEN)
+        .env("DISCORD_TOKEN", crate::support::binary::SUBPROCESS_TOKEN)
         .env("DISCORD_API_PROXY", api)
         .database(&dir.path().join("qotd.db"))
         .env("QUESTIONS_PATH", repo_path("questions.yaml"))
@@ -269,7 +271,7 @@ async fn unreachable_discord_gives_one_plain_line_per_try_waiting_longer_each_ti
             !log.contains("error sending request"),
             "no raw errors: {log}"
         );
-        assert!(!log.contains(support::binary::SUBPROCESS_TOKEN));
+        assert!(!log.contains(crate::support::binary::SUBPROCESS_TOKEN));
     }
 }
 
@@ -497,7 +499,7 @@ async fn metrics_count_a_days_work_exactly_and_healthz_follows_the_gateway() {
 
 #[tokio::test]
 async fn healthz_is_503_while_the_disk_is_full_and_200_after() {
-    let disk = support::disk_faults::SmallDisk::mount("2m");
+    let disk = crate::support::disk_faults::SmallDisk::mount("2m");
     let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z"))
         .await
         .on_sqlite();

@@ -1,13 +1,11 @@
 //! SPEC §8 and §9 end to end: `/practice` with spaced repetition, and the streak
 //! calendar picture of `/streak`, through the fake Discord with the clock controlled.
 
-mod support;
-
+use crate::support::*;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use qotd::core::calendar::Day;
 use qotd::core::practice::{self, DeckCard, Rating, Source};
 use serde_json::{Value, json};
-use support::*;
 
 /// `/practice <sub>` by [`MEMBER`]: the interaction's token and the reply.
 async fn practice(harness: &mut Harness, sub: &str) -> (String, Reply) {

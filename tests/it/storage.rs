@@ -2,9 +2,6 @@
 //! PostgreSQL (`QOTD_TEST_DATABASE=postgres`): every test here that is not about
 //! SQLite's own file runs on both.
 
-#[path = "support/database.rs"]
-mod database;
-
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use qotd::core::daily_schedule::parse_timezone;
 use qotd::core::hint_reveal::{RevealReason, RevealRule};
@@ -15,7 +12,8 @@ use qotd::storage::{
     Store, TeamError,
 };
 
-use database::TestDb;
+use crate::on_pool;
+use crate::support::database::TestDb;
 
 const GUILD: u64 = 1_000;
 const CHANNEL: u64 = 2_000;

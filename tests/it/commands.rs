@@ -1,14 +1,12 @@
 //! Slash commands end to end through the fake Discord.
 
-mod support;
-
+use crate::support::*;
 use chrono::TimeDelta;
 use chrono_tz::America::New_York;
 use qotd::core::daily_schedule::post_instant_on;
 use qotd::core::question_bank::Question;
 use qotd::core::ranking::{self, Standing};
 use serde_json::{Value, json};
-use support::*;
 
 fn user_option(name: &str, id: u64) -> Value {
     json!({ "name": name, "type": 6, "value": id.to_string() })

@@ -2,15 +2,13 @@
 //! server's admin can touch another server's channels or teams, odd gateway events are
 //! ignored, and a shutdown mid-fan-out duplicates nothing.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::binary::Qotd;
+use crate::support::*;
 use chrono::TimeDelta;
 use qotd::storage::Store;
 use serde_json::json;
-use support::binary::Qotd;
-use support::*;
 
 const SECRET: &str = "MTIzNDU2Nzg5.SECRET-token-value.do-not-log";
 

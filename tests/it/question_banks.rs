@@ -1,14 +1,12 @@
 //! SPEC §10 end to end: members' suggestions with admin approval, and several question
 //! banks, through the fake Discord with the clock controlled.
 
-mod support;
-
 use std::collections::HashSet;
 use std::path::Path;
 
+use crate::support::*;
 use fake_discord::fixtures::Invoker;
 use serde_json::{Value, json};
-use support::*;
 
 /// A small bank: three basics and one advanced question.
 const SMALL_BANK: &str = "title: Small prep\n\

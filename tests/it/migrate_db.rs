@@ -4,12 +4,10 @@
 //! a second run to the same (no longer empty) target exits 2 and writes nothing.
 //! Needs a PostgreSQL server in every run (`QOTD_TEST_POSTGRES_URL`).
 
-mod support;
-
+use crate::support::binary::Qotd;
+use crate::support::*;
 use qotd::storage::{Pool, Store};
 use serde_json::json;
-use support::binary::Qotd;
-use support::*;
 
 const SECOND_MEMBER: u64 = 555_555_555_555_555_003;
 
@@ -298,7 +296,7 @@ async fn migrate_db_refuses_a_target_that_is_not_postgres_and_never_prints_its_p
         "{unreachable:?}"
     );
     let bot = Qotd::new(["run"])
-        .env("DISCORD_TOKEN", support::binary::SUBPROCESS_TOKEN)
+        .env("DISCORD_TOKEN", crate::support::binary::SUBPROCESS_TOKEN)
         .env(
             "DATABASE_URL",
             "postgres://qotd:hunter2-secret@127.0.0.1:1/qotd",

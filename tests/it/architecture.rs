@@ -55,21 +55,78 @@ fn code(text: &str) -> String {
         .replace("pub(crate)", "pub")
 }
 
-/// The pairs of modules that import each other.
+/// The import cycles of any length: each group of modules that reach each other through
+/// their imports (a strongly connected component of two or more), as `a -> b -> … -> a`
+/// along one path that closes it.
 fn cycles(modules: &BTreeMap<Module, String>) -> Vec<String> {
     let edges: BTreeMap<&Module, BTreeSet<Module>> = modules
         .iter()
         .map(|(module, text)| (module, dependencies(modules, module, &code(text))))
         .collect();
-    let mut cycles = Vec::new();
-    for (a, deps) in &edges {
-        for b in deps {
-            if a < &b && edges.get(b).is_some_and(|back| back.contains(*a)) {
-                cycles.push(format!("{} <-> {}", a.join("/"), b.join("/")));
+    let reach = |from: &Module| -> BTreeSet<Module> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.clone()];
+        while let Some(next) = stack.pop() {
+            for dep in edges.get(&next).into_iter().flatten() {
+                if seen.insert(dep.clone()) {
+                    stack.push(dep.clone());
+                }
             }
         }
+        seen
+    };
+    let reachable: BTreeMap<&Module, BTreeSet<Module>> =
+        edges.keys().map(|m| (*m, reach(m))).collect();
+    let mut reported = BTreeSet::new();
+    let mut cycles = Vec::new();
+    for (a, from_a) in &reachable {
+        if reported.contains(*a) || !from_a.contains(*a) {
+            continue;
+        }
+        let group: BTreeSet<Module> = from_a
+            .iter()
+            .filter(|b| reachable.get(b).is_some_and(|r| r.contains(*a)))
+            .cloned()
+            .collect();
+        reported.extend(group.iter().cloned());
+        cycles.push(cycle_path(&edges, a, &group));
     }
     cycles
+}
+
+/// A path from `start` back to itself through the modules of `group` (breadth-first,
+/// so the shortest), written `a -> b -> a`.
+fn cycle_path(
+    edges: &BTreeMap<&Module, BTreeSet<Module>>,
+    start: &Module,
+    group: &BTreeSet<Module>,
+) -> String {
+    let mut previous: BTreeMap<Module, Module> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start.clone()]);
+    while let Some(next) = queue.pop_front() {
+        for dep in edges.get(&next).into_iter().flatten() {
+            if !group.contains(dep) || previous.contains_key(dep) {
+                continue;
+            }
+            previous.insert(dep.clone(), next.clone());
+            if dep == start {
+                queue.clear();
+                break;
+            }
+            queue.push_back(dep.clone());
+        }
+    }
+    let mut path = vec![start.join("/")];
+    let mut at = previous.get(start).cloned();
+    while let Some(module) = at {
+        path.push(module.join("/"));
+        if &module == start {
+            break;
+        }
+        at = previous.get(&module).cloned();
+    }
+    path.reverse();
+    path.join(" -> ")
 }
 
 fn module(path: &str) -> Module {
@@ -80,7 +137,7 @@ fn module(path: &str) -> Module {
 }
 
 #[test]
-fn the_scan_finds_a_parent_and_child_or_two_siblings_that_import_each_other() {
+fn the_scan_finds_modules_that_import_each_other_directly_or_around_a_longer_loop() {
     let modules: BTreeMap<Module, String> = [
         (module(""), "pub mod store; pub mod teams;".to_owned()),
         (
@@ -97,12 +154,19 @@ fn the_scan_finds_a_parent_and_child_or_two_siblings_that_import_each_other() {
             "fn f() { crate::events::is_member_message(m) }".to_owned(),
         ),
         (module("state"), "use crate::store::Store;".to_owned()),
+        (module("a"), "use crate::b::B;".to_owned()),
+        (module("b"), "use crate::c::C;".to_owned()),
+        (module("c"), "fn f() { crate::a::g() }".to_owned()),
     ]
     .into_iter()
     .collect();
     assert_eq!(
         cycles(&modules),
-        ["events <-> port", "store <-> store/teams"]
+        [
+            "a -> b -> c -> a",
+            "events -> port -> events",
+            "store -> store/teams -> store"
+        ]
     );
 }
 
@@ -202,14 +266,50 @@ fn the_daily_workflow_and_the_core_rules_know_nothing_of_discord() {
     }
 }
 
+#[test]
+fn the_core_rules_read_no_file_no_clock_and_no_database() {
+    let forbidden = [
+        "std::fs",
+        "std::net",
+        "std::env",
+        "std::process",
+        "tokio",
+        "sqlx",
+        "reqwest",
+        "Utc::now",
+        "Local::now",
+        "SystemTime",
+        "Instant::now",
+        "read_to_string",
+        "read_dir",
+        ".is_dir()",
+    ];
+    let mut found = Vec::new();
+    for (module, text) in modules() {
+        if module.first().is_some_and(|m| m == "core") {
+            let code = code(&text);
+            for word in forbidden.iter().filter(|w| code.contains(**w)) {
+                found.push(format!("{} uses {word}", module.join("/")));
+            }
+        }
+    }
+    assert!(found.is_empty(), "core/ must stay pure: {found:#?}");
+}
+
 /// Each function of `text` (outside tests): its name, its first line, its length, and
 /// whether it is a slash-command handler.
 fn functions(text: &str) -> Vec<(String, usize, usize, bool)> {
     let code = text.split("#[cfg(test)]").next().unwrap_or_default();
     let lines: Vec<&str> = code.lines().collect();
     let mut found = Vec::new();
+    // Set by a `poise::command` attribute, however many lines it spans, and taken by
+    // the next function: that function is a slash-command handler.
+    let mut attributed = false;
     for (index, line) in lines.iter().enumerate() {
         let trimmed = line.trim_start();
+        if trimmed.starts_with("#[poise::command") || trimmed.starts_with("#[command") {
+            attributed = true;
+        }
         let signature = [
             "fn ",
             "pub fn ",
@@ -217,6 +317,8 @@ fn functions(text: &str) -> Vec<(String, usize, usize, bool)> {
             "pub async fn ",
             "pub(crate) fn ",
             "pub(super) fn ",
+            "pub(crate) async fn ",
+            "pub(super) async fn ",
         ]
         .iter()
         .find_map(|prefix| trimmed.strip_prefix(prefix));
@@ -242,9 +344,7 @@ fn functions(text: &str) -> Vec<(String, usize, usize, bool)> {
                 break;
             }
         }
-        let handler = lines[index.saturating_sub(4)..index]
-            .iter()
-            .any(|l| l.contains("poise::command"));
+        let handler = std::mem::take(&mut attributed);
         found.push((name, index + 1, end + 1 - index, handler));
     }
     found
@@ -279,6 +379,23 @@ fn the_length_scan_measures_a_function_from_its_signature_to_its_closing_brace()
         [
             ("long".to_owned(), 3, 87, true),
             ("short".to_owned(), 91, 1, false)
+        ]
+    );
+}
+
+#[test]
+fn a_handler_is_found_by_its_attribute_however_far_above_its_signature() {
+    let options = "    subcommands(\"a\"),\n".repeat(12);
+    let text = format!(
+        "/// A handler.\n#[poise::command(\n    slash_command,\n{options})]\n/// More words.\n\
+         pub(crate) async fn setup(ctx: Context<'_>) -> Result<(), Error> {{\n}}\n\nfn helper() {{\n}}\n"
+    );
+    let found = functions(&text);
+    assert_eq!(
+        found,
+        [
+            ("setup".to_owned(), 18, 2, true),
+            ("helper".to_owned(), 21, 2, false)
         ]
     );
 }

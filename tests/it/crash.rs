@@ -4,16 +4,14 @@
 //! The same fan-out is also stopped with SIGTERM at several points: each stop exits 0
 //! having committed every answer it had received, and nothing is posted twice.
 
-mod support;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::support::binary::{Qotd, Running};
+use crate::support::*;
 use fake_discord::FakeDiscord;
 use qotd::storage::Store;
 use serde_json::json;
-use support::binary::{Qotd, Running};
-use support::*;
 use tempfile::TempDir;
 
 const CHANNELS: u64 = 200;
@@ -199,7 +197,7 @@ async fn sigterm_during_the_fan_out_exits_cleanly_commits_received_answers_and_d
         let command = send_slash(
             &fan_out.fake,
             GUILD,
-            &support::member(member),
+            &crate::support::member(member),
             fan_out.channels[0],
             "streak",
             json!([]),

@@ -1,11 +1,9 @@
 //! The real bot against the fake Discord: connecting, registering commands, surviving
 //! gateway faults, and the real `qotd` binary as a subprocess.
 
-mod support;
-
+use crate::support::binary::{Qotd, SUBPROCESS_TOKEN};
+use crate::support::*;
 use serde_json::{Value, json};
-use support::binary::{Qotd, SUBPROCESS_TOKEN};
-use support::*;
 
 fn names(commands: &[Value]) -> Vec<String> {
     let mut names: Vec<String> = commands

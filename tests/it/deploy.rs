@@ -4,11 +4,9 @@
 //! Both tools come from the distribution's packages (`apt-get install systemd
 //! docker-compose`).
 
-mod support;
-
 use std::process::Command;
 
-use support::repo_path;
+use crate::support::repo_path;
 
 /// Runs `program args…`, naming the package to install when it is missing.
 fn run(program: &str, package: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
