@@ -107,6 +107,21 @@ impl Store {
         }
     }
 
+    /// The schedule of `channel_id` if the channel is one of server `guild_id`'s: the
+    /// one lookup for "is this channel a daily channel of this server" (a channel id
+    /// from a member is hostile: it may be another server's). A removed schedule is
+    /// returned too, with `removed` set, for the callers that restore or show history.
+    pub async fn schedule_in(
+        &self,
+        guild_id: u64,
+        channel_id: u64,
+    ) -> StorageResult<Option<Schedule>> {
+        Ok(self
+            .schedule(channel_id)
+            .await?
+            .filter(|schedule| schedule.guild_id == guild_id))
+    }
+
     pub async fn close(&self) {
         match &self.backend {
             Backend::Sqlite(db) => db.close().await,

@@ -7,7 +7,7 @@ use poise::serenity_prelude as serenity;
 
 use super::input::{
     autocomplete_bank, autocomplete_category, autocomplete_timezone, guild_id, refused,
-    reply_ephemeral, require_manage_guild, require_text_channel_here, user_error,
+    reply_ephemeral, require_manage_server, require_text_channel_here, user_error,
 };
 use crate::core::daily_channel::{self, Fallback, NoChannel};
 use crate::core::daily_schedule::{self, PostTime};
@@ -27,6 +27,7 @@ use crate::storage::{Schedule, ScheduleSettings, StreakChange, TeamError};
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
+    check = "require_manage_server",
     subcommands(
         "setup",
         "remove",
@@ -51,8 +52,8 @@ pub async fn qotd(_ctx: Context<'_>) -> Result<(), Error> {
 /// The schedule of `channel` in this server, or a user error.
 async fn schedule_here(ctx: Context<'_>, channel: serenity::ChannelId) -> Result<Schedule, Error> {
     let guild = guild_id(ctx)?;
-    match ctx.data().store.schedule(channel.get()).await? {
-        Some(schedule) if schedule.guild_id == guild && !schedule.removed => Ok(schedule),
+    match ctx.data().store.schedule_in(guild, channel.get()).await? {
+        Some(schedule) if !schedule.removed => Ok(schedule),
         _ => user_error!(
             "<#{channel}> has no daily question in this server. Set one up with `/qotd setup`."
         ),
@@ -61,6 +62,8 @@ async fn schedule_here(ctx: Context<'_>, channel: serenity::ChannelId) -> Result
 
 /// The options of `/qotd setup` as typed.
 struct TypedOptions {
+    time: String,
+    timezone: String,
     reveal_after: Option<i64>,
     reveal_reactions: Option<i64>,
     category: Option<String>,
@@ -68,18 +71,18 @@ struct TypedOptions {
 }
 
 /// The settings `/qotd setup` stores: the checked options merged into the channel's
-/// current schedule (returned too, if it has one), and the bank the channel will use.
+/// current schedule; whether that schedule was active (an update, not a new one); and
+/// the bank the channel will use.
 async fn settings_for(
     ctx: Context<'_>,
     channel: serenity::ChannelId,
-    post_time: PostTime,
-    timezone: chrono_tz::Tz,
     typed: TypedOptions,
-) -> Result<(ScheduleSettings, Option<Schedule>, Arc<QuestionBank>), Error> {
+) -> Result<(ScheduleSettings, bool, Arc<QuestionBank>), Error> {
+    let post_time: PostTime = typed.time.parse().map_err(refused)?;
+    let timezone = daily_schedule::parse_timezone(&typed.timezone).map_err(refused)?;
     let guild = guild_id(ctx)?;
     let app = ctx.data();
-    let existing = app.store.schedule(channel.get()).await?;
-    let existing = existing.filter(|s| s.guild_id == guild);
+    let existing = app.store.schedule_in(guild, channel.get()).await?;
     let current = existing.as_ref().map(Schedule::options);
     let chosen =
         schedule_options::bank_choice(&app.library, typed.bank.as_deref()).map_err(refused)?;
@@ -95,7 +98,8 @@ async fn settings_for(
     let options =
         schedule_options::merge(&bank, default, &requested, current.as_ref()).map_err(refused)?;
     let settings = ScheduleSettings::new(channel.get(), guild, post_time, timezone, options);
-    Ok((settings, existing, bank))
+    let updated = existing.is_some_and(|s| !s.removed);
+    Ok((settings, updated, bank))
 }
 
 /// Post a daily question in a channel, or change its schedule.
@@ -129,23 +133,20 @@ pub async fn setup(
     #[autocomplete = "autocomplete_bank"]
     bank: Option<String>,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     require_text_channel_here(ctx, &channel)?;
-    let post_time: PostTime = time.parse().map_err(refused)?;
-    let timezone = daily_schedule::parse_timezone(&timezone).map_err(refused)?;
     let typed = TypedOptions {
+        time,
+        timezone,
         reveal_after,
         reveal_reactions,
         category,
         bank,
     };
-    let (settings, existing, bank) =
-        settings_for(ctx, channel.id, post_time, timezone, typed).await?;
+    let (settings, updated, bank) = settings_for(ctx, channel.id, typed).await?;
     let app = ctx.data();
     let now = app.clock.now();
     let schedule = app.store.upsert_schedule(&settings, now).await?;
     app.scheduler.wake();
-    let updated = existing.is_some_and(|s| !s.removed);
     reply_ephemeral(ctx, render::setup_reply(&bank, &schedule, updated, now)).await
 }
 
@@ -156,7 +157,6 @@ pub async fn remove(
     ctx: Context<'_>,
     #[description = "The channel to stop"] channel: serenity::ChannelId,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let schedule = schedule_here(ctx, channel).await?;
     let app = ctx.data();
     app.store
@@ -177,7 +177,6 @@ pub async fn pause(
     ctx: Context<'_>,
     #[description = "The channel to pause"] channel: serenity::ChannelId,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let schedule = schedule_here(ctx, channel).await?;
     if schedule.paused {
         user_error!("<#{channel}> is already paused. Use `/qotd resume` to start it again.");
@@ -201,7 +200,6 @@ pub async fn resume(
     ctx: Context<'_>,
     #[description = "The channel to resume"] channel: serenity::ChannelId,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let schedule = schedule_here(ctx, channel).await?;
     if !schedule.paused {
         user_error!("<#{channel}> is not paused.");
@@ -224,7 +222,6 @@ pub async fn post(
     ctx: Context<'_>,
     #[description = "The channel to post in"] channel: serenity::ChannelId,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let schedule = schedule_here(ctx, channel).await?;
     let app = ctx.data();
     let now = app.clock.now();
@@ -265,7 +262,6 @@ pub async fn skip(
     ctx: Context<'_>,
     #[description = "The channel whose next question to skip"] channel: serenity::ChannelId,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let schedule = schedule_here(ctx, channel).await?;
     let app = ctx.data();
     let state = app.store.rotation_state(schedule.channel_id).await?;
@@ -296,7 +292,6 @@ pub async fn skip(
 #[poise::command(slash_command, guild_only)]
 #[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let guild = guild_id(ctx)?;
     let app = ctx.data();
     let schedules = app.store.guild_schedules(guild).await?;
@@ -326,7 +321,6 @@ pub async fn alerts(
     #[channel_types("Text", "News")]
     channel: serenity::GuildChannel,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     require_text_channel_here(ctx, &channel)?;
     let guild = guild_id(ctx)?;
     ctx.data()
@@ -351,7 +345,6 @@ pub async fn team_add(
     ctx: Context<'_>,
     #[description = "The team's name (1–32 characters)"] name: String,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let guild = guild_id(ctx)?;
     let name = team_name(&name)?;
     let app = ctx.data();
@@ -382,7 +375,6 @@ pub async fn team_remove(
     #[autocomplete = "super::input::autocomplete_team"]
     name: String,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let guild = guild_id(ctx)?;
     let name = team_name(&name)?;
     match ctx.data().store.delete_team(guild, &name).await {
@@ -412,7 +404,6 @@ pub async fn streak_set(
     #[max = 100000]
     current: u32,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let schedule = schedule_here(ctx, channel).await?;
     let (app, admin) = (ctx.data(), ctx.author().id.get());
     let change = app
@@ -457,7 +448,6 @@ pub async fn stats(
     #[description = "The daily channel (default: this one, else the server's first)"]
     channel: Option<serenity::ChannelId>,
 ) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let guild = guild_id(ctx)?;
     let app = ctx.data();
     let schedules = app.store.guild_schedules(guild).await?;

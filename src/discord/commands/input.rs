@@ -49,27 +49,30 @@ pub fn guild_id(ctx: Context<'_>) -> Result<u64, Error> {
     }
 }
 
-/// The invoking member's permissions, as Discord computed them for this interaction.
-fn invoker_permissions(ctx: Context<'_>) -> Option<serenity::Permissions> {
-    match ctx {
+/// Whether a member with these permissions may run the admin commands and decide
+/// suggestions: Manage Server or Administrator, as Discord computed them for the
+/// interaction (`None`: not a server member's interaction).
+pub fn may_manage_server(permissions: Option<serenity::Permissions>) -> bool {
+    permissions.is_some_and(|p| {
+        p.contains(serenity::Permissions::MANAGE_GUILD)
+            || p.contains(serenity::Permissions::ADMINISTRATOR)
+    })
+}
+
+/// The poise check of every `/qotd` command (declared once, on `/qotd`: poise checks a
+/// sub-command's parents too). Refuses unless the invoker has Manage Server, checked
+/// here, server-side, whatever `default_member_permissions` the client honoured.
+pub async fn require_manage_server(ctx: Context<'_>) -> Result<bool, Error> {
+    let permissions = match ctx {
         poise::Context::Application(app) => {
             app.interaction.member.as_ref().and_then(|m| m.permissions)
         }
         poise::Context::Prefix(_) => None,
-    }
-}
-
-/// Refuses unless the invoker has Manage Server (or Administrator). Checked here,
-/// server-side, whatever `default_member_permissions` the client honoured.
-pub fn require_manage_guild(ctx: Context<'_>) -> Result<(), Error> {
-    let allowed = invoker_permissions(ctx).is_some_and(|p| {
-        p.contains(serenity::Permissions::MANAGE_GUILD)
-            || p.contains(serenity::Permissions::ADMINISTRATOR)
-    });
-    if !allowed {
+    };
+    if !may_manage_server(permissions) {
         user_error!("Only members with the **Manage Server** permission can use `/qotd` commands.");
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Checks that `channel` is a text channel of the server the command runs in.
@@ -184,10 +187,10 @@ pub async fn bank_id_here(ctx: Context<'_>, typed: Option<&str>) -> Result<Optio
                 .active
                 .by_thread(here)
                 .map_or(here, |post| post.channel_id);
-            match app.store.schedule(channel).await? {
-                Some(schedule) if schedule.guild_id == guild => schedule.bank,
-                _ => None,
-            }
+            app.store
+                .schedule_in(guild, channel)
+                .await?
+                .and_then(|schedule| schedule.bank)
         }
     };
     Ok(id.filter(|id| id != app.library.default_id()))

@@ -114,8 +114,8 @@ pub async fn leaderboard(
     let guild = guild_id(ctx)?;
     let app = ctx.data();
     let channel_id = match channel {
-        Some(channel) => match app.store.schedule(channel.get()).await? {
-            Some(schedule) if schedule.guild_id == guild => Some(channel.get()),
+        Some(channel) => match app.store.schedule_in(guild, channel.get()).await? {
+            Some(_) => Some(channel.get()),
             _ => user_error!(
                 "<#{channel}> has no daily question in this server. Leave `channel` empty for the whole server."
             ),

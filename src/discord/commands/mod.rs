@@ -37,8 +37,7 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<App>, Error>) {
         poise::FrameworkError::Command { error, ctx, .. } => {
             let command = ctx.command().qualified_name.to_string();
             if let Some(user_error) = error.downcast_ref::<UserError>() {
-                warn!(command, guild_id = ctx.guild_id().map(|g| g.get()), problem = %user_error, "refused a command");
-                let _ = reply_ephemeral(ctx, format!("⚠️ {user_error}")).await;
+                refuse(ctx, user_error).await;
             } else if let Some(fault) = database_fault(&error) {
                 error!(command, guild_id = ctx.guild_id().map(|g| g.get()), %fault, error = %error, "command failed: the database cannot be written");
                 let can_not = if fault.blocks_reads() {
@@ -54,6 +53,11 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<App>, Error>) {
                 let _ = reply_ephemeral(ctx, "Something went wrong on my side; nothing was changed. The bot's operator can see the details in the log.").await;
             }
         }
+        poise::FrameworkError::CommandCheckFailed {
+            error: Some(error),
+            ctx,
+            ..
+        } if error.is::<UserError>() => refuse(ctx, &error).await,
         poise::FrameworkError::ArgumentParse {
             error, input, ctx, ..
         } => {
@@ -103,6 +107,17 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<App>, Error>) {
             }
         }
     }
+}
+
+/// Answers a refused command (a [`UserError`], from the command or its check) with
+/// its message, and logs it.
+async fn refuse(
+    ctx: poise::Context<'_, Arc<App>, Error>,
+    problem: &(dyn std::fmt::Display + Sync),
+) {
+    let command = ctx.command().qualified_name.to_string();
+    warn!(command, guild_id = ctx.guild_id().map(|g| g.get()), problem = %problem, "refused a command");
+    let _ = reply_ephemeral(ctx, format!("⚠️ {problem}")).await;
 }
 
 /// The database fault behind a command's error, if there is one.

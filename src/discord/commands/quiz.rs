@@ -5,8 +5,10 @@ use rand::seq::IndexedRandom as _;
 use tracing::warn;
 
 use super::input::{
-    autocomplete_bank, autocomplete_category, bank_here, category_filter, guild_id, user_error,
+    autocomplete_bank, autocomplete_category, bank_here, category_filter, guild_id, refused,
+    user_error,
 };
+use crate::core::question_bank::Difficulty;
 use crate::discord::{Context, Error, no_pings, render};
 use crate::state::App;
 use crate::storage::QuizPost;
@@ -37,6 +39,7 @@ pub async fn quiz(
     #[description = "Only this category"]
     #[autocomplete = "autocomplete_category"]
     category: Option<String>,
+    // Discord's bounds must be literals: `Difficulty::MIN` and `MAX` (a test checks).
     #[description = "Only this difficulty (1–5)"]
     #[min = 1]
     #[max = 5]
@@ -48,9 +51,10 @@ pub async fn quiz(
     let guild = guild_id(ctx)?;
     let bank = bank_here(ctx, bank.as_deref()).await?;
     let category = category_filter(&bank, category.as_deref())?;
-    if let Some(level) = difficulty.filter(|level| !(1..=5).contains(level)) {
-        user_error!("`difficulty` must be between 1 and 5, not {level}.");
-    }
+    let difficulty = difficulty
+        .map(Difficulty::parse)
+        .transpose()
+        .map_err(refused)?;
     let app = ctx.data();
     let candidates: Vec<_> = bank.matching(category.as_deref(), difficulty).collect();
     let Some(question) = candidates.choose(&mut rand::rng()).copied() else {
@@ -226,5 +230,25 @@ pub async fn on_lightbulb(
         .allowed_mentions(no_pings());
     if let Err(error) = channel.edit_message(http, message, edit).await {
         warn!(%error, "failed to reveal a quiz hint");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_difficulty_option_offers_exactly_the_range_a_difficulty_has() {
+        let command = quiz();
+        let option = command
+            .parameters
+            .iter()
+            .find(|p| p.name == "difficulty")
+            .and_then(|p| p.create_as_slash_command_option())
+            .unwrap();
+        let json = serde_json::to_value(option).unwrap();
+        // Discord's option bounds are JSON numbers (poise writes them as floats).
+        assert_eq!(json["min_value"].as_f64(), Some(f64::from(Difficulty::MIN)));
+        assert_eq!(json["max_value"].as_f64(), Some(f64::from(Difficulty::MAX)));
     }
 }

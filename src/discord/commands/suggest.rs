@@ -9,8 +9,8 @@ use poise::serenity_prelude as serenity;
 use tracing::{info, warn};
 
 use super::input::{
-    autocomplete_bank, autocomplete_category, bank_id_here, guild_id, refused, reply_ephemeral,
-    require_manage_guild, user_error,
+    autocomplete_bank, autocomplete_category, bank_id_here, guild_id, may_manage_server, refused,
+    reply_ephemeral, user_error,
 };
 use crate::core::question_bank::QuestionBank;
 use crate::core::suggestion::{self, REVIEW_PAGE, Suggested};
@@ -134,7 +134,6 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, guild_only)]
 #[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn suggestions(ctx: Context<'_>) -> Result<(), Error> {
-    require_manage_guild(ctx)?;
     let guild = guild_id(ctx)?;
     let review = review_page(ctx.data(), guild, None).await?;
     let reply = review
@@ -231,14 +230,6 @@ pub fn is_review(custom_id: &str) -> bool {
     custom_id.starts_with(PREFIX)
 }
 
-/// Whether the member who pressed may decide: Manage Server or Administrator.
-fn may_decide(member: Option<&serenity::Member>) -> bool {
-    member.and_then(|m| m.permissions).is_some_and(|p| {
-        p.contains(serenity::Permissions::MANAGE_GUILD)
-            || p.contains(serenity::Permissions::ADMINISTRATOR)
-    })
-}
-
 const NOT_ALLOWED: &str = "⚠️ Only members with the **Manage Server** permission can decide suggestions. Nothing was changed.";
 
 /// Approve (decided at once) or Reject (opens the modal for the reason).
@@ -253,7 +244,7 @@ pub async fn on_component(
     else {
         return;
     };
-    let response = if !may_decide(component.member.as_ref()) {
+    let response = if !may_manage_server(component.member.as_ref().and_then(|m| m.permissions)) {
         warn!(
             user_id = component.user.id.get(),
             "refused a suggestion decision: no Manage Server"
@@ -284,7 +275,7 @@ pub async fn on_modal(app: &App, ctx: &serenity::Context, modal: &serenity::Moda
     else {
         return;
     };
-    let response = if !may_decide(modal.member.as_ref()) {
+    let response = if !may_manage_server(modal.member.as_ref().and_then(|m| m.permissions)) {
         ephemeral(NOT_ALLOWED.to_owned())
     } else {
         match suggestion::reason(&typed_reason(modal)) {
