@@ -6,6 +6,7 @@
 
 pub mod active_questions;
 pub mod answer_queue;
+pub mod bank_files;
 pub mod clock;
 pub mod config;
 pub mod core;

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use std::sync::Arc;
 
+use qotd::bank_files;
 use qotd::clock::SystemClock;
 use qotd::config::{Config, LogFormat};
-use qotd::core::library::Library;
 use qotd::startup::Connection;
 use qotd::state::{App, SchedulerControl};
 
@@ -109,9 +109,9 @@ fn fail(code: u8, message: &str) -> ExitCode {
 }
 
 fn check(path: PathBuf) -> ExitCode {
-    match Library::load(&path) {
+    match bank_files::read_library(&path) {
         Ok(library) => {
-            println!("{}", library.summary(&path));
+            println!("{}", bank_files::summary(&library, &path));
             ExitCode::SUCCESS
         }
         Err(problems) => {
@@ -134,7 +134,7 @@ fn run(config: Config) -> ExitCode {
     if let Err(error) = config.require_token() {
         return fail(EXIT_CONFIG, &error.to_string());
     }
-    let library = match Library::load(&config.questions_path) {
+    let library = match bank_files::read_library(&config.questions_path) {
         Ok(library) => library,
         Err(problems) => {
             print_bank_problems(&problems);

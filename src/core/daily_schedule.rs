@@ -1,6 +1,6 @@
 //! When a channel's daily question is due, in its own timezone.
 //!
-//! Rules (README, "Behaviour in detail"): the post time follows the zone across
+//! Rules (docs/behaviour.md): the post time follows the zone across
 //! daylight-saving changes; a local time that does not exist that day (spring forward)
 //! posts at the first valid minute after it; a time that occurs twice (fall back)
 //! posts once, at the first occurrence. A post belongs to the local date it was

@@ -1,4 +1,4 @@
-//! When a question's hint is revealed (README, "Behaviour in detail").
+//! When a question's hint is revealed (docs/behaviour.md).
 //!
 //! The hint is revealed when `reactions_needed` distinct members (never bots) have
 //! reacted 💡, or when `reveal_after` has passed since the post, whichever is first —

@@ -7,7 +7,6 @@
 //! banks existed therefore stay on the default bank, and moving `questions.yaml` into a
 //! directory breaks no history.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use super::question_bank::{BankError, BankErrors, QUALIFIER, Question, QuestionBank};
@@ -36,6 +35,17 @@ pub struct Library {
     default: usize,
     /// The bank whose ids are plain.
     plain: Option<usize>,
+    /// Whether the banks came from a directory (each named by its file there).
+    directory: bool,
+}
+
+/// A bank file as the edge read it: its path as shown in errors, its bank id (the
+/// file's stem) and its text, or why it could not be read.
+#[derive(Debug, Clone)]
+pub struct BankFile {
+    pub path: String,
+    pub id: String,
+    pub text: Result<String, String>,
 }
 
 impl Library {
@@ -48,6 +58,7 @@ impl Library {
             }],
             default: 0,
             plain: Some(0),
+            directory: false,
         }
     }
 
@@ -75,31 +86,33 @@ impl Library {
             shelves,
             default: plain.unwrap_or(0),
             plain,
+            directory: true,
         })
     }
 
-    /// Reads `path`: a bank file, or a directory of `*.yaml` banks. Every problem of
-    /// every file is reported, each against its own path.
-    pub fn load(path: &Path) -> Result<Self, Vec<BankErrors>> {
-        if !path.is_dir() {
-            let bank = QuestionBank::load(path).map_err(|errors| vec![errors])?;
-            return Ok(Self::single(stem(path).unwrap_or(PLAIN_BANK), bank));
-        }
-        let shown = path.display().to_string();
-        let files = bank_files(path).map_err(|message| vec![whole_file(&shown, message)])?;
+    /// The library of one bank file (`QUESTIONS_PATH` names a file): its problems are
+    /// reported against its path.
+    pub fn from_file(file: BankFile) -> Result<Self, Vec<BankErrors>> {
+        let bank = file.parse().map_err(|errors| vec![errors])?;
+        let id = if file.id.is_empty() {
+            PLAIN_BANK.to_owned()
+        } else {
+            file.id
+        };
+        Ok(Self::single(id, bank))
+    }
+
+    /// The library of a directory's `*.yaml` files (`dir` as shown in errors). Every
+    /// problem of every file is reported, each against its own path.
+    pub fn from_files(dir: &str, files: Vec<BankFile>) -> Result<Self, Vec<BankErrors>> {
         let (mut banks, mut problems) = (Vec::new(), Vec::new());
         for file in files {
-            let id = stem(&file).unwrap_or_default().to_owned();
-            match (bank_id_problem(&id), QuestionBank::load(&file)) {
-                (None, Ok(bank)) => match long_ids(&id, &bank) {
-                    None => banks.push((id, bank)),
-                    Some(problem) => {
-                        problems.push(whole_file(&file.display().to_string(), problem))
-                    }
+            match (bank_id_problem(&file.id), file.parse()) {
+                (None, Ok(bank)) => match long_ids(&file.id, &bank) {
+                    None => banks.push((file.id, bank)),
+                    Some(problem) => problems.push(whole_file(&file.path, problem)),
                 },
-                (Some(problem), _) => {
-                    problems.push(whole_file(&file.display().to_string(), problem))
-                }
+                (Some(problem), _) => problems.push(whole_file(&file.path, problem)),
                 (None, Err(errors)) => problems.push(errors),
             }
         }
@@ -108,7 +121,7 @@ impl Library {
         }
         Self::from_directory(banks).ok_or_else(|| {
             vec![whole_file(
-                &shown,
+                dir,
                 "the directory has no `*.yaml` question banks".to_owned(),
             )]
         })
@@ -155,44 +168,39 @@ impl Library {
     }
 
     /// `qotd check`'s report: one summary line per bank.
-    pub fn summary(&self, path: &Path) -> String {
-        if !path.is_dir() {
-            return self.default_bank().summary(&path.display().to_string());
+    /// One line per bank (`qotd check`): `path` is `QUESTIONS_PATH` as shown, the file
+    /// itself or the directory of the banks.
+    pub fn summary(&self, path: &str) -> String {
+        if !self.directory {
+            return self.default_bank().summary(path);
         }
         self.shelves
             .iter()
             .map(|shelf| {
-                shelf.bank.summary(
-                    &path
-                        .join(format!("{}.yaml", shelf.id))
-                        .display()
-                        .to_string(),
-                )
+                let file = format!("{}/{}.yaml", path.trim_end_matches('/'), shelf.id);
+                shelf.bank.summary(&file)
             })
             .collect::<Vec<_>>()
             .join("\n")
     }
 }
 
-fn stem(path: &Path) -> Option<&str> {
-    path.file_stem().and_then(|s| s.to_str())
-}
-
-/// The `*.yaml` files of `dir`, by name.
-fn bank_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|error| format!("cannot read the directory: {error}"))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|error| format!("cannot read the directory: {error}"))?
-            .path();
-        if path.extension().is_some_and(|e| e == "yaml") && path.is_file() {
-            files.push(path);
+impl BankFile {
+    /// The file's bank, or its problems against its path.
+    pub fn parse(&self) -> Result<QuestionBank, BankErrors> {
+        match &self.text {
+            Ok(text) => QuestionBank::parse(&self.path, text),
+            Err(problem) => Err(whole_file(
+                &self.path,
+                format!("cannot read the file: {problem}"),
+            )),
         }
     }
-    files.sort();
-    Ok(files)
+}
+
+/// A directory that could not be listed, as a problem against its path.
+pub fn unreadable_directory(dir: &str, problem: impl std::fmt::Display) -> BankErrors {
+    whole_file(dir, format!("cannot read the directory: {problem}"))
 }
 
 /// Why a file stem cannot name a bank (it becomes part of every question id).

@@ -6,7 +6,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::path::Path;
 
 use serde_yaml::{Mapping, Value};
 
@@ -79,15 +78,26 @@ impl Difficulty {
     pub const MAX: u8 = 5;
 
     pub fn new(value: i64) -> Option<Self> {
-        (i64::from(Self::MIN)..=i64::from(Self::MAX))
-            .contains(&value)
-            .then_some(Self(value as u8))
+        Self::parse(value).ok()
+    }
+
+    /// The difficulty `value` names, or why it is none (a member's `/quiz` option).
+    pub fn parse(value: i64) -> Result<Self, DifficultyOutOfRange> {
+        match u8::try_from(value) {
+            Ok(level) if (Self::MIN..=Self::MAX).contains(&level) => Ok(Self(level)),
+            _ => Err(DifficultyOutOfRange(value)),
+        }
     }
 
     pub fn get(self) -> u8 {
         self.0
     }
 }
+
+/// A difficulty outside [`Difficulty::MIN`]..=[`Difficulty::MAX`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`difficulty` must be between {min} and {max}, not {0}.", min = Difficulty::MIN, max = Difficulty::MAX)]
+pub struct DifficultyOutOfRange(pub i64);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Category {
@@ -141,19 +151,6 @@ pub struct QuestionBank {
 }
 
 impl QuestionBank {
-    /// Reads and parses the bank at `path`; problems are reported against `path`.
-    pub fn load(path: &Path) -> Result<Self, BankErrors> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| BankErrors {
-            path: shown.clone(),
-            errors: vec![BankError::at(
-                Location::START,
-                format!("cannot read the file: {error}"),
-            )],
-        })?;
-        Self::parse(&shown, &text)
-    }
-
     /// Parses bank text; `path` only names the source in errors.
     pub fn parse(path: &str, text: &str) -> Result<Self, BankErrors> {
         parse_bank(text).map_err(|mut errors| {
@@ -205,10 +202,10 @@ impl QuestionBank {
     pub fn matching<'a>(
         &'a self,
         category: Option<&'a str>,
-        difficulty: Option<i64>,
+        difficulty: Option<Difficulty>,
     ) -> impl Iterator<Item = &'a Question> + 'a {
         self.in_category(category)
-            .filter(move |q| difficulty.is_none_or(|d| i64::from(q.difficulty.get()) == d))
+            .filter(move |q| difficulty.is_none_or(|d| q.difficulty == d))
     }
 
     /// The same bank with every id qualified as `prefix/id` (a bank of a directory
@@ -850,10 +847,23 @@ questions:
     }
 
     #[test]
+    fn a_difficulty_is_one_to_five_and_says_so_otherwise() {
+        assert_eq!(Difficulty::parse(1).map(Difficulty::get), Ok(1));
+        assert_eq!(Difficulty::parse(5).map(Difficulty::get), Ok(5));
+        for outside in [0, 6, -1, 256 + 3] {
+            let error = Difficulty::parse(outside).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!("`difficulty` must be between 1 and 5, not {outside}.")
+            );
+        }
+    }
+
+    #[test]
     fn quiz_questions_match_a_category_and_a_difficulty_each_optional() {
         let bank = QuestionBank::parse("bank.yaml", VALID).unwrap();
-        let ids = |category, difficulty| -> Vec<&str> {
-            bank.matching(category, difficulty)
+        let ids = |category, difficulty: Option<i64>| -> Vec<&str> {
+            bank.matching(category, difficulty.and_then(Difficulty::new))
                 .map(|q| q.id.as_str())
                 .collect()
         };

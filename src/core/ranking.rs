@@ -2,7 +2,7 @@
 //!
 //! Ties on all three share a rank (1, 2, 2, 4) and are listed by id so the order is
 //! stable between calls. A team's standing sums its members' current streaks, best
-//! streaks and totals (see README, "Teams").
+//! streaks and totals (see docs/behaviour.md, "Leaderboards and teams").
 
 use std::cmp::Ordering;
 

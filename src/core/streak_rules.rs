@@ -1,4 +1,4 @@
-//! Does this answer keep the streak? (README, "Behaviour in detail")
+//! Does this answer keep the streak? (docs/behaviour.md)
 //!
 //! Daily questions of a channel are numbered 1, 2, 3, … in the order they are posted
 //! (`seq`). A member's streak is the run of consecutive numbers they answered, up to the
