@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::convert::from_db_id;
+use super::error::StorageResult;
 use crate::core::ranking::{Ranked, Standing};
 use crate::core::streak_rules::MemberStreak;
 
@@ -99,12 +100,8 @@ pub(super) struct StreakRow {
 }
 
 /// The columns of [`StreakRow`] in `member_streaks` (aliased `m` where it is joined).
-macro_rules! streak_columns {
-    () => {
-        "current, best, total, unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq"
-    };
-}
-pub(super) use streak_columns;
+pub(super) const STREAK_COLUMNS: &str =
+    "current, best, total, unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq";
 
 impl From<StreakRow> for MemberStreak {
     fn from(row: StreakRow) -> Self {
@@ -176,4 +173,63 @@ impl From<StandingRow> for Standing {
             total: count(row.total),
         }
     }
+}
+
+/// Answers, streaks and leaderboards.
+#[async_trait::async_trait]
+pub trait Answers: Send + Sync {
+    /// Records that `user_id` answered daily post `post_id` at `now` and updates their
+    /// streak with `streak_rules::apply_answer`, in one transaction.
+    async fn record_answer(
+        &self,
+        post_id: i64,
+        user_id: u64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<AnswerRecord>;
+    /// Records several answers in one transaction (one commit for a burst of answers),
+    /// each exactly as [`Store::record_answer`] would, in order.
+    async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>>;
+    /// When `user_id` answered `post_id`, if they did.
+    async fn answered_at(&self, post_id: i64, user_id: u64)
+    -> StorageResult<Option<DateTime<Utc>>>;
+    async fn answer_count(&self, post_id: i64) -> StorageResult<u64>;
+    /// A member's streak in one channel (zeros when they never answered there).
+    async fn member_streak(&self, channel_id: u64, user_id: u64) -> StorageResult<MemberStreak>;
+    /// A member's streak in every daily channel of a server.
+    async fn member_streaks(
+        &self,
+        guild_id: u64,
+        user_id: u64,
+    ) -> StorageResult<Vec<ChannelStreak>>;
+    /// The member leaderboard of one channel, or of the whole server (each member's
+    /// streaks summed over its daily channels) when `channel_id` is `None`.
+    async fn member_leaderboard(
+        &self,
+        guild_id: u64,
+        channel_id: Option<u64>,
+        caller_id: u64,
+        limit: u32,
+    ) -> StorageResult<LeaderboardPage>;
+
+    /// Sets a member's current streak in a channel (`streak_rules::repaired`: best
+    /// rises with it, a running streak stays alive) and records who changed it, when,
+    /// from what to what, in the same transaction (`/qotd streak-set`).
+    async fn set_streak(
+        &self,
+        channel_id: u64,
+        user_id: u64,
+        current: u32,
+        admin_id: u64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<StreakChange>;
+
+    /// A member's daily questions in a channel since `since` (a local date), the
+    /// questions freezes bridged for them and the channel's latest question: what the
+    /// streak calendar draws.
+    async fn calendar_history(
+        &self,
+        channel_id: u64,
+        user_id: u64,
+        since: NaiveDate,
+    ) -> StorageResult<CalendarHistory>;
 }

@@ -9,9 +9,9 @@ use std::str::FromStr as _;
 use sqlx::Connection as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
+use super::contract::DatabaseKind;
 use super::copy::copied_tables;
 use super::error::StorageError;
-use super::store::DatabaseKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {

@@ -5,8 +5,9 @@
 use futures::TryStreamExt as _;
 use sqlx::{PgPool, Row as _, SqlitePool};
 
+use super::contract::{DatabaseKind, Pool};
 use super::error::StorageError;
-use super::store::{DatabaseKind, Pool, Store};
+use super::store::Store;
 
 /// How a column's values travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

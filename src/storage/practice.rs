@@ -1,7 +1,9 @@
 //! Practice decks (SPEC §8): rows to and from the core's card types.
 
+use super::error::StorageResult;
 use crate::core::practice::{CardState, DeckCard, Rating};
 use crate::storage::convert::from_millis;
+use chrono::{DateTime, Utc};
 
 /// A member's rating of a card, as a button carried it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,12 +33,8 @@ pub enum RateOutcome {
 pub(super) type CardRow = (i64, f64, f64, i64, i64, i64, i64, i64, i64);
 
 /// The columns of [`CardRow`] in `practice_cards`.
-macro_rules! card_columns {
-    () => {
-        "due, stability, difficulty, elapsed_days, scheduled_days, reps, lapses, state, last_review"
-    };
-}
-pub(super) use card_columns;
+pub(super) const CARD_COLUMNS: &str =
+    "due, stability, difficulty, elapsed_days, scheduled_days, reps, lapses, state, last_review";
 
 pub(super) fn card_from_row(row: CardRow) -> CardState {
     CardState {
@@ -63,4 +61,34 @@ pub(super) fn deck_card_from_row(row: DeckRow) -> DeckCard {
         introduced_at: from_millis(row.3),
         started_in_practice: row.4 == "practice",
     }
+}
+
+/// Practice with spaced repetition (SPEC §8): decks, reviews and the inbox of answers.
+#[async_trait::async_trait]
+pub trait Practice: Send + Sync {
+    /// A member's deck in a server.
+    async fn practice_deck(&self, guild_id: u64, user_id: u64) -> StorageResult<Vec<DeckCard>>;
+    /// When and how a member reviewed since `since`.
+    async fn practice_reviews_since(
+        &self,
+        guild_id: u64,
+        user_id: u64,
+        since: DateTime<Utc>,
+    ) -> StorageResult<Vec<(DateTime<Utc>, Rating)>>;
+    /// Puts the member's daily answers not yet in their deck into it, oldest first,
+    /// each reviewed at the time it was given (unaided Good, after the hint Hard);
+    /// returns how many. Takes no write lock when there are none.
+    async fn feed_practice(&self, guild_id: u64, user_id: u64) -> StorageResult<u32>;
+    /// The questions this server has asked in its daily channels with their hint out,
+    /// in the order first asked: the questions practice may show as new cards.
+    async fn practice_questions(&self, guild_id: u64) -> StorageResult<Vec<String>>;
+    /// Rates a card as shown at version `seen_reps` (0: a new card) and records the
+    /// review, in one transaction; a stale version or a new card past today's limit
+    /// (since `day_start`) changes nothing.
+    async fn rate_practice_card(
+        &self,
+        rated: &CardRating<'_>,
+        now: DateTime<Utc>,
+        day_start: DateTime<Utc>,
+    ) -> StorageResult<RateOutcome>;
 }

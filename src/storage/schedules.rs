@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 
 use super::convert::{from_db_id, from_millis};
 use super::error::StorageError;
+use super::error::StorageResult;
 use crate::core::daily_schedule::{self, PostTime};
 use crate::core::hint_reveal::RevealRule;
 use crate::core::schedule_options::ScheduleOptions;
@@ -167,15 +168,57 @@ impl TryFrom<ScheduleRow> for Schedule {
 }
 
 /// The schedule columns plus the channel's last posted date (a literal, for `concat!`).
-macro_rules! select_schedule {
-    () => {
-        "SELECT s.channel_id, s.guild_id, s.post_time, s.timezone, \
+pub(super) const SELECT_SCHEDULE: &str = "SELECT s.channel_id, s.guild_id, s.post_time, s.timezone, \
      s.reveal_after_minutes, s.reveal_reactions, s.category, s.bank, s.paused, s.removed, \
      s.active_since, s.rotation_seed, s.rotation_pass, s.alert, \
      (SELECT local_date FROM daily_posts p WHERE p.channel_id = s.channel_id \
       ORDER BY p.seq DESC LIMIT 1) AS last_posted_date \
-     FROM schedules s"
-    };
-}
+     FROM schedules s";
 
-pub(super) use select_schedule;
+/// Channel schedules: what `/qotd setup`, pause, resume and remove change, and what the scheduler reads.
+#[async_trait::async_trait]
+pub trait Schedules: Send + Sync {
+    /// Creates or updates a channel's schedule (and re-activates a removed one).
+    ///
+    /// `active_since` becomes `now`: a post time that already passed today is not owed,
+    /// so the next post is the next occurrence of the (new) time.
+    async fn upsert_schedule(
+        &self,
+        settings: &ScheduleSettings,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Schedule>;
+    async fn schedule(&self, channel_id: u64) -> StorageResult<Option<Schedule>>;
+    /// The server's schedules that were not removed, by channel id.
+    async fn guild_schedules(&self, guild_id: u64) -> StorageResult<Vec<Schedule>>;
+    /// Every schedule of every server that was not removed (paused ones included).
+    async fn all_schedules(&self) -> StorageResult<Vec<Schedule>>;
+    /// Pauses or resumes; resuming owes no post time that passed while paused.
+    /// Returns false when the channel has no (unremoved) schedule.
+    async fn set_paused(
+        &self,
+        channel_id: u64,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+    /// Stops a schedule, keeping its history. Returns false when there was none.
+    async fn remove_schedule(&self, channel_id: u64, now: DateTime<Utc>) -> StorageResult<bool>;
+    /// Records the problem that keeps a channel from posting (shown by `/qotd status`).
+    async fn set_schedule_alert(
+        &self,
+        channel_id: u64,
+        alert: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<()>;
+    async fn clear_schedule_alert(&self, channel_id: u64) -> StorageResult<()>;
+
+    /// The schedule of `channel_id` if the channel is one of server `guild_id`'s: the
+    /// one lookup for "is this channel a daily channel of this server" (a channel id
+    /// from a member is hostile: it may be another server's). A removed schedule is
+    /// returned too, with `removed` set, for the callers that restore or show history.
+    async fn schedule_in(&self, guild_id: u64, channel_id: u64) -> StorageResult<Option<Schedule>> {
+        Ok(self
+            .schedule(channel_id)
+            .await?
+            .filter(|schedule| schedule.guild_id == guild_id))
+    }
+}

@@ -1,102 +1,27 @@
-//! The SQLite backend: the embedded default. The shared queries of `queries/`
-//! compiled for SQLite, and what only SQLite needs (the file, its pragmas, the single
-//! writer connection, and recovering that connection after a file fault).
+//! The SQLite engine: the embedded default. What only SQLite needs (the file, its
+//! pragmas, the single writer connection, recovering that connection after a file
+//! fault) and its own SQL: the statements that unpack a JSON array parameter
+//! (`json_each`), which PostgreSQL spells differently. Every other query is shared
+//! (`queries/`). The server totals, standings and practice inbox are kept by row
+//! triggers (`migrations/sqlite/`) on every write.
 
+use const_format::concatcp;
+use std::collections::HashSet;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqliteConnection, SqlitePool};
 
+use super::contract::{DatabaseKind, Lifecycle, Pool};
+use super::engine::Engine;
 use super::error::{FILE_FAULTS, StorageError, StorageResult};
+use super::posts::SELECT_POST;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-type Connection = sqlx::SqliteConnection;
-
-/// `Store::unfinished_posts`'s filter, term for term the partial index's
-/// (`migrations/sqlite/0002_indexes.sql`): SQLite uses a partial index only then.
-macro_rules! unfinished_posts_filter {
-    () => {
-        "message_id IS NULL OR thread_id IS NULL OR reacted = 0 \
-         OR (revealed_at IS NOT NULL AND reveal_shown = 0)"
-    };
-}
-
-/// The rows `(user_id, current, freezes, last_kept_seq, last_freeze_seq)` of a JSON
-/// array of such arrays bound as `$param`.
-macro_rules! changed_streaks {
-    ($param:literal) => {
-        concat!(
-            "(SELECT value ->> 0 AS user_id, value ->> 1 AS current, value ->> 2 AS freezes, \
-             value ->> 3 AS last_kept_seq, value ->> 4 AS last_freeze_seq FROM json_each(",
-            $param,
-            "))"
-        )
-    };
-}
-
-/// For a JSON array of `[post_id, user_id]` bound as `$param`: `b` (`i`, counting from
-/// 0, `post_id`, `user_id`), each answer's post `p` and the member's streak `m` in its
-/// channel, if any. SQLite joins row by row through the keys.
-macro_rules! answers_posts_and_streaks {
-    ($param:literal) => {
-        concat!(
-            "(SELECT key AS i, value ->> 0 AS post_id, value ->> 1 AS user_id FROM json_each(",
-            $param,
-            ")) AS b JOIN daily_posts p ON p.id = b.post_id \
-             LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = b.user_id"
-        )
-    };
-}
-
-/// The rows `(post_id, user_id, answered_at, unaided, counted)` of a JSON array of such
-/// arrays bound as `$param`.
-macro_rules! new_answers {
-    ($param:literal) => {
-        concat!(
-            "(SELECT value ->> 0 AS post_id, value ->> 1 AS user_id, value ->> 2 AS answered_at, \
-             value ->> 3 AS unaided, value ->> 4 AS counted FROM json_each(",
-            $param,
-            "))"
-        )
-    };
-}
-
-/// The `member_streaks` rows (every column, in table order) of a JSON array of such
-/// arrays bound as `$param`.
-macro_rules! streak_rows {
-    ($param:literal) => {
-        concat!(
-            "(SELECT value ->> 0 AS channel_id, value ->> 1 AS user_id, value ->> 2 AS guild_id, \
-             value ->> 3 AS current, value ->> 4 AS best, value ->> 5 AS total, \
-             value ->> 6 AS unaided, value ->> 7 AS last_answered_seq, value ->> 8 AS freezes, \
-             value ->> 9 AS last_kept_seq, value ->> 10 AS last_freeze_seq FROM json_each(",
-            $param,
-            "))"
-        )
-    };
-}
-
-#[path = "queries/answers.rs"]
-mod answers;
-#[path = "queries/guilds.rs"]
-mod guilds;
-#[path = "queries/posts.rs"]
-mod posts;
-#[path = "queries/practice.rs"]
-mod practice;
-#[path = "queries/quizzes.rs"]
-mod quizzes;
-#[path = "queries/schedules.rs"]
-mod schedules;
-#[path = "queries/suggestions.rs"]
-mod suggestions;
-#[path = "queries/teams.rs"]
-mod teams;
 
 /// The SQLite database.
 ///
@@ -110,10 +35,6 @@ pub(super) struct Backend {
     /// Stops the WAL checkpoints when the last clone of the backend goes.
     _checkpoints: Arc<tokio::sync::oneshot::Sender<()>>,
 }
-
-/// SQLite has no INSERT inside a WITH: a round's answers and streaks are two
-/// statements (see `queries/answers.rs`).
-const ONE_STATEMENT_WRITES: bool = false;
 
 /// How often the WAL is copied back into the database file (see [`checkpoint_wal`]).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
@@ -170,57 +91,8 @@ impl Backend {
         MIGRATOR.run(&store.writer).await?;
         // The writer's one connection prepares the statements recording answers now
         // rather than at the first answer.
-        answers::prepare_record_statements(&mut *store.writer.acquire().await?).await?;
+        prepare_record_statements(&mut *store.writer.acquire().await?).await?;
         Ok(store)
-    }
-
-    /// Commits a write that changes nothing (the header's `user_version`, rewritten
-    /// with its own value): fails when the database cannot be written now (a
-    /// read-only file, a full disk, locked by another process). SQLite opens a file it
-    /// cannot write read-only without a word, so only a real commit tells.
-    pub(super) async fn check_writable(&self) -> StorageResult<()> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "PRAGMA user_version = {version}"
-        )))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Reads go to the reader pool.
-    fn reader(&self) -> &SqlitePool {
-        &self.pool
-    }
-
-    /// Single-statement writes go to the one writer connection.
-    fn writer(&self) -> &SqlitePool {
-        &self.writer
-    }
-
-    /// A write transaction: `BEGIN IMMEDIATE` takes the database's write lock at once,
-    /// so what the transaction reads stays true until it commits.
-    async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    /// The write transaction that records answers: any write transaction (SQLite's
-    /// triggers keep the counts of every write).
-    async fn begin_record(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.begin_write().await
-    }
-
-    pub(super) fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
-    pub(super) async fn close(&self) {
-        self.pool.close().await;
-        self.writer.close().await;
     }
 
     /// Refuses a database migrated by a newer build: running old code on it could
@@ -239,6 +111,154 @@ impl Backend {
             .await?;
         StorageError::check_schema_version(found, &MIGRATOR)
     }
+}
+
+#[async_trait::async_trait]
+impl Lifecycle for Backend {
+    fn kind(&self) -> DatabaseKind {
+        DatabaseKind::Sqlite
+    }
+
+    fn pool(&self) -> Pool<'_> {
+        Pool::Sqlite(&self.pool)
+    }
+
+    /// Commits a write that changes nothing (the header's `user_version`, rewritten
+    /// with its own value): fails when the database cannot be written now (a
+    /// read-only file, a full disk, locked by another process). SQLite opens a file it
+    /// cannot write read-only without a word, so only a real commit tells.
+    async fn check_writable(&self) -> StorageResult<()> {
+        let mut tx = self.begin_write().await?;
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "PRAGMA user_version = {version}"
+        )))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+        self.writer.close().await;
+    }
+}
+
+impl Engine for Backend {
+    type Db = sqlx::Sqlite;
+
+    /// Reads go to the reader pool.
+    fn reader(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Single-statement writes go to the one writer connection.
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// `BEGIN IMMEDIATE` takes the database's write lock at once, so what the
+    /// transaction reads stays true until it commits.
+    async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    /// The filter of the partial index `daily_posts_unfinished`
+    /// (`migrations/sqlite/0002_indexes.sql`), term for term: SQLite uses a partial
+    /// index only then.
+    const UNFINISHED_POSTS: &'static str = concatcp!(
+        SELECT_POST,
+        " WHERE message_id IS NULL OR thread_id IS NULL OR reacted = 0 \
+         OR (revealed_at IS NOT NULL AND reveal_shown = 0) ORDER BY id"
+    );
+
+    const UPDATE_CHANGED_STREAKS: &'static str = "UPDATE member_streaks SET current = c.current, \
+         freezes = c.freezes, last_kept_seq = c.last_kept_seq, \
+         last_freeze_seq = c.last_freeze_seq \
+         FROM (SELECT value ->> 0 AS user_id, value ->> 1 AS current, value ->> 2 AS freezes, \
+             value ->> 3 AS last_kept_seq, value ->> 4 AS last_freeze_seq FROM json_each($2)) AS c \
+         WHERE member_streaks.channel_id = $1 AND member_streaks.user_id = c.user_id";
+
+    const INSERT_SPENT_FREEZES: &'static str = "INSERT INTO streak_freezes (channel_id, user_id, seq) \
+         SELECT $1, c.user_id, $3 \
+         FROM (SELECT value ->> 0 AS user_id, value ->> 4 AS last_freeze_seq FROM json_each($2)) AS c \
+         WHERE c.last_freeze_seq = $3 ON CONFLICT DO NOTHING";
+
+    const SAVE_STREAKS: &'static str = SAVE_STREAKS;
+
+    /// Joins row by row through the keys.
+    const READ_ROUND: &'static str = "SELECT b.i, p.channel_id, p.guild_id, p.seq, p.revealed_at, \
+             (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
+              WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
+             m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
+             m.last_kept_seq, m.last_freeze_seq \
+         FROM (SELECT key AS i, value ->> 0 AS post_id, value ->> 1 AS user_id FROM json_each($1)) AS b \
+         JOIN daily_posts p ON p.id = b.post_id \
+         LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = b.user_id";
+
+    /// Two statements: SQLite has no INSERT inside a WITH.
+    async fn write_round(
+        conn: &mut SqliteConnection,
+        answers: String,
+        streaks: Vec<serde_json::Value>,
+    ) -> StorageResult<HashSet<(i64, i64)>> {
+        let inserted: HashSet<(i64, i64)> = sqlx::query_as(INSERT_ANSWERS)
+            .bind(answers)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+        // A round has each member once: their streak is saved if their answer went in.
+        let members: HashSet<i64> = inserted.iter().map(|&(_, user)| user).collect();
+        let streaks: Vec<serde_json::Value> = streaks
+            .into_iter()
+            .filter(|streak| {
+                streak[1]
+                    .as_i64()
+                    .is_some_and(|user| members.contains(&user))
+            })
+            .collect();
+        if !streaks.is_empty() {
+            sqlx::query(SAVE_STREAKS)
+                .bind(serde_json::Value::Array(streaks).to_string())
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(inserted)
+    }
+}
+
+/// Inserts the answers of a JSON array `$1` of `[post, user, answered_at, unaided,
+/// counted]` (one already there is left); returns the (post, user) pairs inserted.
+const INSERT_ANSWERS: &str = "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
+     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each($1) \
+     WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id";
+
+/// [`Engine::SAVE_STREAKS`].
+const SAVE_STREAKS: &str = "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, \
+         best, total, unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
+     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, \
+         value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10 FROM json_each($1) \
+     WHERE TRUE ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
+         best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
+         last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
+         last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq";
+
+/// Prepares the statements that record answers on the writer's connection, so that no
+/// answer waits for SQLite to compile them.
+async fn prepare_record_statements(conn: &mut SqliteConnection) -> sqlx::Result<()> {
+    use sqlx::Executor as _;
+    for sql in [Backend::READ_ROUND, INSERT_ANSWERS, SAVE_STREAKS] {
+        (&mut *conn).prepare(sqlx::SqlStr::from_static(sql)).await?;
+    }
+    Ok(())
 }
 
 /// Copies the WAL back into the database file every [`CHECKPOINT_EVERY`], from a

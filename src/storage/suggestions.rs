@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::convert::{from_db_id, from_millis};
 use super::error::StorageError;
+use super::error::StorageResult;
 use crate::core::question_bank::Question;
 use crate::core::suggestion;
 
@@ -145,11 +146,47 @@ impl TryFrom<SuggestionRow> for Suggestion {
 }
 
 /// The suggestion columns (a literal, for `concat!`).
-macro_rules! select_suggestion {
-    () => {
-        "SELECT id, guild_id, user_id, author_name, bank, category, difficulty, question, \
-         hint, status, reason, created_at, decided_at FROM suggestions"
-    };
-}
+pub(super) const SELECT_SUGGESTION: &str = "SELECT id, guild_id, user_id, author_name, bank, category, difficulty, question, \
+         hint, status, reason, created_at, decided_at FROM suggestions";
 
-pub(super) use select_suggestion;
+/// Members' suggested questions (SPEC §10).
+#[async_trait::async_trait]
+pub trait Suggestions: Send + Sync {
+    /// Files a checked suggestion as pending, unless the member already has
+    /// `suggestion::MAX_PENDING` waiting (checked in the same transaction).
+    async fn file_suggestion(
+        &self,
+        new: &NewSuggestion<'_>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<FileOutcome>;
+    /// A member's suggestions in a server, newest first (at most 25).
+    async fn member_suggestions(
+        &self,
+        guild_id: u64,
+        user_id: u64,
+    ) -> StorageResult<Vec<Suggestion>>;
+    /// A server's pending suggestions, oldest first (at most 25).
+    async fn pending_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>>;
+    /// How many suggestions of a server wait for a decision.
+    async fn pending_suggestion_count(&self, guild_id: u64) -> StorageResult<u64>;
+    /// Suggestion `id` of server `guild_id` (another server's is not found).
+    async fn suggestion(&self, guild_id: u64, id: i64) -> StorageResult<Option<Suggestion>>;
+    /// A server's approved suggestions: questions of its banks.
+    async fn approved_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>>;
+    /// The approved suggestion of a server with question id `question_id`, if any.
+    async fn approved_suggestion(
+        &self,
+        guild_id: u64,
+        question_id: &str,
+    ) -> StorageResult<Option<Suggestion>>;
+    /// Approves or rejects a pending suggestion of server `guild_id`; only the first
+    /// decision counts.
+    async fn decide_suggestion(
+        &self,
+        guild_id: u64,
+        id: i64,
+        decision: &Decision,
+        admin_id: u64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<DecideOutcome>;
+}

@@ -2,7 +2,10 @@
 
 use super::convert::from_db_id;
 use super::error::StorageError;
+use super::error::StorageResult;
 use crate::core::ranking::Ranked;
+use crate::core::team_name::TeamName;
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {
@@ -35,13 +38,9 @@ pub struct RankedTeam {
     pub ranked: Ranked,
 }
 
-macro_rules! select_team {
-    () => {
-        "SELECT t.id, t.guild_id, t.name, \
+pub(super) const SELECT_TEAM: &str = "SELECT t.id, t.guild_id, t.name, \
          (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS member_count \
-         FROM teams t"
-    };
-}
+         FROM teams t";
 
 pub(super) type TeamRow = (i64, i64, String, i64);
 
@@ -54,4 +53,36 @@ pub(super) fn team(row: TeamRow) -> Team {
     }
 }
 
-pub(super) use select_team;
+/// Teams and their leaderboard.
+#[async_trait::async_trait]
+pub trait Teams: Send + Sync {
+    async fn create_team(
+        &self,
+        guild_id: u64,
+        name: &TeamName,
+        now: DateTime<Utc>,
+    ) -> Result<Team, TeamError>;
+    /// Deletes a team; its members become teamless.
+    async fn delete_team(&self, guild_id: u64, name: &TeamName) -> Result<Team, TeamError>;
+    async fn team(&self, guild_id: u64, name: &TeamName) -> StorageResult<Option<Team>>;
+    /// The server's teams by name.
+    async fn teams(&self, guild_id: u64) -> StorageResult<Vec<Team>>;
+    /// Joins `name`, leaving any other team of the server.
+    async fn join_team(
+        &self,
+        guild_id: u64,
+        user_id: u64,
+        name: &TeamName,
+        now: DateTime<Utc>,
+    ) -> Result<Team, TeamError>;
+    /// Leaves the member's team; returns the team left, if any.
+    async fn leave_team(&self, guild_id: u64, user_id: u64) -> StorageResult<Option<Team>>;
+    async fn member_team(&self, guild_id: u64, user_id: u64) -> StorageResult<Option<Team>>;
+    /// Every team of the server ranked by the sum of its members' standings in one
+    /// channel (or across the server's channels), with `ranking::team_standing`.
+    async fn team_leaderboard(
+        &self,
+        guild_id: u64,
+        channel_id: Option<u64>,
+    ) -> StorageResult<Vec<RankedTeam>>;
+}

@@ -213,7 +213,12 @@ fn dependencies(
                 .filter(|p| !p.is_empty())
                 .map(str::to_owned),
         );
-        let mut targets = vec![parts.clone()];
+        // `a::{b, c}` names b and c (each resolves to the module that holds it), not
+        // `a` itself unless `self` is among them.
+        let mut targets = Vec::new();
+        if group.is_empty() || group.split(',').any(|i| i == "self") {
+            targets.push(parts.clone());
+        }
         for item in group.split(',').filter(|i| !i.is_empty() && *i != "self") {
             targets.push(
                 [

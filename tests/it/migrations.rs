@@ -48,6 +48,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "af23e525a23d17829a97ef3ffe8e66c4c7bdc482b117ef001ba6c93af623448d2755cc9db3b1aa40fa66bae12f0f0263",
     ),
     (
+        "postgres",
+        "0009_kept_counts_by_statement.sql",
+        "c5dcfc07b6f3e99ece71de0c6879c9471d37f1e93be00e445cf6280716212c2934a7b91692f39f0149ce7c996867dac2",
+    ),
+    (
         "sqlite",
         "0001_initial.sql",
         "e5bba05d5afc7d2218881590ba77269a2e6edaf9ec1409b2677100b519fb9a671429762d0f29f16bdbf2b0681bbaa62a",

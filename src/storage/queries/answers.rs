@@ -1,34 +1,24 @@
 //! Answers, streaks and leaderboards: the queries.
 
+use const_format::concatcp;
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Backend, Connection};
+use sqlx::{ColumnIndex, Executor, IntoArguments};
+
+use sqlx::{Encode, Type};
+
 use crate::core::calendar::PostedDay;
 use crate::core::ranking::{self, Ranked, Standing};
 use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak};
 use crate::storage::answers::{
     AnswerRecord, CalendarHistory, ChannelStreak, ChannelStreakRow, LeaderboardPage, NewAnswer,
-    PostAndStreakRow, StandingRow, StreakChange, StreakRow, streak_columns,
+    PostAndStreakRow, STREAK_COLUMNS, StandingRow, StreakChange, StreakRow,
 };
 use crate::storage::convert::{from_millis, to_db_id, to_millis};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
 use crate::storage::error::StorageResult;
-
-/// The standings CTE for a scope: one channel's streaks, or the server totals (each
-/// member's streaks summed over the server's active channels, kept with every streak
-/// change: by triggers, and on PostgreSQL by the answers' own write statement).
-/// Both forms bind `$1` = channel id (or NULL) and `$2` = guild id.
-macro_rules! standings_cte {
-    () => {
-        "WITH standings AS ( \
-             SELECT user_id AS id, current, best, total FROM member_streaks \
-             WHERE $1 IS NOT NULL AND channel_id = $1 \
-           UNION ALL \
-             SELECT user_id AS id, current, best, total FROM member_totals \
-             WHERE $1 IS NULL AND guild_id = $2 AND total > 0 \
-         ) "
-    };
-}
-pub(super) use standings_cte;
 
 /// A leaderboard page in one statement (one round trip): rows of kind 0 are the top
 /// standings, the row of kind 1 carries the number of ranked members in `id`, and the
@@ -37,7 +27,7 @@ pub(super) use standings_cte;
 /// `$2` = the caller, `$3` = the limit.
 macro_rules! leaderboard_sql {
     (top: $top:literal, count: $count:literal, me: $me:literal, better: $better:literal) => {
-        concat!(
+        concatcp!(
             "WITH me AS (",
             $me,
             ") \
@@ -79,8 +69,22 @@ const SERVER_LEADERBOARD: &str = leaderboard_sql!(
              AND o.total > me.total)"
 );
 
-impl Backend {
-    pub async fn record_answer(
+#[async_trait::async_trait]
+impl<E> crate::storage::answers::Answers for E
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    async fn record_answer(
         &self,
         post_id: i64,
         user_id: u64,
@@ -100,17 +104,17 @@ impl Backend {
     /// rather than a few per answer (on PostgreSQL each statement is a round trip, on
     /// SQLite a hop to sqlx's worker thread): read the posts and streaks, then insert
     /// the answers and write the streaks, in one statement on PostgreSQL.
-    pub async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>> {
-        let mut tx = self.begin_record().await?;
+    async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>> {
+        let mut tx = self.begin_write().await?;
         let mut records = Vec::with_capacity(answers.len());
         for round in rounds(answers) {
-            records.extend(record_round(&mut tx, round).await?);
+            records.extend(record_round::<E>(&mut tx, round).await?);
         }
         tx.commit().await?;
         Ok(records)
     }
 
-    pub async fn answered_at(
+    async fn answered_at(
         &self,
         post_id: i64,
         user_id: u64,
@@ -125,7 +129,7 @@ impl Backend {
         Ok(at.map(from_millis))
     }
 
-    pub async fn answer_count(&self, post_id: i64) -> StorageResult<u64> {
+    async fn answer_count(&self, post_id: i64) -> StorageResult<u64> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers WHERE post_id = $1")
             .bind(post_id)
             .fetch_one(self.reader())
@@ -133,14 +137,10 @@ impl Backend {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    pub async fn member_streak(
-        &self,
-        channel_id: u64,
-        user_id: u64,
-    ) -> StorageResult<MemberStreak> {
-        const QUERY: &str = concat!(
+    async fn member_streak(&self, channel_id: u64, user_id: u64) -> StorageResult<MemberStreak> {
+        const QUERY: &str = concatcp!(
             "SELECT ",
-            streak_columns!(),
+            STREAK_COLUMNS,
             " FROM member_streaks WHERE channel_id = $1 AND user_id = $2"
         );
         Ok(sqlx::query_as::<_, StreakRow>(QUERY)
@@ -152,7 +152,7 @@ impl Backend {
             .unwrap_or_default())
     }
 
-    pub async fn member_streaks(
+    async fn member_streaks(
         &self,
         guild_id: u64,
         user_id: u64,
@@ -179,7 +179,7 @@ impl Backend {
 
     /// Sets a member's current streak in a channel (`streak_rules::repaired`) and
     /// records who changed it, when, from what to what, in one transaction.
-    pub async fn set_streak(
+    async fn set_streak(
         &self,
         channel_id: u64,
         user_id: u64,
@@ -197,9 +197,9 @@ impl Backend {
         .bind(channel)
         .fetch_one(&mut *tx)
         .await?;
-        const STREAK: &str = concat!(
+        const STREAK: &str = concatcp!(
             "SELECT ",
-            streak_columns!(),
+            STREAK_COLUMNS,
             " FROM member_streaks WHERE channel_id = $1 AND user_id = $2"
         );
         let before: MemberStreak = sqlx::query_as::<_, StreakRow>(STREAK)
@@ -210,7 +210,7 @@ impl Backend {
             .map(MemberStreak::from)
             .unwrap_or_default();
         let after = streak_rules::repaired(before, current, latest);
-        save_streaks(&mut tx, vec![streak_json(channel, user, guild, &after)]).await?;
+        save_streaks::<E>(&mut tx, vec![streak_json(channel, user, guild, &after)]).await?;
         sqlx::query(
             "INSERT INTO streak_adjustments (channel_id, user_id, admin_id, at, old_current, \
                  new_current, old_best, new_best) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -232,7 +232,7 @@ impl Backend {
     /// A member's daily questions in a channel since the local date `since` (each
     /// with the member's answer, if it counted), the questions freezes bridged for
     /// them, and the channel's latest question: what the streak calendar draws.
-    pub async fn calendar_history(
+    async fn calendar_history(
         &self,
         channel_id: u64,
         user_id: u64,
@@ -279,7 +279,7 @@ impl Backend {
         })
     }
 
-    pub async fn member_leaderboard(
+    async fn member_leaderboard(
         &self,
         guild_id: u64,
         channel_id: Option<u64>,
@@ -350,160 +350,29 @@ fn rounds(answers: &[NewAnswer]) -> Vec<&[NewAnswer]> {
 }
 
 /// A JSON array bound as one parameter, so a batch is one statement.
-fn json_param(value: &serde_json::Value) -> String {
+pub(super) fn json_param(value: &serde_json::Value) -> String {
     value.to_string()
 }
 
-/// [`read_round`]'s statement: each answer's post, the channel's latest posted
-/// question and the member's streak.
-const READ_ROUND: &str = concat!(
-    "SELECT b.i, p.channel_id, p.guild_id, p.seq, p.revealed_at, \
-         (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
-          WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
-         m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
-         m.last_kept_seq, m.last_freeze_seq \
-     FROM ",
-    answers_posts_and_streaks!("$1"),
-);
-
-/// Inserts answers: binds a JSON array of `[post, member, answered_at, unaided,
-/// counted]` as `$1`; returns `$returning` of the answers it inserted (an answer
-/// already there is not).
-macro_rules! insert_answers_sql {
-    ($returning:literal) => {
-        concat!(
-            "INSERT INTO answers (post_id, user_id, answered_at, unaided, counted) \
-             SELECT post_id, user_id, answered_at, unaided, counted FROM ",
-            new_answers!("$1"),
-            " AS n WHERE TRUE ON CONFLICT DO NOTHING RETURNING ",
-            $returning
-        )
-    };
-}
-
-/// [`insert_answers_sql`] alone (SQLite): returns the (post, member) pairs inserted.
-const INSERT_ANSWERS: &str = insert_answers_sql!("post_id, user_id");
-
-/// The columns [`SAVE_STREAKS`] and [`WRITE_ROUND`] write and how a conflict updates.
-macro_rules! save_streaks_sql {
-    ($from:expr) => {
-        concat!(
-            "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
-                 unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
-             SELECT s.channel_id, s.user_id, s.guild_id, s.current, s.best, s.total, s.unaided, \
-                 s.last_answered_seq, s.freezes, s.last_kept_seq, s.last_freeze_seq FROM ",
-            $from,
-            " AS s WHERE TRUE \
-             ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
-                 best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
-                 last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
-                 last_kept_seq = excluded.last_kept_seq, \
-                 last_freeze_seq = excluded.last_freeze_seq"
-        )
-    };
-}
-
-/// [`save_streaks`]' statement: binds a JSON array of [`streak_json`]s; the server totals
-/// follow by trigger.
-const SAVE_STREAKS: &str = save_streaks_sql!(streak_rows!("$1"));
-
-/// Both writes of a round and the kept counts they move, in one statement
-/// (PostgreSQL, whose statements are round trips and whose row triggers cost more than
-/// the rows they follow): inserts the answers of `$1` as [`INSERT_ANSWERS`] does, saves
-/// the streaks of `$2` of the members whose answer it inserted (a round has each
-/// member once), and writes what the row triggers of the other writes keep, once for
-/// the round: the practice inbox, and for streaks of active channels the server
-/// totals, standings and ranked members. Runs in a transaction begun with
-/// `BEGIN_RECORD`, which sets the triggers aside; returns the inserted pairs.
-///
-/// Each CTE reads the tables as they were before the statement (PostgreSQL runs them
-/// on one snapshot), which is where a streak's and a member's previous values come
-/// from; the write lock keeps them current. A standing one member leaves and another
-/// enters is written once, with its net change: a statement cannot update a row twice.
-const WRITE_ROUND: &str = concat!(
-    "WITH inserted AS (",
-    insert_answers_sql!("post_id, user_id, answered_at, unaided"),
-    "), streaks AS (\
-         SELECT s.*, COALESCE(m.current, 0) AS old_current, COALESCE(m.best, 0) AS old_best, \
-             COALESCE(m.total, 0) AS old_total FROM ",
-    streak_rows!("$2"),
-    " AS s JOIN inserted i ON i.user_id = s.user_id \
-         LEFT JOIN LATERAL (SELECT current, best, total FROM member_streaks \
-             WHERE channel_id = s.channel_id AND user_id = s.user_id LIMIT 1) AS m ON TRUE\
-     ), saved AS (",
-    save_streaks_sql!("streaks"),
-    "), inbox AS (\
-         INSERT INTO practice_inbox (post_id, user_id, guild_id, question_id, answered_at, unaided) \
-         SELECT i.post_id, i.user_id, p.guild_id, p.question_id, i.answered_at, i.unaided \
-         FROM inserted i CROSS JOIN LATERAL (SELECT guild_id, question_id FROM daily_posts \
-             WHERE id = i.post_id LIMIT 1) AS p ON CONFLICT DO NOTHING\
-     ), deltas AS (\
-         SELECT s.guild_id, s.user_id, s.current - s.old_current AS current, \
-             s.best - s.old_best AS best, s.total - s.old_total AS total, \
-             t.current AS before_current, t.best AS before_best, \
-             COALESCE(t.total, 0) > 0 AS ranked_before \
-         FROM streaks s LEFT JOIN LATERAL (SELECT current, best, total FROM member_totals \
-             WHERE guild_id = s.guild_id AND user_id = s.user_id LIMIT 1) AS t ON TRUE \
-         WHERE (SELECT removed FROM schedules WHERE channel_id = s.channel_id) IS NOT TRUE\
-     ), totals AS (\
-         INSERT INTO member_totals AS t (guild_id, user_id, current, best, total) \
-         SELECT guild_id, user_id, current, best, total FROM deltas WHERE TRUE \
-         ON CONFLICT (guild_id, user_id) DO UPDATE SET current = t.current + excluded.current, \
-             best = t.best + excluded.best, total = t.total + excluded.total \
-         RETURNING guild_id, user_id, current, best, total\
-     ), moves AS (\
-         SELECT t.guild_id, d.before_current, d.before_best, d.ranked_before, t.current, t.best, \
-             t.total > 0 AS ranked, NOT (d.ranked_before AND t.total > 0 \
-                 AND d.before_current = t.current AND d.before_best = t.best) AS moved \
-         FROM totals t JOIN deltas d ON d.guild_id = t.guild_id AND d.user_id = t.user_id\
-     ), standings AS (\
-         INSERT INTO guild_standings AS g (guild_id, current, best, members) \
-         SELECT guild_id, current, best, SUM(members) FROM (\
-             SELECT guild_id, before_current AS current, before_best AS best, -1 AS members \
-             FROM moves WHERE moved AND ranked_before \
-             UNION ALL SELECT guild_id, current, best, 1 FROM moves WHERE moved AND ranked\
-         ) AS m GROUP BY guild_id, current, best HAVING SUM(members) != 0 \
-         ON CONFLICT (guild_id, current, best) DO UPDATE SET members = g.members + excluded.members\
-     ), ranked AS (\
-         INSERT INTO guild_ranked AS r (guild_id, members) \
-         SELECT guild_id, SUM(CASE WHEN ranked THEN 1 ELSE -1 END) FROM moves \
-         WHERE ranked_before != ranked GROUP BY guild_id \
-         ON CONFLICT (guild_id) DO UPDATE SET members = r.members + excluded.members\
-     ) SELECT post_id, user_id FROM inserted",
-);
-
-/// The statements recording answers runs on this backend, each with its number of
-/// parameters.
-const RECORD_STATEMENTS: &[(&str, usize)] = if super::ONE_STATEMENT_WRITES {
-    &[(READ_ROUND, 1), (WRITE_ROUND, 2)]
-} else {
-    &[(READ_ROUND, 1), (INSERT_ANSWERS, 1), (SAVE_STREAKS, 1)]
-};
-
-/// Prepares the statements that record answers on `conn`, into its statement cache,
-/// so that no answer waits for them: on PostgreSQL a connection prepares a statement
-/// the first time it runs it, a round trip for the server to parse it and describe
-/// its types. Needs the schema in place. Their parameters are JSON arrays as text
-/// ([`json_param`]).
-pub(super) async fn prepare_record_statements(conn: &mut Connection) -> sqlx::Result<()> {
-    use sqlx::Executor as _;
-    type Db = <Connection as sqlx::Connection>::Database;
-    let text = <String as sqlx::Type<Db>>::type_info();
-    for &(sql, parameters) in RECORD_STATEMENTS {
-        let types = vec![text.clone(); parameters];
-        (&mut *conn)
-            .prepare_with(sqlx::SqlStr::from_static(sql), &types)
-            .await?;
-    }
-    Ok(())
-}
-
 /// One round (each member once), inside the caller's transaction.
-async fn record_round(
-    conn: &mut Connection,
+async fn record_round<E>(
+    conn: &mut Conn<E>,
     answers: &[NewAnswer],
-) -> StorageResult<Vec<AnswerRecord>> {
-    let found = read_round(conn, answers).await?;
+) -> StorageResult<Vec<AnswerRecord>>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    let found = read_round::<E>(conn, answers).await?;
     // The rule decides each answer; the known posts' answers are inserted at once.
     let decided: Vec<Option<Decided>> = answers
         .iter()
@@ -522,7 +391,7 @@ async fn record_round(
             Some((row, unaided, effect))
         })
         .collect();
-    let inserted = write_round(conn, answers, &decided).await?;
+    let inserted = write_round::<E>(conn, answers, &decided).await?;
     let records = answers.iter().zip(decided).map(|(answer, decided)| {
         let key = (answer.post_id, to_db_id(answer.user_id));
         match decided {
@@ -545,15 +414,28 @@ type Decided = (PostAndStreakRow, bool, AnswerEffect);
 /// One statement for every answer's post, the channel's latest *posted* question (a
 /// claim not yet confirmed is not posted) and the member's streak; `None` where the
 /// post does not exist.
-async fn read_round(
-    conn: &mut Connection,
+async fn read_round<E>(
+    conn: &mut Conn<E>,
     answers: &[NewAnswer],
-) -> StorageResult<Vec<Option<PostAndStreakRow>>> {
+) -> StorageResult<Vec<Option<PostAndStreakRow>>>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
     let pairs: Vec<(i64, i64)> = answers
         .iter()
         .map(|a| (a.post_id, to_db_id(a.user_id)))
         .collect();
-    let rows: Vec<BatchRow> = sqlx::query_as(READ_ROUND)
+    let rows: Vec<BatchRow> = sqlx::query_as(E::READ_ROUND)
         .bind(json_param(&serde_json::json!(pairs)))
         .fetch_all(&mut *conn)
         .await?;
@@ -567,13 +449,26 @@ async fn read_round(
 }
 
 /// Inserts the answers of known posts and saves the streaks of those inserted that
-/// count; returns the (post, member) pairs it inserted (an answer already there is
-/// not, and its streak is left as it is).
-async fn write_round(
-    conn: &mut Connection,
+/// count ([`Engine::write_round`]); returns the (post, member) pairs it inserted (an
+/// answer already there is not, and its streak is left as it is).
+async fn write_round<E>(
+    conn: &mut Conn<E>,
     answers: &[NewAnswer],
     decided: &[Option<Decided>],
-) -> StorageResult<std::collections::HashSet<(i64, i64)>> {
+) -> StorageResult<HashSet<(i64, i64)>>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
     // The answers of known posts, with what the rule decided.
     let known = || {
         answers
@@ -593,45 +488,42 @@ async fn write_round(
         })
         .collect();
     if new_answers.is_empty() {
-        return Ok(Default::default());
+        return Ok(HashSet::new());
     }
-    // The counted answers' streaks, of those `inserted` (all, when the database picks).
-    let streaks = |inserted: Option<&std::collections::HashSet<(i64, i64)>>| {
-        let streaks = known().filter_map(|(answer, (row, _, effect))| {
+    let streaks = known()
+        .filter_map(|(answer, (row, _, effect))| {
             let AnswerEffect::Counted(streak) = effect else {
                 return None;
             };
             let user = to_db_id(answer.user_id);
-            let kept = inserted.is_none_or(|inserted| inserted.contains(&(answer.post_id, user)));
-            kept.then(|| streak_json(row.channel_id, user, row.guild_id, streak))
-        });
-        streaks.collect::<Vec<_>>()
-    };
-    let new_answers = json_param(&serde_json::Value::Array(new_answers));
-    if super::ONE_STATEMENT_WRITES {
-        let inserted: Vec<(i64, i64)> = sqlx::query_as(WRITE_ROUND)
-            .bind(new_answers)
-            .bind(json_param(&serde_json::Value::Array(streaks(None))))
-            .fetch_all(&mut *conn)
-            .await?;
-        return Ok(inserted.into_iter().collect());
-    }
-    let inserted: Vec<(i64, i64)> = sqlx::query_as(INSERT_ANSWERS)
-        .bind(new_answers)
-        .fetch_all(&mut *conn)
-        .await?;
-    let inserted = inserted.into_iter().collect();
-    let streaks = streaks(Some(&inserted));
-    if !streaks.is_empty() {
-        save_streaks(conn, streaks).await?;
-    }
-    Ok(inserted)
+            Some(streak_json(row.channel_id, user, row.guild_id, streak))
+        })
+        .collect();
+    E::write_round(
+        conn,
+        json_param(&serde_json::Value::Array(new_answers)),
+        streaks,
+    )
+    .await
 }
 
 /// Writes members' streaks (each a [`streak_json`]) in one statement; the server
 /// totals follow by trigger.
-async fn save_streaks(conn: &mut Connection, streaks: Vec<serde_json::Value>) -> StorageResult<()> {
-    sqlx::query(SAVE_STREAKS)
+async fn save_streaks<E>(conn: &mut Conn<E>, streaks: Vec<serde_json::Value>) -> StorageResult<()>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    sqlx::query(E::SAVE_STREAKS)
         .bind(json_param(&serde_json::Value::Array(streaks)))
         .execute(&mut *conn)
         .await?;
@@ -647,8 +539,13 @@ struct BatchRow {
     row: PostAndStreakRow,
 }
 
-/// A streak as [`SAVE_STREAKS`] and [`WRITE_ROUND`] take it.
-fn streak_json(channel: i64, user: i64, guild: i64, streak: &MemberStreak) -> serde_json::Value {
+/// A streak as [`Engine::SAVE_STREAKS`] takes it.
+pub(super) fn streak_json(
+    channel: i64,
+    user: i64,
+    guild: i64,
+    streak: &MemberStreak,
+) -> serde_json::Value {
     serde_json::json!([
         channel,
         user,

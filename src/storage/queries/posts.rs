@@ -1,27 +1,46 @@
 //! Daily posts: claiming a date, confirming the send, rotation and hint reveal state.
 
+use const_format::concatcp;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sqlx::Row as _;
 
-use super::{Backend, Connection};
+use sqlx::{ColumnIndex, Executor, IntoArguments};
+
+use sqlx::{Encode, Type};
+
 use crate::core::hint_reveal::RevealReason;
 use crate::core::question_stats::PostRecord;
 use crate::core::rotation::{Pick, RotationState};
 use crate::core::streak_rules::{self, MemberStreak};
-use crate::storage::answers::{StreakRow, streak_columns};
+use crate::storage::answers::{STREAK_COLUMNS, StreakRow};
 use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
 use crate::storage::error::{StorageError, StorageResult};
 use crate::storage::posts::{
-    ClaimOutcome, DailyPost, NewDailyPost, PostRow, RECENT_KEPT, convert, select_post,
+    ClaimOutcome, DailyPost, NewDailyPost, PostRow, RECENT_KEPT, SELECT_POST, convert,
 };
 
-impl Backend {
+#[async_trait::async_trait]
+impl<E> crate::storage::posts::Posts for E
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
     /// Every daily post of a channel with its answer counts and its reveal: what
     /// `/qotd stats` reads. A closed post's counts were kept when the next post was
     /// claimed (none kept: no answers); the open post, the latest, is counted now.
-    pub async fn post_records(&self, channel_id: u64) -> StorageResult<Vec<PostRecord>> {
+    async fn post_records(&self, channel_id: u64) -> StorageResult<Vec<PostRecord>> {
         type Row = (
             String,
             Option<i64>,
@@ -66,7 +85,7 @@ impl Backend {
             .collect())
     }
 
-    pub async fn claim_daily_post(
+    async fn claim_daily_post(
         &self,
         new: &NewDailyPost,
         now: DateTime<Utc>,
@@ -74,8 +93,7 @@ impl Backend {
         let mut tx = self.begin_write().await?;
         let channel = to_db_id(new.channel_id);
         let date = new.local_date.to_string();
-        const EXISTING: &str =
-            concat!(select_post!(), " WHERE channel_id = $1 AND local_date = $2");
+        const EXISTING: &str = concatcp!(SELECT_POST, " WHERE channel_id = $1 AND local_date = $2");
         if let Some(row) = sqlx::query_as::<_, PostRow>(EXISTING)
             .bind(channel)
             .bind(&date)
@@ -136,7 +154,7 @@ impl Backend {
         .bind(i64::from(new.pick.pass))
         .execute(&mut *tx)
         .await?;
-        const CLAIMED: &str = concat!(select_post!(), " WHERE id = $1");
+        const CLAIMED: &str = concatcp!(SELECT_POST, " WHERE id = $1");
         let post = sqlx::query_as::<_, PostRow>(CLAIMED)
             .bind(id)
             .fetch_one(&mut *tx)
@@ -145,7 +163,7 @@ impl Backend {
         Ok(ClaimOutcome::Claimed(post.try_into()?))
     }
 
-    pub async fn confirm_post_sent(&self, post_id: i64, message_id: u64) -> StorageResult<()> {
+    async fn confirm_post_sent(&self, post_id: i64, message_id: u64) -> StorageResult<()> {
         let mut tx = self.begin_write().await?;
         let confirmed = sqlx::query(
             "UPDATE daily_posts SET message_id = $1 WHERE id = $2 AND message_id IS NULL \
@@ -157,22 +175,23 @@ impl Backend {
         .await?;
         if let Some(row) = confirmed {
             let (channel_id, seq): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-            reset_broken_streaks(&mut tx, channel_id, seq).await?;
+            reset_broken_streaks::<E>(&mut tx, channel_id, seq).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn release_claim(&self, post_id: i64) -> StorageResult<bool> {
-        let deleted = sqlx::query("DELETE FROM daily_posts WHERE id = $1 AND message_id IS NULL")
-            .bind(post_id)
-            .execute(self.writer())
-            .await?
-            .rows_affected();
+    async fn release_claim(&self, post_id: i64) -> StorageResult<bool> {
+        let deleted = E::rows_affected(
+            &sqlx::query("DELETE FROM daily_posts WHERE id = $1 AND message_id IS NULL")
+                .bind(post_id)
+                .execute(self.writer())
+                .await?,
+        );
         Ok(deleted == 1)
     }
 
-    pub async fn record_post_thread(&self, post_id: i64, thread_id: u64) -> StorageResult<()> {
+    async fn record_post_thread(&self, post_id: i64, thread_id: u64) -> StorageResult<()> {
         sqlx::query("UPDATE daily_posts SET thread_id = $1 WHERE id = $2")
             .bind(to_db_id(thread_id))
             .bind(post_id)
@@ -181,7 +200,7 @@ impl Backend {
         Ok(())
     }
 
-    pub async fn record_post_reacted(&self, post_id: i64) -> StorageResult<()> {
+    async fn record_post_reacted(&self, post_id: i64) -> StorageResult<()> {
         sqlx::query("UPDATE daily_posts SET reacted = TRUE WHERE id = $1")
             .bind(post_id)
             .execute(self.writer())
@@ -189,18 +208,16 @@ impl Backend {
         Ok(())
     }
 
-    pub async fn unfinished_posts(&self) -> StorageResult<Vec<DailyPost>> {
-        const QUERY: &str = concat!(
-            select_post!(),
-            " WHERE ",
-            unfinished_posts_filter!(),
-            " ORDER BY id"
-        );
-        convert(sqlx::query_as(QUERY).fetch_all(self.reader()).await?)
+    async fn unfinished_posts(&self) -> StorageResult<Vec<DailyPost>> {
+        convert(
+            sqlx::query_as(E::UNFINISHED_POSTS)
+                .fetch_all(self.reader())
+                .await?,
+        )
     }
 
-    pub async fn daily_post(&self, post_id: i64) -> StorageResult<Option<DailyPost>> {
-        const QUERY: &str = concat!(select_post!(), " WHERE id = $1");
+    async fn daily_post(&self, post_id: i64) -> StorageResult<Option<DailyPost>> {
+        const QUERY: &str = concatcp!(SELECT_POST, " WHERE id = $1");
         sqlx::query_as::<_, PostRow>(QUERY)
             .bind(post_id)
             .fetch_optional(self.reader())
@@ -209,12 +226,12 @@ impl Backend {
             .transpose()
     }
 
-    pub async fn daily_post_on(
+    async fn daily_post_on(
         &self,
         channel_id: u64,
         local_date: NaiveDate,
     ) -> StorageResult<Option<DailyPost>> {
-        const QUERY: &str = concat!(select_post!(), " WHERE channel_id = $1 AND local_date = $2");
+        const QUERY: &str = concatcp!(SELECT_POST, " WHERE channel_id = $1 AND local_date = $2");
         sqlx::query_as::<_, PostRow>(QUERY)
             .bind(to_db_id(channel_id))
             .bind(local_date.to_string())
@@ -224,9 +241,9 @@ impl Backend {
             .transpose()
     }
 
-    pub async fn latest_daily_post(&self, channel_id: u64) -> StorageResult<Option<DailyPost>> {
-        const QUERY: &str = concat!(
-            select_post!(),
+    async fn latest_daily_post(&self, channel_id: u64) -> StorageResult<Option<DailyPost>> {
+        const QUERY: &str = concatcp!(
+            SELECT_POST,
             " WHERE channel_id = $1 ORDER BY seq DESC LIMIT 1"
         );
         sqlx::query_as::<_, PostRow>(QUERY)
@@ -237,16 +254,16 @@ impl Backend {
             .transpose()
     }
 
-    pub async fn latest_daily_posts(&self) -> StorageResult<Vec<DailyPost>> {
-        const QUERY: &str = concat!(
-            select_post!(),
+    async fn latest_daily_posts(&self) -> StorageResult<Vec<DailyPost>> {
+        const QUERY: &str = concatcp!(
+            SELECT_POST,
             " p WHERE message_id IS NOT NULL AND seq = (SELECT MAX(seq) FROM daily_posts q \
                WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL)"
         );
         convert(sqlx::query_as(QUERY).fetch_all(self.reader()).await?)
     }
 
-    pub async fn rotation_state(&self, channel_id: u64) -> StorageResult<RotationState> {
+    async fn rotation_state(&self, channel_id: u64) -> StorageResult<RotationState> {
         let channel = to_db_id(channel_id);
         let pass: i64 =
             sqlx::query_scalar("SELECT rotation_pass FROM schedules WHERE channel_id = $1")
@@ -276,7 +293,7 @@ impl Backend {
         })
     }
 
-    pub async fn guild_rotation_states(
+    async fn guild_rotation_states(
         &self,
         guild_id: u64,
     ) -> StorageResult<HashMap<u64, RotationState>> {
@@ -336,7 +353,7 @@ impl Backend {
         Ok(states)
     }
 
-    pub async fn record_skip(
+    async fn record_skip(
         &self,
         channel_id: u64,
         pick: &Pick,
@@ -365,7 +382,7 @@ impl Backend {
         Ok(())
     }
 
-    pub async fn add_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32> {
+    async fn add_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32> {
         sqlx::query(
             "INSERT INTO reveal_reactors (post_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
@@ -373,19 +390,19 @@ impl Backend {
         .bind(to_db_id(user_id))
         .execute(self.writer())
         .await?;
-        self.reveal_reactor_count(post_id).await
+        reveal_reactor_count(self, post_id).await
     }
 
-    pub async fn remove_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32> {
+    async fn remove_reveal_reactor(&self, post_id: i64, user_id: u64) -> StorageResult<u32> {
         sqlx::query("DELETE FROM reveal_reactors WHERE post_id = $1 AND user_id = $2")
             .bind(post_id)
             .bind(to_db_id(user_id))
             .execute(self.writer())
             .await?;
-        self.reveal_reactor_count(post_id).await
+        reveal_reactor_count(self, post_id).await
     }
 
-    pub async fn reveal_reactors(&self, post_id: i64) -> StorageResult<Vec<u64>> {
+    async fn reveal_reactors(&self, post_id: i64) -> StorageResult<Vec<u64>> {
         let ids: Vec<i64> =
             sqlx::query_scalar("SELECT user_id FROM reveal_reactors WHERE post_id = $1")
                 .bind(post_id)
@@ -394,16 +411,7 @@ impl Backend {
         Ok(ids.into_iter().map(from_db_id).collect())
     }
 
-    async fn reveal_reactor_count(&self, post_id: i64) -> StorageResult<u32> {
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM reveal_reactors WHERE post_id = $1")
-                .bind(post_id)
-                .fetch_one(self.reader())
-                .await?;
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
-    }
-
-    pub async fn mark_revealed(
+    async fn mark_revealed(
         &self,
         post_id: i64,
         reason: RevealReason,
@@ -417,10 +425,10 @@ impl Backend {
         .bind(post_id)
         .execute(self.writer())
         .await?;
-        Ok(result.rows_affected() == 1)
+        Ok(E::rows_affected(&result) == 1)
     }
 
-    pub async fn mark_reveal_shown(&self, post_id: i64) -> StorageResult<()> {
+    async fn mark_reveal_shown(&self, post_id: i64) -> StorageResult<()> {
         sqlx::query("UPDATE daily_posts SET reveal_shown = TRUE WHERE id = $1")
             .bind(post_id)
             .execute(self.writer())
@@ -428,9 +436,9 @@ impl Backend {
         Ok(())
     }
 
-    pub async fn due_reveals(&self, now: DateTime<Utc>) -> StorageResult<Vec<DailyPost>> {
-        const QUERY: &str = concat!(
-            select_post!(),
+    async fn due_reveals(&self, now: DateTime<Utc>) -> StorageResult<Vec<DailyPost>> {
+        const QUERY: &str = concatcp!(
+            SELECT_POST,
             " WHERE revealed_at IS NULL AND reveal_due_at <= $1 AND message_id IS NOT NULL ORDER BY reveal_due_at"
         );
         convert(
@@ -441,7 +449,7 @@ impl Backend {
         )
     }
 
-    pub async fn upcoming_reveals(
+    async fn upcoming_reveals(
         &self,
         now: DateTime<Utc>,
     ) -> StorageResult<Vec<(u64, DateTime<Utc>)>> {
@@ -461,20 +469,29 @@ impl Backend {
 
 /// Applies `streak_rules::on_question_posted` to the channel's running streaks once
 /// question `seq` is posted: one read, the rule in Rust, one write of what changed.
-async fn reset_broken_streaks(
-    conn: &mut Connection,
-    channel_id: i64,
-    seq: i64,
-) -> StorageResult<()> {
+async fn reset_broken_streaks<E>(conn: &mut Conn<E>, channel_id: i64, seq: i64) -> StorageResult<()>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
     #[derive(sqlx::FromRow)]
     struct Running {
         user_id: i64,
         #[sqlx(flatten)]
         streak: StreakRow,
     }
-    const RUNNING: &str = concat!(
+    const RUNNING: &str = concatcp!(
         "SELECT user_id, ",
-        streak_columns!(),
+        STREAK_COLUMNS,
         " FROM member_streaks WHERE channel_id = $1 AND current > 0"
     );
     let running: Vec<Running> = sqlx::query_as(RUNNING)
@@ -502,26 +519,38 @@ async fn reset_broken_streaks(
     }
     let changed =
         serde_json::to_string(&changed).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    sqlx::query(concat!(
-        "UPDATE member_streaks SET current = c.current, freezes = c.freezes, \
-             last_kept_seq = c.last_kept_seq, last_freeze_seq = c.last_freeze_seq FROM ",
-        changed_streaks!("$2"),
-        " AS c WHERE member_streaks.channel_id = $1 AND member_streaks.user_id = c.user_id",
-    ))
-    .bind(channel_id)
-    .bind(&changed)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(E::UPDATE_CHANGED_STREAKS)
+        .bind(channel_id)
+        .bind(&changed)
+        .execute(&mut *conn)
+        .await?;
     // Each freeze spent now bridged the question before `seq`.
-    sqlx::query(concat!(
-        "INSERT INTO streak_freezes (channel_id, user_id, seq) SELECT $1, c.user_id, $3 FROM ",
-        changed_streaks!("$2"),
-        " AS c WHERE c.last_freeze_seq = $3 ON CONFLICT DO NOTHING",
-    ))
-    .bind(channel_id)
-    .bind(&changed)
-    .bind(seq - 1)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(E::INSERT_SPENT_FREEZES)
+        .bind(channel_id)
+        .bind(&changed)
+        .bind(seq - 1)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
+}
+
+async fn reveal_reactor_count<E>(engine: &E, post_id: i64) -> StorageResult<u32>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reveal_reactors WHERE post_id = $1")
+        .bind(post_id)
+        .fetch_one(engine.reader())
+        .await?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }

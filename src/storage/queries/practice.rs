@@ -1,17 +1,36 @@
 //! Practice decks: the queries.
 
 use chrono::{DateTime, Utc};
+use const_format::concatcp;
 
-use super::{Backend, Connection};
+use sqlx::{ColumnIndex, Executor, IntoArguments};
+
+use sqlx::{Encode, Type};
+
 use crate::core::practice::{self, CardState, DeckCard, Rating, Source};
 use crate::storage::convert::{from_millis, to_db_id, to_millis};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
 use crate::storage::error::StorageResult;
 use crate::storage::practice::{
-    CardRating, CardRow, DeckRow, RateOutcome, card_columns, card_from_row, deck_card_from_row,
+    CARD_COLUMNS, CardRating, CardRow, DeckRow, RateOutcome, card_from_row, deck_card_from_row,
 };
 
-impl Backend {
-    pub async fn practice_deck(&self, guild_id: u64, user_id: u64) -> StorageResult<Vec<DeckCard>> {
+#[async_trait::async_trait]
+impl<E> crate::storage::practice::Practice for E
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    async fn practice_deck(&self, guild_id: u64, user_id: u64) -> StorageResult<Vec<DeckCard>> {
         let rows: Vec<DeckRow> = sqlx::query_as(
             "SELECT question_id, due, reps, introduced_at, introduced_by FROM practice_cards \
              WHERE guild_id = $1 AND user_id = $2",
@@ -23,7 +42,7 @@ impl Backend {
         Ok(rows.into_iter().map(deck_card_from_row).collect())
     }
 
-    pub async fn practice_reviews_since(
+    async fn practice_reviews_since(
         &self,
         guild_id: u64,
         user_id: u64,
@@ -46,7 +65,7 @@ impl Backend {
 
     /// Puts the member's daily answers not yet in their deck into it, oldest first,
     /// each as a review at the time it was given; returns how many.
-    pub async fn feed_practice(&self, guild_id: u64, user_id: u64) -> StorageResult<u32> {
+    async fn feed_practice(&self, guild_id: u64, user_id: u64) -> StorageResult<u32> {
         let (guild, user) = (to_db_id(guild_id), to_db_id(user_id));
         const WAITING: &str = "SELECT post_id, question_id, answered_at, unaided \
              FROM practice_inbox WHERE guild_id = $1 AND user_id = $2 \
@@ -76,7 +95,7 @@ impl Backend {
                 return Ok(fed);
             }
             fed += u32::try_from(answers.len()).unwrap_or(u32::MAX);
-            feed_answers(&mut tx, guild, user, &answers).await?;
+            feed_answers::<E>(&mut tx, guild, user, &answers).await?;
             tx.commit().await?;
         }
     }
@@ -84,7 +103,7 @@ impl Backend {
     /// The questions this server has asked in its daily channels with their hint out,
     /// in the order first asked: what practice may show as new cards (an unposted
     /// question or an unrevealed hint would spoil a daily question).
-    pub async fn practice_questions(&self, guild_id: u64) -> StorageResult<Vec<String>> {
+    async fn practice_questions(&self, guild_id: u64) -> StorageResult<Vec<String>> {
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT p.question_id FROM schedules s \
              JOIN daily_posts p ON p.channel_id = s.channel_id \
@@ -99,7 +118,7 @@ impl Backend {
 
     /// Rates a card as shown at version `seen_reps` (0: a new card). A new card is
     /// refused once today's new cards (since `day_start`) are started.
-    pub async fn rate_practice_card(
+    async fn rate_practice_card(
         &self,
         rated: &CardRating<'_>,
         now: DateTime<Utc>,
@@ -108,7 +127,7 @@ impl Backend {
         let (guild, user) = (to_db_id(rated.guild_id), to_db_id(rated.user_id));
         let (question_id, rating) = (rated.question_id, rated.rating);
         let mut tx = self.begin_write().await?;
-        let card = load_card(&mut tx, guild, user, question_id).await?;
+        let card = load_card::<E>(&mut tx, guild, user, question_id).await?;
         if card.as_ref().map_or(0, |card| card.reps) != rated.seen_reps {
             return Ok(RateOutcome::Stale);
         }
@@ -127,7 +146,7 @@ impl Backend {
             }
         }
         let next = practice::review(card.as_ref(), rating, now, Source::Practice);
-        save_card(
+        save_card::<E>(
             &mut tx,
             guild,
             user,
@@ -137,7 +156,7 @@ impl Backend {
             Source::Practice,
         )
         .await?;
-        save_review(
+        save_review::<E>(
             &mut tx,
             guild,
             user,
@@ -155,18 +174,31 @@ impl Backend {
 
 /// Each waiting daily answer as a review at the time it was given, then out of the
 /// inbox.
-async fn feed_answers(
-    conn: &mut Connection,
+async fn feed_answers<E>(
+    conn: &mut Conn<E>,
     guild: i64,
     user: i64,
     answers: &[(i64, String, i64, bool)],
-) -> StorageResult<()> {
+) -> StorageResult<()>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
     for (post_id, question_id, answered_at, unaided) in answers {
-        let card = load_card(&mut *conn, guild, user, question_id).await?;
+        let card = load_card::<E>(&mut *conn, guild, user, question_id).await?;
         let at = from_millis(*answered_at);
         let rating = Rating::of_daily_answer(*unaided);
         let next = practice::review(card.as_ref(), rating, at, Source::Daily);
-        save_card(
+        save_card::<E>(
             &mut *conn,
             guild,
             user,
@@ -176,7 +208,7 @@ async fn feed_answers(
             Source::Daily,
         )
         .await?;
-        save_review(
+        save_review::<E>(
             &mut *conn,
             guild,
             user,
@@ -196,15 +228,28 @@ async fn feed_answers(
     Ok(())
 }
 
-async fn load_card(
-    conn: &mut Connection,
+async fn load_card<E>(
+    conn: &mut Conn<E>,
     guild: i64,
     user: i64,
     question_id: &str,
-) -> StorageResult<Option<CardState>> {
-    const CARD: &str = concat!(
+) -> StorageResult<Option<CardState>>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    const CARD: &str = concatcp!(
         "SELECT ",
-        card_columns!(),
+        CARD_COLUMNS,
         " FROM practice_cards WHERE guild_id = $1 AND user_id = $2 AND question_id = $3"
     );
     let row: Option<CardRow> = sqlx::query_as(CARD)
@@ -217,15 +262,28 @@ async fn load_card(
 }
 
 /// Writes a card's new state; a card new to the deck records when and how it came.
-async fn save_card(
-    conn: &mut Connection,
+async fn save_card<E>(
+    conn: &mut Conn<E>,
     guild: i64,
     user: i64,
     question_id: &str,
     card: &CardState,
     now: DateTime<Utc>,
     source: Source,
-) -> StorageResult<()> {
+) -> StorageResult<()>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
     sqlx::query(
         "INSERT INTO practice_cards (guild_id, user_id, question_id, due, stability, \
              difficulty, elapsed_days, scheduled_days, reps, lapses, state, last_review, \
@@ -258,8 +316,8 @@ async fn save_card(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn save_review(
-    conn: &mut Connection,
+async fn save_review<E>(
+    conn: &mut Conn<E>,
     guild: i64,
     user: i64,
     question_id: &str,
@@ -267,7 +325,20 @@ async fn save_review(
     at: DateTime<Utc>,
     source: Source,
     post_id: Option<i64>,
-) -> StorageResult<()> {
+) -> StorageResult<()>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
     sqlx::query(
         "INSERT INTO practice_reviews (guild_id, user_id, question_id, rating, reviewed_at, \
              source, post_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",

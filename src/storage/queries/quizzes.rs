@@ -2,13 +2,31 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Backend;
+use sqlx::{ColumnIndex, Executor, IntoArguments};
+
+use sqlx::{Encode, Type};
+
 use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
 use crate::storage::error::StorageResult;
 use crate::storage::quizzes::{QuizPost, QuizRow};
 
-impl Backend {
-    pub async fn record_quiz(&self, quiz: &QuizPost) -> StorageResult<()> {
+#[async_trait::async_trait]
+impl<E> crate::storage::quizzes::Quizzes for E
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    async fn record_quiz(&self, quiz: &QuizPost) -> StorageResult<()> {
         sqlx::query(
             "INSERT INTO quiz_posts (message_id, guild_id, channel_id, question_id, \
                  reveal_reactions, posted_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
@@ -24,7 +42,7 @@ impl Backend {
         Ok(())
     }
 
-    pub async fn quiz(&self, message_id: u64) -> StorageResult<Option<QuizPost>> {
+    async fn quiz(&self, message_id: u64) -> StorageResult<Option<QuizPost>> {
         let row: Option<QuizRow> = sqlx::query_as(
             "SELECT message_id, guild_id, channel_id, question_id, reveal_reactions, posted_at, \
                  revealed_at FROM quiz_posts WHERE message_id = $1",
@@ -43,7 +61,7 @@ impl Backend {
         }))
     }
 
-    pub async fn open_quiz_ids(&self, since: DateTime<Utc>) -> StorageResult<Vec<u64>> {
+    async fn open_quiz_ids(&self, since: DateTime<Utc>) -> StorageResult<Vec<u64>> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT message_id FROM quiz_posts WHERE revealed_at IS NULL AND posted_at >= $1",
         )
@@ -53,7 +71,7 @@ impl Backend {
         Ok(ids.into_iter().map(from_db_id).collect())
     }
 
-    pub async fn add_quiz_reactor(&self, message_id: u64, user_id: u64) -> StorageResult<u32> {
+    async fn add_quiz_reactor(&self, message_id: u64, user_id: u64) -> StorageResult<u32> {
         sqlx::query(
             "INSERT INTO quiz_reactors (message_id, user_id) VALUES ($1, $2) \
              ON CONFLICT DO NOTHING",
@@ -70,19 +88,14 @@ impl Backend {
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
-    pub async fn mark_quiz_revealed(
-        &self,
-        message_id: u64,
-        now: DateTime<Utc>,
-    ) -> StorageResult<bool> {
-        let changed = sqlx::query(
+    async fn mark_quiz_revealed(&self, message_id: u64, now: DateTime<Utc>) -> StorageResult<bool> {
+        let changed = E::rows_affected(&sqlx::query(
             "UPDATE quiz_posts SET revealed_at = $1 WHERE message_id = $2 AND revealed_at IS NULL",
         )
         .bind(to_millis(now))
         .bind(to_db_id(message_id))
         .execute(self.writer())
-        .await?
-        .rows_affected();
+        .await?);
         Ok(changed == 1)
     }
 }

@@ -1,14 +1,33 @@
 //! Channel schedules: the queries.
 
 use chrono::{DateTime, Utc};
+use const_format::concatcp;
 
-use super::{Backend, Connection};
+use sqlx::{ColumnIndex, Executor, IntoArguments};
+
+use sqlx::{Encode, Type};
+
 use crate::storage::convert::{to_db_id, to_millis};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
 use crate::storage::error::{StorageError, StorageResult};
-use crate::storage::schedules::{Schedule, ScheduleRow, ScheduleSettings, select_schedule};
+use crate::storage::schedules::{SELECT_SCHEDULE, Schedule, ScheduleRow, ScheduleSettings};
 
-impl Backend {
-    pub async fn upsert_schedule(
+#[async_trait::async_trait]
+impl<E> crate::storage::schedules::Schedules for E
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    async fn upsert_schedule(
         &self,
         settings: &ScheduleSettings,
         now: DateTime<Utc>,
@@ -46,7 +65,7 @@ impl Backend {
         .execute(&mut *tx)
         .await?;
         if was_removed == Some(true) {
-            adjust_totals(&mut tx, settings.channel_id, 1).await?;
+            adjust_totals::<E>(&mut tx, settings.channel_id, 1).await?;
         }
         tx.commit().await?;
         self.schedule(settings.channel_id)
@@ -55,8 +74,8 @@ impl Backend {
             .ok_or_else(|| StorageError::Corrupt("channel is scheduled by another server".into()))
     }
 
-    pub async fn schedule(&self, channel_id: u64) -> StorageResult<Option<Schedule>> {
-        const QUERY: &str = concat!(select_schedule!(), " WHERE s.channel_id = $1");
+    async fn schedule(&self, channel_id: u64) -> StorageResult<Option<Schedule>> {
+        const QUERY: &str = concatcp!(SELECT_SCHEDULE, " WHERE s.channel_id = $1");
         sqlx::query_as::<_, ScheduleRow>(QUERY)
             .bind(to_db_id(channel_id))
             .fetch_optional(self.reader())
@@ -65,9 +84,9 @@ impl Backend {
             .transpose()
     }
 
-    pub async fn guild_schedules(&self, guild_id: u64) -> StorageResult<Vec<Schedule>> {
-        const QUERY: &str = concat!(
-            select_schedule!(),
+    async fn guild_schedules(&self, guild_id: u64) -> StorageResult<Vec<Schedule>> {
+        const QUERY: &str = concatcp!(
+            SELECT_SCHEDULE,
             " WHERE s.guild_id = $1 AND s.removed = FALSE ORDER BY s.channel_id"
         );
         sqlx::query_as::<_, ScheduleRow>(QUERY)
@@ -79,8 +98,8 @@ impl Backend {
             .collect()
     }
 
-    pub async fn all_schedules(&self) -> StorageResult<Vec<Schedule>> {
-        const QUERY: &str = concat!(select_schedule!(), " WHERE s.removed = FALSE");
+    async fn all_schedules(&self) -> StorageResult<Vec<Schedule>> {
+        const QUERY: &str = concatcp!(SELECT_SCHEDULE, " WHERE s.removed = FALSE");
         sqlx::query_as::<_, ScheduleRow>(QUERY)
             .fetch_all(self.reader())
             .await?
@@ -89,7 +108,7 @@ impl Backend {
             .collect()
     }
 
-    pub async fn set_paused(
+    async fn set_paused(
         &self,
         channel_id: u64,
         paused: bool,
@@ -105,14 +124,10 @@ impl Backend {
         .bind(to_millis(now))
         .execute(self.writer())
         .await?;
-        Ok(result.rows_affected() == 1)
+        Ok(E::rows_affected(&result) == 1)
     }
 
-    pub async fn remove_schedule(
-        &self,
-        channel_id: u64,
-        now: DateTime<Utc>,
-    ) -> StorageResult<bool> {
+    async fn remove_schedule(&self, channel_id: u64, now: DateTime<Utc>) -> StorageResult<bool> {
         let mut tx = self.begin_write().await?;
         let result = sqlx::query(
             "UPDATE schedules SET removed = TRUE, alert = NULL, updated_at = $2 \
@@ -122,14 +137,14 @@ impl Backend {
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
-        if result.rows_affected() == 1 {
-            adjust_totals(&mut tx, channel_id, -1).await?;
+        if E::rows_affected(&result) == 1 {
+            adjust_totals::<E>(&mut tx, channel_id, -1).await?;
         }
         tx.commit().await?;
-        Ok(result.rows_affected() == 1)
+        Ok(E::rows_affected(&result) == 1)
     }
 
-    pub async fn set_schedule_alert(
+    async fn set_schedule_alert(
         &self,
         channel_id: u64,
         alert: &str,
@@ -144,7 +159,7 @@ impl Backend {
         Ok(())
     }
 
-    pub async fn clear_schedule_alert(&self, channel_id: u64) -> StorageResult<()> {
+    async fn clear_schedule_alert(&self, channel_id: u64) -> StorageResult<()> {
         sqlx::query(
             "UPDATE schedules SET alert = NULL, alert_at = NULL WHERE channel_id = $1 AND alert IS NOT NULL",
         )
@@ -156,7 +171,20 @@ impl Backend {
 }
 
 /// Adds (`sign` 1) or subtracts (-1) a channel's streaks to its members' server totals.
-async fn adjust_totals(conn: &mut Connection, channel_id: u64, sign: i64) -> StorageResult<()> {
+async fn adjust_totals<E>(conn: &mut Conn<E>, channel_id: u64, sign: i64) -> StorageResult<()>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
     sqlx::query(
         "INSERT INTO member_totals (guild_id, user_id, current, best, total) \
          SELECT guild_id, user_id, $2 * current, $2 * best, $2 * total FROM member_streaks \

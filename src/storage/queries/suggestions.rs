@@ -1,21 +1,40 @@
 //! Members' suggested questions: the queries.
 
 use chrono::{DateTime, Utc};
+use const_format::concatcp;
 
-use super::{Backend, Connection};
+use sqlx::{ColumnIndex, Executor, IntoArguments};
+
+use sqlx::{Encode, Type};
+
 use crate::core::suggestion::{self, MAX_PENDING};
 use crate::storage::convert::{to_db_id, to_millis};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
 use crate::storage::error::StorageResult;
 use crate::storage::suggestions::{
-    DecideOutcome, Decision, FileOutcome, NewSuggestion, Suggestion, SuggestionRow,
-    SuggestionStatus, select_suggestion,
+    DecideOutcome, Decision, FileOutcome, NewSuggestion, SELECT_SUGGESTION, Suggestion,
+    SuggestionRow, SuggestionStatus,
 };
 
 /// Suggestions one list shows at most.
 const LIST_LIMIT: i64 = 25;
 
-impl Backend {
-    pub async fn file_suggestion(
+#[async_trait::async_trait]
+impl<E> crate::storage::suggestions::Suggestions for E
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    async fn file_suggestion(
         &self,
         new: &NewSuggestion<'_>,
         now: DateTime<Utc>,
@@ -50,20 +69,20 @@ impl Backend {
         .bind(to_millis(now))
         .fetch_one(&mut *tx)
         .await?;
-        let filed = fetch_suggestion(&mut tx, new.guild_id, id).await?;
+        let filed = fetch_suggestion::<E>(&mut tx, new.guild_id, id).await?;
         tx.commit().await?;
         Ok(filed.map_or(FileOutcome::TooManyPending, |s| {
             FileOutcome::Filed(Box::new(s))
         }))
     }
 
-    pub async fn member_suggestions(
+    async fn member_suggestions(
         &self,
         guild_id: u64,
         user_id: u64,
     ) -> StorageResult<Vec<Suggestion>> {
-        const QUERY: &str = concat!(
-            select_suggestion!(),
+        const QUERY: &str = concatcp!(
+            SELECT_SUGGESTION,
             " WHERE guild_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT $3"
         );
         let rows: Vec<SuggestionRow> = sqlx::query_as(QUERY)
@@ -75,12 +94,11 @@ impl Backend {
         rows.into_iter().map(Suggestion::try_from).collect()
     }
 
-    pub async fn pending_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>> {
-        self.suggestions_with_status(guild_id, "pending", Some(LIST_LIMIT))
-            .await
+    async fn pending_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>> {
+        suggestions_with_status(self, guild_id, "pending", Some(LIST_LIMIT)).await
     }
 
-    pub async fn pending_suggestion_count(&self, guild_id: u64) -> StorageResult<u64> {
+    async fn pending_suggestion_count(&self, guild_id: u64) -> StorageResult<u64> {
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM suggestions WHERE guild_id = $1 AND status = 'pending'",
         )
@@ -90,17 +108,16 @@ impl Backend {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    pub async fn suggestion(&self, guild_id: u64, id: i64) -> StorageResult<Option<Suggestion>> {
+    async fn suggestion(&self, guild_id: u64, id: i64) -> StorageResult<Option<Suggestion>> {
         let mut conn = self.reader().acquire().await?;
-        fetch_suggestion(&mut conn, guild_id, id).await
+        fetch_suggestion::<E>(&mut conn, guild_id, id).await
     }
 
-    pub async fn approved_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>> {
-        self.suggestions_with_status(guild_id, "approved", None)
-            .await
+    async fn approved_suggestions(&self, guild_id: u64) -> StorageResult<Vec<Suggestion>> {
+        suggestions_with_status(self, guild_id, "approved", None).await
     }
 
-    pub async fn approved_suggestion(
+    async fn approved_suggestion(
         &self,
         guild_id: u64,
         question_id: &str,
@@ -109,11 +126,11 @@ impl Backend {
             return Ok(None);
         };
         let mut conn = self.reader().acquire().await?;
-        let found = fetch_suggestion(&mut conn, guild_id, number).await?;
+        let found = fetch_suggestion::<E>(&mut conn, guild_id, number).await?;
         Ok(found.filter(|s| s.status == SuggestionStatus::Approved))
     }
 
-    pub async fn decide_suggestion(
+    async fn decide_suggestion(
         &self,
         guild_id: u64,
         id: i64,
@@ -126,20 +143,21 @@ impl Backend {
             Decision::Reject { reason } => ("rejected", Some(reason.as_str())),
         };
         let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(
-            "UPDATE suggestions SET status = $1, reason = $2, decided_by = $3, decided_at = $4 \
+        let changed = E::rows_affected(
+            &sqlx::query(
+                "UPDATE suggestions SET status = $1, reason = $2, decided_by = $3, decided_at = $4 \
              WHERE guild_id = $5 AND id = $6 AND status = 'pending'",
-        )
-        .bind(status)
-        .bind(reason)
-        .bind(to_db_id(admin_id))
-        .bind(to_millis(now))
-        .bind(to_db_id(guild_id))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let found = fetch_suggestion(&mut tx, guild_id, id).await?;
+            )
+            .bind(status)
+            .bind(reason)
+            .bind(to_db_id(admin_id))
+            .bind(to_millis(now))
+            .bind(to_db_id(guild_id))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?,
+        );
+        let found = fetch_suggestion::<E>(&mut tx, guild_id, id).await?;
         tx.commit().await?;
         Ok(match found {
             None => DecideOutcome::NotFound,
@@ -147,38 +165,64 @@ impl Backend {
             Some(s) => DecideOutcome::AlreadyDecided(s),
         })
     }
-
-    async fn suggestions_with_status(
-        &self,
-        guild_id: u64,
-        status: &str,
-        limit: Option<i64>,
-    ) -> StorageResult<Vec<Suggestion>> {
-        const QUERY: &str = concat!(
-            select_suggestion!(),
-            " WHERE guild_id = $1 AND status = $2 ORDER BY id LIMIT $3"
-        );
-        let rows: Vec<SuggestionRow> = sqlx::query_as(QUERY)
-            .bind(to_db_id(guild_id))
-            .bind(status)
-            .bind(limit.unwrap_or(i64::MAX))
-            .fetch_all(self.reader())
-            .await?;
-        rows.into_iter().map(Suggestion::try_from).collect()
-    }
 }
 
 /// Suggestion `id` of server `guild_id` (another server's is not found).
-async fn fetch_suggestion(
-    conn: &mut Connection,
+async fn fetch_suggestion<E>(
+    conn: &mut Conn<E>,
     guild_id: u64,
     id: i64,
-) -> StorageResult<Option<Suggestion>> {
-    const QUERY: &str = concat!(select_suggestion!(), " WHERE guild_id = $1 AND id = $2");
+) -> StorageResult<Option<Suggestion>>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    const QUERY: &str = concatcp!(SELECT_SUGGESTION, " WHERE guild_id = $1 AND id = $2");
     let row: Option<SuggestionRow> = sqlx::query_as(QUERY)
         .bind(to_db_id(guild_id))
         .bind(id)
         .fetch_optional(conn)
         .await?;
     row.map(Suggestion::try_from).transpose()
+}
+
+async fn suggestions_with_status<E>(
+    engine: &E,
+    guild_id: u64,
+    status: &str,
+    limit: Option<i64>,
+) -> StorageResult<Vec<Suggestion>>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    const QUERY: &str = concatcp!(
+        SELECT_SUGGESTION,
+        " WHERE guild_id = $1 AND status = $2 ORDER BY id LIMIT $3"
+    );
+    let rows: Vec<SuggestionRow> = sqlx::query_as(QUERY)
+        .bind(to_db_id(guild_id))
+        .bind(status)
+        .bind(limit.unwrap_or(i64::MAX))
+        .fetch_all(engine.reader())
+        .await?;
+    rows.into_iter().map(Suggestion::try_from).collect()
 }

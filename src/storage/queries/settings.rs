@@ -1,11 +1,29 @@
 //! Per-server settings: the queries.
 
-use super::Backend;
+use sqlx::{ColumnIndex, Executor, IntoArguments};
+
+use sqlx::{Encode, Type};
+
 use crate::storage::convert::{from_db_id, to_db_id};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
 use crate::storage::error::StorageResult;
 
-impl Backend {
-    pub async fn set_alerts_channel(
+#[async_trait::async_trait]
+impl<E> crate::storage::settings::Settings for E
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    async fn set_alerts_channel(
         &self,
         guild_id: u64,
         channel_id: Option<u64>,
@@ -21,7 +39,7 @@ impl Backend {
         Ok(())
     }
 
-    pub async fn alerts_channel(&self, guild_id: u64) -> StorageResult<Option<u64>> {
+    async fn alerts_channel(&self, guild_id: u64) -> StorageResult<Option<u64>> {
         let channel: Option<Option<i64>> =
             sqlx::query_scalar("SELECT alerts_channel_id FROM guild_settings WHERE guild_id = $1")
                 .bind(to_db_id(guild_id))
