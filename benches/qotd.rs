@@ -1421,6 +1421,9 @@ struct Rss {
     file: u64,
     /// KiB resident per mapped file (`/proc/PID/smaps`), largest first.
     by_file: Vec<(String, u64)>,
+    /// qotd's anonymous KiB just before and after it handed back start-up's heap
+    /// (`malloc_trim`), from its own log line; `None` for the bare client.
+    trimmed: Option<(u64, u64)>,
 }
 
 fn rss(pid: u32) -> Rss {
@@ -1429,6 +1432,7 @@ fn rss(pid: u32) -> Rss {
         anon: status_kib(pid, "RssAnon"),
         file: status_kib(pid, "RssFile"),
         by_file: resident_by_file(pid),
+        trimmed: None,
     }
 }
 
@@ -1496,6 +1500,14 @@ async fn measure_process_with(
     if let Some(addr) = metrics {
         command.env("METRICS_ADDR", addr.to_string());
     }
+    let log = dir.path().join("stderr.log");
+    if is_qotd {
+        // Its own line on handing back start-up's heap, with RssAnon before and after.
+        command
+            .env("RUST_LOG", "warn,qotd=info")
+            .env("LOG_FORMAT", "json")
+            .stderr(std::fs::File::create(&log).unwrap());
+    }
     let mut child = command.spawn().unwrap();
     let ready_after = if is_qotd {
         fake.wait_for_request("commands registered", since, |r| {
@@ -1522,9 +1534,20 @@ async fn measure_process_with(
         assert!(scraped.status().is_success());
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let rss = rss(child.id().unwrap());
+    let mut rss = rss(child.id().unwrap());
     let _ = child.kill().await;
+    rss.trimmed = heap_handed_back(&std::fs::read_to_string(&log).unwrap_or_default());
     (ready_after, rss)
+}
+
+/// RssAnon KiB before and after qotd handed back start-up's heap, from its JSON log.
+fn heap_handed_back(log: &str) -> Option<(u64, u64)> {
+    let line = log.lines().find(|l| l.contains("start-up is over"))?;
+    let fields = serde_json::from_str::<Value>(line).ok()?["fields"].clone();
+    Some((
+        fields["anon_kib_before"].as_u64()?,
+        fields["anon_kib_after"].as_u64()?,
+    ))
 }
 
 /// `program` against `fake`, in `dir` (its SQLite file there), quiet.
@@ -1620,7 +1643,9 @@ async fn footprint(guilds: usize) {
             .take(6)
             .map(|(file, kib)| (file.clone(), json!(mib(*kib))))
             .collect();
-        json!({ "anon_mib": mib(rss.anon), "file_mib": mib(rss.file), "file_mib_by_file": by_file })
+        let trimmed = rss.trimmed.map(|(before, after)| json!({ "anon_mib_before": mib(before), "anon_mib_after": mib(after) }));
+        json!({ "anon_mib": mib(rss.anon), "file_mib": mib(rss.file), "file_mib_by_file": by_file,
+                "start_up_heap_handed_back": trimmed })
     };
     report(
         &format!("rss_{guilds}_guilds"),

@@ -181,17 +181,14 @@ fn run(config: Config) -> ExitCode {
     })
 }
 
-/// Once every server has arrived, hands back the memory start-up used (once: later
-/// sessions reuse what glibc keeps, and the code they run is the running bot's).
+/// Once every server has arrived, hands back the heap start-up used (once: later
+/// sessions reuse what glibc keeps).
 async fn hand_back_after_start_up(app: Arc<App>) {
     app.settled.notified().await;
-    match qotd::memory::hand_back_start_up_memory() {
+    match qotd::memory::hand_back_start_up_heap() {
         Ok(handed) => tracing::info!(
             anon_kib_before = handed.anon_kib.0,
             anon_kib_after = handed.anon_kib.1,
-            code_kib_before = handed.file_kib.0,
-            code_kib_after = handed.file_kib.1,
-            code_paged_out = handed.code_paged_out,
             "start-up is over: handed back the memory it used"
         ),
         Err(error) => tracing::warn!(%error, "could not hand back the memory start-up used"),
