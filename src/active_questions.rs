@@ -4,6 +4,7 @@
 //! answer must not touch the database. Each channel's latest sent question is indexed
 //! by its post message (for 💡 reactions and replies) and by its thread.
 
+use crate::core::answering;
 use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
@@ -23,6 +24,17 @@ pub struct ActivePost {
     pub revealed: bool,
     /// 💡 reactors that reveal the hint: fewer need no reveal check.
     pub reveal_reactions: u32,
+}
+
+impl ActivePost {
+    /// Where the question stands, for [`answering::answers`].
+    pub fn question(&self) -> answering::Question {
+        answering::Question {
+            channel_id: self.channel_id,
+            message_id: self.message_id,
+            thread_id: self.thread_id,
+        }
+    }
 }
 
 #[derive(Debug, Default)]

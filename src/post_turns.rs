@@ -1,11 +1,12 @@
-//! One task at a time shows a daily post's hint in this process.
+//! One task at a time works on a daily post in this process: finishes it (send, 💡,
+//! thread) or shows its hint.
 //!
-//! The database decides *that* a hint is revealed (one winner); showing it (editing
-//! the post, announcing it in the thread) is a second step that a crash can leave
-//! undone, so the scheduler finishes any reveal still unshown. Without turns, the
-//! scheduler's pass can read a reveal the winner is showing at that moment and show
-//! it again. A task takes the post's turn, re-reads the post, and acts only on what
-//! is still undone.
+//! Each step is recorded as it completes, and the scheduler finishes whatever a crash
+//! or a failure left undone. Without turns, its pass can read a post another task is
+//! working on at that moment (`/qotd post` finishing its post, the reveal's winner
+//! showing the hint) and do the same step again: a second thread refused by Discord,
+//! a hint announced twice. A task takes the post's turn, re-reads the post, and acts
+//! only on what is still undone.
 //!
 //! Processes serve disjoint servers (shards), so a turn in memory is enough; the one
 //! overlap, a shard handed from one process to another mid-reveal, can at worst show

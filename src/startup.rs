@@ -272,7 +272,7 @@ pub async fn run(
         app.metrics.clone(),
     );
     let discord = Arc::new(DiscordHttp::new(client.http.clone()).with_metrics(app.metrics.clone()));
-    let scheduler = scheduler::start(app.clone(), discord);
+    let scheduler = scheduler::start(app.handles.clone(), discord);
     let shard_manager = client.shard_manager.clone();
     let result = tokio::select! {
         biased;

@@ -32,11 +32,13 @@ use crate::storage::{StorageError, Store};
 /// the limit: at 50 ms a call this is about 600 calls a second.
 pub const DEFAULT_CONCURRENCY: usize = 32;
 
-/// Everything the handlers share.
-pub struct App {
+/// The handles the scheduled work (`daily/`), the answer writer and the handlers
+/// share: the database, the banks, the clock, the in-memory indexes and signals.
+/// Nothing of Discord's client is here.
+pub struct Handles {
     pub store: Store,
     /// The question banks (`QUESTIONS_PATH`); a server's approved suggestions join
-    /// them through [`App::bank_for`].
+    /// them through [`Handles::bank_for`].
     pub library: Arc<Library>,
     pub clock: Arc<dyn Clock>,
     pub scheduler: SchedulerControl,
@@ -53,14 +55,20 @@ pub struct App {
     pub bot_user_id: OnceLock<u64>,
     /// Counters of work done, for tests and benchmarks to wait on.
     pub stats: Arc<Stats>,
-    /// When each channel may get its next `/quiz`.
-    pub quiz_cooldowns: QuizCooldowns,
     /// `DISCORD_SHARDS`: the shards this process runs (`None`: all of them).
     pub shards: Option<ShardRange>,
-    /// The invite link was logged (a bot in no server yet logs it once).
-    pub invite_shown: AtomicBool,
     /// What `/metrics` shows.
     pub metrics: Arc<Metrics>,
+}
+
+/// Everything the handlers share: the [`Handles`] (reached through `Deref`), and what
+/// only the Discord side uses.
+pub struct App {
+    pub handles: Arc<Handles>,
+    /// When each channel may get its next `/quiz`.
+    pub quiz_cooldowns: QuizCooldowns,
+    /// The invite link was logged (a bot in no server yet logs it once).
+    pub invite_shown: AtomicBool,
     /// The gateway shards this process runs, for `/healthz`.
     pub gateway: GatewayStatus,
     /// Where `/metrics` and `/healthz` are served (`METRICS_ADDR`), once bound.
@@ -70,7 +78,41 @@ pub struct App {
     pub settled: Notify,
 }
 
+impl std::ops::Deref for App {
+    type Target = Handles;
+
+    fn deref(&self) -> &Handles {
+        &self.handles
+    }
+}
+
 impl App {
+    pub fn new(
+        store: Store,
+        library: impl Into<Arc<Library>>,
+        clock: Arc<dyn Clock>,
+        scheduler: SchedulerControl,
+    ) -> Self {
+        Self {
+            handles: Arc::new(Handles::new(store, library, clock, scheduler)),
+            quiz_cooldowns: Default::default(),
+            invite_shown: AtomicBool::new(false),
+            gateway: Default::default(),
+            metrics_addr: OnceLock::new(),
+            settled: Notify::new(),
+        }
+    }
+
+    /// The same, running only `shards` (`DISCORD_SHARDS`).
+    pub fn with_shards(mut self, shards: Option<ShardRange>) -> Self {
+        Arc::get_mut(&mut self.handles)
+            .expect("shards are set on a new App, before its handles are shared")
+            .shards = shards;
+        self
+    }
+}
+
+impl Handles {
     pub fn new(
         store: Store,
         library: impl Into<Arc<Library>>,
@@ -88,20 +130,10 @@ impl App {
             catch_up: Default::default(),
             bot_user_id: Default::default(),
             guilds: Default::default(),
-            quiz_cooldowns: Default::default(),
             stats: Default::default(),
             shards: None,
-            invite_shown: AtomicBool::new(false),
             metrics: Default::default(),
-            gateway: Default::default(),
-            metrics_addr: OnceLock::new(),
-            settled: Notify::new(),
         }
-    }
-
-    /// The same, running only `shards` (`DISCORD_SHARDS`).
-    pub fn with_shards(self, shards: Option<ShardRange>) -> Self {
-        Self { shards, ..self }
     }
 
     /// Bank `id` (`None`: the default bank) as server `guild` sees it: the bank's
@@ -170,7 +202,7 @@ impl App {
     }
 }
 
-/// The questions of one server's banks, looked up by id ([`App::guild_questions`]).
+/// The questions of one server's banks, looked up by id ([`Handles::guild_questions`]).
 pub struct GuildQuestions {
     library: Arc<Library>,
     suggested: HashMap<String, (Arc<QuestionBank>, Question)>,

@@ -7,6 +7,11 @@ use serde_json::{Value, json};
 
 pub const TIMESTAMP: &str = "2026-01-01T00:00:00.000000+00:00";
 
+/// The wall clock as Discord writes a message's `timestamp`.
+pub fn timestamp_now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
+}
+
 /// Permission bits used by tests.
 pub mod permissions {
     pub const VIEW_CHANNEL: u64 = 1 << 10;
@@ -156,7 +161,7 @@ pub fn message(
         "channel_id": channel_id.to_string(),
         "author": author,
         "content": content,
-        "timestamp": TIMESTAMP,
+        "timestamp": timestamp_now(),
         "edited_timestamp": null,
         "tts": false,
         "mention_everyone": false,

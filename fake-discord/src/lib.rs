@@ -167,6 +167,9 @@ struct State {
     dispatch_own_messages: bool,
     /// What `GET /gateway/bot` recommends.
     recommended_shards: u32,
+    /// The time Discord stamps on the messages it creates (`timestamp`), when a test
+    /// runs its own clock ([`FakeDiscord::set_time`]); the wall clock otherwise.
+    now: Option<String>,
 }
 
 pub(crate) struct Shared {
@@ -192,6 +195,14 @@ impl Shared {
         let mut state = self.state();
         state.next_id += 1;
         state.next_id
+    }
+
+    /// The `timestamp` of a message created now.
+    pub(crate) fn timestamp(&self) -> String {
+        self.state()
+            .now
+            .clone()
+            .unwrap_or_else(fixtures::timestamp_now)
     }
 }
 
@@ -324,6 +335,17 @@ impl FakeDiscord {
     /// A fresh snowflake, larger than any before.
     pub fn next_id(&self) -> u64 {
         self.shared.next_id()
+    }
+
+    /// Stamps the messages Discord creates from now on with `rfc3339` (a test's own
+    /// clock: Discord stamps a message when it creates it).
+    pub fn set_time(&self, rfc3339: &str) {
+        self.shared.state().now = Some(rfc3339.to_owned());
+    }
+
+    /// Stamps the messages Discord creates with the wall clock again (the default).
+    pub fn use_wall_clock(&self) {
+        self.shared.state().now = None;
     }
 
     // ---- requests -------------------------------------------------------------
@@ -620,7 +642,7 @@ impl FakeDiscord {
         content: &str,
     ) -> u64 {
         let id = self.next_id();
-        let message = fixtures::member_message(
+        let mut message = fixtures::member_message(
             id,
             channel_id,
             guild_id,
@@ -629,6 +651,7 @@ impl FakeDiscord {
             roles,
             content,
         );
+        message["timestamp"] = json!(self.shared.timestamp());
         self.post_message(message)
     }
 

@@ -610,6 +610,7 @@ fn create_message_unchecked(
         fixtures::user(author_id, BOT_NAME, true),
         body["content"].as_str().unwrap_or(""),
     );
+    message["timestamp"] = json!(shared.timestamp());
     for key in ["embeds", "components", "flags", "message_reference"] {
         if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
             message[key] = value.clone();

@@ -1,5 +1,6 @@
 //! Pure rules: no Discord, no database, no clock. Everything takes `now` as an argument.
 
+pub mod answering;
 pub mod calendar;
 pub mod daily_channel;
 pub mod daily_schedule;

@@ -19,7 +19,8 @@ use tracing::{info, warn};
 use super::port::{DiscordPort, HistoryMessage, PAGE, PostFailure};
 use super::reveal;
 use crate::active_questions::ActivePost;
-use crate::state::App;
+use crate::core::answering;
+use crate::state::Handles;
 use crate::storage::NewAnswer;
 
 /// Channels read at once: catch-up shares Discord's rate limits with the posts.
@@ -46,12 +47,12 @@ pub struct CatchUp {
 /// Runs a catch-up, or asks the running one to run again; called on every READY (one
 /// per shard).
 #[tracing::instrument(skip_all)]
-pub async fn after_ready(app: &App, discord: &impl DiscordPort) {
-    if !app.catch_up.start() {
+pub async fn after_ready(handles: &Handles, discord: &impl DiscordPort) {
+    if !handles.catch_up.start() {
         return;
     }
     loop {
-        let outcome = catch_up(app, discord).await;
+        let outcome = catch_up(handles, discord).await;
         if outcome.answers + outcome.reactors_changed + outcome.failed > 0 {
             info!(
                 questions = outcome.questions,
@@ -61,19 +62,19 @@ pub async fn after_ready(app: &App, discord: &impl DiscordPort) {
                 "read the answers posted while the bot was not listening"
             );
         }
-        if !app.catch_up.finish() {
+        if !handles.catch_up.finish() {
             break;
         }
     }
 }
 
 /// Reads every open question's thread and replies, and queues the answers found.
-pub async fn catch_up(app: &App, discord: &impl DiscordPort) -> CatchUp {
-    let posts: Vec<ActivePost> = app
+pub async fn catch_up(handles: &Handles, discord: &impl DiscordPort) -> CatchUp {
+    let posts: Vec<ActivePost> = handles
         .active
         .all()
         .into_iter()
-        .filter(|post| app.serves(post.guild_id))
+        .filter(|post| handles.serves(post.guild_id))
         .collect();
     let mut outcome = CatchUp {
         questions: posts.len(),
@@ -84,7 +85,7 @@ pub async fn catch_up(app: &App, discord: &impl DiscordPort) -> CatchUp {
         .buffer_unordered(CONCURRENCY);
     while let Some((post, result)) = found.next().await {
         match result {
-            Ok(answers) => outcome.answers += queue_new_answers(app, post, answers),
+            Ok(answers) => outcome.answers += queue_new_answers(handles, post, answers),
             Err(error) => {
                 warn!(channel_id = post.channel_id, %error, "cannot read a question's thread to find missed answers");
                 outcome.failed += 1;
@@ -92,7 +93,7 @@ pub async fn catch_up(app: &App, discord: &impl DiscordPort) -> CatchUp {
             }
         }
         if !post.revealed {
-            match sync_reactors(app, discord, post).await {
+            match sync_reactors(handles, discord, post).await {
                 Ok(changed) => outcome.reactors_changed += changed,
                 Err(error) => {
                     warn!(channel_id = post.channel_id, %error, "cannot read a question's 💡 reactions");
@@ -105,12 +106,16 @@ pub async fn catch_up(app: &App, discord: &impl DiscordPort) -> CatchUp {
 }
 
 /// Queues the answers the bot has not seen yet; returns how many.
-fn queue_new_answers(app: &App, post: ActivePost, answers: Vec<(u64, DateTime<Utc>)>) -> usize {
+fn queue_new_answers(
+    handles: &Handles,
+    post: ActivePost,
+    answers: Vec<(u64, DateTime<Utc>)>,
+) -> usize {
     let mut queued = 0;
     for (user_id, at) in answers {
-        if app.active.first_answer(post.post_id, user_id) {
+        if handles.active.first_answer(post.post_id, user_id) {
             queued += 1;
-            app.answers.push(NewAnswer {
+            handles.answers.push(NewAnswer {
                 post_id: post.post_id,
                 user_id,
                 at,
@@ -123,7 +128,7 @@ fn queue_new_answers(app: &App, post: ActivePost, answers: Vec<(u64, DateTime<Ut
 /// Makes the recorded 💡 reactors of `post` those Discord lists now (members, not
 /// bots), then reveals if that is enough. Returns how many were added or removed.
 async fn sync_reactors(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
     post: ActivePost,
 ) -> Result<usize, PostFailure> {
@@ -139,7 +144,7 @@ async fn sync_reactors(
             break;
         }
     }
-    let recorded: HashSet<u64> = app
+    let recorded: HashSet<u64> = handles
         .store
         .reveal_reactors(post.post_id)
         .await?
@@ -150,42 +155,50 @@ async fn sync_reactors(
     // more reactors than Discord lists (an added reactor beside one not yet removed
     // could reach the reveal count that neither set reaches).
     for user in recorded.difference(&now_reacting) {
-        app.store.remove_reveal_reactor(post.post_id, *user).await?;
+        handles
+            .store
+            .remove_reveal_reactor(post.post_id, *user)
+            .await?;
         changed += 1;
     }
     for user in now_reacting.difference(&recorded) {
-        app.store.add_reveal_reactor(post.post_id, *user).await?;
+        handles
+            .store
+            .add_reveal_reactor(post.post_id, *user)
+            .await?;
         changed += 1;
     }
     if changed > 0 {
-        reveal::reveal_if_due(app, discord, post.post_id).await;
+        reveal::reveal_if_due(handles, discord, post.post_id).await;
     }
     Ok(changed)
 }
 
-/// Each member's first answer to `post`: their first message in its thread or reply
-/// to it, oldest first.
+/// Each member's first answer to `post` (`answering::answers`), oldest first, with
+/// the time Discord gives the message.
 async fn answers_to(
     discord: &impl DiscordPort,
     post: ActivePost,
 ) -> Result<Vec<(u64, DateTime<Utc>)>, PostFailure> {
-    let mut messages = Vec::new();
+    let mut read = Vec::new();
     if let Some(thread) = post.thread_id {
-        messages.extend(read_after(discord, thread, post.message_id, THREAD_PAGES).await?);
+        let page = read_after(discord, thread, post.message_id, THREAD_PAGES).await?;
+        read.extend(page.into_iter().map(|m| (thread, m)));
     }
     let replies = read_after(discord, post.channel_id, post.message_id, CHANNEL_PAGES).await?;
-    messages.extend(
-        replies
-            .into_iter()
-            .filter(|m| m.reply_to == Some(post.message_id)),
-    );
-    messages.retain(|m| m.from_member);
-    messages.sort_by_key(|m| m.id);
-    let mut seen = HashSet::new();
-    Ok(messages
+    read.extend(replies.into_iter().map(|m| (post.channel_id, m)));
+    let question = post.question();
+    let mut answers: Vec<(u64, answering::Message)> = read
         .into_iter()
-        .filter(|m| seen.insert(m.author_id))
-        .map(|m| (m.author_id, m.at))
+        .map(|(channel_id, m)| (m.id, m.seen_in(channel_id)))
+        .filter(|(_, seen)| answering::answers(seen, &question))
+        .collect();
+    answers.sort_by_key(|(id, _)| *id);
+    let mut seen = HashSet::new();
+    Ok(answers
+        .into_iter()
+        .filter(|(_, m)| seen.insert(m.author_id))
+        .map(|(_, m)| (m.author_id, m.at))
         .collect())
 }
 

@@ -6,6 +6,8 @@
 //! `discord/` implements: this module knows nothing of serenity.
 
 pub mod catch_up;
+#[cfg(test)]
+mod memory_port;
 pub mod plan;
 pub mod port;
 pub mod post;

@@ -41,6 +41,19 @@ pub struct HistoryMessage {
     pub at: DateTime<Utc>,
 }
 
+impl HistoryMessage {
+    /// The message as the answering rule sees it, read in `channel_id`.
+    pub fn seen_in(&self, channel_id: u64) -> crate::core::answering::Message {
+        crate::core::answering::Message {
+            channel_id,
+            author_id: self.author_id,
+            from_member: self.from_member,
+            reply_to: self.reply_to,
+            at: self.at,
+        }
+    }
+}
+
 /// Someone who reacted 💡.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reactor {

@@ -8,7 +8,7 @@ use tracing::{info, warn};
 use super::port::{DiscordPort, PAGE, PostFailure};
 use super::reveal;
 use crate::core::rotation;
-use crate::state::App;
+use crate::state::Handles;
 use crate::storage::{ClaimOutcome, DailyPost, NewDailyPost, Schedule};
 
 /// What posting a channel's daily question did.
@@ -42,15 +42,15 @@ pub fn nonce(channel_id: u64, date: NaiveDate) -> String {
 /// Claims `date` for the channel, then sends and finishes the post.
 #[tracing::instrument(skip_all, fields(guild_id = schedule.guild_id, channel_id = schedule.channel_id, %date))]
 pub async fn post_daily(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
     schedule: &Schedule,
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<PostOutcome, PostFailure> {
-    let state = app.store.rotation_state(schedule.channel_id).await?;
+    let state = handles.store.rotation_state(schedule.channel_id).await?;
     let category = schedule.category.as_deref();
-    let Some(bank) = app
+    let Some(bank) = handles
         .bank_for(schedule.guild_id, schedule.bank.as_deref())
         .await?
     else {
@@ -74,15 +74,15 @@ pub async fn post_daily(
         nonce: nonce(schedule.channel_id, date),
         reveal: schedule.reveal_rule(),
     };
-    match app.store.claim_daily_post(&new, now).await? {
+    match handles.store.claim_daily_post(&new, now).await? {
         ClaimOutcome::AlreadyPosted(post) => {
             // Another pass or process holds the claim: its post is the channel's.
-            app.active.set(&post);
+            handles.active.set(&post);
             Ok(PostOutcome::AlreadyPosted(post))
         }
         ClaimOutcome::Claimed(post) => {
             info!(seq = post.seq, question = %post.question_id, "posting the daily question");
-            finish_post(app, discord, post, false)
+            finish_post(handles, discord, post, false)
                 .await
                 .map(PostOutcome::Posted)
         }
@@ -96,29 +96,37 @@ pub async fn post_daily(
 /// before sending (a fresh claim skips that lookup: it cannot have been sent).
 #[tracing::instrument(skip_all, fields(guild_id = post.guild_id, channel_id = post.channel_id, seq = post.seq))]
 pub async fn finish_post(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
-    mut post: DailyPost,
+    post: DailyPost,
     recovering: bool,
 ) -> Result<DailyPost, PostFailure> {
+    // One task of this process at a time: the scheduler's pass may find a post that
+    // `/qotd post` is finishing. The post as stored now says what is still undone.
+    let _turn = handles.post_turns.take(post.id).await;
+    let Some(mut post) = handles.store.daily_post(post.id).await? else {
+        return Err(PostFailure::Transient(
+            "the post's claim was given back meanwhile".into(),
+        ));
+    };
     if post.message_id.is_none() {
-        post.message_id = Some(ensure_sent(app, discord, &post, recovering).await?);
-        app.active.set(&post);
+        post.message_id = Some(ensure_sent(handles, discord, &post, recovering).await?);
+        handles.active.set(&post);
     }
     let message_id = post.message_id.unwrap_or_default();
     if !post.reacted {
         discord.add_lightbulb(post.channel_id, message_id).await?;
-        app.store.record_post_reacted(post.id).await?;
+        handles.store.record_post_reacted(post.id).await?;
         post.reacted = true;
     }
     if post.thread_id.is_none() {
         let thread_id = ensure_thread(discord, &post, message_id, recovering).await?;
-        app.store.record_post_thread(post.id, thread_id).await?;
+        handles.store.record_post_thread(post.id, thread_id).await?;
         post.thread_id = Some(thread_id);
-        app.active.set(&post);
+        handles.active.set(&post);
     }
     if let (Some(reason), false) = (post.reveal_reason, post.reveal_shown) {
-        reveal::show(app, discord, &post, reason).await?;
+        reveal::show_in_turn(handles, discord, &post, reason).await?;
         post.reveal_shown = true;
     }
     Ok(post)
@@ -126,22 +134,22 @@ pub async fn finish_post(
 
 /// Sends the post's message unless it already exists; records it. Returns its id.
 async fn ensure_sent(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
     post: &DailyPost,
     recovering: bool,
 ) -> Result<u64, PostFailure> {
-    let Some((bank, question)) = app.question(post.guild_id, &post.question_id).await? else {
+    let Some((bank, question)) = handles.question(post.guild_id, &post.question_id).await? else {
         // The question left the bank between the claim and the send: nothing was
         // posted, so give the date back and let the next pass pick another question.
-        app.store.release_claim(post.id).await?;
+        handles.store.release_claim(post.id).await?;
         return Err(PostFailure::Transient(format!(
             "question `{}` is no longer in the bank",
             post.question_id
         )));
     };
     let found = match recovering {
-        true => find_sent_message(app, discord, post).await?,
+        true => find_sent_message(handles, discord, post).await?,
         false => None,
     };
     let message_id = match found {
@@ -150,13 +158,13 @@ async fn ensure_sent(
             Ok(id) => id,
             Err(PostFailure::Refused(detail)) => {
                 // Discord did not create the message: the day is skipped.
-                app.store.release_claim(post.id).await?;
+                handles.store.release_claim(post.id).await?;
                 return Err(PostFailure::Refused(detail));
             }
             Err(other) => return Err(other),
         },
     };
-    app.store.confirm_post_sent(post.id, message_id).await?;
+    handles.store.confirm_post_sent(post.id, message_id).await?;
     Ok(message_id)
 }
 
@@ -184,15 +192,15 @@ async fn ensure_thread(
 /// A claim left unsent from a day that is over: if the message did go out (a crash
 /// right after sending), adopt and finish it; otherwise the day is skipped.
 pub async fn recover_or_skip(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
     post: DailyPost,
 ) -> Result<Option<DailyPost>, PostFailure> {
-    if find_sent_message(app, discord, &post).await?.is_some() {
-        return finish_post(app, discord, post, true).await.map(Some);
+    if find_sent_message(handles, discord, &post).await?.is_some() {
+        return finish_post(handles, discord, post, true).await.map(Some);
     }
     info!(guild_id = post.guild_id, channel_id = post.channel_id, date = %post.local_date, "the day ended before its post was sent; skipping it");
-    app.store.release_claim(post.id).await?;
+    handles.store.release_claim(post.id).await?;
     Ok(None)
 }
 
@@ -203,11 +211,11 @@ pub async fn recover_or_skip(
 /// channel cannot be read, that is an error, not "not sent": a blind resend could post
 /// twice once Discord's nonce window (minutes) has passed.
 async fn find_sent_message(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
     post: &DailyPost,
 ) -> Result<Option<u64>, PostFailure> {
-    let bot_id = bot_user_id(app, discord).await?;
+    let bot_id = bot_user_id(handles, discord).await?;
     let title = crate::core::daily_schedule::daily_title(post.seq);
     let mut before = None;
     for _ in 0..RECOVERY_PAGES {
@@ -229,12 +237,12 @@ async fn find_sent_message(
 }
 
 /// The bot's own user id, asked of Discord once per process.
-async fn bot_user_id(app: &App, discord: &impl DiscordPort) -> Result<u64, PostFailure> {
-    if let Some(id) = app.bot_user_id.get() {
+async fn bot_user_id(handles: &Handles, discord: &impl DiscordPort) -> Result<u64, PostFailure> {
+    if let Some(id) = handles.bot_user_id.get() {
         return Ok(*id);
     }
     let id = discord.current_user_id().await?;
-    let _ = app.bot_user_id.set(id);
+    let _ = handles.bot_user_id.set(id);
     Ok(id)
 }
 
@@ -242,7 +250,7 @@ async fn bot_user_id(app: &App, discord: &impl DiscordPort) -> Result<u64, PostF
 /// the alert on the schedule (for `/qotd status`), and a message in the server's alerts
 /// channel when one is set — once per distinct problem, not on every retry.
 pub async fn alert(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
     schedule: &Schedule,
     problem: &str,
@@ -253,10 +261,14 @@ pub async fn alert(
     if schedule.alert.as_deref() == Some(problem) {
         return;
     }
-    if let Err(error) = app.store.set_schedule_alert(channel_id, problem, now).await {
+    if let Err(error) = handles
+        .store
+        .set_schedule_alert(channel_id, problem, now)
+        .await
+    {
         warn!(%error, "failed to record the alert");
     }
-    let alerts_channel = match app.store.alerts_channel(guild_id).await {
+    let alerts_channel = match handles.store.alerts_channel(guild_id).await {
         Ok(Some(channel)) => channel,
         Ok(None) => return,
         Err(error) => return warn!(%error, "failed to read the alerts channel"),
@@ -272,6 +284,124 @@ pub async fn alert(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::daily::memory_port::{Bench, CHANNEL};
+
+    fn nine_on(date: &str) -> (NaiveDate, DateTime<Utc>) {
+        let date: NaiveDate = date.parse().unwrap();
+        (date, date.and_hms_opt(9, 0, 0).unwrap().and_utc())
+    }
+
+    #[tokio::test]
+    async fn a_daily_question_is_sent_once_with_its_lightbulb_and_thread() {
+        let (date, nine) = nine_on("2026-06-01");
+        let bench = Bench::at(nine).await;
+        let (h, discord) = (&bench.handles, &bench.discord);
+
+        let outcome = post_daily(h, discord, &bench.schedule, date, nine)
+            .await
+            .unwrap();
+        let PostOutcome::Posted(post) = outcome else {
+            panic!("the first pass posts: {outcome:?}");
+        };
+        let again = post_daily(h, discord, &bench.schedule, date, nine)
+            .await
+            .unwrap();
+
+        assert!(matches!(again, PostOutcome::AlreadyPosted(ref p) if p.id == post.id));
+        let stored = h.store.daily_post(post.id).await.unwrap().unwrap();
+        assert_eq!(stored.message_id, post.message_id);
+        assert!(stored.reacted && stored.thread_id.is_some());
+        let state = discord.state();
+        assert_eq!(state.sent, 1, "one message for the date");
+        assert_eq!(state.lightbulbs, [(CHANNEL, post.message_id.unwrap())]);
+        assert_eq!(state.threads.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_send_discord_refuses_gives_the_date_back() {
+        let (date, nine) = nine_on("2026-06-01");
+        let bench = Bench::at(nine).await;
+        bench.discord.state().refuse_sends = Some("Missing Access".into());
+
+        let failed = post_daily(&bench.handles, &bench.discord, &bench.schedule, date, nine).await;
+
+        assert!(matches!(failed, Err(PostFailure::Refused(ref d)) if d == "Missing Access"));
+        let claim = bench
+            .handles
+            .store
+            .daily_post_on(CHANNEL, date)
+            .await
+            .unwrap();
+        assert!(claim.is_none(), "nothing was posted: the day is skipped");
+    }
+
+    #[tokio::test]
+    async fn a_message_sent_before_a_crash_is_adopted_and_not_sent_again() {
+        let (date, nine) = nine_on("2026-06-01");
+        let bench = Bench::at(nine).await;
+        let (h, discord) = (&bench.handles, &bench.discord);
+        discord.state().lose_next_send_answer = true;
+        let lost = post_daily(h, discord, &bench.schedule, date, nine).await;
+        assert!(matches!(lost, Err(PostFailure::Transient(_))), "{lost:?}");
+        // Other talk arrives after the post before the retry.
+        discord.post(CHANNEL, 77, nine);
+
+        let claim = h.store.daily_post_on(CHANNEL, date).await.unwrap().unwrap();
+        assert_eq!(claim.message_id, None, "the send was never confirmed");
+        let finished = finish_post(h, discord, claim, true).await.unwrap();
+
+        let state = discord.state();
+        assert_eq!(state.sent, 1, "adopted, not sent again");
+        let sent = &state.channels[&CHANNEL][0];
+        assert_eq!(finished.message_id, Some(sent.id));
+        assert!(finished.reacted && finished.thread_id.is_some());
+    }
+
+    #[tokio::test]
+    async fn two_tasks_finishing_one_post_open_one_thread_and_both_succeed() {
+        let (date, nine) = nine_on("2026-06-01");
+        let bench = Bench::at(nine).await;
+        let (h, discord) = (&bench.handles, &bench.discord);
+        // A post sent and confirmed, without its 💡 and thread (a crash, or `/qotd
+        // post` still at work when the scheduler's pass reads it).
+        discord.state().lose_next_send_answer = true;
+        let _ = post_daily(h, discord, &bench.schedule, date, nine).await;
+        let claim = h.store.daily_post_on(CHANNEL, date).await.unwrap().unwrap();
+        let sent = discord.state().channels[&CHANNEL][0].id;
+        h.store.confirm_post_sent(claim.id, sent).await.unwrap();
+
+        let (scheduler, command) = tokio::join!(
+            finish_post(h, discord, claim.clone(), true),
+            finish_post(h, discord, claim.clone(), false),
+        );
+
+        let (scheduler, command) = (scheduler.unwrap(), command.unwrap());
+        assert_eq!(scheduler.thread_id, command.thread_id);
+        let state = discord.state();
+        assert_eq!(
+            (state.sent, state.threads.len(), state.lightbulbs.len()),
+            (1, 1, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_problem_is_told_to_the_alerts_channel_once() {
+        let (_, nine) = nine_on("2026-06-01");
+        let bench = Bench::at(nine).await;
+        let (h, discord) = (&bench.handles, &bench.discord);
+        h.store
+            .set_alerts_channel(bench.schedule.guild_id, Some(99))
+            .await
+            .unwrap();
+
+        alert(h, discord, &bench.schedule, "Missing Access", nine).await;
+        let schedule = h.store.schedule(CHANNEL).await.unwrap().unwrap();
+        alert(h, discord, &schedule, "Missing Access", nine).await;
+
+        assert_eq!(schedule.alert.as_deref(), Some("Missing Access"));
+        let alerts = discord.state().alerts.clone();
+        assert_eq!(alerts, [(99, CHANNEL, "Missing Access".to_owned())]);
+    }
 
     #[test]
     fn nonces_fit_discords_25_characters_and_differ_per_channel_and_date() {

@@ -19,7 +19,7 @@ use super::post::{self, PostOutcome};
 use super::reveal;
 use crate::core::daily_schedule;
 use crate::core::hint_reveal::RevealReason;
-use crate::state::App;
+use crate::state::Handles;
 use crate::storage::StorageError;
 
 /// The longest the loop sleeps without re-reading the schedules.
@@ -65,28 +65,28 @@ pub struct SchedulerTask {
 impl SchedulerTask {
     /// Stops soon: channels already being served finish and are recorded; channels
     /// of the pass not yet started are left for the next start.
-    pub async fn stop(self, app: &App) -> Result<(), tokio::task::JoinError> {
-        app.scheduler.stop();
+    pub async fn stop(self, handles: &Handles) -> Result<(), tokio::task::JoinError> {
+        handles.scheduler.stop();
         let _ = self.stop.send(true);
         self.handle.await
     }
 }
 
 /// Starts the loop. Call once per process.
-pub fn start<D: DiscordPort + 'static>(app: Arc<App>, discord: Arc<D>) -> SchedulerTask {
+pub fn start<D: DiscordPort + 'static>(handles: Arc<Handles>, discord: Arc<D>) -> SchedulerTask {
     let (stop, mut stopped) = watch::channel(false);
-    app.stats.bump(&app.stats.schedulers_started);
+    handles.stats.bump(&handles.stats.schedulers_started);
     let handle = tokio::spawn(async move {
         // Answers posted while the bot was away go in before any new question.
         tokio::select! {
-            () = app.catch_up.wait_first(FIRST_CATCH_UP) => {}
+            () = handles.catch_up.wait_first(FIRST_CATCH_UP) => {}
             _ = stopped.changed() => return,
         }
         let mut memory = PassMemory::default();
         loop {
-            let now = app.clock.now();
-            let outcome = run_due_work(&app, discord.as_ref(), now, &mut memory).await;
-            app.stats.pass_finished(now.timestamp_millis());
+            let now = handles.clock.now();
+            let outcome = run_due_work(&handles, discord.as_ref(), now, &mut memory).await;
+            handles.stats.pass_finished(now.timestamp_millis());
             if outcome.did_something() {
                 info!(
                     posted = outcome.posted,
@@ -105,10 +105,10 @@ pub fn start<D: DiscordPort + 'static>(app: Arc<App>, discord: Arc<D>) -> Schedu
             tokio::select! {
                 biased;
                 _ = stopped.changed() => break,
-                () = app.clock.sleep_until(wake_at) => {}
-                () = app.scheduler.woken() => {}
+                () = handles.clock.sleep_until(wake_at) => {}
+                () = handles.scheduler.woken() => {}
             }
-            if app.scheduler.is_stopping() {
+            if handles.scheduler.is_stopping() {
                 break;
             }
         }
@@ -119,12 +119,12 @@ pub fn start<D: DiscordPort + 'static>(app: Arc<App>, discord: Arc<D>) -> Schedu
 /// One pass of due work at `now`.
 #[tracing::instrument(skip_all, fields(%now))]
 pub async fn run_due_work(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
     now: DateTime<Utc>,
     memory: &mut PassMemory,
 ) -> Outcome {
-    let input = match read_plan_input(app, now).await {
+    let input = match read_plan_input(handles, now).await {
         Ok(input) => input,
         Err(error) => {
             error!(%error, "cannot read the schedules; retrying shortly");
@@ -134,44 +134,60 @@ pub async fn run_due_work(
             };
         }
     };
-    let present = |guild_id| app.serves(guild_id);
+    let present = |guild_id| handles.serves(guild_id);
     let mut jobs = plan::plan(now, &input, &memory.retry, present);
     let has_posts = jobs.iter().any(|job| matches!(job, Job::Post { .. }));
     // A new question resets the streaks of members who missed the last one: answers
     // still waiting to be committed (held through a database fault) go first.
-    if has_posts && !app.answers.settle(SETTLE_ANSWERS).await {
+    if has_posts && !handles.answers.settle(SETTLE_ANSWERS).await {
         let channels = plan::postpone_posts(&mut jobs, &mut memory.retry, now);
         warn!(
             channels,
-            pending_answers = app.answers.pending(),
+            pending_answers = handles.answers.pending(),
             "answers are still waiting for the database; posting after they are recorded"
         );
     }
-    let results = execute(app, discord, jobs, now).await;
-    let mut outcome = record_results(app, discord, results, now, memory).await;
+    let results = execute(handles, discord, jobs, now).await;
+    let mut outcome = record_results(handles, discord, results, now, memory).await;
     // Re-read: this pass changed which dates have posts.
-    let schedules = app.store.all_schedules().await.unwrap_or(input.schedules);
+    let schedules = handles
+        .store
+        .all_schedules()
+        .await
+        .unwrap_or(input.schedules);
     // Only this process's reveals: another shard's overdue one must not hide them.
-    let reveals = app.store.upcoming_reveals(now).await.unwrap_or_default();
+    let reveals = handles
+        .store
+        .upcoming_reveals(now)
+        .await
+        .unwrap_or_default();
     let next_reveal = reveals
         .into_iter()
-        .filter(|(guild, _)| app.serves(*guild))
+        .filter(|(guild, _)| handles.serves(*guild))
         .map(|(_, at)| at)
         .min();
     outcome.next_wake = plan::next_wake(now, &schedules, next_reveal, &memory.retry, present);
     outcome
 }
 
-async fn read_plan_input(app: &App, now: DateTime<Utc>) -> Result<PlanInput, StorageError> {
-    let schedules = app.store.all_schedules().await?;
-    let unfinished = app.store.unfinished_posts().await.unwrap_or_else(|error| {
-        error!(%error, "cannot read unfinished posts");
-        Vec::new()
-    });
-    let due_reveals = app.store.due_reveals(now).await.unwrap_or_else(|error| {
-        error!(%error, "cannot read due reveals");
-        Vec::new()
-    });
+async fn read_plan_input(handles: &Handles, now: DateTime<Utc>) -> Result<PlanInput, StorageError> {
+    let schedules = handles.store.all_schedules().await?;
+    let unfinished = handles
+        .store
+        .unfinished_posts()
+        .await
+        .unwrap_or_else(|error| {
+            error!(%error, "cannot read unfinished posts");
+            Vec::new()
+        });
+    let due_reveals = handles
+        .store
+        .due_reveals(now)
+        .await
+        .unwrap_or_else(|error| {
+            error!(%error, "cannot read due reveals");
+            Vec::new()
+        });
     Ok(PlanInput {
         schedules,
         unfinished,
@@ -184,56 +200,56 @@ type JobResult = (Job, Result<JobOutcome, PostFailure>);
 /// Runs the jobs, a bounded number at once. On shutdown no further job starts; those
 /// in flight finish.
 async fn execute(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
     jobs: Vec<Job>,
     now: DateTime<Utc>,
 ) -> Vec<JobResult> {
     futures::stream::iter(jobs)
-        .take_while(|_| std::future::ready(!app.scheduler.is_stopping()))
+        .take_while(|_| std::future::ready(!handles.scheduler.is_stopping()))
         .map(|job| async move {
-            let result = run_job(app, discord, &job, now).await;
+            let result = run_job(handles, discord, &job, now).await;
             (job, result)
         })
-        .buffer_unordered(app.scheduler.concurrency())
+        .buffer_unordered(handles.scheduler.concurrency())
         .collect()
         .await
 }
 
 async fn run_job(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
     job: &Job,
     now: DateTime<Utc>,
 ) -> Result<JobOutcome, PostFailure> {
     Ok(match job {
         Job::Post { schedule, date } => {
-            match post::post_daily(app, discord, schedule, *date, now).await? {
+            match post::post_daily(handles, discord, schedule, *date, now).await? {
                 PostOutcome::Posted(_) => {
                     let due = daily_schedule::post_instant_on(
                         *date,
                         schedule.post_time,
                         schedule.timezone,
                     );
-                    let lag = (app.clock.now() - due).to_std().unwrap_or_default();
-                    app.metrics.post_made(lag);
+                    let lag = (handles.clock.now() - due).to_std().unwrap_or_default();
+                    handles.metrics.post_made(lag);
                     JobOutcome::Posted
                 }
                 PostOutcome::AlreadyPosted(_) => JobOutcome::AlreadyPosted,
             }
         }
         Job::Finish { post, .. } => {
-            post::finish_post(app, discord, post.clone(), true).await?;
+            post::finish_post(handles, discord, post.clone(), true).await?;
             JobOutcome::Finished
         }
         Job::RecoverOrSkip { post, .. } => {
-            match post::recover_or_skip(app, discord, post.clone()).await? {
+            match post::recover_or_skip(handles, discord, post.clone()).await? {
                 Some(_) => JobOutcome::Finished,
                 None => JobOutcome::DaySkipped,
             }
         }
         Job::Reveal(post) => {
-            match reveal::reveal(app, discord, post, RevealReason::Timeout, now).await? {
+            match reveal::reveal(handles, discord, post, RevealReason::Timeout, now).await? {
                 true => JobOutcome::Revealed,
                 false => JobOutcome::AlreadyRevealed,
             }
@@ -244,7 +260,7 @@ async fn run_job(
 /// Counts the results, books retries, alerts admins of refused channels, and tells the
 /// operator once when the database starts and stops failing.
 async fn record_results(
-    app: &App,
+    handles: &Handles,
     discord: &impl DiscordPort,
     results: Vec<JobResult>,
     now: DateTime<Utc>,
@@ -256,14 +272,14 @@ async fn record_results(
         let channel_id = job.channel_id();
         let failure = match result {
             Ok(done) => {
-                count_success(app, &mut outcome, &mut memory.retry, &job, done).await;
+                count_success(handles, &mut outcome, &mut memory.retry, &job, done).await;
                 continue;
             }
             Err(failure) => failure,
         };
         outcome.failed += 1;
         if !matches!(job, Job::Reveal(_)) {
-            app.metrics.post_failed(match &failure {
+            handles.metrics.post_failed(match &failure {
                 PostFailure::Refused(_) => "refused",
                 PostFailure::Transient(_) => "discord_unavailable",
                 PostFailure::Database(_) => "database",
@@ -272,12 +288,12 @@ async fn record_results(
         if let PostFailure::Database(error) = &failure
             && error.fault().is_some()
         {
-            app.metrics.write_error(app.store.kind().name());
+            handles.metrics.write_error(handles.store.kind().name());
         }
         memory.retry.failed(channel_id, &failure, now);
         match (failure, job.schedule()) {
             (PostFailure::Refused(problem), Some(schedule)) => {
-                post::alert(app, discord, schedule, &problem, now).await;
+                post::alert(handles, discord, schedule, &problem, now).await;
             }
             (PostFailure::Database(error), _) => database_errors.push(error),
             (failure, _) => warn!(channel_id, %failure, "daily work failed; will retry"),
@@ -288,7 +304,7 @@ async fn record_results(
 }
 
 async fn count_success(
-    app: &App,
+    handles: &Handles,
     outcome: &mut Outcome,
     retry: &mut RetryBook,
     job: &Job,
@@ -300,7 +316,7 @@ async fn count_success(
             outcome.posted += 1;
             retry.succeeded(channel_id);
             if job.schedule().is_some_and(|s| s.alert.is_some())
-                && let Err(error) = app.store.clear_schedule_alert(channel_id).await
+                && let Err(error) = handles.store.clear_schedule_alert(channel_id).await
             {
                 warn!(%error, "failed to clear an alert");
             }

@@ -10,8 +10,9 @@ use std::sync::atomic::Ordering;
 use poise::serenity_prelude as serenity;
 use tracing::{info, warn};
 
-use super::port::{DiscordHttp, is_member_message};
+use super::port::{DiscordHttp, is_member_message, replied_to};
 use super::{Error, commands, render};
+use crate::core::answering;
 use crate::core::hint_reveal::enough_reactions;
 use crate::daily::{catch_up, reveal};
 use crate::state::App;
@@ -120,26 +121,30 @@ fn on_guild_create(app: &App, guild_id: u64) {
 /// asked for, so it costs nothing on the hot path.
 #[tracing::instrument(level = "trace", skip_all, fields(guild_id = ?message.guild_id, channel_id = %message.channel_id))]
 fn on_message(app: &App, message: &serenity::Message) {
-    if message.guild_id.is_none() || !is_member_message(message) {
+    if message.guild_id.is_none() {
         return;
     }
-    let active = app.active.by_thread(message.channel_id.get()).or_else(|| {
-        message
-            .message_reference
-            .as_ref()
-            .and_then(|reference| reference.message_id)
-            .and_then(|id| app.active.by_message(id.get()))
-            .filter(|post| post.channel_id == message.channel_id.get())
-    });
-    let Some(active) = active else { return };
-    let user = message.author.id.get();
-    if !app.active.first_answer(active.post_id, user) {
+    let seen = answering::Message {
+        channel_id: message.channel_id.get(),
+        author_id: message.author.id.get(),
+        from_member: is_member_message(message),
+        reply_to: replied_to(message),
+        at: *message.timestamp,
+    };
+    let candidate = app
+        .active
+        .by_thread(seen.channel_id)
+        .or_else(|| seen.reply_to.and_then(|id| app.active.by_message(id)));
+    let Some(active) = candidate.filter(|post| answering::answers(&seen, &post.question())) else {
+        return;
+    };
+    if !app.active.first_answer(active.post_id, seen.author_id) {
         return; // several messages count as one answer
     }
     app.answers.push(NewAnswer {
         post_id: active.post_id,
-        user_id: user,
-        at: app.clock.now(),
+        user_id: seen.author_id,
+        at: seen.at,
     });
 }
 

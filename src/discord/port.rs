@@ -157,13 +157,18 @@ fn history(message: &serenity::Message) -> HistoryMessage {
             None => None,
         },
         title: message.embeds.first().and_then(|e| e.title.clone()),
-        reply_to: message
-            .message_reference
-            .as_ref()
-            .and_then(|r| r.message_id)
-            .map(|id| id.get()),
+        reply_to: replied_to(message),
         at: *message.timestamp,
     }
+}
+
+/// The message `message` replies to, if any.
+pub fn replied_to(message: &serenity::Message) -> Option<u64> {
+    message
+        .message_reference
+        .as_ref()
+        .and_then(|r| r.message_id)
+        .map(|id| id.get())
 }
 
 impl DiscordPort for DiscordHttp {

@@ -139,6 +139,7 @@ impl Harness {
         } else {
             None
         };
+        fake.set_time(&discord_timestamp(start));
         Self {
             fake,
             clock: ManualClock::new(start),
@@ -237,6 +238,7 @@ impl Harness {
         let store = Store::open(&self.database_url()).await.unwrap();
         let library = qotd::bank_files::read_library(&self.questions).unwrap();
         let clock: Arc<dyn Clock> = if self.system_clock {
+            self.fake.use_wall_clock();
             Arc::new(qotd::clock::SystemClock)
         } else {
             Arc::new(self.clock.clone())
@@ -286,12 +288,15 @@ impl Harness {
     }
 
     /// Moves the clock to `now` (the scheduler wakes if something fell due).
+    /// Discord stamps the messages it creates with the same clock.
     pub fn set_time(&self, now: DateTime<Utc>) {
         self.clock.set(now);
+        self.fake.set_time(&discord_timestamp(now));
     }
 
     pub fn advance(&self, by: TimeDelta) {
         self.clock.advance(by);
+        self.fake.set_time(&discord_timestamp(self.clock.now()));
     }
 
     /// Invokes a slash command. `options` is Discord's options array; `resolved` the
@@ -641,6 +646,11 @@ pub fn daily_schedule(channel: u64, post_time: &str, zone: &str) -> ScheduleSett
         category: None,
         bank: None,
     }
+}
+
+/// `now` as Discord writes a message's `timestamp`.
+pub fn discord_timestamp(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
 }
 
 /// A message by another bot (`author.bot`), as Discord dispatches it.

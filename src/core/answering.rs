@@ -1,0 +1,88 @@
+//! Which message answers a daily question (SPEC §5): the one rule for the messages the
+//! bot sees live and for those it reads back after a restart. An answer is stamped
+//! with the message's own time (when Discord created it), not with when the bot
+//! happened to see it.
+
+use chrono::{DateTime, Utc};
+
+/// A message, as far as answering goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message {
+    pub channel_id: u64,
+    pub author_id: u64,
+    /// A member's own message or reply: not a bot's, a webhook's or a system message.
+    pub from_member: bool,
+    /// The message it replies to, if any.
+    pub reply_to: Option<u64>,
+    /// When Discord created it.
+    pub at: DateTime<Utc>,
+}
+
+/// Where a daily question stands in Discord.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Question {
+    pub channel_id: u64,
+    pub message_id: u64,
+    pub thread_id: Option<u64>,
+}
+
+/// Whether `message` answers `question`: a member's message in the question's thread,
+/// or a member's reply to its post in its channel.
+pub fn answers(message: &Message, question: &Question) -> bool {
+    let in_thread = question.thread_id == Some(message.channel_id);
+    let replies =
+        message.channel_id == question.channel_id && message.reply_to == Some(question.message_id);
+    message.from_member && (in_thread || replies)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUESTION: Question = Question {
+        channel_id: 10,
+        message_id: 100,
+        thread_id: Some(11),
+    };
+
+    fn message(channel_id: u64, reply_to: Option<u64>, from_member: bool) -> Message {
+        Message {
+            channel_id,
+            author_id: 7,
+            from_member,
+            reply_to,
+            at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_member_answers_in_the_thread_or_by_replying_to_the_post() {
+        assert!(answers(&message(11, None, true), &QUESTION));
+        assert!(answers(&message(10, Some(100), true), &QUESTION));
+    }
+
+    #[test]
+    fn other_talk_bots_and_replies_elsewhere_do_not_answer() {
+        assert!(
+            !answers(&message(10, None, true), &QUESTION),
+            "the channel, not a reply"
+        );
+        assert!(
+            !answers(&message(10, Some(99), true), &QUESTION),
+            "a reply to another message"
+        );
+        assert!(
+            !answers(&message(12, Some(100), true), &QUESTION),
+            "a reply from another channel"
+        );
+        assert!(
+            !answers(&message(11, None, false), &QUESTION),
+            "a bot in the thread"
+        );
+        let no_thread = Question {
+            thread_id: None,
+            ..QUESTION
+        };
+        assert!(!answers(&message(11, None, true), &no_thread));
+    }
+}
