@@ -153,6 +153,17 @@ impl DiscordPort for MemoryDiscord {
         Ok(())
     }
 
+    async fn show_quiz_hint(
+        &self,
+        _channel_id: u64,
+        message_id: u64,
+        _bank: &QuestionBank,
+        _question: &Question,
+    ) -> Result<(), PostFailure> {
+        self.state().hints_shown.push(message_id);
+        Ok(())
+    }
+
     async fn announce_hint(
         &self,
         thread_id: u64,

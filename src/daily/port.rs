@@ -105,6 +105,15 @@ pub trait DiscordPort: Send + Sync {
         post: &DailyPost,
     ) -> impl Future<Output = Result<(), PostFailure>> + Send;
 
+    /// Edits a quiz post to show its hint (its button disabled).
+    fn show_quiz_hint(
+        &self,
+        channel_id: u64,
+        message_id: u64,
+        bank: &QuestionBank,
+        question: &Question,
+    ) -> impl Future<Output = Result<(), PostFailure>> + Send;
+
     /// Announces a revealed hint in the post's thread.
     fn announce_hint(
         &self,

@@ -5,9 +5,11 @@ use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use super::port::{DiscordPort, PostFailure};
-use crate::core::hint_reveal::{HintReveal, RevealDecision, RevealReason, RevealRule};
+use crate::core::hint_reveal::{
+    HintReveal, RevealDecision, RevealReason, RevealRule, enough_reactions,
+};
 use crate::state::Handles;
-use crate::storage::DailyPost;
+use crate::storage::{DailyPost, StorageError};
 
 /// Reveals a daily post's hint, exactly once. Returns whether this call revealed it.
 #[tracing::instrument(skip_all, fields(guild_id = post.guild_id, channel_id = post.channel_id, seq = post.seq))]
@@ -18,14 +20,65 @@ pub async fn reveal(
     reason: RevealReason,
     now: DateTime<Utc>,
 ) -> Result<bool, PostFailure> {
-    let won = handles.store.mark_revealed(post.id, reason, now).await?;
-    handles.active.mark_revealed(post.id);
-    if !won {
+    let mark = async {
+        let won = handles.store.mark_revealed(post.id, reason, now).await;
+        handles.active.mark_revealed(post.id);
+        won
+    };
+    reveal_once(mark, async {
+        info!(reason = reason.as_str(), "revealing the hint");
+        handles.metrics.revealed(reason.as_str());
+        show(handles, discord, post, reason).await
+    })
+    .await
+}
+
+/// A member's 💡 on quiz post `message_id`: the rule of daily posts (enough distinct
+/// reactors reveal the hint) and the same reveal, exactly once. Returns whether this
+/// call revealed it.
+pub async fn reveal_quiz(
+    handles: &Handles,
+    discord: &impl DiscordPort,
+    message_id: u64,
+    user_id: u64,
+) -> Result<bool, PostFailure> {
+    let Some(quiz) = handles.store.quiz(message_id).await? else {
+        return Ok(false);
+    };
+    if quiz.revealed_at.is_some() {
         return Ok(false);
     }
-    info!(reason = reason.as_str(), "revealing the hint");
-    handles.metrics.revealed(reason.as_str());
-    show(handles, discord, post, reason).await?;
+    let reactors = handles.store.add_quiz_reactor(message_id, user_id).await?;
+    if !enough_reactions(reactors, quiz.reveal_reactions) {
+        return Ok(false);
+    }
+    handles.active.remove_quiz(message_id);
+    let mark = handles
+        .store
+        .mark_quiz_revealed(message_id, handles.clock.now());
+    reveal_once(mark, async {
+        let Some((bank, question)) = handles.question(quiz.guild_id, &quiz.question_id).await?
+        else {
+            return Ok(()); // the question left the bank: nothing to show
+        };
+        discord
+            .show_quiz_hint(quiz.channel_id, message_id, &bank, &question)
+            .await
+    })
+    .await
+}
+
+/// The reveal of every hint, a daily post's or a quiz's: `mark` records it and says
+/// whether this caller made the change (the database lets one caller win), and only
+/// that caller shows it. Returns whether this call revealed it.
+async fn reveal_once(
+    mark: impl Future<Output = Result<bool, StorageError>>,
+    show: impl Future<Output = Result<(), PostFailure>>,
+) -> Result<bool, PostFailure> {
+    if !mark.await? {
+        return Ok(false);
+    }
+    show.await?;
     Ok(true)
 }
 
@@ -178,5 +231,42 @@ mod tests {
         assert_eq!(stored.reveal_reason, Some(RevealReason::Reactions));
         assert_eq!(stored.revealed_at, Some(nine + TimeDelta::minutes(5)));
         assert_eq!(discord.state().hints_shown.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_quiz_is_revealed_once_by_enough_lightbulbs_the_daily_rule() {
+        let nine: DateTime<Utc> = "2026-06-01T09:00:00Z".parse().unwrap();
+        let bench = Bench::at(nine).await;
+        let (h, discord) = (&bench.handles, &bench.discord);
+        let question = h.library.default_bank().questions()[0].id.to_string();
+        let quiz = crate::storage::QuizPost {
+            message_id: 500,
+            guild_id: bench.schedule.guild_id,
+            channel_id: bench.schedule.channel_id,
+            question_id: question,
+            reveal_reactions: 2,
+            posted_at: nine,
+            revealed_at: None,
+        };
+        h.store.record_quiz(&quiz).await.unwrap();
+
+        let first = reveal_quiz(h, discord, 500, 41).await.unwrap();
+        let again = reveal_quiz(h, discord, 500, 41).await.unwrap();
+        let (second, third) = tokio::join!(
+            reveal_quiz(h, discord, 500, 42),
+            reveal_quiz(h, discord, 500, 43)
+        );
+
+        assert!(!first && !again, "one distinct reactor of two");
+        assert_eq!(
+            [second.unwrap(), third.unwrap()]
+                .iter()
+                .filter(|won| **won)
+                .count(),
+            1
+        );
+        assert_eq!(discord.state().hints_shown, [500]);
+        let stored = h.store.quiz(500).await.unwrap().unwrap();
+        assert_eq!(stored.revealed_at, Some(nine));
     }
 }

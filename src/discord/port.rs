@@ -273,6 +273,28 @@ impl DiscordPort for DiscordHttp {
         .map(drop)
     }
 
+    async fn show_quiz_hint(
+        &self,
+        channel_id: u64,
+        message_id: u64,
+        bank: &QuestionBank,
+        question: &Question,
+    ) -> Result<(), PostFailure> {
+        let (channel, message) = (
+            serenity::ChannelId::new(channel_id),
+            serenity::MessageId::new(message_id),
+        );
+        let edit = serenity::EditMessage::new()
+            .embed(render::quiz_embed(bank, question, Some(&question.hint)))
+            .components(vec![render::reveal_button(true)])
+            .allowed_mentions(no_pings());
+        self.call("edit_message", "edit the quiz to show the hint", || {
+            channel.edit_message(&self.http, message, edit.clone())
+        })
+        .await
+        .map(drop)
+    }
+
     async fn announce_hint(
         &self,
         thread_id: u64,

@@ -120,6 +120,24 @@ pub fn reveal_announcement(hint: &str, reason: RevealReason) -> String {
 }
 
 /// The quiz embed (no series number).
+/// The custom id of a quiz's "Reveal hint" button.
+pub const REVEAL_BUTTON: &str = "qotd:reveal-hint";
+
+/// A quiz's "Reveal hint" button (disabled once the hint is shown).
+pub fn reveal_button(disabled: bool) -> serenity::CreateActionRow {
+    serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(REVEAL_BUTTON)
+            .label(if disabled {
+                "Hint revealed"
+            } else {
+                "Reveal hint"
+            })
+            .emoji(serenity::ReactionType::Unicode(LIGHTBULB.to_owned()))
+            .style(serenity::ButtonStyle::Secondary)
+            .disabled(disabled),
+    ])
+}
+
 pub fn quiz_embed(
     bank: &QuestionBank,
     question: &Question,

@@ -9,27 +9,13 @@ use super::input::{
     user_error,
 };
 use crate::core::question_bank::Difficulty;
+use crate::daily::reveal;
+use crate::discord::port::DiscordHttp;
 use crate::discord::{Context, Error, no_pings, render};
 use crate::state::App;
 use crate::storage::QuizPost;
 
-pub const REVEAL_BUTTON: &str = "qotd:reveal-hint";
-
-fn reveal_button(disabled: bool) -> serenity::CreateActionRow {
-    serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(REVEAL_BUTTON)
-            .label(if disabled {
-                "Hint revealed"
-            } else {
-                "Reveal hint"
-            })
-            .emoji(serenity::ReactionType::Unicode(
-                render::LIGHTBULB.to_owned(),
-            ))
-            .style(serenity::ButtonStyle::Secondary)
-            .disabled(disabled),
-    ])
-}
+pub use render::{REVEAL_BUTTON, reveal_button};
 
 /// Get a random interview question right now (does not count for streaks).
 #[poise::command(slash_command, guild_only)]
@@ -175,11 +161,12 @@ pub async fn on_component(
     }
 }
 
-/// A member's 💡 on a quiz post: the same rule as daily posts.
+/// A member's 💡 on a quiz post: the same rule and the same reveal as daily posts
+/// (`daily::reveal::reveal_quiz`).
 #[tracing::instrument(level = "debug", skip_all, fields(channel_id = %channel))]
 pub async fn on_lightbulb(
     app: &App,
-    http: &serenity::Http,
+    http: &std::sync::Arc<serenity::Http>,
     channel: serenity::ChannelId,
     message: serenity::MessageId,
     user: serenity::UserId,
@@ -188,47 +175,8 @@ pub async fn on_lightbulb(
     if !app.active.is_open_quiz(message.get()) {
         return;
     }
-    let Ok(Some(quiz)) = app.store.quiz(message.get()).await else {
-        return;
-    };
-    if quiz.revealed_at.is_some() {
-        return;
-    }
-    let count = match app
-        .store
-        .add_quiz_reactor(quiz.message_id, user.get())
-        .await
-    {
-        Ok(count) => count,
-        Err(error) => {
-            warn!(%error, "failed to record a quiz reaction");
-            return;
-        }
-    };
-    if !crate::core::hint_reveal::enough_reactions(count, quiz.reveal_reactions) {
-        return;
-    }
-    app.active.remove_quiz(quiz.message_id);
-    match app
-        .store
-        .mark_quiz_revealed(quiz.message_id, app.clock.now())
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => return,
-        Err(error) => {
-            warn!(%error, "failed to record a quiz reveal");
-            return;
-        }
-    }
-    let Some((embed, button)) = revealed_message(app, &quiz).await else {
-        return;
-    };
-    let edit = serenity::EditMessage::new()
-        .embed(embed)
-        .components(vec![button])
-        .allowed_mentions(no_pings());
-    if let Err(error) = channel.edit_message(http, message, edit).await {
+    let discord = DiscordHttp::new(http.clone()).with_metrics(app.metrics.clone());
+    if let Err(error) = reveal::reveal_quiz(app, &discord, message.get(), user.get()).await {
         warn!(%error, "failed to reveal a quiz hint");
     }
 }
