@@ -149,8 +149,12 @@ fn run(config: Config) -> ExitCode {
         Err(error) => return fail(1, &format!("failed to start the async runtime: {error}")),
     };
     runtime.block_on(async move {
-        let store = match qotd::storage::Store::open(&config.database_url).await {
-            Ok(store) => store,
+        let mut shutdown = std::pin::pin!(shutdown_signal());
+        let opened =
+            qotd::startup::open_store(&config.database_url, config.metrics_addr, shutdown.as_mut());
+        let store = match opened.await {
+            Ok(Some(store)) => store,
+            Ok(None) => return ExitCode::SUCCESS, // stopped while waiting for it
             Err(error) => return fail(EXIT_CONFIG, &error.to_string()),
         };
         let connection = Connection {
@@ -169,7 +173,7 @@ fn run(config: Config) -> ExitCode {
             .with_shards(config.shards),
         );
         tokio::spawn(hand_back_after_start_up(app.clone()));
-        let result = qotd::startup::run(connection, app, shutdown_signal()).await;
+        let result = qotd::startup::run(connection, app, shutdown).await;
         store.close().await;
         match result {
             Ok(()) => ExitCode::SUCCESS,
@@ -195,27 +199,34 @@ async fn hand_back_after_start_up(app: Arc<App>) {
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is
+/// called, not when the future is first polled: a SIGTERM while the database is still
+/// being opened for the first time stops the bot cleanly too.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

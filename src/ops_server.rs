@@ -34,6 +34,29 @@ pub async fn serve(
     Ok((bound, task))
 }
 
+/// While the bot waits for its database at start (it has no `App` yet): `/healthz`
+/// and `/metrics` answer 503 with the current reason, until the task is aborted.
+pub async fn serve_waiting(
+    addr: SocketAddr,
+    reason: Arc<std::sync::Mutex<String>>,
+) -> std::io::Result<JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let waiting = async |State(reason): State<Arc<std::sync::Mutex<String>>>| {
+        let reason = crate::locks::lock(&reason).clone();
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("starting: {reason}\n"),
+        )
+    };
+    let router = axum::Router::new()
+        .route("/healthz", get(waiting))
+        .route("/metrics", get(waiting))
+        .with_state(reason);
+    Ok(tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    }))
+}
+
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     (
         [(

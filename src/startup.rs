@@ -15,6 +15,7 @@ use crate::daily::scheduler;
 use crate::discord::port::{DiscordHttp, with_retries};
 use crate::discord::{commands, events, intents, no_pings};
 use crate::state::App;
+use crate::storage::{StorageError, Store};
 
 /// Open `/quiz` posts younger than this are indexed at start, so a 💡 on one still
 /// reveals its hint after a restart (older ones keep their button).
@@ -92,6 +93,50 @@ async fn check_token(http: &serenity::Http, target: &str) -> Result<(), TokenRef
         let delay = start_up::retry_delay(failures);
         warn!("{}", start_up::retry_line(target, &problem, delay));
         tokio::time::sleep(delay).await;
+    }
+}
+
+/// Opens the database at `url`, waiting for it as for Discord while it cannot be
+/// opened yet (a server still starting, a locked file): one plain line per try, 1 s,
+/// 2 s, 4 s … up to a minute apart, and `/healthz` 503 with the reason meanwhile
+/// (`METRICS_ADDR`). `Ok(None)`: `shutdown` came first. An error waiting cannot cure
+/// (a wrong URL, a newer schema) is returned at once.
+pub async fn open_store(
+    url: &str,
+    metrics_addr: Option<std::net::SocketAddr>,
+    mut shutdown: std::pin::Pin<&mut (impl Future<Output = ()> + Send)>,
+) -> Result<Option<Store>, StorageError> {
+    let reason = Arc::new(std::sync::Mutex::new(String::new()));
+    let mut health: Option<AbortOnDrop> = None;
+    let mut failures = 0;
+    loop {
+        let error = match Store::open(url).await {
+            Ok(store) => {
+                // The address is the running bot's next: free it before returning.
+                if let Some(mut waiting) = health.take() {
+                    waiting.0.abort();
+                    let _ = (&mut waiting.0).await;
+                }
+                return Ok(Some(store));
+            }
+            Err(error) if error.may_clear() => error,
+            Err(error) => return Err(error),
+        };
+        failures += 1;
+        let why = error.to_string();
+        let delay = start_up::retry_delay(failures);
+        warn!("{}", start_up::database_retry_line(&why, delay));
+        *crate::locks::lock(&reason) = format!("the database cannot be opened: {why}");
+        if let (Some(addr), None) = (metrics_addr, &health) {
+            match crate::ops_server::serve_waiting(addr, reason.clone()).await {
+                Ok(task) => health = Some(AbortOnDrop(task)),
+                Err(error) => warn!(%error, "cannot serve METRICS_ADDR {addr} while waiting"),
+            }
+        }
+        tokio::select! {
+            () = &mut shutdown => return Ok(None),
+            () = tokio::time::sleep(delay) => {}
+        }
     }
 }
 

@@ -87,6 +87,15 @@ pub fn retry_line(target: &str, why: &str, delay: Duration) -> String {
     )
 }
 
+/// The line logged while the database cannot be opened, per try (the wait doubles
+/// like Discord's: [`retry_delay`]).
+pub fn database_retry_line(why: &str, delay: Duration) -> String {
+    format!(
+        "the database cannot be opened: {why}; trying again in {} s",
+        delay.as_secs()
+    )
+}
+
 /// The link that adds the bot (application `application_id`) to a server with the
 /// permissions it needs.
 pub fn invite_url(application_id: u64) -> String {

@@ -95,6 +95,24 @@ impl StorageError {
         }
     }
 
+    /// Whether waiting can cure this error: the database server or file may become
+    /// reachable, writable or unlocked (a server still starting at boot, a disk not yet
+    /// mounted). A wrong `DATABASE_URL`, a schema from a newer qotd, a migration that
+    /// does not match or a refused login stay wrong until the operator acts.
+    pub fn may_clear(&self) -> bool {
+        match self {
+            StorageError::Database(error) => database_fault(error).is_some(),
+            StorageError::Migrate(sqlx::migrate::MigrateError::Execute(error)) => {
+                database_fault(error).is_some()
+            }
+            StorageError::CreateFile { .. } => true,
+            StorageError::Migrate(_)
+            | StorageError::NewerSchema { .. }
+            | StorageError::InvalidUrl(_)
+            | StorageError::Corrupt(_) => false,
+        }
+    }
+
     /// The file or disk fault behind this error, if it is one.
     pub fn fault(&self) -> Option<DatabaseFault> {
         match self {
@@ -146,5 +164,20 @@ impl From<sqlx::Error> for StorageError {
             FILE_FAULTS.fetch_add(1, Ordering::SeqCst);
         }
         StorageError::Database(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_away_may_clear_a_wrong_setting_never_does() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(StorageError::Database(sqlx::Error::Io(refused)).may_clear());
+        assert!(StorageError::Database(sqlx::Error::PoolTimedOut).may_clear());
+        assert!(!StorageError::InvalidUrl("mysql://".into()).may_clear());
+        assert!(!StorageError::NewerSchema { found: 9, known: 8 }.may_clear());
+        assert!(!StorageError::Database(sqlx::Error::RowNotFound).may_clear());
     }
 }

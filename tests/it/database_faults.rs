@@ -508,3 +508,116 @@ async fn a_postgres_server_that_accepts_no_writes_fails_writes_clearly_serves_re
     harness.fake.assert_clean();
     harness.stop_bot().await;
 }
+
+/// `GET http://addr/healthz` as (status, body).
+async fn healthz(addr: std::net::SocketAddr) -> Option<(u16, String)> {
+    let response = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.text().await.unwrap_or_default()))
+}
+
+/// A free loopback address for `METRICS_ADDR`.
+fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_down_at_start_is_waited_for_and_the_due_post_goes_out_once_it_is_up() {
+    let server = database::OwnServer::start();
+    let url = database::fresh_database_on(&server.url).await;
+    let store = qotd::storage::Store::open(&url).await.unwrap();
+    schedule_due_a_minute_ago(&store, [(CHANNEL, GUILD)]).await;
+    store.close().await;
+    server.halt();
+    let fake = default_fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_addr();
+    let bot = Qotd::run_against(&fake, dir.path())
+        .env("DATABASE_URL", &url)
+        .env("METRICS_ADDR", addr.to_string())
+        .spawn();
+
+    // One plain line per try, the waits doubling; /healthz says why meanwhile.
+    wait_until_sync("two tries", || {
+        bot.stderr_so_far()
+            .matches("the database cannot be opened")
+            .count()
+            >= 2
+    })
+    .await;
+    let log = bot.stderr_so_far();
+    assert!(
+        log.contains("trying again in 1 s") && log.contains("trying again in 2 s"),
+        "{log}"
+    );
+    let (status, body) = healthz(addr).await.expect("/healthz answers while waiting");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("the database cannot be opened"), "{body}");
+    assert!(bot.id().is_some(), "still running");
+
+    // The server comes up 20 s after the bot started: its due post goes out.
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    server.resume();
+    Waiter::on(&fake)
+        .within(Duration::from_secs(90))
+        .until("the due post", async || {
+            daily_messages(&fake, CHANNEL).len() == 1
+        })
+        .await;
+    let exited = bot.terminate().await;
+    assert_eq!(exited.code(), Some(0), "{}", exited.stderr);
+    assert_eq!(daily_messages(&fake, CHANNEL).len(), 1);
+}
+
+#[tokio::test]
+async fn sigterm_while_waiting_for_the_database_stops_the_bot_cleanly() {
+    let fake = default_fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1: the server is down; the password is never printed.
+    let url = "postgres://qotd:s3cret-pw@127.0.0.1:1/qotd";
+    let bot = Qotd::run_against(&fake, dir.path())
+        .env("DATABASE_URL", url)
+        .spawn();
+    wait_until_sync("the first try", || {
+        bot.stderr_so_far()
+            .contains("the database cannot be opened")
+    })
+    .await;
+
+    let exited = bot.terminate().await;
+
+    assert_eq!(exited.code(), Some(0), "{}", exited.stderr);
+    assert!(!exited.stderr.contains("s3cret-pw"), "{}", exited.stderr);
+    assert!(
+        exited.stderr.contains("trying again in 1 s"),
+        "{}",
+        exited.stderr
+    );
+}
+
+#[test]
+fn a_wrong_database_url_still_exits_two_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let exited = Qotd::new(["run"])
+        .in_dir(dir.path())
+        .env("DISCORD_TOKEN", crate::support::binary::SUBPROCESS_TOKEN)
+        .env("DATABASE_URL", "mysql://somewhere/qotd")
+        .env("QUESTIONS_PATH", repo_path("questions.yaml"))
+        .output();
+    assert_eq!(exited.code(), Some(2), "{}", exited.stderr);
+    assert!(
+        exited.stderr.contains("invalid DATABASE_URL"),
+        "{}",
+        exited.stderr
+    );
+}

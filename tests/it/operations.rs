@@ -157,18 +157,6 @@ fn with_log_format_json_a_refused_start_is_json_too() {
     );
 }
 
-/// Polls `met` every 20 ms for up to 30 s.
-async fn wait_until_sync(what: &str, met: impl Fn() -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !met() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_wrong_token_exits_two_at_once_with_one_line_and_never_opens_the_gateway() {
     let fake = FakeDiscord::builder()

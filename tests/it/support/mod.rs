@@ -30,7 +30,7 @@ pub mod wait;
 pub use crate::on_pool;
 #[allow(unused_imports)]
 pub use database::{TestDb, on_postgres};
-pub use wait::Waiter;
+pub use wait::{Waiter, wait_until_sync};
 
 pub const GUILD: u64 = 111_111_111_111_111_111;
 pub const CHANNEL: u64 = 222_222_222_222_222_201;

@@ -185,3 +185,15 @@ fn diagnostics(fake: &FakeDiscord) -> String {
         fake.problems()
     )
 }
+
+/// Polls `met` every 20 ms for up to 30 s.
+pub async fn wait_until_sync(what: &str, met: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !met() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
