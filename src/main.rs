@@ -80,7 +80,13 @@ fn init_tracing(format: LogFormat) {
     use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    // Colour only for a person at a terminal: a journal, a file or a pipe would keep
+    // the escape codes as text. `NO_COLOR` (no-color.org) turns it off anyway.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(colour);
     let spans = qotd::logs::NoDependencySpans::up_to(filter.max_level_hint());
     let registry = tracing_subscriber::registry().with(spans);
     match format {

@@ -564,3 +564,29 @@ async fn once_every_server_has_arrived_start_up_memory_is_handed_back_once() {
         "{fields}"
     );
 }
+
+/// Issue 27 (10): a log that is not a terminal (the systemd journal, a file, a pipe)
+/// gets no colour codes; `NO_COLOR` is respected too.
+#[tokio::test]
+async fn log_lines_to_a_pipe_carry_no_colour_codes() {
+    let fake = FakeDiscord::builder()
+        .guild(GUILD, "Interview Prep", &[(CHANNEL, "daily")])
+        .start()
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Qotd::run_against(&fake, dir.path())
+        .env("RUST_LOG", "info")
+        .spawn();
+    wait_until_sync("the token check's line", || {
+        bot.stderr_so_far().contains("DISCORD_TOKEN accepted")
+    })
+    .await;
+    let exited = bot.terminate().await;
+    assert_eq!(exited.code(), Some(0), "{}", exited.stderr);
+    assert!(exited.stderr.contains(" INFO "), "{}", exited.stderr);
+    assert!(
+        !exited.stderr.contains('\u{1b}'),
+        "escape codes in a piped log: {:?}",
+        exited.stderr.lines().next()
+    );
+}
