@@ -301,8 +301,12 @@ pub fn streak_embed(
         };
         let _ = writeln!(
             description,
-            "<#{}> — 🔥 **{}** current · best {} · {} answers ({} unaided) · {next}",
-            entry.channel_id, s.current, s.best, s.total, s.unaided
+            "<#{}> — 🔥 **{}** current · best {} · {} ({} unaided) · {next}",
+            entry.channel_id,
+            s.current,
+            s.best,
+            count(u64::from(s.total), "answer", "answers"),
+            s.unaided
         );
         let _ = writeln!(description, "{}", freeze_line(entry));
         if let Some(at) = entry.adjusted_at {
@@ -582,8 +586,9 @@ pub fn calendar_summary(channel_id: u64, calendar: &Calendar) -> String {
 /// then every question, least answered first.
 pub fn question_stats(channel_id: u64, stats: &ChannelStats) -> serenity::CreateEmbed {
     let mut description = format!(
-        "<#{channel_id}>: {} questions posted, {} answers.\n",
-        stats.posts, stats.answers
+        "<#{channel_id}>: {} posted, {}.\n",
+        count(u64::from(stats.posts), "question", "questions"),
+        count(u64::from(stats.answers), "answer", "answers")
     );
     if !stats.questions.is_empty() {
         description.push_str("\n**Every question**, least answered first:\n");
@@ -766,5 +771,22 @@ pub fn suggestion_decided(suggestion: &Suggestion) -> String {
             suggestion.id
         ),
         SuggestionStatus::Pending => format!("Suggestion #{} is still pending.", suggestion.id),
+    }
+}
+
+/// `n` and its noun, singular for one ("1 answer", "2 answers").
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_answer_is_singular_and_every_other_count_plural() {
+        assert_eq!(count(1, "answer", "answers"), "1 answer");
+        assert_eq!(count(0, "answer", "answers"), "0 answers");
+        assert_eq!(count(2, "answer", "answers"), "2 answers");
     }
 }

@@ -435,7 +435,7 @@ async fn streak_shows_current_best_total_unaided_and_the_next_question_for_each_
     let reply = harness.reply(&token).await;
     let text = reply.embeds[0]["description"].as_str().unwrap();
     let next = at("2026-06-02T13:00:00Z").timestamp();
-    assert!(text.contains(&format!("<#{CHANNEL}> — 🔥 **1** current · best 1 · 1 answers (1 unaided) · next question <t:{next}:R>")), "{text}");
+    assert!(text.contains(&format!("<#{CHANNEL}> — 🔥 **1** current · best 1 · 1 answer (1 unaided) · next question <t:{next}:R>")), "{text}");
     harness.fake.assert_clean();
 }
 
