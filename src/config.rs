@@ -106,8 +106,9 @@ fn line_of(text: &str, bad: &str) -> usize {
         .map_or(1, |index| index + 1)
 }
 
-/// Typed settings of the environment keys (README, "Configuration").
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Typed settings of the environment keys (README, "Configuration"). Its `Debug`
+/// shows neither the token nor the database password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Config {
     pub token: Option<Token>,
     pub database_url: String,
@@ -121,6 +122,35 @@ pub struct Config {
     pub shards: Option<ShardRange>,
     /// `METRICS_ADDR`: where `/metrics` and `/healthz` are served (`None`: off).
     pub metrics_addr: Option<std::net::SocketAddr>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("token", &self.token)
+            .field("database_url", &without_password(&self.database_url))
+            .field("questions_path", &self.questions_path)
+            .field("api_proxy", &self.api_proxy)
+            .field("guild_id", &self.guild_id)
+            .field("shards", &self.shards)
+            .field("metrics_addr", &self.metrics_addr)
+            .finish()
+    }
+}
+
+/// `url` with the password of its `user:password@` part replaced by `***`.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        _ => url.to_owned(),
+    }
 }
 
 impl Config {
@@ -222,6 +252,22 @@ mod tests {
             config.require_token(),
             Err(ConfigError::Missing("DISCORD_TOKEN"))
         );
+    }
+
+    #[test]
+    fn the_database_password_never_shows_in_debug_output() {
+        let url = "postgres://qotd:p%40ss:w0rd@db.internal:5432/qotd";
+        let config = config(&[("DATABASE_URL", url)]).unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("w0rd") && !shown.contains("p%40ss"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("postgres://qotd:***@db.internal:5432/qotd"),
+            "{shown}"
+        );
+        assert_eq!(without_password("sqlite://qotd.db"), "sqlite://qotd.db");
     }
 
     #[test]
