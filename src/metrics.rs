@@ -9,6 +9,8 @@ use std::time::Duration;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+
+use crate::core::hint_reveal::RevealReason;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
@@ -90,7 +92,32 @@ impl Metrics {
             shards_seen: Mutex::default(),
         };
         metrics.register();
+        metrics.start_at_zero();
         metrics
+    }
+
+    /// The same, for a process on `database` (`sqlite` or `postgres`).
+    pub fn for_database(database: &str) -> Self {
+        let metrics = Self::new();
+        let _ = metrics.write_errors.get_or_create(&DatabaseLabel {
+            database: database.to_owned(),
+        });
+        metrics
+    }
+
+    /// Every series whose labels are known ahead starts at 0, so a dashboard's
+    /// `rate()` sees the first failure, and no family is served empty.
+    fn start_at_zero(&self) {
+        for reason in ["refused", "discord_unavailable", "database"] {
+            let _ = self.post_failures.get_or_create(&ReasonLabel {
+                reason: reason.to_owned(),
+            });
+        }
+        for reason in [RevealReason::Reactions, RevealReason::Timeout] {
+            let _ = self.reveals.get_or_create(&ReasonLabel {
+                reason: reason.as_str().to_owned(),
+            });
+        }
     }
 
     fn register(&mut self) {
@@ -235,8 +262,14 @@ impl Metrics {
     /// Every session of a shard after its first is a reconnect.
     fn connected_again(&self, shard: u32) {
         let mut seen = self.shards_seen.lock().unwrap_or_else(|p| p.into_inner());
-        if !seen.insert(shard) {
-            self.reconnects.get_or_create(&Self::shard(shard)).inc();
+        let label = Self::shard(shard);
+        if seen.insert(shard) {
+            // The shard's other series start at 0.
+            let _ = self.sessions.get_or_create(&label);
+            let _ = self.resumes.get_or_create(&label);
+            let _ = self.reconnects.get_or_create(&label);
+        } else {
+            self.reconnects.get_or_create(&label).inc();
         }
     }
 }

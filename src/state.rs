@@ -73,6 +73,8 @@ pub struct App {
     pub gateway: GatewayStatus,
     /// Where `/metrics` and `/healthz` are served (`METRICS_ADDR`), once bound.
     pub metrics_addr: OnceLock<std::net::SocketAddr>,
+    /// `/healthz`'s database check, made at most once a second.
+    pub write_probe: crate::ops_server::WriteProbe,
     /// Notified when every server of the gateway sessions started so far has
     /// arrived (its GUILD_CREATE): start-up is over.
     pub settled: Notify,
@@ -99,6 +101,7 @@ impl App {
             invite_shown: AtomicBool::new(false),
             gateway: Default::default(),
             metrics_addr: OnceLock::new(),
+            write_probe: Default::default(),
             settled: Notify::new(),
         }
     }
@@ -119,6 +122,7 @@ impl Handles {
         clock: Arc<dyn Clock>,
         scheduler: SchedulerControl,
     ) -> Self {
+        let metrics = Arc::new(Metrics::for_database(store.kind().name()));
         Self {
             store,
             library: library.into(),
@@ -132,7 +136,7 @@ impl Handles {
             guilds: Default::default(),
             stats: Default::default(),
             shards: None,
-            metrics: Default::default(),
+            metrics,
         }
     }
 

@@ -80,9 +80,10 @@ impl Lifecycle for Backend {
     }
 
     /// Commits a write that changes nothing: fails when the server cannot be reached
-    /// or does not accept writes (a read-only transaction or a standby).
+    /// or does not accept writes (a read-only transaction or a standby). It takes
+    /// no advisory lock: a health probe waits for no other process's write.
     async fn check_writable(&self) -> StorageResult<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE _sqlx_migrations SET success = success \
              WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",

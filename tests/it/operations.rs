@@ -359,6 +359,35 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// `/metrics` says it is OpenMetrics text, and a real OpenMetrics parser reads it with
+/// every counter typed as a counter (served as the classic `text/plain; version=0.0.4`,
+/// a classic parser reads the `_total` samples of these families as untyped).
+async fn assert_served_as_openmetrics(addr: std::net::SocketAddr, text: &str) {
+    use openmetrics_parser::{MetricFamily, OpenMetricsType};
+    let response = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/openmetrics-text; version=1.0.0"),
+        "{content_type}"
+    );
+    let exposition = openmetrics_parser::openmetrics::parse_openmetrics(text)
+        .unwrap_or_else(|error| panic!("not OpenMetrics text: {error:?}\n{text}"));
+    let family: &MetricFamily<_, _> = &exposition.families["qotd_daily_posts"];
+    assert_eq!(family.family_type, OpenMetricsType::Counter);
+    let family = &exposition.families["qotd_discord_request_duration_seconds"];
+    assert_eq!(family.family_type, OpenMetricsType::Histogram);
+}
+
 /// Polls `/healthz` until it answers `status`; returns its body.
 async fn healthz_becomes(addr: std::net::SocketAddr, status: u16) -> String {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -419,6 +448,7 @@ async fn metrics_count_a_days_work_exactly_and_healthz_follows_the_gateway() {
 
     let (status, text) = get(addr, "/metrics").await;
     assert_eq!(status, 200);
+    assert_served_as_openmetrics(addr, &text).await;
     let samples = parse_exposition(&text);
     let count = |name: &str, labels: &[(&str, &str)]| value(&samples, name, labels);
     assert_eq!(count("qotd_daily_posts_total", &[]), 1.0, "{text}");

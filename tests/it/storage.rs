@@ -1252,3 +1252,31 @@ async fn sqlite_answers_reach_the_database_file_through_the_background_checkpoin
     }
     assert_eq!(store.answer_count(first).await.unwrap(), 10_000);
 }
+
+/// `/healthz`'s write check waits for no other process's write: on PostgreSQL it
+/// takes no advisory lock (SQLite has one writer and no such lock).
+#[tokio::test]
+async fn the_health_check_does_not_wait_for_a_write_in_progress() {
+    if !crate::support::database::on_postgres() {
+        return;
+    }
+    let db = open_scheduled().await;
+    let qotd::storage::Pool::Postgres(pool) = db.store.pool() else {
+        unreachable!("on PostgreSQL")
+    };
+    // Another process in the middle of a write transaction.
+    let mut writer = pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock(1903129700)")
+        .execute(&mut *writer)
+        .await
+        .unwrap();
+    let checked = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        db.store.check_writable(),
+    )
+    .await;
+    writer.rollback().await.unwrap();
+    checked
+        .expect("the check did not wait for the other writer")
+        .unwrap();
+}
