@@ -36,6 +36,16 @@ impl Table {
     }
 }
 
+/// The tables triggers fill as the rows they follow are copied: emptied once those
+/// rows are in, then copied as they are (the last tables of [`TABLES`]).
+const KEPT_BY_TRIGGERS: [&str; 5] = [
+    "post_answer_counts",
+    "practice_inbox",
+    "member_totals",
+    "guild_ranked",
+    "guild_standings",
+];
+
 /// Every table of the schema (`tests/migrate_db.rs` checks this list against both).
 const TABLES: &[Table] = &[
     Table {
@@ -211,11 +221,6 @@ const TABLES: &[Table] = &[
         identity: None,
     },
     Table {
-        name: "post_answer_counts",
-        columns: &[("post_id", Int), ("answers", Int), ("unaided", Int)],
-        identity: None,
-    },
-    Table {
         name: "practice_cards",
         columns: &[
             ("guild_id", Int),
@@ -251,6 +256,11 @@ const TABLES: &[Table] = &[
     },
     // Kept by triggers (on member_streaks, on member_totals, on answers): emptied
     // after the rows they follow went in, then copied as they are.
+    Table {
+        name: "post_answer_counts",
+        columns: &[("post_id", Int), ("answers", Int), ("unaided", Int)],
+        identity: None,
+    },
     Table {
         name: "practice_inbox",
         columns: &[
@@ -409,10 +419,7 @@ async fn copy_tables(
         )))
         .fetch_one(&mut *read)
         .await?;
-        if matches!(
-            table.name,
-            "member_totals" | "guild_ranked" | "guild_standings" | "practice_inbox"
-        ) {
+        if KEPT_BY_TRIGGERS.contains(&table.name) {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", table.name)))
                 .execute(&mut *write)
                 .await?;

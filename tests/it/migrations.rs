@@ -53,6 +53,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "c5dcfc07b6f3e99ece71de0c6879c9471d37f1e93be00e445cf6280716212c2934a7b91692f39f0149ce7c996867dac2",
     ),
     (
+        "postgres",
+        "0010_post_answer_counts_follow_answers.sql",
+        "e5ca8b6d70d1dceee310057d99e9ce23a49dbdbcd9e17f9b9983d5b2d592343b78d9db1f207c05df7fc5bc750d595abd",
+    ),
+    (
         "sqlite",
         "0001_initial.sql",
         "e5bba05d5afc7d2218881590ba77269a2e6edaf9ec1409b2677100b519fb9a671429762d0f29f16bdbf2b0681bbaa62a",
@@ -91,6 +96,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "sqlite",
         "0008_banks_and_suggestions.sql",
         "dcdda37ca3af7780cf5116d437e08d210521b0b4439ab4e7398b53365f7898e9f2cfafa0eef6326b33c2832fef017468",
+    ),
+    (
+        "sqlite",
+        "0009_post_answer_counts_follow_answers.sql",
+        "3dc89325c057692dfa0752d31e81040ce6dedb654cc54d6e163fa2c0136bda8a46b314461a8a7926449213b3f45802ed",
     ),
 ];
 

@@ -1280,3 +1280,28 @@ async fn the_health_check_does_not_wait_for_a_write_in_progress() {
         .expect("the check did not wait for the other writer")
         .unwrap();
 }
+
+/// `/qotd stats` counts every answer a post took while it was open: a refused day or
+/// a claim not yet confirmed leaves the previous post open (issue 27, item 5).
+#[tokio::test]
+async fn question_stats_count_the_answers_an_open_post_takes_after_a_refused_day() {
+    let db = open_scheduled().await;
+    let first = post(&db.store, CHANNEL, day(1), "q-a").await;
+    answer(&db.store, first.id, 7, day(1)).await;
+    // Day 2: Discord refuses the send; the claim is given back.
+    let refused = claim(&db.store, CHANNEL, day(2), "q-b").await;
+    assert!(db.store.release_claim(refused.id).await.unwrap());
+    // Question 1 is still the open one: two more answers, one on day 2.
+    answer(&db.store, first.id, 8, day(1)).await;
+    answer(&db.store, first.id, 9, day(2)).await;
+    // Day 3's claim is not confirmed yet: question 1 still takes answers.
+    claim(&db.store, CHANNEL, day(3), "q-c").await;
+    answer(&db.store, first.id, 10, day(2)).await;
+    let records = db.store.post_records(CHANNEL).await.unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(
+        (records[0].question_id.as_str(), records[0].answers),
+        ("q-a", 4)
+    );
+    assert_eq!(records[0].unaided, 4, "no hint was revealed");
+}

@@ -38,8 +38,8 @@ where
     usize: ColumnIndex<Row<E>>,
 {
     /// Every daily post of a channel with its answer counts and its reveal: what
-    /// `/qotd stats` reads. A closed post's counts were kept when the next post was
-    /// claimed (none kept: no answers); the open post, the latest, is counted now.
+    /// `/qotd stats` reads. The counts follow the answers by trigger
+    /// (`post_answer_counts`): one row per post, never the answers themselves.
     async fn post_records(&self, channel_id: u64) -> StorageResult<Vec<PostRecord>> {
         type Row = (
             String,
@@ -47,32 +47,21 @@ where
             Option<i64>,
             Option<String>,
             Option<i64>,
-            i64,
         );
-        let mut rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT p.question_id, c.answers, c.unaided, p.reveal_reason, \
-                 p.revealed_at - p.claimed_at, p.id \
+                 p.revealed_at - p.claimed_at \
              FROM daily_posts p LEFT JOIN post_answer_counts c ON c.post_id = p.id \
              WHERE p.channel_id = $1 AND p.message_id IS NOT NULL ORDER BY p.seq",
         )
         .bind(to_db_id(channel_id))
         .fetch_all(self.reader())
         .await?;
-        if let Some(open) = rows.last_mut().filter(|row| row.1.is_none()) {
-            let (answers, unaided): (i64, Option<i64>) = sqlx::query_as(
-                "SELECT COUNT(*), SUM(CASE WHEN a.unaided THEN 1 ELSE 0 END) FROM answers a \
-                 WHERE a.post_id = $1",
-            )
-            .bind(open.5)
-            .fetch_one(self.reader())
-            .await?;
-            (open.1, open.2) = (Some(answers), unaided);
-        }
         let count = |n: Option<i64>| u32::try_from(n.unwrap_or(0)).unwrap_or(0);
         Ok(rows
             .into_iter()
             .map(
-                |(question_id, answers, unaided, reason, after, _)| PostRecord {
+                |(question_id, answers, unaided, reason, after)| PostRecord {
                     question_id,
                     answers: count(answers),
                     unaided: count(unaided),
@@ -132,19 +121,6 @@ where
         .bind(i64::from(new.reveal.reactions_needed))
         .bind(to_millis(new.reveal.due_at(now)))
         .fetch_one(&mut *tx)
-        .await?;
-        // The previous post is closed: its answer counts are final (`/qotd stats`).
-        sqlx::query(
-            "INSERT INTO post_answer_counts (post_id, answers, unaided) \
-             SELECT p.id, \
-                 (SELECT COUNT(*) FROM answers a WHERE a.post_id = p.id), \
-                 (SELECT COUNT(*) FROM answers a WHERE a.post_id = p.id AND a.unaided) \
-             FROM daily_posts p WHERE p.channel_id = $1 AND p.seq = $2 \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(channel)
-        .bind(seq - 1)
-        .execute(&mut *tx)
         .await?;
         sqlx::query(
             "UPDATE schedules SET rotation_pass = $1 WHERE channel_id = $2 AND rotation_pass < $3",
