@@ -41,6 +41,10 @@ pub enum Fault {
     RateLimited { retry_after: f64 },
     /// 500.
     ServerError,
+    /// The call is carried out at once (its changes made, its gateway events sent),
+    /// but its answer reaches the caller this much later: Discord may deliver the
+    /// events of a call before its answer.
+    AnswerLate(std::time::Duration),
 }
 
 /// One request the bot made.

@@ -133,7 +133,9 @@ pub(crate) async fn handle(
                 json!({ "message": "You are being rate limited.", "retry_after": retry_after, "global": false }),
             ),
         ),
-        None => route(&shared, &method_name, &path, &query, body_json.as_ref()),
+        Some(Fault::AnswerLate(_)) | None => {
+            route(&shared, &method_name, &path, &query, body_json.as_ref())
+        }
     };
     let reply = if !files.is_empty() && reply.0.is_success() {
         attach_files(&shared, &path, reply, &files)
@@ -162,6 +164,9 @@ pub(crate) async fn handle(
         });
     }
     shared.bump();
+    if let Some(Fault::AnswerLate(delay)) = fault {
+        tokio::time::sleep(delay).await;
+    }
 
     let (status, body) = reply;
     let mut response = match body {

@@ -36,6 +36,17 @@ impl RevealRule {
     }
 }
 
+/// How long a process showing a revealed hint (editing the post, announcing it in
+/// the thread) holds the show: one holder silent this long has crashed, and another
+/// process finishing the post makes the show instead. Far longer than the two
+/// Discord calls take, even through rate limits, so a slow holder is never doubled.
+pub const SHOW_LEASE: TimeDelta = TimeDelta::minutes(10);
+
+/// A show taken before this moment, and not finished, is abandoned at `now`.
+pub fn show_lease_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - SHOW_LEASE
+}
+
 /// Why a hint was revealed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevealReason {

@@ -6,7 +6,7 @@ use tracing::{info, warn};
 
 use super::port::{DiscordPort, PostFailure};
 use crate::core::hint_reveal::{
-    HintReveal, RevealDecision, RevealReason, RevealRule, enough_reactions,
+    self, HintReveal, RevealDecision, RevealReason, RevealRule, enough_reactions,
 };
 use crate::state::Handles;
 use crate::storage::{DailyPost, StorageError};
@@ -99,8 +99,35 @@ pub async fn show(
     show_in_turn(handles, discord, &post, reason).await
 }
 
-/// [`show`] for a task that holds the post's turn and has just read it.
+/// [`show`] for a task that holds the post's turn and has just read it. Across
+/// processes, the one that takes the show in the database makes it; another one
+/// finishing the post meanwhile leaves it to that one.
 pub async fn show_in_turn(
+    handles: &Handles,
+    discord: &impl DiscordPort,
+    post: &DailyPost,
+    reason: RevealReason,
+) -> Result<(), PostFailure> {
+    let now = handles.clock.now();
+    let stale_before = hint_reveal::show_lease_start(now);
+    if !handles
+        .store
+        .take_reveal_show(post.id, now, stale_before)
+        .await?
+    {
+        return Ok(());
+    }
+    let shown = show_taken(handles, discord, post, reason).await;
+    if shown.is_err()
+        && let Err(error) = handles.store.give_back_reveal_show(post.id).await
+    {
+        warn!(post_id = post.id, %error, "cannot give back the hint's show; another try waits for its lease");
+    }
+    shown
+}
+
+/// Edits the post and announces the hint, for the holder of the show.
+async fn show_taken(
     handles: &Handles,
     discord: &impl DiscordPort,
     post: &DailyPost,

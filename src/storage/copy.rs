@@ -115,6 +115,7 @@ const TABLES: &[Table] = &[
             ("revealed_at", OptInt),
             ("reveal_reason", OptText),
             ("reveal_shown", Bool),
+            ("reveal_show_taken_at", OptInt),
         ],
         identity: Some("id"),
     },

@@ -181,6 +181,18 @@ pub trait Posts: Send + Sync {
         reason: RevealReason,
         now: DateTime<Utc>,
     ) -> StorageResult<bool>;
+    /// Takes the showing of a revealed hint (the post's edit and the announcement in
+    /// its thread) at `now`: true for one caller at a time, across processes, while
+    /// the hint is not shown yet. A holder silent since `stale_before` (it crashed)
+    /// has lost it.
+    async fn take_reveal_show(
+        &self,
+        post_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+    /// Gives back [`Posts::take_reveal_show`] after a failure, for the next try.
+    async fn give_back_reveal_show(&self, post_id: i64) -> StorageResult<()>;
     /// Records that the revealed hint is on the post and announced in its thread.
     async fn mark_reveal_shown(&self, post_id: i64) -> StorageResult<()>;
     /// Sent posts whose timeout reveal is due at `now` and has not happened.

@@ -58,6 +58,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "e5ca8b6d70d1dceee310057d99e9ce23a49dbdbcd9e17f9b9983d5b2d592343b78d9db1f207c05df7fc5bc750d595abd",
     ),
     (
+        "postgres",
+        "0011_reveal_show_claim.sql",
+        "387651d1ad199d5b68be87eb8d03bb1759e9b920e2bdcce6cf526b30513afee28dbbe2b901a0ebf95bd35807298fd125",
+    ),
+    (
         "sqlite",
         "0001_initial.sql",
         "e5bba05d5afc7d2218881590ba77269a2e6edaf9ec1409b2677100b519fb9a671429762d0f29f16bdbf2b0681bbaa62a",
@@ -101,6 +106,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "sqlite",
         "0009_post_answer_counts_follow_answers.sql",
         "3dc89325c057692dfa0752d31e81040ce6dedb654cc54d6e163fa2c0136bda8a46b314461a8a7926449213b3f45802ed",
+    ),
+    (
+        "sqlite",
+        "0010_reveal_show_claim.sql",
+        "c07d59c5b360ddea751a0fc268293c7b1882b2d17eb4304f7a84ff3af516f771203cfb9703ac9fb7815e9669ef96a899",
     ),
 ];
 

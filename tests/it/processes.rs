@@ -211,3 +211,88 @@ async fn processes_splitting_and_overlapping_shards_post_every_channel_once_and_
     assert_eq!((streak.current, streak.total), (1, 1), "counted once");
     servers.fake.assert_clean();
 }
+
+/// Two processes run the same shard. One reveals the hint on a 💡 and Discord answers
+/// its edit slowly; the other starts meanwhile and finds the post revealed but not
+/// shown. The database gives the show to one of them: one edit, one announcement
+/// (SPEC §12; issue 27, item 4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_shard_show_a_revealed_hint_once() {
+    init_tracing();
+    let fake = default_fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = database::url_in(dir.path()).await;
+    let store = Store::open(&url).await.unwrap();
+    schedule_due_a_minute_ago(&store, [(CHANNEL, GUILD)]).await;
+    let start = || {
+        Qotd::run_against(&fake, dir.path())
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "error")
+            .spawn()
+    };
+    let first = start();
+    let post_id: i64 = Waiter::on(&fake)
+        .within(Duration::from_secs(20))
+        .until("the daily post finished", async || {
+            on_pool!(store, |pool| sqlx::query_scalar(
+                "SELECT id FROM daily_posts WHERE channel_id = $1 AND thread_id IS NOT NULL"
+            )
+            .bind(CHANNEL as i64)
+            .fetch_optional(pool)
+            .await
+            .unwrap())
+        })
+        .await;
+    let post = store.daily_post(post_id).await.unwrap().unwrap();
+    let (message, thread) = (post.message_id.unwrap(), post.thread_id.unwrap());
+
+    // The 💡: the first process reveals, and the answer to its edit comes 6 s late.
+    fake.queue_faults_on(
+        "PATCH",
+        &format!("/channels/{CHANNEL}/messages/{message}"),
+        [fake_discord::Fault::AnswerLate(Duration::from_secs(6))],
+    );
+    fake.react(GUILD, CHANNEL, message, MEMBER, "💡", false, true);
+    Waiter::on(&fake)
+        .until("the reveal's edit", async || {
+            fake.message(message).is_some_and(|m| !m.edits.is_empty())
+        })
+        .await;
+    let edited = tokio::time::Instant::now();
+    // The second process starts while the first waits for that answer: its first
+    // pass finds the post revealed and not shown.
+    let ready = fake.gateway_counts().ready;
+    let second = start();
+    Waiter::on(&fake)
+        .within(Duration::from_secs(20))
+        .until("the second process ready", async || {
+            fake.gateway_counts().ready > ready
+        })
+        .await;
+    let announced = || {
+        fake.messages_in(thread)
+            .iter()
+            .filter(|m| m.content().contains("Hint revealed"))
+            .count()
+    };
+    Waiter::on(&fake)
+        .within(Duration::from_secs(20))
+        .until("the hint shown", async || {
+            store
+                .daily_post(post.id)
+                .await
+                .unwrap()
+                .is_some_and(|p| p.reveal_shown)
+        })
+        .await;
+    // Time for the first process's late answer and a show after it, had one started.
+    tokio::time::sleep_until(edited + Duration::from_secs(8)).await;
+    for process in [first, second] {
+        let exited = process.terminate().await;
+        assert_eq!(exited.code(), Some(0), "{exited:?}");
+    }
+    assert_eq!(announced(), 1, "one hint announcement");
+    let edits = fake.message(message).unwrap().edits.len();
+    assert_eq!(edits, 1, "the post edited once for the reveal");
+    fake.assert_clean();
+}

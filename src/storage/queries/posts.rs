@@ -404,6 +404,33 @@ where
         Ok(E::rows_affected(&result) == 1)
     }
 
+    async fn take_reveal_show(
+        &self,
+        post_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StorageResult<bool> {
+        let result = sqlx::query(
+            "UPDATE daily_posts SET reveal_show_taken_at = $1 \
+             WHERE id = $2 AND revealed_at IS NOT NULL AND reveal_shown = FALSE \
+                 AND (reveal_show_taken_at IS NULL OR reveal_show_taken_at < $3)",
+        )
+        .bind(to_millis(now))
+        .bind(post_id)
+        .bind(to_millis(stale_before))
+        .execute(self.writer())
+        .await?;
+        Ok(E::rows_affected(&result) == 1)
+    }
+
+    async fn give_back_reveal_show(&self, post_id: i64) -> StorageResult<()> {
+        sqlx::query("UPDATE daily_posts SET reveal_show_taken_at = NULL WHERE id = $1")
+            .bind(post_id)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
     async fn mark_reveal_shown(&self, post_id: i64) -> StorageResult<()> {
         sqlx::query("UPDATE daily_posts SET reveal_shown = TRUE WHERE id = $1")
             .bind(post_id)
