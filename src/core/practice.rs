@@ -198,6 +198,22 @@ pub enum Next<'a> {
     },
 }
 
+/// The questions a new card may be, in order (SPEC §8). In a server with a daily
+/// channel: those it has asked there with their hint out (`asked`), so practice never
+/// spoils an upcoming daily question. In a server without one: the default bank's
+/// questions (`default_bank`), in the bank's order.
+pub fn new_card_candidates<'a>(
+    has_daily_channel: bool,
+    asked: &'a [String],
+    default_bank: &'a [&'a str],
+) -> impl Iterator<Item = &'a str> {
+    let (asked, bank) = match has_daily_channel {
+        true => (asked, &[][..]),
+        false => (&[][..], default_bank),
+    };
+    asked.iter().map(String::as_str).chain(bank.iter().copied())
+}
+
 /// Due cards first, the one due longest first; then, while today's limit allows,
 /// the first of `candidates` (the questions a new card may be, in order) not in the
 /// deck.
@@ -409,6 +425,16 @@ mod tests {
                 reps: 1
             }
         );
+    }
+
+    #[test]
+    fn new_cards_come_from_the_asked_questions_with_a_daily_channel_and_from_the_bank_without() {
+        let asked = vec!["q-7".to_owned(), "q-2".to_owned()];
+        let bank = ["q-1", "q-2", "q-3"];
+        let with: Vec<&str> = new_card_candidates(true, &asked, &bank).collect();
+        assert_eq!(with, ["q-7", "q-2"], "never an upcoming daily question");
+        let without: Vec<&str> = new_card_candidates(false, &[], &bank).collect();
+        assert_eq!(without, ["q-1", "q-2", "q-3"]);
     }
 
     #[test]

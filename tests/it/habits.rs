@@ -489,3 +489,44 @@ async fn the_fake_discord_stores_the_files_of_a_multipart_follow_up() {
     assert_eq!(stored.content(), "a file");
     harness.fake.assert_clean();
 }
+
+/// SPEC §8: in a server with no daily channel, `/practice` serves the default bank
+/// (issue 27, item 9: it said "Nothing to practise yet" for ever).
+#[tokio::test]
+async fn practice_in_a_server_without_a_daily_channel_offers_the_default_banks_questions() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    assert!(
+        harness
+            .store()
+            .guild_schedules(GUILD)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no daily channel"
+    );
+    let (token, card) = practice(&mut harness, "next").await;
+    let first = harness.app().library.default_bank().questions()[0]
+        .id
+        .clone();
+    assert_eq!(
+        shown_question(&harness, &card),
+        first.as_str(),
+        "{}",
+        card.text()
+    );
+    // Rated, it joins the deck; the next card is the bank's next question.
+    let message = reply_message(&harness, &token);
+    let hint = press(&mut harness, &message, &buttons(&card)[0]).await;
+    let next = press(&mut harness, &message, &buttons(&hint)[2]).await;
+    let second = harness.app().library.default_bank().questions()[1]
+        .id
+        .clone();
+    assert_eq!(
+        shown_question(&harness, &next),
+        second.as_str(),
+        "{}",
+        next.text()
+    );
+    assert_eq!(deck(&harness).await.len(), 1);
+    harness.fake.assert_clean();
+}

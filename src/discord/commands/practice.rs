@@ -104,10 +104,17 @@ async fn next_card_message(
     let questions = app.guild_questions(guild).await?;
     let deck = deck_in_bank(app, &questions, guild, user).await?;
     let day_start = practice_day_start(app, guild, now).await?;
+    let has_daily_channel = !app.store.guild_schedules(guild).await?.is_empty();
     let asked = app.store.practice_questions(guild).await?;
-    let candidates = asked
+    let default_bank = match has_daily_channel {
+        true => None,
+        false => app.bank_for(guild, None).await?,
+    };
+    let default_ids: Vec<&str> = default_bank
         .iter()
-        .map(String::as_str)
+        .flat_map(|bank| bank.questions().iter().map(|q| q.id.as_str()))
+        .collect();
+    let candidates = practice::new_card_candidates(has_daily_channel, &asked, &default_ids)
         .filter(|id| questions.get(id).is_some());
     let next = practice::next_card(&deck, candidates, day_start, now);
     let card = match next {
