@@ -47,6 +47,18 @@ struct Index {
     /// (post, member) pairs already answered: a member's next messages in the thread
     /// need no database work.
     answered: HashSet<(i64, u64)>,
+    /// Each channel's question before the latest, still indexed by message and thread.
+    previous: HashMap<u64, ActivePost>,
+}
+
+impl Index {
+    /// Forgets where `post` is (its message and thread).
+    fn unindex(&mut self, post: &ActivePost) {
+        self.by_message.remove(&post.message_id);
+        if let Some(thread) = post.thread_id {
+            self.by_thread.remove(&thread);
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +69,10 @@ pub struct ActiveQuestions {
 impl ActiveQuestions {
     /// Makes `post` its channel's active question (replacing an older one). Posts not
     /// yet confirmed by Discord are ignored.
+    ///
+    /// The question it replaces stays indexed until the next one: an answer made
+    /// before this post was claimed may still be delivered, and counts
+    /// (`streak_rules::in_time` decides by its time).
     pub fn set(&self, post: &DailyPost) {
         let Some(message_id) = post.message_id else {
             return;
@@ -71,18 +87,15 @@ impl ActiveQuestions {
             reveal_reactions: post.reveal_reactions,
         };
         let mut index = locks::write(&self.index);
-        if let Some(previous) = index.by_channel.get(&post.channel_id).copied() {
-            if previous.post_id > post.id {
+        if let Some(latest) = index.by_channel.get(&post.channel_id).copied() {
+            if latest.post_id > post.id {
                 return; // an older post finishing late never displaces a newer one
             }
-            index.by_message.remove(&previous.message_id);
-            if previous.post_id != post.id {
-                index
-                    .answered
-                    .retain(|(answered_post, _)| *answered_post != previous.post_id);
-            }
-            if let Some(thread) = previous.thread_id {
-                index.by_thread.remove(&thread);
+            if latest.post_id == post.id {
+                index.unindex(&latest);
+            } else if let Some(older) = index.previous.insert(post.channel_id, latest) {
+                index.unindex(&older);
+                index.answered.retain(|(post, _)| *post != older.post_id);
             }
         }
         index.by_channel.insert(post.channel_id, active);
@@ -155,5 +168,53 @@ impl ActiveQuestions {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::DailyPost;
+
+    fn post(id: i64, message_id: u64, thread_id: u64) -> DailyPost {
+        DailyPost {
+            id,
+            channel_id: 10,
+            guild_id: 1,
+            local_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            seq: id,
+            question_id: "q".into(),
+            pass: 1,
+            nonce: String::new(),
+            claimed_at: chrono::DateTime::UNIX_EPOCH,
+            message_id: Some(message_id),
+            thread_id: Some(thread_id),
+            reacted: true,
+            reveal_reactions: 1,
+            reveal_due_at: chrono::DateTime::UNIX_EPOCH,
+            revealed_at: None,
+            reveal_reason: None,
+            reveal_shown: false,
+        }
+    }
+
+    #[test]
+    fn the_question_before_the_latest_stays_answerable_until_the_next_post() {
+        let active = ActiveQuestions::default();
+        active.set(&post(1, 100, 101));
+        assert!(active.first_answer(1, 7));
+        active.set(&post(2, 200, 201));
+        assert_eq!(active.by_thread(101).map(|p| p.post_id), Some(1));
+        assert_eq!(active.by_message(100).map(|p| p.post_id), Some(1));
+        assert!(!active.first_answer(1, 7), "still answered");
+        active.set(&post(3, 300, 301));
+        assert_eq!(active.by_thread(101), None);
+        assert_eq!(active.by_message(100), None);
+        assert_eq!(active.by_thread(201).map(|p| p.post_id), Some(2));
+        assert_eq!(active.len(), 1, "one active question per channel");
+        assert!(
+            active.first_answer(1, 7),
+            "question 1's answers are forgotten"
+        );
     }
 }

@@ -24,3 +24,4 @@ pub mod startup;
 pub mod state;
 pub mod stats;
 pub mod storage;
+pub mod write_probe;

@@ -291,8 +291,8 @@ mod tests {
             "{text}"
         );
         assert!(
-            !text.contains("qotd_gateway_reconnects_total{shard=\"1\"}"),
-            "{text}"
+            text.contains("qotd_gateway_reconnects_total{shard=\"1\"} 0"),
+            "a shard's series start at 0: {text}"
         );
         assert!(
             text.contains("qotd_gateway_resumes_total{shard=\"0\"} 1"),

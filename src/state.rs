@@ -74,7 +74,7 @@ pub struct App {
     /// Where `/metrics` and `/healthz` are served (`METRICS_ADDR`), once bound.
     pub metrics_addr: OnceLock<std::net::SocketAddr>,
     /// `/healthz`'s database check, made at most once a second.
-    pub write_probe: crate::ops_server::WriteProbe,
+    pub write_probe: crate::write_probe::WriteProbe,
     /// Notified when every server of the gateway sessions started so far has
     /// arrived (its GUILD_CREATE): start-up is over.
     pub settled: Notify,

@@ -13,6 +13,9 @@
 //! its value (a freeze never raises it) and the missed question counts as kept, so
 //! answering the next one continues the run.
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
 /// Answered questions in a row that earn one freeze.
 pub const FREEZE_EVERY: u32 = 7;
 
@@ -20,7 +23,7 @@ pub const FREEZE_EVERY: u32 = 7;
 pub const MAX_FREEZES: u32 = 2;
 
 /// A member's standing in one channel.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberStreak {
     pub current: u32,
     pub best: u32,
@@ -47,45 +50,150 @@ impl MemberStreak {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Answer {
     pub question_seq: i64,
-    /// The number of the channel's latest daily question when the answer arrived.
+    /// The number of the channel's latest posted daily question when the answer is
+    /// recorded.
     pub latest_seq: i64,
     /// Arrived before the hint was revealed.
     pub unaided: bool,
+    /// Made before the channel's next question was claimed ([`in_time`]).
+    pub in_time: bool,
+}
+
+/// Whether an answer made at `answered_at` (the message's own time) counts for the
+/// streak (SPEC §5): it was made before the channel's next daily question was claimed
+/// (`next_claimed_at`, `None` while no next question is posted), whenever it is
+/// recorded. Commit order decides nothing: an answer another process records after
+/// an admin's `/qotd post`, or one held through a database fault, still counts.
+pub fn in_time(answered_at: DateTime<Utc>, next_claimed_at: Option<DateTime<Utc>>) -> bool {
+    next_claimed_at.is_none_or(|claimed| answered_at < claimed)
+}
+
+/// A member's streak as stored, with what it was just before the channel's latest
+/// post was applied to it: enough to apply an answer made before that post but
+/// recorded after it as if it had been recorded in time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredStreak {
+    pub streak: MemberStreak,
+    /// Kept when that post changed the streak, or the member answered since.
+    pub before_latest: Option<BeforePost>,
+}
+
+impl From<MemberStreak> for StoredStreak {
+    fn from(streak: MemberStreak) -> Self {
+        Self {
+            streak,
+            before_latest: None,
+        }
+    }
+}
+
+/// A streak just before post `seq` was applied to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BeforePost {
+    pub seq: i64,
+    pub streak: MemberStreak,
+}
+
+impl StoredStreak {
+    /// The streak before the latest post, `latest_seq`, was applied: the kept one, or
+    /// the streak itself when that post changed nothing and no answer came since.
+    fn before(&self, latest_seq: i64) -> MemberStreak {
+        match self.before_latest {
+            Some(before) if before.seq == latest_seq => before.streak,
+            _ => self.streak,
+        }
+    }
 }
 
 /// What an answer did to the streak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnswerEffect {
-    /// Counted: the streak after it.
-    Counted(MemberStreak),
+    /// Counted: the streak after it, and the question whose spent freeze it gives
+    /// back (the answer now covers that question).
+    Counted {
+        stored: StoredStreak,
+        freeze_given_back: Option<i64>,
+    },
     /// The member already answered this question: several messages count as one.
     AlreadyAnswered,
-    /// The next question was already posted: too late to count.
+    /// Made after the next question was claimed: too late to count. (Also an answer
+    /// made in time but recorded after two more questions were posted: the streak
+    /// keeps one post of history, not more.)
     TooLate,
 }
 
-/// Applies an answer to a streak whose stored values are current as of `answer.latest_seq`.
-pub fn apply_answer(streak: MemberStreak, answer: Answer) -> AnswerEffect {
-    if answer.question_seq != answer.latest_seq {
+/// Applies an answer to a member's stored streak.
+///
+/// An answer to the latest question counts as it comes. An answer to the question
+/// before it, made in time, is applied as if recorded before the latest post: to the
+/// streak as it was then, then that post, then the member's answer to the latest
+/// question if they gave it.
+pub fn apply_answer(stored: StoredStreak, answer: Answer) -> AnswerEffect {
+    let (question, latest) = (answer.question_seq, answer.latest_seq);
+    if !answer.in_time {
         return AnswerEffect::TooLate;
     }
+    if question == latest {
+        let before = stored.before(latest);
+        return match answer_latest(stored.streak, question, answer.unaided) {
+            Some(streak) => AnswerEffect::Counted {
+                stored: StoredStreak {
+                    streak,
+                    before_latest: Some(BeforePost {
+                        seq: latest,
+                        streak: before,
+                    }),
+                },
+                freeze_given_back: None,
+            },
+            None => AnswerEffect::AlreadyAnswered,
+        };
+    }
+    if question != latest - 1 {
+        return AnswerEffect::TooLate;
+    }
+    let before = stored.before(latest);
+    let Some(answered) = answer_latest(before, question, answer.unaided) else {
+        return AnswerEffect::AlreadyAnswered;
+    };
+    let mut streak = on_question_posted(answered, latest);
+    if stored.streak.last_answered_seq == Some(latest) {
+        // Their answer to the latest question, again after this one.
+        let unaided = stored.streak.unaided > before.unaided;
+        streak = answer_latest(streak, latest, unaided).unwrap_or(streak);
+    }
+    AnswerEffect::Counted {
+        stored: StoredStreak {
+            streak,
+            before_latest: Some(BeforePost {
+                seq: latest,
+                streak: answered,
+            }),
+        },
+        freeze_given_back: Some(question),
+    }
+}
+
+/// An answer to `question`, the latest question: the streak after it, or `None` when
+/// the member already answered it.
+fn answer_latest(streak: MemberStreak, question: i64, unaided: bool) -> Option<MemberStreak> {
     if streak
         .last_answered_seq
-        .is_some_and(|last| last >= answer.question_seq)
+        .is_some_and(|last| last >= question)
     {
-        return AnswerEffect::AlreadyAnswered;
+        return None;
     }
-    let continues = streak.kept_seq() == Some(answer.question_seq - 1);
+    let continues = streak.kept_seq() == Some(question - 1);
     let current = if continues { streak.current + 1 } else { 1 };
     let earned = u32::from(current % FREEZE_EVERY == 0);
-    AnswerEffect::Counted(MemberStreak {
+    Some(MemberStreak {
         current,
         best: streak.best.max(current),
         total: streak.total + 1,
-        unaided: streak.unaided + u32::from(answer.unaided),
-        last_answered_seq: Some(answer.question_seq),
+        unaided: streak.unaided + u32::from(unaided),
+        last_answered_seq: Some(question),
         freezes: (streak.freezes + earned).min(MAX_FREEZES),
-        last_kept_seq: Some(answer.question_seq),
+        last_kept_seq: Some(question),
         last_freeze_seq: streak.last_freeze_seq,
     })
 }
@@ -111,6 +219,22 @@ pub fn on_question_posted(streak: MemberStreak, new_seq: i64) -> MemberStreak {
             current: 0,
             ..streak
         }
+    }
+}
+
+/// A stored streak once question `new_seq` is posted ([`on_question_posted`]),
+/// keeping what it was before when the post changes it: what storage writes.
+pub fn after_post(stored: StoredStreak, new_seq: i64) -> StoredStreak {
+    let streak = on_question_posted(stored.streak, new_seq);
+    match streak == stored.streak {
+        true => stored,
+        false => StoredStreak {
+            streak,
+            before_latest: Some(BeforePost {
+                seq: new_seq,
+                streak: stored.streak,
+            }),
+        },
     }
 }
 
@@ -147,12 +271,17 @@ mod tests {
             question_seq: seq,
             latest_seq: seq,
             unaided,
+            in_time: true,
         }
     }
 
     fn counted(effect: AnswerEffect) -> MemberStreak {
+        counted_stored(effect).streak
+    }
+
+    fn counted_stored(effect: AnswerEffect) -> StoredStreak {
         match effect {
-            AnswerEffect::Counted(streak) => streak,
+            AnswerEffect::Counted { stored, .. } => stored,
             other => panic!("expected the answer to count, got {other:?}"),
         }
     }
@@ -164,7 +293,7 @@ mod tests {
             let seq = index as i64 + 1;
             streak = on_question_posted(streak, seq);
             if did_answer {
-                streak = counted(apply_answer(streak, answer(seq, false)));
+                streak = counted(apply_answer(streak.into(), answer(seq, false)));
             }
         }
         streak
@@ -224,23 +353,27 @@ mod tests {
             question_seq: 1,
             latest_seq: 2,
             unaided: true,
+            in_time: false,
         };
-        assert_eq!(apply_answer(streak, late), AnswerEffect::TooLate);
+        assert_eq!(apply_answer(streak.into(), late), AnswerEffect::TooLate);
     }
 
     #[test]
     fn several_messages_count_as_one_answer() {
         let streak = walk(&[true]);
         assert_eq!(
-            apply_answer(streak, answer(1, false)),
+            apply_answer(streak.into(), answer(1, false)),
             AnswerEffect::AlreadyAnswered
         );
     }
 
     #[test]
     fn unaided_answers_are_counted_separately() {
-        let mut streak = counted(apply_answer(MemberStreak::default(), answer(1, true)));
-        streak = counted(apply_answer(streak, answer(2, false)));
+        let mut streak = counted(apply_answer(
+            MemberStreak::default().into(),
+            answer(1, true),
+        ));
+        streak = counted(apply_answer(streak.into(), answer(2, false)));
         assert_eq!((streak.total, streak.unaided), (2, 1));
     }
 
@@ -283,7 +416,7 @@ mod tests {
         let broken = walk(&[true, true, false, false]);
         let fixed = repaired(broken, 5, 4);
         assert_eq!((fixed.current, fixed.best), (5, 5));
-        let next = counted(apply_answer(fixed, answer(4, false)));
+        let next = counted(apply_answer(fixed.into(), answer(4, false)));
         assert_eq!(next.current, 6);
         // Lowering keeps best; zero ends the run.
         let lowered = repaired(walk(&[true, true, true]), 1, 3);
@@ -312,7 +445,7 @@ mod tests {
                     plain_current = 0;
                 }
                 if did_answer {
-                    streak = counted(apply_answer(streak, answer(seq, false)));
+                    streak = counted(apply_answer(streak.into(), answer(seq, false)));
                     plain_current = if plain_last == Some(seq - 1) { plain_current + 1 } else { 1 };
                     plain_last = Some(seq);
                 }
@@ -322,6 +455,119 @@ mod tests {
                     proptest::prop_assert_eq!(streak.current, plain_current);
                 }
             }
+        }
+    }
+
+    /// One member's history: question `seq` posted, then their answer to it if
+    /// `answers[seq-1]` is `Some(unaided)`; the answer to question `late` (if any) is
+    /// recorded only after question `late + 1` was posted (and, when `after_next`,
+    /// after their answer to it too).
+    fn history(answers: &[Option<bool>], late: Option<(usize, bool)>) -> MemberStreak {
+        let mut stored = StoredStreak::default();
+        let mut held: Option<Answer> = None;
+        for (index, given) in answers.iter().enumerate() {
+            let seq = index as i64 + 1;
+            stored = after_post(stored, seq);
+            let record = |stored: StoredStreak, answer: Answer| match apply_answer(stored, answer) {
+                AnswerEffect::Counted { stored, .. } => stored,
+                other => panic!("{answer:?}: {other:?}"),
+            };
+            let late_after_next = |held: Option<Answer>, stored| match held {
+                Some(answer) => record(
+                    stored,
+                    Answer {
+                        latest_seq: seq,
+                        ..answer
+                    },
+                ),
+                None => stored,
+            };
+            if !late.is_some_and(|(_, after_next)| after_next) {
+                stored = late_after_next(held.take(), stored);
+            }
+            if let Some(unaided) = *given {
+                let answer = Answer {
+                    unaided,
+                    ..super::tests::answer(seq, unaided)
+                };
+                match late {
+                    Some((late, _)) if late == index => held = Some(answer),
+                    _ => stored = record(stored, answer),
+                }
+            }
+            if late.is_some_and(|(late, after_next)| after_next && late + 1 == index) {
+                stored = late_after_next(held.take(), stored);
+            }
+        }
+        stored.streak
+    }
+
+    #[test]
+    fn an_answer_made_before_the_next_post_counts_when_it_is_recorded_after_it() {
+        // Answered 1 and 2; the answer to 2 is recorded after question 3 was posted.
+        let on_time = history(&[Some(true), Some(true), None], None);
+        let late = history(&[Some(true), Some(true), None], Some((1, false)));
+        assert_eq!(late, on_time);
+        assert_eq!((late.current, late.total, late.unaided), (2, 2, 2));
+    }
+
+    #[test]
+    fn a_late_recorded_answer_comes_before_the_members_answer_to_the_next_question() {
+        let answers = [Some(false), Some(true), Some(false)];
+        let on_time = history(&answers, None);
+        assert_eq!(history(&answers, Some((1, true))), on_time);
+        assert_eq!(on_time.current, 3);
+    }
+
+    #[test]
+    fn a_late_recorded_answer_gives_back_the_freeze_the_next_post_spent() {
+        let mut answers = vec![Some(false); 7];
+        answers.extend([Some(true), None]);
+        let on_time = history(&answers, None);
+        assert_eq!((on_time.current, on_time.freezes), (8, 1));
+        let late = history(&answers, Some((7, false)));
+        assert_eq!(late, on_time);
+        let stored = StoredStreak::from(on_time);
+        let effect = apply_answer(
+            after_post(after_post(stored, 10), 11),
+            Answer {
+                question_seq: 9,
+                latest_seq: 11,
+                unaided: false,
+                in_time: true,
+            },
+        );
+        assert_eq!(
+            effect,
+            AnswerEffect::TooLate,
+            "two posts later: too far back"
+        );
+    }
+
+    #[test]
+    fn an_answer_counts_when_made_before_the_next_question_was_claimed() {
+        let claimed = DateTime::parse_from_rfc3339("2026-06-02T13:00:00Z")
+            .unwrap()
+            .to_utc();
+        let second = chrono::TimeDelta::seconds(1);
+        assert!(in_time(claimed - second, Some(claimed)));
+        assert!(!in_time(claimed, Some(claimed)));
+        assert!(in_time(claimed + second, None), "no next question posted");
+    }
+
+    proptest::proptest! {
+        /// Whenever an in-time answer is recorded (before the next post, after it,
+        /// after the member's next answer), the streak is the same.
+        #[test]
+        fn when_an_in_time_answer_is_recorded_changes_nothing(
+            answers in proptest::collection::vec(proptest::option::of(proptest::bool::ANY), 2..30),
+            late in 0usize..29,
+            after_next in proptest::bool::ANY,
+        ) {
+            let late = late % (answers.len() - 1);
+            proptest::prop_assume!(answers[late].is_some());
+            let on_time = history(&answers, None);
+            proptest::prop_assert_eq!(history(&answers, Some((late, after_next))), on_time);
         }
     }
 }

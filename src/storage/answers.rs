@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::convert::from_db_id;
 use super::error::StorageResult;
 use crate::core::ranking::{Ranked, Standing};
-use crate::core::streak_rules::MemberStreak;
+use crate::core::streak_rules::{MemberStreak, StoredStreak};
 
 /// An answer to record: who answered which daily post, when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,10 +134,25 @@ pub(super) struct PostAndStreakRow {
     pub freezes: Option<i64>,
     pub last_kept_seq: Option<i64>,
     pub last_freeze_seq: Option<i64>,
+    /// The claim time of the post after this one, once it is posted.
+    pub next_claimed_at: Option<i64>,
+    /// `core::streak_rules::BeforePost` as JSON.
+    pub before_latest_post: Option<String>,
 }
 
 impl PostAndStreakRow {
-    pub(super) fn streak(&self) -> MemberStreak {
+    /// The member's streak as stored, with what it was before the latest post.
+    pub(super) fn stored(&self) -> StoredStreak {
+        StoredStreak {
+            streak: self.streak(),
+            before_latest: self
+                .before_latest_post
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok()),
+        }
+    }
+
+    fn streak(&self) -> MemberStreak {
         match self.current {
             None => MemberStreak::default(),
             Some(current) => StreakRow {

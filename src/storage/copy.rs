@@ -159,6 +159,7 @@ const TABLES: &[Table] = &[
             ("freezes", Int),
             ("last_kept_seq", OptInt),
             ("last_freeze_seq", OptInt),
+            ("before_latest_post", OptText),
         ],
         identity: None,
     },

@@ -129,10 +129,11 @@ impl Engine for Backend {
 
     const UPDATE_CHANGED_STREAKS: &'static str = "UPDATE member_streaks SET current = c.current, \
          freezes = c.freezes, last_kept_seq = c.last_kept_seq, \
-         last_freeze_seq = c.last_freeze_seq \
+         last_freeze_seq = c.last_freeze_seq, before_latest_post = c.before_latest_post \
          FROM (SELECT (value ->> 0)::BIGINT AS user_id, (value ->> 1)::BIGINT AS current, \
              (value ->> 2)::BIGINT AS freezes, (value ->> 3)::BIGINT AS last_kept_seq, \
-             (value ->> 4)::BIGINT AS last_freeze_seq FROM jsonb_array_elements($2::JSONB)) AS c \
+             (value ->> 4)::BIGINT AS last_freeze_seq, value ->> 5 AS before_latest_post \
+             FROM jsonb_array_elements($2::JSONB)) AS c \
          WHERE member_streaks.channel_id = $1 AND member_streaks.user_id = c.user_id";
 
     const INSERT_SPENT_FREEZES: &'static str = "INSERT INTO streak_freezes (channel_id, user_id, seq) \
@@ -148,8 +149,10 @@ impl Engine for Backend {
     const READ_ROUND: &'static str = "SELECT b.i, p.channel_id, p.guild_id, p.seq, p.revealed_at, \
              (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
               WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
+             (SELECT n.claimed_at FROM daily_posts n WHERE n.channel_id = p.channel_id \
+              AND n.seq = p.seq + 1 AND n.message_id IS NOT NULL) AS next_claimed_at, \
              m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
-             m.last_kept_seq, m.last_freeze_seq \
+             m.last_kept_seq, m.last_freeze_seq, m.before_latest_post \
          FROM (SELECT (e.n - 1)::BIGINT AS i, (e.value ->> 0)::BIGINT AS post_id, \
                  (e.value ->> 1)::BIGINT AS user_id \
              FROM jsonb_array_elements($1::JSONB) WITH ORDINALITY AS e(value, n)) AS b \
@@ -174,15 +177,18 @@ impl Engine for Backend {
 
 /// [`Engine::SAVE_STREAKS`].
 const SAVE_STREAKS: &str = "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, \
-         best, total, unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
+         best, total, unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq, \
+         before_latest_post) \
      SELECT (value ->> 0)::BIGINT, (value ->> 1)::BIGINT, (value ->> 2)::BIGINT, \
          (value ->> 3)::BIGINT, (value ->> 4)::BIGINT, (value ->> 5)::BIGINT, \
          (value ->> 6)::BIGINT, (value ->> 7)::BIGINT, (value ->> 8)::BIGINT, \
-         (value ->> 9)::BIGINT, (value ->> 10)::BIGINT FROM jsonb_array_elements($1::JSONB) \
+         (value ->> 9)::BIGINT, (value ->> 10)::BIGINT, value ->> 11 \
+     FROM jsonb_array_elements($1::JSONB) \
      WHERE TRUE ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
          best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
          last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
-         last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq";
+         last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq, \
+         before_latest_post = excluded.before_latest_post";
 
 /// [`Engine::write_round`] in one statement: inserts the answers of `$1` (`[post,
 /// user, answered_at, unaided, counted]`; one already there is left) and saves the
@@ -196,17 +202,19 @@ const WRITE_ROUND: &str = "WITH inserted AS (\
          WHERE TRUE ON CONFLICT DO NOTHING RETURNING post_id, user_id \
      ), saved AS (\
          INSERT INTO member_streaks (channel_id, user_id, guild_id, current, best, total, \
-             unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
+             unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq, \
+             before_latest_post) \
          SELECT (s.value ->> 0)::BIGINT, (s.value ->> 1)::BIGINT, (s.value ->> 2)::BIGINT, \
              (s.value ->> 3)::BIGINT, (s.value ->> 4)::BIGINT, (s.value ->> 5)::BIGINT, \
              (s.value ->> 6)::BIGINT, (s.value ->> 7)::BIGINT, (s.value ->> 8)::BIGINT, \
-             (s.value ->> 9)::BIGINT, (s.value ->> 10)::BIGINT \
+             (s.value ->> 9)::BIGINT, (s.value ->> 10)::BIGINT, s.value ->> 11 \
          FROM jsonb_array_elements($2::JSONB) AS s \
          JOIN inserted i ON i.user_id = (s.value ->> 1)::BIGINT \
          WHERE TRUE ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
              best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
              last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
-             last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq \
+             last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq, \
+             before_latest_post = excluded.before_latest_post \
      ) SELECT post_id, user_id FROM inserted";
 
 /// The statements recording answers runs, with their numbers of parameters.

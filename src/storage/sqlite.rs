@@ -181,9 +181,10 @@ impl Engine for Backend {
 
     const UPDATE_CHANGED_STREAKS: &'static str = "UPDATE member_streaks SET current = c.current, \
          freezes = c.freezes, last_kept_seq = c.last_kept_seq, \
-         last_freeze_seq = c.last_freeze_seq \
+         last_freeze_seq = c.last_freeze_seq, before_latest_post = c.before_latest_post \
          FROM (SELECT value ->> 0 AS user_id, value ->> 1 AS current, value ->> 2 AS freezes, \
-             value ->> 3 AS last_kept_seq, value ->> 4 AS last_freeze_seq FROM json_each($2)) AS c \
+             value ->> 3 AS last_kept_seq, value ->> 4 AS last_freeze_seq, \
+             value ->> 5 AS before_latest_post FROM json_each($2)) AS c \
          WHERE member_streaks.channel_id = $1 AND member_streaks.user_id = c.user_id";
 
     const INSERT_SPENT_FREEZES: &'static str = "INSERT INTO streak_freezes (channel_id, user_id, seq) \
@@ -197,8 +198,10 @@ impl Engine for Backend {
     const READ_ROUND: &'static str = "SELECT b.i, p.channel_id, p.guild_id, p.seq, p.revealed_at, \
              (SELECT COALESCE(MAX(q.seq), 0) FROM daily_posts q \
               WHERE q.channel_id = p.channel_id AND q.message_id IS NOT NULL) AS latest_seq, \
+             (SELECT n.claimed_at FROM daily_posts n WHERE n.channel_id = p.channel_id \
+              AND n.seq = p.seq + 1 AND n.message_id IS NOT NULL) AS next_claimed_at, \
              m.current, m.best, m.total, m.unaided, m.last_answered_seq, m.freezes, \
-             m.last_kept_seq, m.last_freeze_seq \
+             m.last_kept_seq, m.last_freeze_seq, m.before_latest_post \
          FROM (SELECT key AS i, value ->> 0 AS post_id, value ->> 1 AS user_id FROM json_each($1)) AS b \
          JOIN daily_posts p ON p.id = b.post_id \
          LEFT JOIN member_streaks m ON m.channel_id = p.channel_id AND m.user_id = b.user_id";
@@ -243,13 +246,16 @@ const INSERT_ANSWERS: &str = "INSERT INTO answers (post_id, user_id, answered_at
 
 /// [`Engine::SAVE_STREAKS`].
 const SAVE_STREAKS: &str = "INSERT INTO member_streaks (channel_id, user_id, guild_id, current, \
-         best, total, unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq) \
+         best, total, unaided, last_answered_seq, freezes, last_kept_seq, last_freeze_seq, \
+         before_latest_post) \
      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, \
-         value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10 FROM json_each($1) \
+         value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11 \
+     FROM json_each($1) \
      WHERE TRUE ON CONFLICT (channel_id, user_id) DO UPDATE SET current = excluded.current, \
          best = excluded.best, total = excluded.total, unaided = excluded.unaided, \
          last_answered_seq = excluded.last_answered_seq, freezes = excluded.freezes, \
-         last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq";
+         last_kept_seq = excluded.last_kept_seq, last_freeze_seq = excluded.last_freeze_seq, \
+         before_latest_post = excluded.before_latest_post";
 
 /// Prepares the statements that record answers on the writer's connection, so that no
 /// answer waits for SQLite to compile them.

@@ -287,8 +287,8 @@ async fn an_answer_after_the_next_question_is_posted_does_not_count() {
     );
     harness.fake.post_message(reply);
     harness.wait_answer(second.id, MEMBER).await;
-
-    assert_eq!(harness.answered_at(first.id, MEMBER).await, None);
+    // The late answer is kept (it feeds practice) but counts for nothing.
+    harness.wait_answer(first.id, MEMBER).await;
     let streak = harness.streak(MEMBER).await;
     assert_eq!((streak.current, streak.total), (1, 1));
     harness.fake.assert_clean();
@@ -772,4 +772,37 @@ async fn a_system_message_in_the_thread_is_not_an_answer() {
     harness.answer_and_wait(&post, MEMBER + 1).await;
     assert_eq!(harness.answered_at(post.id, MEMBER).await, None);
     assert_eq!(harness.store().answer_count(post.id).await.unwrap(), 1);
+}
+
+/// SPEC §5: an answer made a second before the next question was claimed, which the
+/// gateway delivers only after that question is posted (or which another process, or
+/// an admin's `/qotd post`, beat to the database), keeps the member's streak; one made
+/// a second after the claim does not count (issue 27, item 2).
+#[tokio::test]
+async fn an_answer_made_before_the_next_post_but_delivered_after_it_keeps_the_streak() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let first = harness.first_post_at_nine(CHANNEL, vec![]).await;
+    harness.set_time(at("2026-06-01T13:05:00Z"));
+    harness.answer_and_wait(&first, MEMBER).await;
+    harness.answer_and_wait(&first, MEMBER + 1).await;
+    let second = post_day(&harness, "2026-06-02", 2).await;
+    let third = post_day(&harness, "2026-06-03", 3).await;
+    assert_eq!(
+        harness.streak(MEMBER).await.current,
+        0,
+        "question 2 missed, so far"
+    );
+    // Both messages reach the bot now, stamped by Discord when they were made.
+    harness.set_time(third.claimed_at - chrono::TimeDelta::seconds(1));
+    harness.answer_and_wait(&second, MEMBER).await;
+    harness.set_time(third.claimed_at + chrono::TimeDelta::seconds(1));
+    harness.answer_and_wait(&second, MEMBER + 1).await;
+    let kept = harness.streak(MEMBER).await;
+    assert_eq!(
+        (kept.current, kept.total, kept.last_answered_seq),
+        (2, 2, Some(2))
+    );
+    let late = harness.streak(MEMBER + 1).await;
+    assert_eq!((late.current, late.total), (0, 1), "made after the claim");
+    harness.fake.assert_clean();
 }

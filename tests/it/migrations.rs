@@ -63,6 +63,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "387651d1ad199d5b68be87eb8d03bb1759e9b920e2bdcce6cf526b30513afee28dbbe2b901a0ebf95bd35807298fd125",
     ),
     (
+        "postgres",
+        "0012_streak_before_latest_post.sql",
+        "be06167451569f6b61d93f9d408e57e89034dcb64037e1ce6cd7c2db8b82aa97740a18681c852426b86ace32e4a8007f",
+    ),
+    (
         "sqlite",
         "0001_initial.sql",
         "e5bba05d5afc7d2218881590ba77269a2e6edaf9ec1409b2677100b519fb9a671429762d0f29f16bdbf2b0681bbaa62a",
@@ -111,6 +116,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "sqlite",
         "0010_reveal_show_claim.sql",
         "c07d59c5b360ddea751a0fc268293c7b1882b2d17eb4304f7a84ff3af516f771203cfb9703ac9fb7815e9669ef96a899",
+    ),
+    (
+        "sqlite",
+        "0011_streak_before_latest_post.sql",
+        "be06167451569f6b61d93f9d408e57e89034dcb64037e1ce6cd7c2db8b82aa97740a18681c852426b86ace32e4a8007f",
     ),
 ];
 

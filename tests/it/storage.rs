@@ -1305,3 +1305,65 @@ async fn question_stats_count_the_answers_an_open_post_takes_after_a_refused_day
     );
     assert_eq!(records[0].unaided, 4, "no hint was revealed");
 }
+
+/// SPEC §5: an answer counts when it was made before the channel's next question was
+/// claimed, whenever it is recorded: here another process (or an admin's `/qotd post`)
+/// claimed and posted question 3 before this answer to question 2 was committed
+/// (issue 27, item 2). One made after the claim does not count.
+#[tokio::test]
+async fn an_answer_made_before_the_next_claim_keeps_the_streak_when_recorded_after_the_post() {
+    let db = open_scheduled().await;
+    let first = post(&db.store, CHANNEL, day(1), "q-a").await;
+    answer(&db.store, first.id, 7, day(1)).await;
+    answer(&db.store, first.id, 8, day(1)).await;
+    let second = post(&db.store, CHANNEL, day(2), "q-b").await;
+    answer(&db.store, second.id, 8, day(2)).await;
+    // Question 3 is claimed at 13:00 UTC on day 3 and posted; member 8 answered it.
+    let third = post(&db.store, CHANNEL, day(3), "q-c").await;
+    assert_eq!(db.store.member_streak(CHANNEL, 7).await.unwrap().current, 0);
+    answer(&db.store, third.id, 8, day(3)).await;
+    // Then the answers both members made to question 2 at 12:59:59, a second before
+    // the claim, are recorded.
+    let made = day(3).and_hms_opt(12, 59, 59).unwrap().and_utc();
+    let record = db.store.record_answer(second.id, 7, made).await.unwrap();
+    assert!(matches!(record, AnswerRecord::Counted { .. }), "{record:?}");
+    let streak = db.store.member_streak(CHANNEL, 7).await.unwrap();
+    assert_eq!((streak.current, streak.best, streak.total), (2, 2, 2));
+    assert_eq!(streak.last_answered_seq, Some(2));
+    // Member 8 answered question 2 in time already: several answers count as one.
+    let taken = db.store.record_answer(second.id, 8, made).await.unwrap();
+    assert!(matches!(taken, AnswerRecord::AlreadyAnswered), "{taken:?}");
+    // A third member's answer made at the claim's own moment is too late.
+    let claimed = third.claimed_at;
+    let late = db.store.record_answer(second.id, 9, claimed).await.unwrap();
+    assert_eq!(late, AnswerRecord::TooLate);
+    // Question 4 is posted: member 7's streak (2, question 3 unanswered) breaks as
+    // it would have had the answer been recorded in time.
+    post(&db.store, CHANNEL, day(4), "q-d").await;
+    assert_eq!(db.store.member_streak(CHANNEL, 7).await.unwrap().current, 0);
+    let records = db.store.post_records(CHANNEL).await.unwrap();
+    assert_eq!(records[1].answers, 2, "question 2: members 8 and 7, not 9");
+}
+
+/// The same when the member also answered the next question first: the late answer
+/// goes before it (issue 27, item 2).
+#[tokio::test]
+async fn a_late_recorded_answer_joins_the_members_answers_before_and_after_it() {
+    let db = open_scheduled().await;
+    let first = post(&db.store, CHANNEL, day(1), "q-a").await;
+    answer(&db.store, first.id, 7, day(1)).await;
+    let second = post(&db.store, CHANNEL, day(2), "q-b").await;
+    let third = post(&db.store, CHANNEL, day(3), "q-c").await;
+    answer(&db.store, third.id, 7, day(3)).await;
+    assert_eq!(db.store.member_streak(CHANNEL, 7).await.unwrap().current, 1);
+    let made = day(3).and_hms_opt(12, 0, 0).unwrap().and_utc();
+    db.store.record_answer(second.id, 7, made).await.unwrap();
+    let streak = db.store.member_streak(CHANNEL, 7).await.unwrap();
+    assert_eq!((streak.current, streak.best, streak.total), (3, 3, 3));
+    let page = db
+        .store
+        .member_leaderboard(GUILD, None, 7, 10)
+        .await
+        .unwrap();
+    assert_eq!(page.top[0].standing.current, 3, "the server totals follow");
+}

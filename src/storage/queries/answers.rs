@@ -11,7 +11,7 @@ use sqlx::{Encode, Type};
 
 use crate::core::calendar::PostedDay;
 use crate::core::ranking::{self, Ranked, Standing};
-use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak};
+use crate::core::streak_rules::{self, Answer, AnswerEffect, MemberStreak, StoredStreak};
 use crate::storage::answers::{
     AnswerRecord, CalendarHistory, ChannelStreak, ChannelStreakRow, LeaderboardPage, NewAnswer,
     PostAndStreakRow, STREAK_COLUMNS, StandingRow, StreakChange, StreakRow,
@@ -210,7 +210,9 @@ where
             .map(MemberStreak::from)
             .unwrap_or_default();
         let after = streak_rules::repaired(before, current, latest);
-        save_streaks::<E>(&mut tx, vec![streak_json(channel, user, guild, &after)]).await?;
+        // A repair starts the streak's history over: nothing before the latest post.
+        let repaired = StoredStreak::from(after);
+        save_streaks::<E>(&mut tx, vec![streak_json(channel, user, guild, &repaired)]).await?;
         sqlx::query(
             "INSERT INTO streak_adjustments (channel_id, user_id, admin_id, at, old_current, \
                  new_current, old_best, new_best) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -380,18 +382,21 @@ where
         .map(|(answer, row)| {
             let row = row?;
             let unaided = row.revealed_at.is_none_or(|at| to_millis(answer.at) < at);
+            let next_claimed_at = row.next_claimed_at.map(from_millis);
             let effect = streak_rules::apply_answer(
-                row.streak(),
+                row.stored(),
                 Answer {
                     question_seq: row.seq,
                     latest_seq: row.latest_seq,
                     unaided,
+                    in_time: streak_rules::in_time(answer.at, next_claimed_at),
                 },
             );
             Some((row, unaided, effect))
         })
         .collect();
     let inserted = write_round::<E>(conn, answers, &decided).await?;
+    give_back_freezes::<E>(conn, answers, &decided, &inserted).await?;
     let records = answers.iter().zip(decided).map(|(answer, decided)| {
         let key = (answer.post_id, to_db_id(answer.user_id));
         match decided {
@@ -399,9 +404,10 @@ where
             Some(_) if !inserted.contains(&key) => AnswerRecord::AlreadyAnswered,
             Some((_, _, AnswerEffect::AlreadyAnswered)) => AnswerRecord::AlreadyAnswered,
             Some((_, _, AnswerEffect::TooLate)) => AnswerRecord::TooLate,
-            Some((_, unaided, AnswerEffect::Counted(streak))) => {
-                AnswerRecord::Counted { streak, unaided }
-            }
+            Some((_, unaided, AnswerEffect::Counted { stored, .. })) => AnswerRecord::Counted {
+                streak: stored.streak,
+                unaided,
+            },
         }
     });
     Ok(records.collect())
@@ -483,7 +489,7 @@ where
                 to_db_id(answer.user_id),
                 to_millis(answer.at),
                 unaided,
-                matches!(effect, AnswerEffect::Counted(_)),
+                matches!(effect, AnswerEffect::Counted { .. }),
             ])
         })
         .collect();
@@ -492,7 +498,7 @@ where
     }
     let streaks = known()
         .filter_map(|(answer, (row, _, effect))| {
-            let AnswerEffect::Counted(streak) = effect else {
+            let AnswerEffect::Counted { stored: streak, .. } = effect else {
                 return None;
             };
             let user = to_db_id(answer.user_id);
@@ -544,8 +550,9 @@ pub(super) fn streak_json(
     channel: i64,
     user: i64,
     guild: i64,
-    streak: &MemberStreak,
+    stored: &StoredStreak,
 ) -> serde_json::Value {
+    let streak = &stored.streak;
     serde_json::json!([
         channel,
         user,
@@ -558,5 +565,61 @@ pub(super) fn streak_json(
         streak.freezes,
         streak.last_kept_seq,
         streak.last_freeze_seq,
+        before_json(stored),
     ])
+}
+
+/// What the streak was before the channel's latest post, as the column keeps it.
+pub(super) fn before_json(stored: &StoredStreak) -> Option<String> {
+    stored
+        .before_latest
+        .and_then(|before| serde_json::to_string(&before).ok())
+}
+
+/// Deletes the record of each freeze an answer recorded late gave back: the answer
+/// now covers the question the freeze had bridged.
+async fn give_back_freezes<E>(
+    conn: &mut Conn<E>,
+    answers: &[NewAnswer],
+    decided: &[Option<Decided>],
+    inserted: &HashSet<(i64, i64)>,
+) -> StorageResult<()>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    f64: Value<Db<E>>,
+    bool: Value<Db<E>>,
+    String: Value<Db<E>>,
+    Option<i64>: Bind<Db<E>>,
+    for<'a> Option<&'a str>: Type<Db<E>> + Encode<'a, Db<E>>,
+    for<'a> &'a str: Type<Db<E>> + Encode<'a, Db<E>> + ColumnIndex<Row<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    for (answer, decided) in answers.iter().zip(decided) {
+        let user = to_db_id(answer.user_id);
+        let Some((row, _, effect)) = decided else {
+            continue;
+        };
+        let AnswerEffect::Counted {
+            freeze_given_back: Some(seq),
+            ..
+        } = effect
+        else {
+            continue;
+        };
+        if !inserted.contains(&(answer.post_id, user)) {
+            continue;
+        }
+        sqlx::query(
+            "DELETE FROM streak_freezes WHERE channel_id = $1 AND user_id = $2 AND seq = $3",
+        )
+        .bind(row.channel_id)
+        .bind(user)
+        .bind(*seq)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

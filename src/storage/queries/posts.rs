@@ -13,7 +13,7 @@ use sqlx::{Encode, Type};
 use crate::core::hint_reveal::RevealReason;
 use crate::core::question_stats::PostRecord;
 use crate::core::rotation::{Pick, RotationState};
-use crate::core::streak_rules::{self, MemberStreak};
+use crate::core::streak_rules::{self, MemberStreak, StoredStreak};
 use crate::storage::answers::{STREAK_COLUMNS, StreakRow};
 use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
 use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
@@ -21,6 +21,7 @@ use crate::storage::error::{StorageError, StorageResult};
 use crate::storage::posts::{
     ClaimOutcome, DailyPost, NewDailyPost, PostRow, RECENT_KEPT, SELECT_POST, convert,
 };
+use crate::storage::queries::answers::before_json;
 
 #[async_trait::async_trait]
 impl<E> crate::storage::posts::Posts for E
@@ -501,20 +502,25 @@ where
         .bind(channel_id)
         .fetch_all(&mut *conn)
         .await?;
-    // (user, current, freezes, last kept, last freeze) of each streak that changed.
-    type Changed = (i64, i64, i64, Option<i64>, Option<i64>);
+    // (user, current, freezes, last kept, last freeze, the streak before) of each
+    // streak that changed.
+    type Changed = (i64, i64, i64, Option<i64>, Option<i64>, Option<String>);
     let changed: Vec<Changed> = running
         .into_iter()
         .filter_map(|row| {
-            let before = MemberStreak::from(row.streak);
-            let after = streak_rules::on_question_posted(before, seq);
-            (after != before).then_some((
-                row.user_id,
-                i64::from(after.current),
-                i64::from(after.freezes),
-                after.last_kept_seq,
-                after.last_freeze_seq,
-            ))
+            let before = StoredStreak::from(MemberStreak::from(row.streak));
+            let after = streak_rules::after_post(before, seq);
+            let streak = after.streak;
+            (after != before).then(|| {
+                (
+                    row.user_id,
+                    i64::from(streak.current),
+                    i64::from(streak.freezes),
+                    streak.last_kept_seq,
+                    streak.last_freeze_seq,
+                    before_json(&after),
+                )
+            })
         })
         .collect();
     if changed.is_empty() {
