@@ -27,13 +27,20 @@ pub struct ActivePost {
 }
 
 impl ActivePost {
-    /// Where the question stands, for [`answering::answers`].
+    /// Where the question stands, for [`answering::answers`]. Its thread is known
+    /// before the bot has opened it: a thread started from a message has the
+    /// message's id (Discord's rule).
     pub fn question(&self) -> answering::Question {
         answering::Question {
             channel_id: self.channel_id,
             message_id: self.message_id,
-            thread_id: self.thread_id,
+            thread_id: Some(self.thread()),
         }
+    }
+
+    /// The id of the post's thread, opened or to be opened.
+    fn thread(&self) -> u64 {
+        self.thread_id.unwrap_or(self.message_id)
     }
 }
 
@@ -49,15 +56,39 @@ struct Index {
     answered: HashSet<(i64, u64)>,
     /// Each channel's question before the latest, still indexed by message and thread.
     previous: HashMap<u64, ActivePost>,
+    /// Channels whose post is being sent, with the replies that came before the bot
+    /// knew the post's id (Discord may deliver them before its answer to the send).
+    sending: HashMap<u64, Vec<answering::Message>>,
+}
+
+/// The most replies held for one channel while its post is being sent.
+const MAX_HELD: usize = 1_000;
+
+/// What [`ActiveQuestions::offer`] made of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    /// It answers this question.
+    Answers(ActivePost),
+    /// A reply in a channel whose post is being sent: kept until the post is known.
+    Held,
+    /// Nothing to do with an open question.
+    Unrelated,
 }
 
 impl Index {
     /// Forgets where `post` is (its message and thread).
     fn unindex(&mut self, post: &ActivePost) {
         self.by_message.remove(&post.message_id);
-        if let Some(thread) = post.thread_id {
-            self.by_thread.remove(&thread);
-        }
+        self.by_thread.remove(&post.thread());
+    }
+
+    /// The open question `message` answers, if any.
+    fn answered_by(&self, message: &answering::Message) -> Option<ActivePost> {
+        let candidate = self
+            .by_thread
+            .get(&message.channel_id)
+            .or_else(|| message.reply_to.and_then(|id| self.by_message.get(&id)))?;
+        answering::answers(message, &candidate.question()).then_some(*candidate)
     }
 }
 
@@ -68,14 +99,16 @@ pub struct ActiveQuestions {
 
 impl ActiveQuestions {
     /// Makes `post` its channel's active question (replacing an older one). Posts not
-    /// yet confirmed by Discord are ignored.
+    /// yet confirmed by Discord are ignored. Returns the replies held while it was
+    /// being sent that answer it ([`ActiveQuestions::sending`]).
     ///
     /// The question it replaces stays indexed until the next one: an answer made
     /// before this post was claimed may still be delivered, and counts
     /// (`streak_rules::in_time` decides by its time).
-    pub fn set(&self, post: &DailyPost) {
+    #[must_use = "the held replies are answers to record"]
+    pub fn set(&self, post: &DailyPost) -> Vec<answering::Message> {
         let Some(message_id) = post.message_id else {
-            return;
+            return Vec::new();
         };
         let active = ActivePost {
             post_id: post.id,
@@ -89,7 +122,7 @@ impl ActiveQuestions {
         let mut index = locks::write(&self.index);
         if let Some(latest) = index.by_channel.get(&post.channel_id).copied() {
             if latest.post_id > post.id {
-                return; // an older post finishing late never displaces a newer one
+                return Vec::new(); // an older post finishing late never displaces a newer one
             }
             if latest.post_id == post.id {
                 index.unindex(&latest);
@@ -100,8 +133,48 @@ impl ActiveQuestions {
         }
         index.by_channel.insert(post.channel_id, active);
         index.by_message.insert(message_id, active);
-        if let Some(thread) = post.thread_id {
-            index.by_thread.insert(thread, active);
+        index.by_thread.insert(active.thread(), active);
+        let held = index.sending.remove(&post.channel_id).unwrap_or_default();
+        held.into_iter()
+            .filter(|message| answering::answers(message, &active.question()))
+            .collect()
+    }
+
+    /// Marks `channel_id`'s post as being sent: until [`ActiveQuestions::set`] knows
+    /// it, replies in the channel to a message the index does not know are held.
+    pub fn sending(&self, channel_id: u64) {
+        locks::write(&self.index)
+            .sending
+            .entry(channel_id)
+            .or_default();
+    }
+
+    /// What `message` is to the open questions: an answer to one, a reply held while
+    /// its channel's post is being sent, or nothing. One lock for the decision, so a
+    /// reply is never lost between the two.
+    pub fn offer(&self, message: &answering::Message) -> Offer {
+        {
+            let index = locks::read(&self.index);
+            if let Some(post) = index.answered_by(message) {
+                return Offer::Answers(post);
+            }
+            if message.reply_to.is_none() || !index.sending.contains_key(&message.channel_id) {
+                return Offer::Unrelated;
+            }
+        }
+        let mut index = locks::write(&self.index);
+        if let Some(post) = index.answered_by(message) {
+            return Offer::Answers(post); // the post became known meanwhile
+        }
+        match index.sending.get_mut(&message.channel_id) {
+            Some(held) if message.from_member => {
+                if held.len() >= MAX_HELD {
+                    held.remove(0);
+                }
+                held.push(*message);
+                Offer::Held
+            }
+            _ => Offer::Unrelated,
         }
     }
 
@@ -201,13 +274,13 @@ mod tests {
     #[test]
     fn the_question_before_the_latest_stays_answerable_until_the_next_post() {
         let active = ActiveQuestions::default();
-        active.set(&post(1, 100, 101));
+        let _ = active.set(&post(1, 100, 101));
         assert!(active.first_answer(1, 7));
-        active.set(&post(2, 200, 201));
+        let _ = active.set(&post(2, 200, 201));
         assert_eq!(active.by_thread(101).map(|p| p.post_id), Some(1));
         assert_eq!(active.by_message(100).map(|p| p.post_id), Some(1));
         assert!(!active.first_answer(1, 7), "still answered");
-        active.set(&post(3, 300, 301));
+        let _ = active.set(&post(3, 300, 301));
         assert_eq!(active.by_thread(101), None);
         assert_eq!(active.by_message(100), None);
         assert_eq!(active.by_thread(201).map(|p| p.post_id), Some(2));
@@ -216,5 +289,59 @@ mod tests {
             active.first_answer(1, 7),
             "question 1's answers are forgotten"
         );
+    }
+
+    fn reply(to: u64, author: u64) -> answering::Message {
+        answering::Message {
+            channel_id: 10,
+            author_id: author,
+            from_member: true,
+            reply_to: Some(to),
+            at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn replies_that_come_while_the_post_is_being_sent_are_answers_once_it_is_known() {
+        let active = ActiveQuestions::default();
+        let _ = active.set(&post(1, 100, 101));
+        active.sending(10);
+        assert_eq!(active.offer(&reply(200, 7)), Offer::Held);
+        assert_eq!(
+            active.offer(&reply(999, 8)),
+            Offer::Held,
+            "not known yet either"
+        );
+        let bot = answering::Message {
+            from_member: false,
+            ..reply(200, 9)
+        };
+        assert_eq!(active.offer(&bot), Offer::Unrelated);
+        assert!(matches!(active.offer(&reply(100, 7)), Offer::Answers(p) if p.post_id == 1));
+        let held = active.set(&post(2, 200, 201));
+        assert_eq!(
+            held,
+            vec![reply(200, 7)],
+            "the reply to post 2, not the other"
+        );
+        assert_eq!(
+            active.offer(&reply(555, 7)),
+            Offer::Unrelated,
+            "sent: nothing held"
+        );
+    }
+
+    #[test]
+    fn a_message_in_the_thread_answers_before_the_bot_has_recorded_the_thread() {
+        let active = ActiveQuestions::default();
+        let mut sent = post(1, 100, 0);
+        sent.thread_id = None;
+        let _ = active.set(&sent);
+        let in_thread = answering::Message {
+            channel_id: 100,
+            reply_to: None,
+            ..reply(0, 7)
+        };
+        assert!(matches!(active.offer(&in_thread), Offer::Answers(p) if p.post_id == 1));
     }
 }

@@ -208,7 +208,7 @@ async fn load_open_questions(app: &App) -> anyhow::Result<()> {
     }
     let posts = app.store.latest_daily_posts().await;
     for post in posts.context("failed to load the open questions")? {
-        app.active.set(&post);
+        app.activate(&post);
     }
     let since = app.clock.now() - OPEN_QUIZ_WINDOW;
     let quizzes = app.store.open_quiz_ids(since).await;

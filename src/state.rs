@@ -26,7 +26,7 @@ use crate::locks;
 use crate::metrics::Metrics;
 use crate::post_turns::PostTurns;
 use crate::stats::Stats;
-use crate::storage::{StorageError, Store};
+use crate::storage::{DailyPost, NewAnswer, StorageError, Store};
 
 /// How many channels the scheduler serves at once. Discord, not the bot, should be
 /// the limit: at 50 ms a call this is about 600 calls a second.
@@ -137,6 +137,20 @@ impl Handles {
             stats: Default::default(),
             shards: None,
             metrics,
+        }
+    }
+
+    /// Makes `post` its channel's active question, and records the replies to it that
+    /// came while it was being sent (before its id was known).
+    pub fn activate(&self, post: &DailyPost) {
+        for message in self.active.set(post) {
+            if self.active.first_answer(post.id, message.author_id) {
+                self.answers.push(NewAnswer {
+                    post_id: post.id,
+                    user_id: message.author_id,
+                    at: message.at,
+                });
+            }
         }
     }
 

@@ -690,8 +690,10 @@ fn edit_message(shared: &Shared, message_id: u64, body: &Value) -> Reply {
     ok(message.json.clone())
 }
 
+/// A thread started from a message has the message's id (Discord: "the created thread
+/// and the message it was started from will share the same id").
 fn start_thread(shared: &Shared, channel_id: u64, message_id: u64, body: &Value) -> Reply {
-    let thread_id = shared.next_id();
+    let thread_id = message_id;
     let mut state = shared.state();
     let Some(parent) = state.channels.get(&channel_id).cloned() else {
         return unknown_channel();

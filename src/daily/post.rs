@@ -77,7 +77,7 @@ pub async fn post_daily(
     match handles.store.claim_daily_post(&new, now).await? {
         ClaimOutcome::AlreadyPosted(post) => {
             // Another pass or process holds the claim: its post is the channel's.
-            handles.active.set(&post);
+            handles.activate(&post);
             Ok(PostOutcome::AlreadyPosted(post))
         }
         ClaimOutcome::Claimed(post) => {
@@ -110,8 +110,9 @@ pub async fn finish_post(
         ));
     };
     if post.message_id.is_none() {
+        handles.active.sending(post.channel_id);
         post.message_id = Some(ensure_sent(handles, discord, &post, recovering).await?);
-        handles.active.set(&post);
+        handles.activate(&post);
     }
     let message_id = post.message_id.unwrap_or_default();
     if !post.reacted {
@@ -123,7 +124,7 @@ pub async fn finish_post(
         let thread_id = ensure_thread(discord, &post, message_id, recovering).await?;
         handles.store.record_post_thread(post.id, thread_id).await?;
         post.thread_id = Some(thread_id);
-        handles.active.set(&post);
+        handles.activate(&post);
     }
     if let (Some(reason), false) = (post.reveal_reason, post.reveal_shown) {
         reveal::show_in_turn(handles, discord, &post, reason).await?;

@@ -12,6 +12,7 @@ use tracing::{info, warn};
 
 use super::port::{DiscordHttp, is_member_message, replied_to};
 use super::{Error, commands, render};
+use crate::active_questions::Offer;
 use crate::core::answering;
 use crate::core::hint_reveal::enough_reactions;
 use crate::daily::{catch_up, reveal};
@@ -131,11 +132,8 @@ fn on_message(app: &App, message: &serenity::Message) {
         reply_to: replied_to(message),
         at: *message.timestamp,
     };
-    let candidate = app
-        .active
-        .by_thread(seen.channel_id)
-        .or_else(|| seen.reply_to.and_then(|id| app.active.by_message(id)));
-    let Some(active) = candidate.filter(|post| answering::answers(&seen, &post.question())) else {
+    // A reply held while its post is being sent is recorded once the post is known.
+    let Offer::Answers(active) = app.active.offer(&seen) else {
         return;
     };
     if !app.active.first_answer(active.post_id, seen.author_id) {

@@ -806,3 +806,68 @@ async fn an_answer_made_before_the_next_post_but_delivered_after_it_keeps_the_st
     assert_eq!((late.current, late.total), (0, 1), "made after the claim");
     harness.fake.assert_clean();
 }
+
+/// Discord may deliver the events of a call before its answer (issue 27, item 3). A
+/// reply to the daily post made before the bot got the answer to its create-message
+/// call, and a message in the thread made before it got the answer to its
+/// thread-creation call, count live, without a restart.
+#[tokio::test]
+async fn answers_made_before_the_bot_knows_its_post_or_its_thread_count_live() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
+    let late = || {
+        [fake_discord::Fault::AnswerLate(
+            std::time::Duration::from_secs(2),
+        )]
+    };
+    let sent_at = |harness: &Harness, day: &str| {
+        harness.set_time(ny_nine(day) + TimeDelta::seconds(1));
+        harness.app().scheduler.wake();
+    };
+
+    // Day 1: the post is in the channel, the bot waits for the answer to its send.
+    harness
+        .fake
+        .queue_faults_on("POST", &format!("/channels/{CHANNEL}/messages"), late());
+    sent_at(&harness, "2026-06-01");
+    let post = harness
+        .wait_until("the post in the channel", async || {
+            daily_messages(&harness.fake, CHANNEL).first().map(|m| m.id)
+        })
+        .await;
+    let mut reply = message_at(
+        &harness,
+        CHANNEL,
+        MEMBER,
+        "2026-06-01T13:00:02.000000+00:00",
+    );
+    reply["type"] = json!(19);
+    reply["message_reference"] = json!({
+        "message_id": post.to_string(),
+        "channel_id": CHANNEL.to_string(),
+    });
+    harness.fake.post_message(reply);
+    let first = harness.wait_daily_post(CHANNEL, 1).await;
+    harness.wait_answer(first.id, MEMBER).await;
+
+    // Day 2: the thread is open, the bot waits for the answer to its creation.
+    let prefix = format!("/channels/{CHANNEL}/messages/");
+    harness.fake.queue_faults_on("POST", &prefix, late());
+    sent_at(&harness, "2026-06-02");
+    let thread = harness
+        .wait_until("the second post's thread", async || {
+            let posts = daily_messages(&harness.fake, CHANNEL);
+            posts
+                .get(1)
+                .and_then(|m| harness.fake.message(m.id)?.thread_id)
+        })
+        .await;
+    harness
+        .fake
+        .member_posts(GUILD, thread, MEMBER + 1, &[], "an answer");
+    let second = harness.wait_daily_post(CHANNEL, 2).await;
+    assert_eq!(second.thread_id, Some(thread));
+    harness.wait_answer(second.id, MEMBER + 1).await;
+    assert_eq!(harness.streak(MEMBER + 1).await.current, 1);
+    harness.fake.assert_clean();
+}
