@@ -1,6 +1,6 @@
 //! Reading the question banks from disk (`QUESTIONS_PATH`: one bank file, or a
-//! directory of `*.yaml` banks). Only the reading is here: what makes a bank or a
-//! library valid is decided in `core::question_bank` and `core::library`.
+//! directory of `*.yaml` or `*.yml` banks). Only the reading is here: what makes a
+//! bank or a library valid is decided in `core::question_bank` and `core::library`.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +10,9 @@ use crate::core::question_bank::{BankErrors, QuestionBank};
 /// The library at `path`: a bank file, or a directory of `*.yaml` banks. Every problem
 /// of every file is reported, each against its own path.
 pub fn read_library(path: &Path) -> Result<Library, Vec<BankErrors>> {
+    if !path.exists() {
+        return Err(vec![library::missing_bank(&path.display().to_string())]);
+    }
     if !path.is_dir() {
         return Library::from_file(read(path));
     }
@@ -41,12 +44,12 @@ fn read(path: &Path) -> BankFile {
     }
 }
 
-/// The `*.yaml` files of `dir`, by name.
+/// The `*.yaml` and `*.yml` files of `dir`, by name.
 fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "yaml") && path.is_file() {
+        if path.extension().is_some_and(|e| e == "yaml" || e == "yml") && path.is_file() {
             files.push(path);
         }
     }

@@ -24,8 +24,8 @@ struct Cli {
 enum Command {
     /// Connect to Discord and run until SIGINT/SIGTERM (the default).
     Run,
-    /// Validate a questions file, or every `*.yaml` bank of a directory (default:
-    /// QUESTIONS_PATH or questions.yaml).
+    /// Validate a questions file, or every `*.yaml`/`*.yml` bank of a directory
+    /// (default: QUESTIONS_PATH or questions.yaml).
     Check {
         /// The questions file to check.
         path: Option<PathBuf>,
@@ -146,7 +146,7 @@ fn run(config: Config) -> ExitCode {
             print_bank_problems(&problems);
             return fail(
                 EXIT_CONFIG,
-                "the question bank is invalid; fix it (see `qotd check`) and start again",
+                "the question bank cannot be used; fix it (see `qotd check`) and start again",
             );
         }
     };

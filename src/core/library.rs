@@ -26,6 +26,8 @@ pub const PLAIN_BANK: &str = "questions";
 pub struct Shelf {
     pub id: String,
     pub bank: Arc<QuestionBank>,
+    /// The file it was read from, when read from a directory.
+    pub file: Option<String>,
 }
 
 /// Every bank, with the default one (channels that chose none use it).
@@ -55,6 +57,7 @@ impl Library {
             shelves: vec![Shelf {
                 id: id.into(),
                 bank: Arc::new(bank),
+                file: None,
             }],
             default: 0,
             plain: Some(0),
@@ -79,6 +82,7 @@ impl Library {
                 Shelf {
                     id,
                     bank: Arc::new(bank),
+                    file: None,
                 }
             })
             .collect();
@@ -106,7 +110,13 @@ impl Library {
     /// problem of every file is reported, each against its own path.
     pub fn from_files(dir: &str, files: Vec<BankFile>) -> Result<Self, Vec<BankErrors>> {
         let (mut banks, mut problems) = (Vec::new(), Vec::new());
+        let mut seen = std::collections::HashMap::new();
         for file in files {
+            if let Some(first) = seen.insert(file.id.clone(), file.path.clone()) {
+                let problem = format!("`{first}` is a bank of the same name: rename one");
+                problems.push(whole_file(&file.path, problem));
+                continue;
+            }
             match (bank_id_problem(&file.id), file.parse()) {
                 (None, Ok(bank)) => match long_ids(&file.id, &bank) {
                     None => banks.push((file.id, bank)),
@@ -119,12 +129,16 @@ impl Library {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Self::from_directory(banks).ok_or_else(|| {
+        let mut library = Self::from_directory(banks).ok_or_else(|| {
             vec![whole_file(
                 dir,
-                "the directory has no `*.yaml` question banks".to_owned(),
+                "the directory has no `*.yaml` or `*.yml` question banks".to_owned(),
             )]
-        })
+        })?;
+        for shelf in &mut library.shelves {
+            shelf.file = seen.remove(&shelf.id);
+        }
+        Ok(library)
     }
 
     pub fn shelves(&self) -> &[Shelf] {
@@ -177,7 +191,10 @@ impl Library {
         self.shelves
             .iter()
             .map(|shelf| {
-                let file = format!("{}/{}.yaml", path.trim_end_matches('/'), shelf.id);
+                let file = shelf
+                    .file
+                    .clone()
+                    .unwrap_or_else(|| format!("{}/{}.yaml", path.trim_end_matches('/'), shelf.id));
                 shelf.bank.summary(&file)
             })
             .collect::<Vec<_>>()
@@ -242,10 +259,20 @@ fn whole_file(path: &str, message: String) -> BankErrors {
     BankErrors {
         path: path.to_owned(),
         errors: vec![BankError {
-            location: Location::START,
+            location: Location::WHOLE_FILE,
             message,
         }],
     }
+}
+
+/// `QUESTIONS_PATH` names nothing: the problem, against that path.
+pub fn missing_bank(path: &str) -> BankErrors {
+    whole_file(
+        path,
+        "no such file or directory: QUESTIONS_PATH names the question bank, one YAML \
+         file or a directory of them (default: questions.yaml)"
+            .to_owned(),
+    )
 }
 
 #[cfg(test)]

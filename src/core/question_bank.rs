@@ -283,17 +283,19 @@ pub struct BankErrors {
 }
 
 impl fmt::Display for BankErrors {
-    /// One `PATH:LINE:COL: message` line per problem.
+    /// One `PATH:LINE:COL: message` line per problem (`PATH: message` for a problem
+    /// of the whole file).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, error) in self.errors.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.path, error.location.line, error.location.column, error.message
-            )?;
+            match error.location {
+                Location::WHOLE_FILE => write!(f, "{}: {}", self.path, error.message)?,
+                Location { line, column } => {
+                    write!(f, "{}:{line}:{column}: {}", self.path, error.message)?
+                }
+            }
         }
         Ok(())
     }

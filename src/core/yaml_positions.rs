@@ -20,6 +20,8 @@ pub struct Location {
 
 impl Location {
     pub const START: Location = Location { line: 1, column: 1 };
+    /// A problem of the whole file (it is missing, unreadable): no line to point at.
+    pub const WHOLE_FILE: Location = Location { line: 0, column: 0 };
 }
 
 /// One step of a path into the document.

@@ -253,7 +253,7 @@ fn qotd_check_dir_reports_the_errors_of_both_broken_files_each_with_its_own_path
         lines,
         [
             format!(
-                "{path}/System Design.yaml:1:1: the bank's file name `System Design` is not a bank id: rename the file to lowercase letters, digits and dashes (at most 32), e.g. `system-design.yaml`"
+                "{path}/System Design.yaml: the bank's file name `System Design` is not a bank id: rename the file to lowercase letters, digits and dashes (at most 32), e.g. `system-design.yaml`"
             ),
             format!("{path}/ml.yaml:4:5: the question is missing `hint`"),
             format!("{path}/zz.yaml:5:15: unknown category `cooking` (declared: basics)"),
@@ -281,6 +281,55 @@ fn qotd_check_of_a_directory_without_banks_says_so() {
     assert_eq!(exited.code(), Some(2));
     assert_eq!(
         exited.stderr.trim(),
-        format!("{path}:1:1: the directory has no `*.yaml` question banks")
+        format!("{path}: the directory has no `*.yaml` or `*.yml` question banks")
+    );
+}
+
+/// A missing bank says so and names the setting, without a made-up line and column
+/// (issue 27, operator item); `run` says the same and exits 2.
+#[test]
+fn a_missing_bank_is_named_as_missing_with_the_setting_that_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nope.yaml").display().to_string();
+    let expected = format!(
+        "{path}: no such file or directory: QUESTIONS_PATH names the question bank, one YAML \
+         file or a directory of them (default: questions.yaml)"
+    );
+    let checked = Qotd::new(["check", &path]).output();
+    assert_eq!(checked.code(), Some(2));
+    assert_eq!(checked.stderr.trim(), expected);
+    let run = Qotd::new(["run"])
+        .env("DISCORD_TOKEN", "not-a-real-token")
+        .env("QUESTIONS_PATH", &path)
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output();
+    assert_eq!(run.code(), Some(2));
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+    assert!(!run.stderr.contains("invalid"), "{}", run.stderr);
+}
+
+/// `*.yml` banks are banks too; two files of one name are refused, naming both.
+#[test]
+fn yml_files_are_banks_and_two_files_of_one_name_are_refused() {
+    let dir = bank_dir(&[("questions.yaml", SMALL_BANK), ("extra.yml", SMALL_BANK)]);
+    let path = dir.path().display().to_string();
+    let exited = Qotd::new(["check", &path]).output();
+    assert_eq!(exited.code(), Some(0), "{}", exited.stderr);
+    assert!(
+        exited
+            .stdout
+            .contains(&format!("{path}/extra.yml: 1 question")),
+        "{}",
+        exited.stdout
+    );
+    std::fs::write(dir.path().join("extra.yaml"), SMALL_BANK).unwrap();
+    let twice = Qotd::new(["check", &path]).output();
+    assert_eq!(twice.code(), Some(2));
+    assert!(
+        twice
+            .stderr
+            .contains("is a bank of the same name: rename one"),
+        "{}",
+        twice.stderr
     );
 }
