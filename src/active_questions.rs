@@ -8,6 +8,8 @@ use crate::core::answering;
 use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
+use chrono::{DateTime, TimeDelta, Utc};
+
 use crate::locks;
 
 use crate::storage::DailyPost;
@@ -49,8 +51,9 @@ struct Index {
     by_channel: HashMap<u64, ActivePost>,
     by_message: HashMap<u64, ActivePost>,
     by_thread: HashMap<u64, ActivePost>,
-    /// `/quiz` messages whose hint is not revealed yet.
-    open_quizzes: HashSet<u64>,
+    /// `/quiz` messages whose hint is not revealed yet, with when each was indexed
+    /// (see [`ActiveQuestions::add_quiz`]).
+    open_quizzes: HashMap<u64, DateTime<Utc>>,
     /// (post, member) pairs already answered: a member's next messages in the thread
     /// need no database work.
     answered: HashSet<(i64, u64)>,
@@ -60,6 +63,11 @@ struct Index {
     /// knew the post's id (Discord may deliver them before its answer to the send).
     sending: HashMap<u64, Vec<answering::Message>>,
 }
+
+/// How long an open `/quiz` is indexed for 💡: those posted within it are loaded at
+/// start (a 💡 on one still reveals its hint after a restart), and one indexed longer
+/// ago is forgotten at the next `/quiz` (its button still reveals the hint).
+pub const OPEN_QUIZ_WINDOW: TimeDelta = TimeDelta::days(7);
 
 /// The most replies held for one channel while its post is being sent.
 const MAX_HELD: usize = 1_000;
@@ -223,8 +231,16 @@ impl ActiveQuestions {
         locks::write(&self.index).answered.remove(&(post_id, user));
     }
 
-    pub fn add_quiz(&self, message_id: u64) {
-        locks::write(&self.index).open_quizzes.insert(message_id);
+    /// Indexes quiz `message_id` for 💡 at `now` (when it is posted, or loaded at
+    /// start), and forgets the quizzes indexed more than [`OPEN_QUIZ_WINDOW`] before
+    /// `now`. A quiz loaded at start was posted within the window, so none stays
+    /// indexed longer than twice the window after it was posted.
+    pub fn add_quiz(&self, message_id: u64, now: DateTime<Utc>) {
+        let mut index = locks::write(&self.index);
+        index
+            .open_quizzes
+            .retain(|_, indexed| now - *indexed <= OPEN_QUIZ_WINDOW);
+        index.open_quizzes.insert(message_id, now);
     }
 
     pub fn remove_quiz(&self, message_id: u64) {
@@ -232,7 +248,9 @@ impl ActiveQuestions {
     }
 
     pub fn is_open_quiz(&self, message_id: u64) -> bool {
-        locks::read(&self.index).open_quizzes.contains(&message_id)
+        locks::read(&self.index)
+            .open_quizzes
+            .contains_key(&message_id)
     }
 
     pub fn len(&self) -> usize {
@@ -289,6 +307,24 @@ mod tests {
             active.first_answer(1, 7),
             "question 1's answers are forgotten"
         );
+    }
+
+    #[test]
+    fn a_quiz_older_than_the_window_is_forgotten_when_another_is_posted() {
+        let active = ActiveQuestions::default();
+        let now = DateTime::from_timestamp(1_780_000_000, 0).unwrap();
+        let (old, recent, new) = (500, 600, 700);
+        active.add_quiz(old, now - OPEN_QUIZ_WINDOW - TimeDelta::seconds(1));
+        active.add_quiz(recent, now - OPEN_QUIZ_WINDOW);
+        assert!(active.is_open_quiz(old) && active.is_open_quiz(recent));
+        active.add_quiz(new, now);
+        assert!(!active.is_open_quiz(old), "posted more than a week ago");
+        assert!(
+            active.is_open_quiz(recent),
+            "posted a week ago to the second"
+        );
+        assert!(active.is_open_quiz(new));
+        assert_eq!(locks::read(&active.index).open_quizzes.len(), 2);
     }
 
     fn reply(to: u64, author: u64) -> answering::Message {

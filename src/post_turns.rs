@@ -21,28 +21,57 @@ use crate::locks;
 
 type Turn = Arc<tokio::sync::Mutex<()>>;
 
-/// The posts some task of this process is working on.
+/// A post's turn and how many tasks hold or await it.
+struct Entry {
+    turn: Turn,
+    claims: usize,
+}
+
+/// The posts some task of this process is working on: each is forgotten when the
+/// last task that held or awaited its turn lets go, including one that gave up
+/// waiting (its future dropped).
 #[derive(Default)]
 pub struct PostTurns {
-    turns: Mutex<HashMap<i64, Turn>>,
+    turns: Mutex<HashMap<i64, Entry>>,
+}
+
+/// A task's claim on a post's turn, from asking for it until it is released or no
+/// longer awaited: the last claim dropped forgets the post.
+struct Claim<'a> {
+    turns: &'a PostTurns,
+    post_id: i64,
 }
 
 /// A post's turn: held until dropped, when the next waiting task gets it.
 pub struct PostTurn<'a> {
-    turns: &'a PostTurns,
-    post_id: i64,
-    guard: Option<OwnedMutexGuard<()>>,
+    // Fields drop in order: the turn is released before the claim may forget the
+    // post, so a task arriving in between never gets a second turn while it is held.
+    _guard: OwnedMutexGuard<()>,
+    _claim: Claim<'a>,
 }
 
 impl PostTurns {
     /// Waits for `post_id`'s turn.
     pub async fn take(&self, post_id: i64) -> PostTurn<'_> {
-        let turn = locks::lock(&self.turns).entry(post_id).or_default().clone();
+        let (claim, turn) = self.claim(post_id);
         PostTurn {
+            _guard: turn.lock_owned().await,
+            _claim: claim,
+        }
+    }
+
+    fn claim(&self, post_id: i64) -> (Claim<'_>, Turn) {
+        let mut turns = locks::lock(&self.turns);
+        let entry = turns.entry(post_id).or_insert_with(|| Entry {
+            turn: Turn::default(),
+            claims: 0,
+        });
+        entry.claims += 1;
+        let claim = Claim {
             turns: self,
             post_id,
-            guard: Some(turn.lock_owned().await),
-        }
+        };
+        (claim, entry.turn.clone())
     }
 
     /// How many posts have a turn held or awaited (finished ones are forgotten).
@@ -52,16 +81,14 @@ impl PostTurns {
     }
 }
 
-impl Drop for PostTurn<'_> {
+impl Drop for Claim<'_> {
     fn drop(&mut self) {
         let mut turns = locks::lock(&self.turns.turns);
-        drop(self.guard.take());
-        // Only the map holds it now: no task holds or awaits this post's turn.
-        if turns
-            .get(&self.post_id)
-            .is_some_and(|turn| Arc::strong_count(turn) == 1)
-        {
-            turns.remove(&self.post_id);
+        if let Some(entry) = turns.get_mut(&self.post_id) {
+            entry.claims -= 1;
+            if entry.claims == 0 {
+                turns.remove(&self.post_id);
+            }
         }
     }
 }
@@ -95,6 +122,30 @@ mod tests {
         }
         assert_eq!(most_inside.load(Ordering::SeqCst), 1);
         assert_eq!(turns.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_waiter_cancelled_while_the_turn_is_held_leaves_no_entry() {
+        let turns = PostTurns::default();
+        let first = turns.take(7).await;
+        let waiter = tokio::time::timeout(Duration::from_millis(5), turns.take(7)).await;
+        assert!(waiter.is_err(), "the turn is held");
+        drop(first);
+        assert_eq!(turns.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_waiter_cancelled_after_the_turn_was_released_leaves_no_entry() {
+        let turns = PostTurns::default();
+        let first = turns.take(7).await;
+        let mut waiter = Box::pin(turns.take(7));
+        let waited = tokio::time::timeout(Duration::from_millis(5), &mut waiter).await;
+        assert!(waited.is_err(), "the turn is held");
+        drop(first); // the turn passes to the waiter, which gives up before taking it
+        drop(waiter);
+        assert_eq!(turns.len(), 0);
+        let again = tokio::time::timeout(Duration::from_secs(5), turns.take(7)).await;
+        assert!(again.is_ok(), "the post's turn is free");
     }
 
     #[tokio::test]

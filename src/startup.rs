@@ -5,10 +5,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use chrono::TimeDelta;
 use poise::serenity_prelude as serenity;
 use tracing::{error, info, warn};
 
+use crate::active_questions::OPEN_QUIZ_WINDOW;
 use crate::config::Token;
 use crate::core::start_up;
 use crate::daily::scheduler;
@@ -16,10 +16,6 @@ use crate::discord::port::{DiscordHttp, with_retries};
 use crate::discord::{commands, events, intents, no_pings};
 use crate::state::App;
 use crate::storage::{StorageError, Store};
-
-/// Open `/quiz` posts younger than this are indexed at start, so a 💡 on one still
-/// reveals its hint after a restart (older ones keep their button).
-const OPEN_QUIZ_WINDOW: TimeDelta = TimeDelta::days(7);
 
 /// How to reach Discord.
 #[derive(Debug, Clone)]
@@ -210,10 +206,10 @@ async fn load_open_questions(app: &App) -> anyhow::Result<()> {
     for post in posts.context("failed to load the open questions")? {
         app.activate(&post);
     }
-    let since = app.clock.now() - OPEN_QUIZ_WINDOW;
-    let quizzes = app.store.open_quiz_ids(since).await;
+    let now = app.clock.now();
+    let quizzes = app.store.open_quiz_ids(now - OPEN_QUIZ_WINDOW).await;
     for message_id in quizzes.context("failed to load the open quizzes")? {
-        app.active.add_quiz(message_id);
+        app.active.add_quiz(message_id, now);
     }
     Ok(())
 }

@@ -382,6 +382,7 @@ impl CatchUpState {
 }
 
 /// When each channel may get its next `/quiz` (in memory: a restart forgets it).
+/// Only cooldowns still running are kept: each `/quiz` forgets those that have ended.
 #[derive(Debug, Default)]
 pub struct QuizCooldowns(Mutex<HashMap<u64, DateTime<Utc>>>);
 
@@ -389,9 +390,17 @@ impl QuizCooldowns {
     /// Starts a quiz in `channel` at `now`, or says until when it must wait.
     pub fn try_start(&self, channel: u64, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
         let mut cooldowns = locks::lock(&self.0);
+        // An ended cooldown allows a quiz just as no cooldown does.
+        cooldowns.retain(|_, until| *until > now);
         let until = quiz_cooldown::try_start(cooldowns.get(&channel).copied(), now)?;
         cooldowns.insert(channel, until);
         Ok(())
+    }
+
+    /// How many channels are remembered.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        locks::lock(&self.0).len()
     }
 }
 
@@ -409,5 +418,20 @@ mod tests {
         assert!(!state.finish(), "then ends");
         assert!(*state.first_done.borrow());
         assert!(state.start(), "a later READY runs it again");
+    }
+
+    #[test]
+    fn a_quiz_forgets_the_cooldowns_that_have_ended() {
+        let cooldowns = QuizCooldowns::default();
+        let start = DateTime::from_timestamp(1_780_000_000, 0).unwrap();
+        let later = |seconds| start + chrono::TimeDelta::seconds(seconds);
+        assert!(cooldowns.try_start(1, start).is_ok());
+        assert!(cooldowns.try_start(2, later(10)).is_ok());
+        assert_eq!(cooldowns.len(), 2, "both still running");
+        assert!(cooldowns.try_start(3, later(35)).is_ok());
+        assert_eq!(cooldowns.len(), 2, "channel 1's ended at 30 s");
+        assert_eq!(cooldowns.try_start(2, later(36)), Err(later(40)));
+        assert!(cooldowns.try_start(3, later(100)).is_ok());
+        assert_eq!(cooldowns.len(), 1, "only channel 3's new one");
     }
 }

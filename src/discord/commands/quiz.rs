@@ -85,7 +85,7 @@ async fn record_quiz(
         revealed_at: None,
     };
     app.store.record_quiz(&quiz).await?;
-    app.active.add_quiz(quiz.message_id);
+    app.active.add_quiz(quiz.message_id, now);
     let http = &ctx.serenity_context().http;
     let lightbulb = serenity::ReactionType::Unicode(render::LIGHTBULB.to_owned());
     if let Err(error) = message
