@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
 use std::sync::Arc;
 
 use qotd::bank_files;
@@ -38,17 +39,42 @@ enum Command {
     },
     /// Copy the SQLite database of DATABASE_URL into an empty PostgreSQL database.
     MigrateDb {
-        /// The target: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, empty.
-        #[arg(long, value_name = "URL")]
+        /// The target: postgres://USER@HOST[:PORT]/DATABASE, empty. Give it in
+        /// MIGRATE_DB_TO rather than here, and its password in PGPASSWORD, to keep
+        /// the password off the command line.
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "MIGRATE_DB_TO",
+            hide_env_values = true
+        )]
         to: String,
     },
+    /// Ask the running bot's `/healthz` (at METRICS_ADDR) and exit 0 when it answers
+    /// 200, 1 otherwise: the health check of a container without a shell.
+    Healthcheck,
+}
+
+/// `qotd --version`: the version and the database schema version it brings each
+/// kind of database to.
+fn version() -> &'static str {
+    use qotd::storage::DatabaseKind;
+    let text = format!(
+        "{} (database schema: SQLite {}, PostgreSQL {})",
+        env!("CARGO_PKG_VERSION"),
+        qotd::storage::Store::schema_version(DatabaseKind::Sqlite),
+        qotd::storage::Store::schema_version(DatabaseKind::Postgres)
+    );
+    Box::leak(text.into_boxed_str())
 }
 
 /// Exit code for configuration and bank errors (README, "Commands of the binary").
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let matches = Cli::command().version(version()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     // A missing .env is normal; a malformed one stops everything, naming the line.
     if let Err(error) = qotd::config::load_dotenv(Path::new(".env")) {
         return fail(EXIT_CONFIG, &error.to_string());
@@ -67,6 +93,7 @@ fn main() -> ExitCode {
         Command::Run => run(config),
         Command::MigrateDb { to } => migrate_db(&config.database_url, &to),
         Command::Backup { path } => backup(&config.database_url, &path),
+        Command::Healthcheck => healthcheck(config.metrics_addr),
     }
 }
 
@@ -140,6 +167,9 @@ fn run(config: Config) -> ExitCode {
     if let Err(error) = config.require_token() {
         return fail(EXIT_CONFIG, &error.to_string());
     }
+    if let Err(error) = qotd::storage::Store::kind_of(&config.database_url) {
+        return fail(EXIT_CONFIG, &error.to_string());
+    }
     let library = match bank_files::read_library(&config.questions_path) {
         Ok(library) => library,
         Err(problems) => {
@@ -156,6 +186,17 @@ fn run(config: Config) -> ExitCode {
     };
     runtime.block_on(async move {
         let mut shutdown = std::pin::pin!(shutdown_signal());
+        let connection = Connection {
+            token: config.token.clone().expect("checked above"),
+            api_proxy: config.api_proxy.clone(),
+            guild_id: config.guild_id,
+            metrics_addr: config.metrics_addr,
+        };
+        match qotd::startup::check_token_first(&connection, shutdown.as_mut()).await {
+            Ok(true) => {}
+            Ok(false) => return ExitCode::SUCCESS, // stopped while waiting for Discord
+            Err(refused) => return fail(EXIT_CONFIG, &refused.to_string()),
+        }
         let opened =
             qotd::startup::open_store(&config.database_url, config.metrics_addr, shutdown.as_mut());
         let store = match opened.await {
@@ -163,12 +204,7 @@ fn run(config: Config) -> ExitCode {
             Ok(None) => return ExitCode::SUCCESS, // stopped while waiting for it
             Err(error) => return fail(EXIT_CONFIG, &error.to_string()),
         };
-        let connection = Connection {
-            token: config.token.clone().expect("checked above"),
-            api_proxy: config.api_proxy.clone(),
-            guild_id: config.guild_id,
-            metrics_addr: config.metrics_addr,
-        };
+        log_start_up_summary(&config, &library, store.kind());
         let app = Arc::new(
             App::new(
                 store.clone(),
@@ -183,12 +219,33 @@ fn run(config: Config) -> ExitCode {
         store.close().await;
         match result {
             Ok(()) => ExitCode::SUCCESS,
-            Err(error) if error.is::<qotd::startup::TokenRefused>() => {
-                fail(EXIT_CONFIG, &error.to_string())
-            }
             Err(error) => fail(1, &format!("{error:#}")),
         }
     })
+}
+
+/// One line saying what runs: version, schema, database, banks, shards.
+fn log_start_up_summary(
+    config: &Config,
+    library: &qotd::core::library::Library,
+    database: qotd::storage::DatabaseKind,
+) {
+    let questions: usize = library
+        .shelves()
+        .iter()
+        .map(|shelf| shelf.bank.questions().len())
+        .sum();
+    let shards = config
+        .shards
+        .map_or_else(|| "all".to_owned(), |range| range.to_string());
+    tracing::info!(
+        "qotd {} starting: schema {} on {}, {} bank(s) with {questions} questions from {}, shards {shards}",
+        env!("CARGO_PKG_VERSION"),
+        qotd::storage::Store::schema_version(database),
+        database.display_name(),
+        library.shelves().len(),
+        config.questions_path.display(),
+    );
 }
 
 /// Once every server has arrived, hands back the heap start-up used (once: later
@@ -233,6 +290,31 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
         async {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+/// `qotd healthcheck`: `GET /healthz` of the bot running beside it (METRICS_ADDR; an
+/// unspecified address such as 0.0.0.0 is asked on localhost). Exit 0 on 200, 1
+/// otherwise (with the reason), 2 without METRICS_ADDR.
+fn healthcheck(addr: Option<std::net::SocketAddr>) -> ExitCode {
+    let Some(mut addr) = addr else {
+        return fail(
+            EXIT_CONFIG,
+            "METRICS_ADDR is not set: the health check asks the bot's /healthz there",
+        );
+    };
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    match qotd::ops_server::probe_health(addr, std::time::Duration::from_secs(5)) {
+        Ok(()) => {
+            println!("ok");
+            ExitCode::SUCCESS
+        }
+        Err(reason) => fail(1, &format!("unhealthy: {reason}")),
     }
 }
 

@@ -93,3 +93,33 @@ async fn health(app: &App) -> Result<(), String> {
         })
         .await
 }
+
+/// `GET /healthz` at `addr` over plain HTTP/1.0 (the `qotd healthcheck` client: the
+/// container image has no shell or curl). `Ok` on 200; otherwise the status line and
+/// body, or why no answer came, within `timeout`.
+pub fn probe_health(addr: SocketAddr, timeout: std::time::Duration) -> Result<(), String> {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|error| format!("nothing answers at {addr}: {error}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)))
+        .map_err(|error| error.to_string())?;
+    stream
+        .write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .map_err(|error| format!("cannot ask {addr}: {error}"))?;
+    let mut answer = String::new();
+    stream
+        .take(64 * 1024)
+        .read_to_string(&mut answer)
+        .map_err(|error| format!("no answer from {addr}: {error}"))?;
+    let status = answer.lines().next().unwrap_or_default();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body)
+        .trim();
+    match status.split_whitespace().nth(1) {
+        Some("200") => Ok(()),
+        _ => Err(format!("{status}: {body}")),
+    }
+}

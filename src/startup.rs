@@ -64,6 +64,27 @@ impl Drop for AbortOnDrop {
 )]
 pub struct TokenRefused;
 
+/// Checks DISCORD_TOKEN with Discord before anything is created (the database file
+/// among them), so a wrong token leaves nothing behind. False: `shutdown` came first.
+pub async fn check_token_first(
+    connection: &Connection,
+    shutdown: std::pin::Pin<&mut (impl Future<Output = ()> + Send)>,
+) -> Result<bool, TokenRefused> {
+    let http = build_http(connection);
+    let target = connection
+        .api_proxy
+        .as_deref()
+        .unwrap_or("https://discord.com");
+    tokio::select! {
+        biased;
+        () = shutdown => {
+            info!("shutting down");
+            Ok(false)
+        }
+        checked = check_token(&http, target) => checked.map(|()| true),
+    }
+}
+
 /// Checks the token with `GET /users/@me` before anything else, so a wrong token is one
 /// clear line, not a gateway error repeated for ever. While Discord cannot be reached,
 /// logs one plain line per try and tries again, waiting longer each time.
@@ -280,18 +301,6 @@ pub async fn run(
     };
     let _stop_metrics = metrics_server.map(AbortOnDrop);
     let http = build_http(&connection);
-    let target = connection
-        .api_proxy
-        .as_deref()
-        .unwrap_or("https://discord.com");
-    tokio::select! {
-        biased;
-        () = &mut shutdown => {
-            info!("shutting down");
-            return Ok(());
-        }
-        checked = check_token(&http, target) => checked?,
-    }
     let mut cache = serenity::cache::Settings::default();
     // The bot's state lives in the database and interactions carry the member's
     // permissions and resolved channels, so Discord objects need no cache.

@@ -63,6 +63,14 @@ pub enum DatabaseKind {
 }
 
 impl DatabaseKind {
+    /// `SQLite` or `PostgreSQL`, for people.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+        }
+    }
+
     /// `sqlite` or `postgres` (a metric label).
     pub fn name(self) -> &'static str {
         match self {

@@ -26,6 +26,11 @@ use super::posts::SELECT_POST;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The latest migration's number: the schema version this build brings a database to.
+pub(super) fn schema_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// Opens a write transaction holding the advisory lock every write transaction
 /// holds, key 1903129700: "qotd" in ASCII (`BEGIN` and the lock in one round trip).
 const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1903129700)";

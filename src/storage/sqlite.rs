@@ -23,6 +23,11 @@ use super::posts::SELECT_POST;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// The latest migration's number: the schema version this build brings a database to.
+pub(super) fn schema_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// The SQLite database.
 ///
 /// Reads use a small pool; every write goes through one dedicated connection, so

@@ -30,19 +30,33 @@ impl std::ops::Deref for Store {
 }
 
 impl Store {
+    /// The schema version this build migrates a `kind` database to: its latest
+    /// migration's number (`migrations/sqlite`, `migrations/postgres`).
+    pub fn schema_version(kind: DatabaseKind) -> i64 {
+        match kind {
+            DatabaseKind::Sqlite => sqlite::schema_version(),
+            DatabaseKind::Postgres => postgres::schema_version(),
+        }
+    }
+
     /// Opens the database at `url` (`sqlite://PATH`, created if missing, or
     /// `postgres://…`) and applies its backend's migrations.
     pub async fn open(url: &str) -> StorageResult<Self> {
-        let engine: Arc<dyn Storage> = match DatabaseKind::of_url(url) {
-            Some(DatabaseKind::Sqlite) => Arc::new(sqlite::Backend::open(url).await?),
-            Some(DatabaseKind::Postgres) => Arc::new(postgres::Backend::open(url).await?),
-            None => {
-                return Err(StorageError::InvalidUrl(
-                    "expected sqlite://PATH or postgres://USER@HOST/DATABASE".into(),
-                ));
-            }
+        let engine: Arc<dyn Storage> = match Self::kind_of(url)? {
+            DatabaseKind::Sqlite => Arc::new(sqlite::Backend::open(url).await?),
+            DatabaseKind::Postgres => Arc::new(postgres::Backend::open(url).await?),
         };
         Ok(Self { engine })
+    }
+
+    /// The kind of database `url` names, or why it names none (checked before
+    /// anything else at start: a wrong scheme is a setting to fix).
+    pub fn kind_of(url: &str) -> StorageResult<DatabaseKind> {
+        DatabaseKind::of_url(url).ok_or_else(|| {
+            StorageError::InvalidUrl(
+                "expected sqlite://PATH or postgres://USER@HOST/DATABASE".into(),
+            )
+        })
     }
 
     /// Opens a SQLite database file by path (tests and tools).

@@ -311,7 +311,15 @@ async fn qotd_refuses_a_database_from_a_newer_schema_with_one_clear_line_and_exi
         "{}",
         exited.stderr
     );
-    assert_eq!(fake.request_count(), 0, "refused before connecting");
+    // The token is checked first (so a wrong one creates no database); nothing else
+    // reaches Discord and the gateway is never opened.
+    let asked: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(asked, ["GET /users/@me"], "refused before connecting");
+    assert_eq!(fake.gateway_counts().identifies, 0);
     assert_eq!(
         std::fs::read(&db).unwrap(),
         before,

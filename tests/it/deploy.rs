@@ -45,6 +45,11 @@ fn the_systemd_unit_verifies_and_is_hardened() {
     );
     for setting in [
         "DynamicUser=yes",
+        "User=qotd",
+        "-p User=qotd -p StateDirectory=qotd",
+        "MemoryMax=",
+        "TasksMax=",
+        "Documentation=file:/usr/local/share/doc/qotd/operating.md",
         "StateDirectory=qotd",
         "ProtectSystem=strict",
         "NoNewPrivileges=yes",
@@ -62,10 +67,9 @@ fn the_systemd_unit_verifies_and_is_hardened() {
 
 #[test]
 fn the_compose_file_validates_and_wires_the_bot_to_postgres_and_the_proxy() {
-    let env = [
-        ("DISCORD_TOKEN", "token"),
-        ("POSTGRES_PASSWORD", "password"),
-    ];
+    // A password with every character a URL would need encoded.
+    let password = "p@ss/w:rd#?%1";
+    let env = [("DISCORD_TOKEN", "token"), ("POSTGRES_PASSWORD", password)];
     let compose = ["-f", "deploy/compose.yaml", "config"];
     let (ok, config) = run("docker-compose", "docker-compose", &compose, &env);
     assert!(ok, "docker-compose config: {config}");
@@ -77,11 +81,34 @@ fn the_compose_file_validates_and_wires_the_bot_to_postgres_and_the_proxy() {
             .unwrap_or(&config),
     )
     .unwrap();
-    let bot = &config["services"]["qotd"]["environment"];
+    let service = &config["services"]["qotd"];
+    let bot = &service["environment"];
+    // The password is not in the URL (where `@ / : #` break it) but in PGPASSWORD,
+    // which the PostgreSQL driver reads as it is.
     assert_eq!(
         bot["DATABASE_URL"].as_str(),
-        Some("postgres://qotd:password@postgres:5432/qotd")
+        Some("postgres://qotd@postgres:5432/qotd")
     );
+    assert_eq!(bot["PGPASSWORD"].as_str(), Some(password));
+    assert_eq!(
+        config["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].as_str(),
+        Some(password)
+    );
+    assert_eq!(bot["METRICS_ADDR"].as_str(), Some("0.0.0.0:9100"));
+    let health: Vec<&str> = service["healthcheck"]["test"]
+        .as_sequence()
+        .expect("the bot has a health check")
+        .iter()
+        .filter_map(|part| part.as_str())
+        .collect();
+    assert_eq!(health, ["CMD", "/usr/local/bin/qotd", "healthcheck"]);
+    for name in ["qotd", "postgres", "discord-proxy"] {
+        let limited = &config["services"][name];
+        assert!(
+            !limited["mem_limit"].is_null() || !limited["deploy"]["resources"].is_null(),
+            "{name} has no memory limit"
+        );
+    }
     assert_eq!(
         bot["DISCORD_API_PROXY"].as_str(),
         Some("http://discord-proxy:80")
@@ -110,6 +137,8 @@ fn the_image_is_multi_stage_runs_as_non_root_and_keeps_the_database_on_a_volume(
     );
     assert!(stages[1].contains(":nonroot"), "{stages:?}");
     for line in [
+        "METRICS_ADDR=127.0.0.1:9100",
+        "CMD [\"/usr/local/bin/qotd\", \"healthcheck\"]",
         "USER 65532:65532",
         "VOLUME [\"/data\"]",
         "COPY --from=build /out/qotd /usr/local/bin/qotd",
@@ -125,4 +154,13 @@ fn the_image_is_multi_stage_runs_as_non_root_and_keeps_the_database_on_a_volume(
         manifest.contains(&format!("rust-version = \"{rust}\"")),
         "the build image's Rust ({rust}) is the crate's rust-version"
     );
+}
+
+/// The manifest says MIT: the repository carries the licence text.
+#[test]
+fn the_licence_the_manifest_names_is_in_the_repository() {
+    let manifest = std::fs::read_to_string(repo_path("Cargo.toml")).unwrap();
+    assert!(manifest.contains("license = \"MIT\""));
+    let licence = std::fs::read_to_string(repo_path("LICENSE")).expect("a root LICENSE");
+    assert!(licence.starts_with("MIT License"));
 }

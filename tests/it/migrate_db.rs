@@ -287,6 +287,13 @@ async fn migrate_db_refuses_a_target_that_is_not_postgres_and_never_prints_its_p
     let not_postgres = to("sqlite://other.db");
     assert_eq!(not_postgres.code(), Some(2), "{not_postgres:?}");
     assert!(not_postgres.stderr.contains("--to must be postgres://"));
+    // The target may come from MIGRATE_DB_TO instead, off the command line.
+    let from_env = Qotd::new(["migrate-db"])
+        .env("MIGRATE_DB_TO", "sqlite://other.db")
+        .database(&source)
+        .output();
+    assert_eq!(from_env.code(), Some(2), "{from_env:?}");
+    assert!(from_env.stderr.contains("--to must be postgres://"));
 
     // Port 1: nothing listens there.
     let unreachable = to("postgres://qotd:hunter2-secret@127.0.0.1:1/qotd");
@@ -295,9 +302,14 @@ async fn migrate_db_refuses_a_target_that_is_not_postgres_and_never_prints_its_p
         unreachable.stderr.contains("nothing was committed"),
         "{unreachable:?}"
     );
-    // The bot waits for a database it cannot reach (SPEC §12), saying why each try.
+    // The bot waits for a database it cannot reach (SPEC §12), saying why each try
+    // (its token checked first, with the fake Discord).
+    let fake = default_fake().await;
     let bot = Qotd::new(["run"])
+        .in_dir(dir.path())
+        .env("QUESTIONS_PATH", repo_path("questions.yaml"))
         .env("DISCORD_TOKEN", crate::support::binary::SUBPROCESS_TOKEN)
+        .env("DISCORD_API_PROXY", fake.base_url())
         .env(
             "DATABASE_URL",
             "postgres://qotd:hunter2-secret@127.0.0.1:1/qotd",

@@ -189,6 +189,12 @@ async fn a_wrong_token_exits_two_at_once_with_one_line_and_never_opens_the_gatew
             .stderr
             .contains(crate::support::binary::SUBPROCESS_TOKEN)
     );
+    // Checked before the database is created: nothing is left behind.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// Runs the bot against `api` for a few seconds (Discord out of reach), then stops it;
@@ -618,5 +624,75 @@ async fn log_lines_to_a_pipe_carry_no_colour_codes() {
         !exited.stderr.contains('\u{1b}'),
         "escape codes in a piped log: {:?}",
         exited.stderr.lines().next()
+    );
+}
+
+/// `qotd healthcheck` (the container image's HEALTHCHECK: it has no shell) asks the
+/// running bot's `/healthz`: 0 while it is healthy, 1 with the reason once its gateway
+/// is down, 2 without METRICS_ADDR. The start-up line says what runs, and `--version`
+/// names the schema (issue 27, operator items).
+#[tokio::test]
+async fn healthcheck_asks_the_running_bot_and_start_up_says_what_runs() {
+    let fake = default_fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("0.0.0.0:{port}");
+    let bot = Qotd::run_against(&fake, dir.path())
+        .env("METRICS_ADDR", &addr)
+        .spawn();
+    let check = || {
+        Qotd::new(["healthcheck"])
+            .env("METRICS_ADDR", &addr)
+            .output()
+    };
+    Waiter::on(&fake)
+        .within(Duration::from_secs(20))
+        .until("the health check passes", async || {
+            check().code() == Some(0)
+        })
+        .await;
+    fake.refuse_gateway(true);
+    fake.close_gateway();
+    let down = Waiter::on(&fake)
+        .within(Duration::from_secs(20))
+        .until("the health check fails", async || {
+            let exited = check();
+            (exited.code() == Some(1)).then_some(exited.stderr)
+        })
+        .await;
+    assert!(
+        down.contains("unhealthy: HTTP/1.0 503") || down.contains("unhealthy: HTTP/1.1 503"),
+        "{down}"
+    );
+    assert!(down.contains("gateway shard 0"), "{down}");
+    let exited = bot.terminate().await;
+    assert_eq!(exited.code(), Some(0), "{}", exited.stderr);
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        exited
+            .stderr
+            .contains(&format!("qotd {version} starting: schema ")),
+        "{}",
+        exited.stderr
+    );
+    assert!(
+        exited.stderr.contains("1 bank(s) with 50 questions from"),
+        "{}",
+        exited.stderr
+    );
+    let unset = Qotd::new(["healthcheck"]).output();
+    assert_eq!(unset.code(), Some(2), "{}", unset.stderr);
+    let shown = Qotd::new(["--version"]).output();
+    let sqlite = qotd::storage::Store::schema_version(qotd::storage::DatabaseKind::Sqlite);
+    assert!(
+        shown
+            .stdout
+            .contains(&format!("database schema: SQLite {sqlite}, PostgreSQL")),
+        "{}",
+        shown.stdout
     );
 }
