@@ -108,7 +108,7 @@ fn line_of(text: &str, bad: &str) -> usize {
 
 /// Typed settings of the environment keys (README, "Configuration"). Its `Debug`
 /// shows neither the token nor the database password.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct Config {
     pub token: Option<Token>,
     pub database_url: String,
@@ -117,6 +117,9 @@ pub struct Config {
     pub api_proxy: Option<String>,
     /// Register slash commands in this guild only (development).
     pub guild_id: Option<u64>,
+    /// `DISCORD_REST_RATE`: REST requests a second this process makes at most
+    /// (`None`: its share of Discord's limit, `core::sharding::rest_rate`).
+    pub rest_rate: Option<f64>,
     /// `DISCORD_SHARDS`: the shards this process runs (`None`: every shard, as many as
     /// Discord recommends).
     pub shards: Option<ShardRange>,
@@ -133,6 +136,7 @@ impl std::fmt::Debug for Config {
             .field("api_proxy", &self.api_proxy)
             .field("guild_id", &self.guild_id)
             .field("shards", &self.shards)
+            .field("rest_rate", &self.rest_rate)
             .field("metrics_addr", &self.metrics_addr)
             .finish()
     }
@@ -208,6 +212,17 @@ impl Config {
                 })
             })
             .transpose()?;
+        let rest_rate = get("DISCORD_REST_RATE")
+            .map(|text| {
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|rate| rate.is_finite() && *rate > 0.0)
+                    .ok_or(ConfigError::Invalid {
+                        key: "DISCORD_REST_RATE",
+                        reason: "must be a number of requests a second above 0, e.g. 45".into(),
+                    })
+            })
+            .transpose()?;
         Ok(Self {
             token: get("DISCORD_TOKEN").map(Token),
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
@@ -218,6 +233,7 @@ impl Config {
             guild_id,
             shards,
             metrics_addr,
+            rest_rate,
         })
     }
 
@@ -252,6 +268,25 @@ mod tests {
             config.require_token(),
             Err(ConfigError::Missing("DISCORD_TOKEN"))
         );
+    }
+
+    #[test]
+    fn the_rest_rate_is_a_number_of_requests_a_second_above_zero() {
+        assert_eq!(config(&[]).unwrap().rest_rate, None);
+        let set = config(&[("DISCORD_REST_RATE", "22.5")]).unwrap();
+        assert_eq!(set.rest_rate, Some(22.5));
+        for bad in ["0", "-3", "fast", "inf", "NaN"] {
+            assert!(
+                matches!(
+                    config(&[("DISCORD_REST_RATE", bad)]),
+                    Err(ConfigError::Invalid {
+                        key: "DISCORD_REST_RATE",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod logs;
 pub mod memory;
 pub mod metrics;
 pub mod ops_server;
+pub mod pacer;
 pub mod picture;
 pub mod post_turns;
 pub mod startup;

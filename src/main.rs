@@ -212,7 +212,11 @@ fn run(config: Config) -> ExitCode {
                 Arc::new(SystemClock),
                 SchedulerControl::default(),
             )
-            .with_shards(config.shards),
+            .with_shards(config.shards)
+            .with_pacer(qotd::pacer::Pacer::new(qotd::core::sharding::rest_rate(
+                config.rest_rate,
+                config.shards,
+            ))),
         );
         tokio::spawn(hand_back_after_start_up(app.clone()));
         let result = qotd::startup::run(connection, app, shutdown).await;

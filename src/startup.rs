@@ -321,7 +321,7 @@ pub async fn run(
         app.stats.clone(),
         app.metrics.clone(),
     );
-    let discord = Arc::new(DiscordHttp::new(client.http.clone()).with_metrics(app.metrics.clone()));
+    let discord = Arc::new(DiscordHttp::of(client.http.clone(), &app));
     let scheduler = scheduler::start(app.handles.clone(), discord);
     let shard_manager = client.shard_manager.clone();
     let result = tokio::select! {

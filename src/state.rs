@@ -24,6 +24,7 @@ use crate::core::sharding::{self, ShardRange};
 use crate::guild_presence::GuildPresence;
 use crate::locks;
 use crate::metrics::Metrics;
+use crate::pacer::Pacer;
 use crate::post_turns::PostTurns;
 use crate::stats::Stats;
 use crate::storage::{DailyPost, NewAnswer, StorageError, Store};
@@ -59,6 +60,8 @@ pub struct Handles {
     pub shards: Option<ShardRange>,
     /// What `/metrics` shows.
     pub metrics: Arc<Metrics>,
+    /// Paces every REST call of the daily work below Discord's global limit.
+    pub pacer: Arc<Pacer>,
 }
 
 /// Everything the handlers share: the [`Handles`] (reached through `Deref`), and what
@@ -113,6 +116,14 @@ impl App {
             .shards = shards;
         self
     }
+
+    /// The same, its REST calls paced by `pacer` (`DISCORD_REST_RATE`).
+    pub fn with_pacer(mut self, pacer: Pacer) -> Self {
+        Arc::get_mut(&mut self.handles)
+            .expect("the pacer is set on a new App, before its handles are shared")
+            .pacer = Arc::new(pacer);
+        self
+    }
 }
 
 impl Handles {
@@ -137,6 +148,7 @@ impl Handles {
             stats: Default::default(),
             shards: None,
             metrics,
+            pacer: Arc::new(Pacer::new(crate::core::sharding::DEFAULT_REST_RATE)),
         }
     }
 

@@ -8,6 +8,7 @@
 
 pub mod fixtures;
 mod gateway;
+mod limits;
 mod openapi;
 mod rest;
 
@@ -19,6 +20,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+pub use limits::{DEFAULT_BAN_AT, LimitsReport};
 pub use openapi::{Check, openapi};
 
 pub const BOT_USER_ID: u64 = 900_000_000_000_000_001;
@@ -153,6 +155,8 @@ struct State {
     next_id: u64,
     /// [`Builder::accept_only_token`].
     accepted_token: Option<String>,
+    /// The global limit and the invalid-request ban ([`limits`]).
+    limits: limits::Limits,
     guilds: Vec<GuildSpec>,
     channels: BTreeMap<u64, StoredChannel>,
     messages: BTreeMap<u64, StoredMessage>,
@@ -218,9 +222,18 @@ pub struct Builder {
     recommended_shards: Option<u32>,
     max_guilds_per_session: Option<usize>,
     accepted_token: Option<String>,
+    global_limit: Option<usize>,
 }
 
 impl Builder {
+    /// Enforces Discord's global limit: `per_second` REST requests a second per token
+    /// (Discord's is 50), interaction callbacks and follow-ups exempt; past it, `429`
+    /// with `"global": true`. Off by default.
+    pub fn global_limit(mut self, per_second: usize) -> Self {
+        self.global_limit = Some(per_second);
+        self
+    }
+
     /// Answers 401 to every REST call whose token is not `token` (by default any
     /// token is accepted).
     pub fn accept_only_token(mut self, token: &str) -> Self {
@@ -268,6 +281,7 @@ impl Builder {
             dispatch_own_messages: true,
             recommended_shards: self.recommended_shards.unwrap_or(1),
             accepted_token: self.accepted_token.clone(),
+            limits: limits::Limits::with_global_limit(self.global_limit),
             ..State::default()
         };
         for guild in &self.guilds {
@@ -550,6 +564,22 @@ impl FakeDiscord {
     /// Answers a share of REST calls (0.0–1.0) with a 500 or a 429, chosen by `seed`.
     pub fn set_random_faults(&self, probability: f64, seed: u64) {
         self.shared.state().random_faults = (probability > 0.0).then_some((probability, seed | 1));
+    }
+
+    /// Enforces (`Some`) or stops enforcing (`None`) the global limit.
+    pub fn set_global_limit(&self, per_second: Option<usize>) {
+        self.shared.state().limits.global_per_second = per_second;
+    }
+
+    /// Bans the IP after `invalid` invalid requests in ten minutes instead of
+    /// Discord's [`DEFAULT_BAN_AT`].
+    pub fn set_invalid_request_ban_at(&self, invalid: usize) {
+        self.shared.state().limits.ban_at = invalid;
+    }
+
+    /// The global 429s, invalid requests, peak requests in a second and the ban.
+    pub fn limits_report(&self) -> LimitsReport {
+        self.shared.state().limits.report()
     }
 
     /// Answers every call on `channel_id` with 403 Missing Permissions.

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::fixtures;
+use crate::limits::Refusal;
 use crate::{
     APPLICATION_ID, Attachment, BOT_NAME, BOT_USER_ID, Fault, OWNER_ID, Request, Shared, State,
     StoredChannel, StoredMessage,
@@ -103,6 +104,15 @@ pub(crate) async fn handle(
             .is_some_and(|token| given != Some(format!("Bot {token}").as_str()))
     };
 
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let refused = shared
+        .state()
+        .limits
+        .admit(&token, &path, std::time::Instant::now());
     let (latency, fault) = {
         let mut state = shared.state();
         let fault = state
@@ -121,6 +131,7 @@ pub(crate) async fn handle(
     }
 
     let reply = match fault {
+        _ if refused.is_err() => limit_reply(refused),
         _ if token_refused => error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized"),
         Some(Fault::ServerError) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -163,11 +174,23 @@ pub(crate) async fn handle(
             files,
         });
     }
+    let scope = match (refused, fault) {
+        (Err(Refusal::Global { .. }), _) => Some("global"),
+        (_, Some(Fault::RateLimited { .. })) => Some("user"),
+        _ => None,
+    };
+    shared
+        .state()
+        .limits
+        .answered(reply.0.as_u16(), scope, std::time::Instant::now());
     shared.bump();
     if let Some(Fault::AnswerLate(delay)) = fault {
         tokio::time::sleep(delay).await;
     }
 
+    if let Err(refusal) = refused {
+        return limit_response(refusal);
+    }
     let (status, body) = reply;
     let mut response = match body {
         Some(body) => (status, axum::Json(body)).into_response(),
@@ -782,4 +805,44 @@ fn interaction_callback(shared: &Shared, token: &str, body: &Value) -> Reply {
     }
     shared.bump();
     no_content()
+}
+
+/// The recorded answer to a request a limit refused ([`limit_response`] sends it).
+fn limit_reply(refused: Result<(), Refusal>) -> Reply {
+    match refused {
+        Err(Refusal::Global { retry_after }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(json!({
+                "message": "You are being rate limited.",
+                "retry_after": retry_after,
+                "global": true,
+            })),
+        ),
+        _ => (StatusCode::TOO_MANY_REQUESTS, None),
+    }
+}
+
+/// What Discord sends past a limit: the global 429 with its headers, or
+/// Cloudflare's ban page.
+fn limit_response(refusal: Refusal) -> axum::response::Response {
+    match refusal {
+        Refusal::Global { retry_after } => {
+            let body = limit_reply(Err(refusal)).1.unwrap_or_default();
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+            let headers = response.headers_mut();
+            headers.insert("x-ratelimit-global", "true".parse().unwrap());
+            headers.insert("x-ratelimit-scope", "global".parse().unwrap());
+            headers.insert(
+                "retry-after",
+                retry_after.ceil().to_string().parse().unwrap(),
+            );
+            response
+        }
+        Refusal::Banned => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("content-type", "text/html")],
+            "<!DOCTYPE html><title>Access denied</title><p>error code: 1015</p>",
+        )
+            .into_response(),
+    }
 }

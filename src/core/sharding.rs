@@ -104,6 +104,24 @@ pub fn holds(shards: Option<&ShardRange>, guild_id: u64) -> bool {
     shards.is_none_or(|range| range.holds(guild_id))
 }
 
+/// Discord's global REST limit is about 50 requests a second per bot; the bot paces
+/// itself below it, with room for the calls it does not pace (start-up, commands'
+/// own REST calls) and for clocks that differ (SPEC §12).
+pub const DEFAULT_REST_RATE: f64 = 45.0;
+
+/// The REST requests a second this process may make (SPEC §12): `DISCORD_REST_RATE`
+/// when set, else [`DEFAULT_REST_RATE`] for a process running every shard, and its
+/// share, `DEFAULT_REST_RATE` × shards held / `TOTAL`, with `DISCORD_SHARDS`.
+pub fn rest_rate(configured: Option<f64>, shards: Option<ShardRange>) -> f64 {
+    configured.unwrap_or_else(|| match shards {
+        None => DEFAULT_REST_RATE,
+        Some(range) => {
+            let held = f64::from(range.last - range.first + 1);
+            DEFAULT_REST_RATE * held / f64::from(range.total)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +220,19 @@ mod tests {
             prop_assert_eq!(holders, 1);
             prop_assert!(holds(None, guild));
         }
+    }
+
+    #[test]
+    fn a_process_paces_its_share_of_the_global_limit() {
+        let range = |text: &str| Some(text.parse::<ShardRange>().unwrap());
+        assert_eq!(rest_rate(None, None), 45.0);
+        assert_eq!(rest_rate(None, range("0-1/4")), 22.5);
+        assert_eq!(rest_rate(None, range("3/4")), 11.25);
+        assert_eq!(rest_rate(None, range("0-3/4")), 45.0);
+        assert_eq!(
+            rest_rate(Some(30.0), range("0/4")),
+            30.0,
+            "the setting wins"
+        );
     }
 }

@@ -98,7 +98,7 @@ fn on_ready(app: Arc<App>, http: &Arc<serenity::Http>, ready: &serenity::Ready) 
     if settled {
         app.settled.notify_one();
     }
-    let discord = DiscordHttp::new(http.clone()).with_metrics(app.metrics.clone());
+    let discord = DiscordHttp::of(http.clone(), &app);
     tokio::spawn(async move { catch_up::after_ready(&app, &discord).await });
 }
 
@@ -183,7 +183,7 @@ async fn on_reaction(
     };
     // Too few reactors: nothing to reveal (the timeout has its own timer).
     if added && enough_reactions(reactors, active.reveal_reactions) {
-        let discord = DiscordHttp::new(http.clone()).with_metrics(app.metrics.clone());
+        let discord = DiscordHttp::of(http.clone(), app);
         reveal::reveal_if_due(app, &discord, post_id).await;
     }
 }

@@ -11,6 +11,8 @@ use crate::core::hint_reveal::RevealReason;
 use crate::core::question_bank::{Question, QuestionBank};
 use crate::daily::port::{DiscordPort, HistoryMessage, PAGE, PostFailure, Reactor};
 use crate::metrics::Metrics;
+use crate::pacer::{PAUSE_AFTER_429, Pacer};
+use crate::state::Handles;
 use crate::storage::DailyPost;
 
 /// [`DiscordPort`] over serenity's REST client.
@@ -18,14 +20,23 @@ use crate::storage::DailyPost;
 pub struct DiscordHttp {
     http: Arc<serenity::Http>,
     metrics: Option<Arc<Metrics>>,
+    /// Every call waits for its turn here (`crate::pacer`).
+    pacer: Arc<Pacer>,
 }
 
 impl DiscordHttp {
-    pub fn new(http: Arc<serenity::Http>) -> Self {
+    /// Discord through `http`, each call paced by `pacer`: the process's one pacer.
+    pub fn new(http: Arc<serenity::Http>, pacer: Arc<Pacer>) -> Self {
         Self {
             http,
             metrics: None,
+            pacer,
         }
+    }
+
+    /// Discord through `http` for the process of `handles`: its pacer, its metrics.
+    pub fn of(http: Arc<serenity::Http>, handles: &Handles) -> Self {
+        Self::new(http, handles.pacer.clone()).with_metrics(handles.metrics.clone())
     }
 
     /// The same, counting every REST call (route class, status, latency) in `metrics`.
@@ -48,13 +59,20 @@ impl DiscordHttp {
         Fut: std::future::Future<Output = serenity::Result<T>>,
     {
         let metrics = self.metrics.as_deref();
+        let pacer = &self.pacer;
         with_retries(what, || {
-            let started = std::time::Instant::now();
+            // Not sent until awaited: after the pacer's turn.
             let attempt = call();
             async move {
+                pacer.ready().await;
+                let started = std::time::Instant::now();
                 let result = attempt.await;
                 if let Some(metrics) = metrics {
                     metrics.discord_request(route, &status_of(&result), started.elapsed());
+                }
+                if is_rate_limited(&result) {
+                    // Past a limit anyway: every call of the process waits.
+                    pacer.pause(PAUSE_AFTER_429);
                 }
                 result
             }
@@ -90,6 +108,16 @@ fn status_of<T>(result: &serenity::Result<T>) -> String {
         }
         Err(_) => "error".to_owned(),
     }
+}
+
+/// Whether Discord answered 429 (serenity's limiter is off behind a proxy and keeps
+/// neither `global` nor `retry_after` of the answer).
+fn is_rate_limited<T>(result: &serenity::Result<T>) -> bool {
+    matches!(
+        result,
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)))
+            if response.status_code.as_u16() == 429
+    )
 }
 
 fn classify(error: serenity::Error) -> PostFailure {

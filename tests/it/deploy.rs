@@ -111,10 +111,16 @@ fn the_compose_file_validates_and_wires_the_bot_to_postgres_and_the_proxy() {
     }
     assert_eq!(
         bot["DISCORD_API_PROXY"].as_str(),
-        Some("http://discord-proxy:80")
+        Some("http://discord-proxy:8080")
     );
     assert!(config["services"]["postgres"].is_mapping());
-    assert!(config["services"]["discord-proxy"].is_mapping());
+    let proxy = config["services"]["discord-proxy"]["image"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        proxy.starts_with("ghcr.io/germanoeich/nirn-proxy:v"),
+        "a proxy that paces the global limit ahead of time, at a fixed version: {proxy}"
+    );
     // Without the secrets it refuses to start, naming what to set.
     let (ok, said) = run("docker-compose", "docker-compose", &compose, &[]);
     assert!(

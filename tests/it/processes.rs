@@ -46,7 +46,8 @@ impl Servers {
             builder = builder.guild(guild, "Busy", &specs);
             channels.extend(ids.iter().map(|id| (*id, guild)));
         }
-        let fake = builder.start().await;
+        // Discord's global limit, as strict as Discord (SPEC §12).
+        let fake = builder.global_limit(50).start().await;
         fake.set_latency(Duration::from_millis(5));
         let dir = tempfile::tempdir().unwrap();
         let url = database::url_in(dir.path()).await;
@@ -295,4 +296,58 @@ async fn two_processes_on_one_shard_show_a_revealed_hint_once() {
     let edits = fake.message(message).unwrap().edits.len();
     assert_eq!(edits, 1, "the post edited once for the reveal");
     fake.assert_clean();
+}
+
+impl Servers {
+    /// One process running every shard, its REST rate `rate` (`None`: the default).
+    async fn start_one(&self, rate: Option<&str>) -> Running {
+        let mut qotd = Qotd::run_against(&self.fake, self.dir.path())
+            .env("DATABASE_URL", &self.url)
+            .env("RUST_LOG", "error");
+        if let Some(rate) = rate {
+            qotd = qotd.env("DISCORD_REST_RATE", rate);
+        }
+        let qotd = qotd.spawn();
+        Waiter::on(&self.fake)
+            .within(Duration::from_secs(60))
+            .until("every channel's post finished", async || {
+                self.finished_posts().await == self.channels.len()
+            })
+            .await;
+        qotd
+    }
+}
+
+/// SPEC §12: a fan-out of 120 channels due at once, against a fake that enforces
+/// Discord's global limit (50 a second), paces itself below it: no global 429, never
+/// more than 50 requests in a second, every channel one post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_out_at_the_default_rate_never_meets_the_global_limit() {
+    let servers = Servers::due().await;
+    let bot = servers.start_one(None).await;
+    let exited = bot.terminate().await;
+    assert_eq!(exited.code(), Some(0), "{}", exited.stderr);
+    let report = servers.fake.limits_report();
+    println!("paced: {report:?}");
+    assert_eq!(report.global_429s, 0, "{report:?}");
+    assert!(report.peak_per_second <= 50, "{report:?}");
+    assert_eq!(report.invalid, 0, "{report:?}");
+    assert_one_daily_post_each(&servers.fake, servers.channels.iter().copied());
+    servers.fake.assert_clean();
+}
+
+/// The same fan-out unpaced (a rate far above Discord's): the fake's global limit
+/// answers 429s, which is what pacing prevents; and still every channel gets exactly
+/// one post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unpaced_the_same_fan_out_meets_the_global_limit_and_still_posts_once() {
+    let servers = Servers::due().await;
+    let bot = servers.start_one(Some("100000")).await;
+    let exited = bot.terminate().await;
+    assert_eq!(exited.code(), Some(0), "{}", exited.stderr);
+    let report = servers.fake.limits_report();
+    println!("unpaced: {report:?}");
+    assert!(report.global_429s > 0, "{report:?}");
+    assert!(report.peak_per_second >= 50, "{report:?}");
+    assert_one_daily_post_each(&servers.fake, servers.channels.iter().copied());
 }

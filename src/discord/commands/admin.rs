@@ -237,7 +237,7 @@ pub async fn post(
         );
     }
     ctx.defer_ephemeral().await?;
-    let discord = DiscordHttp::new(ctx.serenity_context().http.clone());
+    let discord = DiscordHttp::of(ctx.serenity_context().http.clone(), ctx.data());
     let post = match post::post_daily(app, &discord, &schedule, today, now).await {
         Ok(PostOutcome::Posted(post) | PostOutcome::AlreadyPosted(post)) => post,
         // The database's fault, not the admin's: the one error path says so.

@@ -175,7 +175,7 @@ pub async fn on_lightbulb(
     if !app.active.is_open_quiz(message.get()) {
         return;
     }
-    let discord = DiscordHttp::new(http.clone()).with_metrics(app.metrics.clone());
+    let discord = DiscordHttp::of(http.clone(), app);
     if let Err(error) = reveal::reveal_quiz(app, &discord, message.get(), user.get()).await {
         warn!(%error, "failed to reveal a quiz hint");
     }

@@ -249,9 +249,11 @@ impl Harness {
     }
 
     /// The daily workflow's Discord port over serenity's REST client, pointed at the
-    /// fake the way `DISCORD_API_PROXY` points the bot (rate limiter off, no HTTP proxy).
+    /// fake the way `DISCORD_API_PROXY` points the bot (rate limiter off, no HTTP
+    /// proxy), paced at the default rate.
     pub fn discord_http(&self) -> DiscordHttp {
-        DiscordHttp::new(self.serenity_http())
+        let pacer = qotd::pacer::Pacer::new(qotd::core::sharding::DEFAULT_REST_RATE);
+        DiscordHttp::new(self.serenity_http(), Arc::new(pacer))
     }
 
     /// Serenity's REST client, pointed at the fake as [`Harness::discord_http`] is.
