@@ -11,6 +11,7 @@ pub mod question_bank;
 pub mod question_stats;
 pub mod quiz_cooldown;
 pub mod ranking;
+pub mod refusals;
 pub mod rotation;
 pub mod schedule_options;
 pub mod sharding;

@@ -244,6 +244,7 @@ mod tests {
             rotation_pass: 1,
             alert: None,
             last_posted_date: None,
+            refusals: None,
         }
     }
 

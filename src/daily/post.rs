@@ -7,7 +7,7 @@ use tracing::{info, warn};
 
 use super::port::{DiscordPort, PAGE, PostFailure};
 use super::reveal;
-use crate::core::rotation;
+use crate::core::{daily_schedule, refusals, rotation};
 use crate::state::Handles;
 use crate::storage::{ClaimOutcome, DailyPost, NewDailyPost, Schedule};
 
@@ -250,6 +250,41 @@ async fn bot_user_id(handles: &Handles, discord: &impl DiscordPort) -> Result<u6
 /// Records a problem that keeps a channel from posting: a warning for the operator,
 /// the alert on the schedule (for `/qotd status`), and a message in the server's alerts
 /// channel when one is set — once per distinct problem, not on every retry.
+/// Discord refused the channel's post: the alert (once per cause), and the run of
+/// local days with refusals, which pauses the schedule on its third day (SPEC §12).
+pub async fn refused(
+    handles: &Handles,
+    discord: &impl DiscordPort,
+    schedule: &Schedule,
+    problem: &str,
+    now: DateTime<Utc>,
+) {
+    alert(handles, discord, schedule, problem, now).await;
+    let today = daily_schedule::local_date(now, schedule.timezone);
+    let run = refusals::refused_on(schedule.refusals, today);
+    if schedule.refusals == Some(run) && (schedule.paused || !run.pauses()) {
+        return; // nothing new: the same day, already paused or not yet due to
+    }
+    let pause = run.pauses();
+    if let Err(error) = handles
+        .store
+        .record_refusals(schedule.channel_id, run, pause, now)
+        .await
+    {
+        return warn!(%error, "failed to record the refused day");
+    }
+    if pause {
+        warn!(
+            guild_id = schedule.guild_id,
+            channel_id = schedule.channel_id,
+            days = run.days(),
+            %problem,
+            "paused the schedule: Discord refused its post every day for {} days; /qotd resume starts it again",
+            run.days()
+        );
+    }
+}
+
 pub async fn alert(
     handles: &Handles,
     discord: &impl DiscordPort,

@@ -293,7 +293,7 @@ async fn record_results(
         memory.retry.failed(channel_id, &failure, now);
         match (failure, job.schedule()) {
             (PostFailure::Refused(problem), Some(schedule)) => {
-                post::alert(handles, discord, schedule, &problem, now).await;
+                post::refused(handles, discord, schedule, &problem, now).await;
             }
             (PostFailure::Database(error), _) => database_errors.push(error),
             (failure, _) => warn!(channel_id, %failure, "daily work failed; will retry"),

@@ -168,7 +168,7 @@ pub fn quiz_embed(
 /// What the alerts channel is told when a channel cannot get its question.
 pub fn alert_text(channel_id: u64, problem: &str) -> String {
     format!(
-        "⚠️ I could not post today's question in <#{channel_id}>: {problem}. The schedule is kept; I will try again."
+        "⚠️ I could not post today's question in <#{channel_id}>: {problem}. The schedule is kept; I will try again, at most 4 times an hour. If this goes on for 3 days in a row, I pause the schedule until you `/qotd resume` it."
     )
 }
 
@@ -263,6 +263,13 @@ pub fn status_embed(
         }
         if schedule.paused {
             line.push_str(" · ⏸️ paused");
+            if schedule.refusals.is_some_and(|run| run.pauses()) {
+                let _ = write!(
+                    line,
+                    " after {} days in a row of refused posts (`/qotd resume` starts it again)",
+                    schedule.refusals.map_or(0, |run| run.days())
+                );
+            }
         }
         if let Some(alert) = &schedule.alert {
             let _ = write!(line, "\n  ⚠️ {alert}");

@@ -72,6 +72,8 @@ const TABLES: &[Table] = &[
             ("alert_at", OptInt),
             ("updated_at", Int),
             ("bank", OptText),
+            ("refused_first", OptText),
+            ("refused_last", OptText),
         ],
         identity: None,
     },

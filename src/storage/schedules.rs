@@ -8,6 +8,7 @@ use super::error::StorageError;
 use super::error::StorageResult;
 use crate::core::daily_schedule::{self, PostTime};
 use crate::core::hint_reveal::RevealRule;
+use crate::core::refusals::RefusalRun;
 use crate::core::schedule_options::ScheduleOptions;
 
 /// What an admin sets with `/qotd setup`.
@@ -65,6 +66,8 @@ pub struct Schedule {
     pub alert: Option<String>,
     /// The local date of the channel's latest daily post, if any.
     pub last_posted_date: Option<NaiveDate>,
+    /// The local days in a row on which Discord refused the channel's post.
+    pub refusals: Option<RefusalRun>,
 }
 
 impl Schedule {
@@ -130,6 +133,8 @@ pub(super) struct ScheduleRow {
     rotation_pass: i64,
     alert: Option<String>,
     last_posted_date: Option<String>,
+    refused_first: Option<String>,
+    refused_last: Option<String>,
 }
 
 impl TryFrom<ScheduleRow> for Schedule {
@@ -163,6 +168,13 @@ impl TryFrom<ScheduleRow> for Schedule {
                 .map(str::parse)
                 .transpose()
                 .map_err(|_| corrupt("last posted date"))?,
+            refusals: match (row.refused_first.as_deref(), row.refused_last.as_deref()) {
+                (Some(first), Some(last)) => Some(RefusalRun {
+                    first: first.parse().map_err(|_| corrupt("refused_first"))?,
+                    last: last.parse().map_err(|_| corrupt("refused_last"))?,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -170,7 +182,7 @@ impl TryFrom<ScheduleRow> for Schedule {
 /// The schedule columns plus the channel's last posted date (a literal, for `concat!`).
 pub(super) const SELECT_SCHEDULE: &str = "SELECT s.channel_id, s.guild_id, s.post_time, s.timezone, \
      s.reveal_after_minutes, s.reveal_reactions, s.category, s.bank, s.paused, s.removed, \
-     s.active_since, s.rotation_seed, s.rotation_pass, s.alert, \
+     s.active_since, s.rotation_seed, s.rotation_pass, s.alert, s.refused_first, s.refused_last, \
      (SELECT local_date FROM daily_posts p WHERE p.channel_id = s.channel_id \
       ORDER BY p.seq DESC LIMIT 1) AS last_posted_date \
      FROM schedules s";
@@ -210,6 +222,15 @@ pub trait Schedules: Send + Sync {
         now: DateTime<Utc>,
     ) -> StorageResult<()>;
     async fn clear_schedule_alert(&self, channel_id: u64) -> StorageResult<()>;
+    /// Records the run of local days on which Discord refused the channel's post and,
+    /// when `pause`, pauses its schedule (SPEC §12), in one statement.
+    async fn record_refusals(
+        &self,
+        channel_id: u64,
+        run: RefusalRun,
+        pause: bool,
+        now: DateTime<Utc>,
+    ) -> StorageResult<()>;
 
     /// The schedule of `channel_id` if the channel is one of server `guild_id`'s: the
     /// one lookup for "is this channel a daily channel of this server" (a channel id

@@ -871,3 +871,71 @@ async fn answers_made_before_the_bot_knows_its_post_or_its_thread_count_live() {
     assert_eq!(harness.streak(MEMBER + 1).await.current, 1);
     harness.fake.assert_clean();
 }
+
+/// SPEC §12: a channel Discord refuses (403) for 3 days makes at most 4 refused calls
+/// an hour and ends paused, with exactly one alert naming the cause; `/qotd status`
+/// says why it is paused, and `/qotd resume` starts it again (issue 28).
+#[tokio::test]
+async fn a_channel_refused_for_three_days_is_retried_four_times_an_hour_then_paused() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    harness.qotd_on("alerts", ALERTS_CHANNEL).await;
+    harness.setup_nine_new_york(CHANNEL, vec![]).await;
+    harness.fake.deny_channel(CHANNEL);
+    let refused_calls = || {
+        harness
+            .fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.status == 403 && r.path.starts_with(&format!("/channels/{CHANNEL}/")))
+            .count()
+    };
+    for day in ["2026-06-01", "2026-06-02", "2026-06-03"] {
+        // The scheduler wakes every 5 minutes for the first two hours of the day;
+        // `at_tick[i]`: the refused calls made at the i-th wake.
+        let mut at_tick = Vec::new();
+        for step in 0..24 {
+            let before = refused_calls();
+            harness
+                .tick_to(ny_nine(day) + TimeDelta::minutes(5 * step))
+                .await;
+            at_tick.push(refused_calls() - before);
+        }
+        let most_in_an_hour = at_tick
+            .windows(12)
+            .map(|hour| hour.iter().sum::<usize>())
+            .max();
+        // Every 15 minutes on days 1 and 2; on day 3 the first refusal pauses it.
+        let expected = if day == "2026-06-03" { 1 } else { 4 };
+        assert_eq!(most_in_an_hour, Some(expected), "{day}: {at_tick:?}");
+    }
+    let schedule = harness.schedule(CHANNEL).await;
+    assert!(schedule.paused, "paused after the third day: {schedule:?}");
+    let alerts = harness.fake.messages_in(ALERTS_CHANNEL);
+    assert_eq!(alerts.len(), 1, "exactly one alert");
+    assert!(alerts[0].content().contains("Missing Permissions"));
+    assert!(alerts[0].content().contains("3 days in a row"));
+    // Paused: no more calls the next day.
+    let before = refused_calls();
+    harness.tick_to(ny_nine("2026-06-04")).await;
+    assert_eq!(refused_calls(), before, "a paused schedule makes no calls");
+    let token = harness.qotd(&admin(), "status", json!([]));
+    let status = harness.reply(&token).await;
+    assert!(
+        status
+            .text()
+            .contains("after 3 days in a row of refused posts"),
+        "{}",
+        status.text()
+    );
+
+    // Permission fixed and resumed: the next post goes out, nothing paused any more.
+    harness.fake.allow_channel(CHANNEL);
+    let resumed = harness.qotd_on("resume", CHANNEL).await;
+    assert!(resumed.content.starts_with("▶️") || !resumed.text().is_empty());
+    harness.tick_to(ny_nine("2026-06-05")).await;
+    harness.wait_daily_post(CHANNEL, 1).await;
+    let schedule = harness.schedule(CHANNEL).await;
+    assert!(!schedule.paused);
+    assert_eq!((schedule.alert, schedule.refusals), (None, None));
+    harness.fake.assert_clean();
+}

@@ -68,6 +68,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "be06167451569f6b61d93f9d408e57e89034dcb64037e1ce6cd7c2db8b82aa97740a18681c852426b86ace32e4a8007f",
     ),
     (
+        "postgres",
+        "0013_schedule_refusals.sql",
+        "6ca2444d9520c026fce7203d5ff1d86ca2d801a7756aa5101babd103abf20b1f83400b2820208521ed895eda5952de53",
+    ),
+    (
         "sqlite",
         "0001_initial.sql",
         "e5bba05d5afc7d2218881590ba77269a2e6edaf9ec1409b2677100b519fb9a671429762d0f29f16bdbf2b0681bbaa62a",
@@ -121,6 +126,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "sqlite",
         "0011_streak_before_latest_post.sql",
         "be06167451569f6b61d93f9d408e57e89034dcb64037e1ce6cd7c2db8b82aa97740a18681c852426b86ace32e4a8007f",
+    ),
+    (
+        "sqlite",
+        "0012_schedule_refusals.sql",
+        "6ca2444d9520c026fce7203d5ff1d86ca2d801a7756aa5101babd103abf20b1f83400b2820208521ed895eda5952de53",
     ),
 ];
 

@@ -7,6 +7,7 @@ use sqlx::{ColumnIndex, Executor, IntoArguments};
 
 use sqlx::{Encode, Type};
 
+use crate::core::refusals::RefusalRun;
 use crate::storage::convert::{to_db_id, to_millis};
 use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
 use crate::storage::error::{StorageError, StorageResult};
@@ -116,7 +117,9 @@ where
     ) -> StorageResult<bool> {
         let result = sqlx::query(
             "UPDATE schedules SET paused = $2, updated_at = $3, \
-                 active_since = CASE WHEN NOT $2 AND paused THEN $3 ELSE active_since END \
+                 active_since = CASE WHEN NOT $2 AND paused THEN $3 ELSE active_since END, \
+                 refused_first = CASE WHEN $2 THEN refused_first END, \
+                 refused_last = CASE WHEN $2 THEN refused_last END \
              WHERE channel_id = $1 AND removed = FALSE",
         )
         .bind(to_db_id(channel_id))
@@ -159,9 +162,32 @@ where
         Ok(())
     }
 
+    async fn record_refusals(
+        &self,
+        channel_id: u64,
+        run: RefusalRun,
+        pause: bool,
+        now: DateTime<Utc>,
+    ) -> StorageResult<()> {
+        sqlx::query(
+            "UPDATE schedules SET refused_first = $2, refused_last = $3, \
+                 paused = paused OR $4, updated_at = $5 WHERE channel_id = $1",
+        )
+        .bind(to_db_id(channel_id))
+        .bind(run.first.to_string())
+        .bind(run.last.to_string())
+        .bind(pause)
+        .bind(to_millis(now))
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Also ends the run of refused days: the post went out.
     async fn clear_schedule_alert(&self, channel_id: u64) -> StorageResult<()> {
         sqlx::query(
-            "UPDATE schedules SET alert = NULL, alert_at = NULL WHERE channel_id = $1 AND alert IS NOT NULL",
+            "UPDATE schedules SET alert = NULL, alert_at = NULL, refused_first = NULL, \
+                 refused_last = NULL WHERE channel_id = $1 AND alert IS NOT NULL",
         )
         .bind(to_db_id(channel_id))
         .execute(self.writer())
