@@ -25,10 +25,20 @@ pub(crate) trait Engine: Send + Sync + 'static {
     /// Where single-statement writes go.
     fn writer(&self) -> &Pool<Self::Db>;
 
-    /// A write transaction: what it reads stays true until it commits, across every
-    /// process on the database (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a transaction
-    /// holding the write lock).
-    fn begin_write(&self) -> impl Future<Output = StorageResult<Tx<Self>>> + Send;
+    /// A write transaction: what it reads of the scopes `locks` name stays true until
+    /// it commits, across every process on the database. SQLite: `BEGIN IMMEDIATE`
+    /// (every write transaction runs alone). PostgreSQL: a transaction holding an
+    /// advisory lock per scope, taken in one order (no deadlock), so writes to other
+    /// channels and servers run in parallel.
+    fn begin_write(&self, locks: &[Lock]) -> impl Future<Output = StorageResult<Tx<Self>>> + Send;
+
+    /// The locks a write to the streaks of `posts`' channels takes: each channel and
+    /// its server ([`Lock::streaks_of`]); none where [`Engine::begin_write`] takes no
+    /// locks.
+    fn locks_of_posts(
+        &self,
+        posts: &[i64],
+    ) -> impl Future<Output = StorageResult<Vec<Lock>>> + Send;
 
     /// How many rows a statement changed (sqlx gives each driver's result its own type).
     fn rows_affected(result: &<Self::Db as Database>::QueryResult) -> u64;
@@ -68,6 +78,47 @@ pub(crate) trait Engine: Send + Sync + 'static {
         answers: String,
         streaks: Vec<serde_json::Value>,
     ) -> impl Future<Output = StorageResult<HashSet<(i64, i64)>>> + Send + 'c;
+}
+
+/// What a write transaction touches ([`Engine::begin_write`]). Each call site says
+/// which invariant its locks protect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lock {
+    /// A daily channel: its posts (claims, numbers) and its members' streaks.
+    Channel(u64),
+    /// A server: its teams, suggestions and schedules.
+    Guild(u64),
+    /// A member's practice deck in a server.
+    Member { guild: u64, user: u64 },
+}
+
+impl Lock {
+    /// What a write to a channel's streaks locks: the channel (its latest question
+    /// and its members' streaks stay as read) and its server (the server's totals,
+    /// standings and ranked count, which every such write changes by trigger: under
+    /// one lock per server, two writes never take their rows in different orders).
+    pub(crate) fn streaks_of(guild_id: u64, channel_id: u64) -> [Lock; 2] {
+        [Lock::Guild(guild_id), Lock::Channel(channel_id)]
+    }
+
+    /// The advisory lock's key. Discord ids are unique across channels, servers and
+    /// users, so a channel's or a server's id is its key; a member's mixes both. Two
+    /// scopes that happened to share a key would only wait for each other.
+    pub(crate) fn key(self) -> i64 {
+        let key = match self {
+            Lock::Channel(id) | Lock::Guild(id) => id,
+            Lock::Member { guild, user } => user ^ guild.rotate_left(21),
+        };
+        key as i64
+    }
+}
+
+/// The keys of `locks` in the one order every transaction takes them, each once.
+pub(crate) fn lock_keys(locks: &[Lock]) -> Vec<i64> {
+    let mut keys: Vec<i64> = locks.iter().map(|lock| lock.key()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// The engine's sqlx driver.

@@ -6,10 +6,12 @@
 //! every write: once per statement, however many rows it writes.
 //!
 //! Where SQLite's `BEGIN IMMEDIATE` makes every write transaction run alone, here each
-//! write transaction takes one transaction-scoped advisory lock first: the same
-//! guarantee across every process on the database, so a read-then-write (a claim, a
-//! streak update) never interleaves with another. Single-statement writes need no
-//! lock: their row locks and unique constraints decide between processes.
+//! write transaction takes transaction-scoped advisory locks on what it touches (a
+//! channel, a server, a member's deck; `engine::Lock`) first: a read-then-write (a
+//! claim, a streak update) never interleaves with another on the same scope, across
+//! every process, and writes to other channels and servers run in parallel. The kept
+//! counts change by deltas under row locks, which commute. Single-statement writes
+//! need no lock: their row locks and unique constraints decide between processes.
 
 use const_format::concatcp;
 use std::collections::HashSet;
@@ -20,7 +22,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection, PgPool};
 
 use super::contract::{DatabaseKind, Lifecycle, Pool};
-use super::engine::Engine;
+use super::engine::{Engine, Lock, lock_keys};
 use super::error::{StorageError, StorageResult};
 use super::posts::SELECT_POST;
 
@@ -30,10 +32,6 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub(super) fn schema_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
-
-/// Opens a write transaction holding the advisory lock every write transaction
-/// holds, key 1903129700: "qotd" in ASCII (`BEGIN` and the lock in one round trip).
-const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1903129700)";
 
 /// A pooled connection idle longer than this is pinged before it is used.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
@@ -115,9 +113,36 @@ impl Engine for Backend {
         &self.pool
     }
 
-    /// Holds the write lock ([`BEGIN_WRITE`]) until it commits or rolls back.
-    async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.pool.begin_with(BEGIN_WRITE).await?)
+    /// Holds an advisory lock per scope until it commits or rolls back, taken in the
+    /// order of their keys, so two transactions never wait for each other in a ring.
+    async fn begin_write(
+        &self,
+        locks: &[Lock],
+    ) -> StorageResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        let keys = lock_keys(locks);
+        if !keys.is_empty() {
+            // `unnest` yields the keys in the array's order: the locks are taken so.
+            sqlx::query("SELECT pg_advisory_xact_lock(k) FROM unnest($1::BIGINT[]) AS k")
+                .bind(keys)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    async fn locks_of_posts(&self, posts: &[i64]) -> StorageResult<Vec<Lock>> {
+        let channels: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT DISTINCT guild_id, channel_id FROM daily_posts WHERE id = ANY($1::BIGINT[])",
+        )
+        .bind(posts)
+        .fetch_all(&self.pool)
+        .await?;
+        use super::convert::from_db_id;
+        Ok(channels
+            .into_iter()
+            .flat_map(|(guild, channel)| Lock::streaks_of(from_db_id(guild), from_db_id(channel)))
+            .collect())
     }
 
     fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
@@ -278,15 +303,4 @@ async fn check_schema_version(pool: &PgPool) -> StorageResult<()> {
         .fetch_one(pool)
         .await?;
     StorageError::check_schema_version(found, &MIGRATOR)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_write_transaction_takes_the_write_lock() {
-        let lock = format!("pg_advisory_xact_lock({})", u32::from_be_bytes(*b"qotd"));
-        assert!(BEGIN_WRITE.starts_with("BEGIN;") && BEGIN_WRITE.contains(&lock));
-    }
 }

@@ -17,7 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::contract::{DatabaseKind, Lifecycle, Pool};
-use super::engine::Engine;
+use super::engine::{Engine, Lock};
 use super::error::{FILE_FAULTS, StorageError, StorageResult};
 use super::posts::SELECT_POST;
 
@@ -133,7 +133,7 @@ impl Lifecycle for Backend {
     /// read-only file, a full disk, locked by another process). SQLite opens a file it
     /// cannot write read-only without a word, so only a real commit tells.
     async fn check_writable(&self) -> StorageResult<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(&[]).await?;
         let version: i64 = sqlx::query_scalar("PRAGMA user_version")
             .fetch_one(&mut *tx)
             .await?;
@@ -166,9 +166,17 @@ impl Engine for Backend {
     }
 
     /// `BEGIN IMMEDIATE` takes the database's write lock at once, so what the
-    /// transaction reads stays true until it commits.
-    async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    /// transaction reads stays true until it commits, whatever its scopes.
+    async fn begin_write(
+        &self,
+        _locks: &[Lock],
+    ) -> StorageResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// None needed: `BEGIN IMMEDIATE` runs every write transaction alone.
+    async fn locks_of_posts(&self, _posts: &[i64]) -> StorageResult<Vec<Lock>> {
+        Ok(Vec::new())
     }
 
     fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {

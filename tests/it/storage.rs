@@ -1367,3 +1367,49 @@ async fn a_late_recorded_answer_joins_the_members_answers_before_and_after_it() 
         .unwrap();
     assert_eq!(page.top[0].standing.current, 3, "the server totals follow");
 }
+
+/// On PostgreSQL a write locks what it touches, not the whole database: a claim in one
+/// channel waits for another process's write to that channel, and not for a write to
+/// another channel (issue 28: processes post in parallel).
+#[tokio::test]
+async fn a_write_waits_for_a_write_to_its_channel_and_not_for_one_to_another_channel() {
+    if !crate::support::database::on_postgres() {
+        return;
+    }
+    let db = open_scheduled().await;
+    const SECOND: u64 = CHANNEL + 1;
+    db.store
+        .upsert_schedule(&settings(SECOND), at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let qotd::storage::Pool::Postgres(pool) = db.store.pool() else {
+        unreachable!("on PostgreSQL")
+    };
+    // Another process in the middle of a write to CHANNEL.
+    let mut writer = pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CHANNEL as i64)
+        .execute(&mut *writer)
+        .await
+        .unwrap();
+    let wait = std::time::Duration::from_secs(3);
+    let other = tokio::time::timeout(
+        wait,
+        db.store
+            .claim_daily_post(&new_post(SECOND, day(1), "q"), at("2026-06-01T13:00:00Z")),
+    )
+    .await;
+    assert!(
+        matches!(other, Ok(Ok(ClaimOutcome::Claimed(_)))),
+        "another channel is not held up: {other:?}"
+    );
+    let same = tokio::time::timeout(
+        wait,
+        db.store
+            .claim_daily_post(&new_post(CHANNEL, day(1), "q"), at("2026-06-01T13:00:00Z")),
+    )
+    .await;
+    assert!(same.is_err(), "the same channel waits: {same:?}");
+    writer.rollback().await.unwrap();
+    claim(&db.store, CHANNEL, day(1), "q").await;
+}

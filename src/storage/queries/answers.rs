@@ -16,8 +16,8 @@ use crate::storage::answers::{
     AnswerRecord, CalendarHistory, ChannelStreak, ChannelStreakRow, LeaderboardPage, NewAnswer,
     PostAndStreakRow, STREAK_COLUMNS, StandingRow, StreakChange, StreakRow,
 };
-use crate::storage::convert::{from_millis, to_db_id, to_millis};
-use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
+use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Lock, Row, Value};
 use crate::storage::error::StorageResult;
 
 /// A leaderboard page in one statement (one round trip): rows of kind 0 are the top
@@ -105,7 +105,12 @@ where
     /// SQLite a hop to sqlx's worker thread): read the posts and streaks, then insert
     /// the answers and write the streaks, in one statement on PostgreSQL.
     async fn record_answers(&self, answers: &[NewAnswer]) -> StorageResult<Vec<AnswerRecord>> {
-        let mut tx = self.begin_write().await?;
+        // The channels' streaks and latest questions, and their servers' totals: what
+        // an answer read is still true when it writes the streak (a post's channel
+        // never changes, so it is read before the locks).
+        let posts: Vec<i64> = answers.iter().map(|answer| answer.post_id).collect();
+        let locks = self.locks_of_posts(&posts).await?;
+        let mut tx = self.begin_write(&locks).await?;
         let mut records = Vec::with_capacity(answers.len());
         for round in rounds(answers) {
             records.extend(record_round::<E>(&mut tx, round).await?);
@@ -187,7 +192,15 @@ where
         admin_id: u64,
         now: DateTime<Utc>,
     ) -> StorageResult<StreakChange> {
-        let mut tx = self.begin_write().await?;
+        // The channel's streaks and the server's totals: the repair reads and writes
+        // this member's at once.
+        let guild: Option<i64> =
+            sqlx::query_scalar("SELECT guild_id FROM schedules WHERE channel_id = $1")
+                .bind(to_db_id(channel_id))
+                .fetch_optional(self.reader())
+                .await?;
+        let locks = Lock::streaks_of(guild.map_or(0, from_db_id), channel_id);
+        let mut tx = self.begin_write(&locks).await?;
         let (channel, user) = (to_db_id(channel_id), to_db_id(user_id));
         let (guild, latest): (i64, i64) = sqlx::query_as(
             "SELECT s.guild_id, COALESCE((SELECT MAX(p.seq) FROM daily_posts p \

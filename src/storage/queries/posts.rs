@@ -16,7 +16,7 @@ use crate::core::rotation::{Pick, RotationState};
 use crate::core::streak_rules::{self, MemberStreak, StoredStreak};
 use crate::storage::answers::{STREAK_COLUMNS, StreakRow};
 use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
-use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Lock, Row, Value};
 use crate::storage::error::{StorageError, StorageResult};
 use crate::storage::posts::{
     ClaimOutcome, DailyPost, NewDailyPost, PostRow, RECENT_KEPT, SELECT_POST, convert,
@@ -80,7 +80,8 @@ where
         new: &NewDailyPost,
         now: DateTime<Utc>,
     ) -> StorageResult<ClaimOutcome> {
-        let mut tx = self.begin_write().await?;
+        // The channel's posts: one claim per local date, the next number in its series.
+        let mut tx = self.begin_write(&[Lock::Channel(new.channel_id)]).await?;
         let channel = to_db_id(new.channel_id);
         let date = new.local_date.to_string();
         const EXISTING: &str = concatcp!(SELECT_POST, " WHERE channel_id = $1 AND local_date = $2");
@@ -141,7 +142,11 @@ where
     }
 
     async fn confirm_post_sent(&self, post_id: i64, message_id: u64) -> StorageResult<()> {
-        let mut tx = self.begin_write().await?;
+        // The channel's streaks and the server's totals: the post closes the previous
+        // question for each of them once, and no answer of the channel is recorded in
+        // between.
+        let locks = self.locks_of_posts(&[post_id]).await?;
+        let mut tx = self.begin_write(&locks).await?;
         let confirmed = sqlx::query(
             "UPDATE daily_posts SET message_id = $1 WHERE id = $2 AND message_id IS NULL \
              RETURNING channel_id, seq",
@@ -336,7 +341,8 @@ where
         pick: &Pick,
         now: DateTime<Utc>,
     ) -> StorageResult<()> {
-        let mut tx = self.begin_write().await?;
+        // The channel's rotation: a skip recorded once in its pass.
+        let mut tx = self.begin_write(&[Lock::Channel(channel_id)]).await?;
         sqlx::query(
             "INSERT INTO rotation_skips (channel_id, pass, question_id, skipped_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",

@@ -9,7 +9,7 @@ use sqlx::{Encode, Type};
 
 use crate::core::practice::{self, CardState, DeckCard, Rating, Source};
 use crate::storage::convert::{from_millis, to_db_id, to_millis};
-use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Lock, Row, Value};
 use crate::storage::error::StorageResult;
 use crate::storage::practice::{
     CARD_COLUMNS, CardRating, CardRow, DeckRow, RateOutcome, card_from_row, deck_card_from_row,
@@ -85,7 +85,12 @@ where
         // the upgrade) never holds the write lock for long.
         let mut fed = 0;
         loop {
-            let mut tx = self.begin_write().await?;
+            // The member's deck: an answer fed once, a card's review count.
+            let locks = [Lock::Member {
+                guild: guild_id,
+                user: user_id,
+            }];
+            let mut tx = self.begin_write(&locks).await?;
             let answers: Vec<(i64, String, i64, bool)> = sqlx::query_as(WAITING)
                 .bind(guild)
                 .bind(user)
@@ -126,7 +131,12 @@ where
     ) -> StorageResult<RateOutcome> {
         let (guild, user) = (to_db_id(rated.guild_id), to_db_id(rated.user_id));
         let (question_id, rating) = (rated.question_id, rated.rating);
-        let mut tx = self.begin_write().await?;
+        // The member's deck: a card rated once per version, today's new cards counted.
+        let locks = [Lock::Member {
+            guild: rated.guild_id,
+            user: rated.user_id,
+        }];
+        let mut tx = self.begin_write(&locks).await?;
         let card = load_card::<E>(&mut tx, guild, user, question_id).await?;
         if card.as_ref().map_or(0, |card| card.reps) != rated.seen_reps {
             return Ok(RateOutcome::Stale);

@@ -8,8 +8,8 @@ use sqlx::{ColumnIndex, Executor, IntoArguments};
 use sqlx::{Encode, Type};
 
 use crate::core::refusals::RefusalRun;
-use crate::storage::convert::{to_db_id, to_millis};
-use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
+use crate::storage::convert::{from_db_id, to_db_id, to_millis};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Lock, Row, Value};
 use crate::storage::error::{StorageError, StorageResult};
 use crate::storage::schedules::{SELECT_SCHEDULE, Schedule, ScheduleRow, ScheduleSettings};
 
@@ -34,7 +34,12 @@ where
         now: DateTime<Utc>,
     ) -> StorageResult<Schedule> {
         let seed: i64 = rand::random();
-        let mut tx = self.begin_write().await?;
+        // The channel's schedule, and the server's totals its streaks join again.
+        let locks = [
+            Lock::Guild(settings.guild_id),
+            Lock::Channel(settings.channel_id),
+        ];
+        let mut tx = self.begin_write(&locks).await?;
         let was_removed: Option<bool> = sqlx::query_scalar(
             "SELECT removed FROM schedules WHERE channel_id = $1 AND guild_id = $2",
         )
@@ -131,7 +136,14 @@ where
     }
 
     async fn remove_schedule(&self, channel_id: u64, now: DateTime<Utc>) -> StorageResult<bool> {
-        let mut tx = self.begin_write().await?;
+        // The channel's streaks leave the server's totals once.
+        let guild: Option<i64> =
+            sqlx::query_scalar("SELECT guild_id FROM schedules WHERE channel_id = $1")
+                .bind(to_db_id(channel_id))
+                .fetch_optional(self.reader())
+                .await?;
+        let locks = Lock::streaks_of(guild.map_or(0, from_db_id), channel_id);
+        let mut tx = self.begin_write(&locks).await?;
         let result = sqlx::query(
             "UPDATE schedules SET removed = TRUE, alert = NULL, updated_at = $2 \
              WHERE channel_id = $1 AND removed = FALSE",

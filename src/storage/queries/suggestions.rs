@@ -9,7 +9,7 @@ use sqlx::{Encode, Type};
 
 use crate::core::suggestion::{self, MAX_PENDING};
 use crate::storage::convert::{to_db_id, to_millis};
-use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Lock, Row, Value};
 use crate::storage::error::StorageResult;
 use crate::storage::suggestions::{
     DecideOutcome, Decision, FileOutcome, NewSuggestion, SELECT_SUGGESTION, Suggestion,
@@ -40,7 +40,8 @@ where
         now: DateTime<Utc>,
     ) -> StorageResult<FileOutcome> {
         let (guild, user) = (to_db_id(new.guild_id), to_db_id(new.user_id));
-        let mut tx = self.begin_write().await?;
+        // The server's suggestions: a member's pending count stays under its limit.
+        let mut tx = self.begin_write(&[Lock::Guild(new.guild_id)]).await?;
         let pending: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM suggestions WHERE guild_id = $1 AND user_id = $2 \
              AND status = 'pending'",
@@ -142,7 +143,8 @@ where
             Decision::Approve => ("approved", None),
             Decision::Reject { reason } => ("rejected", Some(reason.as_str())),
         };
-        let mut tx = self.begin_write().await?;
+        // The server's suggestions and bank: a suggestion decided once.
+        let mut tx = self.begin_write(&[Lock::Guild(guild_id)]).await?;
         let changed = E::rows_affected(
             &sqlx::query(
                 "UPDATE suggestions SET status = $1, reason = $2, decided_by = $3, decided_at = $4 \

@@ -11,7 +11,7 @@ use crate::core::ranking::{self, Standing};
 use crate::core::team_name::TeamName;
 use crate::storage::answers::StandingRow;
 use crate::storage::convert::{to_db_id, to_millis};
-use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Lock, Row, Value};
 use crate::storage::error::StorageResult;
 use crate::storage::teams::{RankedTeam, SELECT_TEAM, Team, TeamError, TeamRow, team};
 
@@ -98,7 +98,8 @@ where
         name: &TeamName,
         now: DateTime<Utc>,
     ) -> Result<Team, TeamError> {
-        let mut tx = self.begin_write().await?;
+        // The server's teams: a member in one team, a team's size under its limit.
+        let mut tx = self.begin_write(&[Lock::Guild(guild_id)]).await?;
         let team_id: Option<i64> =
             sqlx::query_scalar("SELECT id FROM teams WHERE guild_id = $1 AND name_key = $2")
                 .bind(to_db_id(guild_id))
