@@ -85,7 +85,10 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let on = |db: &str| options.db.as_deref().is_none_or(|only| only == db);
-        let postgres = if on("postgres") && ["ingest", "queries", "scale"].iter().any(|s| wanted(s))
+        let postgres = if on("postgres")
+            && ["ingest", "queries", "scale", "limits"]
+                .iter()
+                .any(|s| wanted(s))
         {
             Some(PgServer::start().await)
         } else {
@@ -133,6 +136,13 @@ fn main() {
             for run in 0..runs {
                 each_run(run);
                 footprint(if options.quick { 250 } else { 2_500 }).await;
+            }
+        }
+        if wanted("limits") {
+            for run in 0..runs {
+                each_run(run);
+                let channels = if options.quick { 300 } else { 2_000 };
+                limits(channels, postgres.as_ref(), run == 0).await;
             }
         }
         if wanted("scale") {
@@ -1701,9 +1711,49 @@ fn scale_guild_id(g: usize) -> u64 {
 /// `channels` channels are posted by one `qotd` process on a SQLite file, then by two
 /// (`0/2`, `1/2`) on one PostgreSQL database.
 async fn scale(channels: usize, postgres: Option<&PgServer>) {
-    scale_run(channels, Db::Sqlite, &[None]).await;
+    scale_run(channels, Db::Sqlite, &[None], Limited::No).await;
     if let Some(pg) = postgres {
-        scale_run(channels, Db::Postgres(pg), &[Some("0/2"), Some("1/2")]).await;
+        let shards = [Some("0/2"), Some("1/2")];
+        scale_run(channels, Db::Postgres(pg), &shards, Limited::No).await;
+    }
+}
+
+/// Whether a scale run meets Discord's global limit (SPEC §12).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Limited {
+    /// The fake has no global limit, 50 ms on every call: what the bot's own work costs.
+    No,
+    /// The fake enforces 50 requests a second; the bot paces itself (the default
+    /// rate) or, `unpaced`, does not (`DISCORD_REST_RATE=100000`).
+    GlobalLimit { unpaced: bool },
+}
+
+/// Discord's global limit, requests a second per bot.
+const GLOBAL_LIMIT: usize = 50;
+
+/// Limits (scenario 6): `channels` daily channels due at once against a fake that
+/// enforces Discord's global limit, posted by 1 process, then by 2 and 4 on one
+/// PostgreSQL database (shards split evenly, one token); the time against the
+/// physical floor (3 calls a post × channels / 50 a second). Then 1 process unpaced:
+/// the 429s pacing prevents.
+async fn limits(channels: usize, postgres: Option<&PgServer>, with_unpaced: bool) {
+    let paced = Limited::GlobalLimit { unpaced: false };
+    let Some(pg) = postgres else {
+        return scale_run(channels, Db::Sqlite, &[None], paced).await;
+    };
+    let db = Db::Postgres(pg);
+    scale_run(channels, db, &[None], paced).await;
+    scale_run(channels, db, &[Some("0/2"), Some("1/2")], paced).await;
+    let four = [Some("0/4"), Some("1/4"), Some("2/4"), Some("3/4")];
+    scale_run(channels, db, &four, paced).await;
+    if with_unpaced {
+        scale_run(
+            channels,
+            db,
+            &[None],
+            Limited::GlobalLimit { unpaced: true },
+        )
+        .await;
     }
 }
 
@@ -1800,8 +1850,11 @@ async fn sample_activity(connection: &mut sqlx::PgConnection, counts: &mut BTree
 
 /// One run of the scale scenario: a `qotd` process per entry of `shards`
 /// (`DISCORD_SHARDS`, or `None` for every shard Discord recommends).
-async fn scale_run(channels: usize, db: Db<'_>, shards: &[Option<&str>]) {
-    let latency = Duration::from_millis(50);
+async fn scale_run(channels: usize, db: Db<'_>, shards: &[Option<&str>], limited: Limited) {
+    let latency = match limited {
+        Limited::No => Duration::from_millis(50),
+        Limited::GlobalLimit { .. } => Duration::from_millis(5),
+    };
     let guilds = channels.div_ceil(SCALE_CHANNELS_PER_GUILD);
     let mut builder = FakeDiscord::builder();
     let mut pairs: Vec<(u64, u64)> = Vec::with_capacity(channels);
@@ -1815,6 +1868,9 @@ async fn scale_run(channels: usize, db: Db<'_>, shards: &[Option<&str>]) {
         let refs: Vec<(u64, &str)> = ids.iter().map(|(id, name)| (*id, name.as_str())).collect();
         builder = builder.guild(guild, &format!("guild-{g}"), &refs);
         pairs.extend(ids.iter().map(|(id, _)| (*id, guild)));
+    }
+    if limited != Limited::No {
+        builder = builder.global_limit(GLOBAL_LIMIT);
     }
     let fake = builder.start().await;
     let dir = tempfile::tempdir().unwrap();
@@ -1844,6 +1900,9 @@ async fn scale_run(channels: usize, db: Db<'_>, shards: &[Option<&str>]) {
                 .env("RUST_LOG", "warn");
             if let Some(shards) = shards {
                 qotd = qotd.env("DISCORD_SHARDS", shards);
+            }
+            if limited == (Limited::GlobalLimit { unpaced: true }) {
+                qotd = qotd.env("DISCORD_REST_RATE", "100000");
             }
             qotd.spawn()
         })
@@ -1983,20 +2042,32 @@ async fn scale_run(channels: usize, db: Db<'_>, shards: &[Option<&str>]) {
         extra["pg_activity"] =
             json!({ "samples": samples, "every_ms": 20, "sessions_not_idle": waits });
     }
-    report(
-        &format!(
-            "daily_scale_{}_{processes}_process{}",
-            db.label(),
-            if processes == 1 { "" } else { "es" }
+    let plural = if processes == 1 { "" } else { "es" };
+    let (name, baseline) = match limited {
+        Limited::No => (
+            format!("daily_scale_{}_{processes}_process{plural}", db.label()),
+            (
+                "ideal = channels x 3 calls x latency / (bound x processes)",
+                ideal,
+            ),
         ),
-        elapsed,
-        "s",
-        Some((
-            "ideal = channels x 3 calls x latency / (bound x processes)",
-            ideal,
-        )),
-        extra,
-    );
+        Limited::GlobalLimit { unpaced } => {
+            let limits = fake.limits_report();
+            extra["global_limit"] = json!({
+                "per_second": GLOBAL_LIMIT, "global_429s": limits.global_429s,
+                "invalid_requests": limits.invalid, "peak_per_second": limits.peak_per_second,
+                "banned": limits.banned,
+            });
+            let floor = (channels * calls_per_channel) as f64 / GLOBAL_LIMIT as f64;
+            let name = format!(
+                "daily_limit_{}_{processes}_process{plural}{}",
+                db.label(),
+                if unpaced { "_unpaced" } else { "" }
+            );
+            (name, ("floor = channels x 3 calls / 50 per s", floor))
+        }
+    };
+    report(&name, elapsed, "s", Some(baseline), extra);
     if let Some(connection) = activity {
         let _ = connection.close().await;
     }
