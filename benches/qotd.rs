@@ -470,9 +470,11 @@ async fn fanout(channels: usize, latency: Duration) {
     let per_guild = 10;
     let guilds = channels / per_guild;
     let fake = guild_fake(guilds, per_guild).start().await;
+    // The bot's own cost: Discord's global limit is the `limits` scenario's.
     let mut harness = Harness::new(fake, at("2026-06-01T08:59:00Z"))
         .await
-        .on_sqlite();
+        .on_sqlite()
+        .unpaced();
     let ids: Vec<(u64, u64)> = (0..guilds)
         .flat_map(|g| (0..per_guild).map(move |c| (10_000 + g as u64, channel_id(g, c, per_guild))))
         .collect();
@@ -1901,7 +1903,9 @@ async fn scale_run(channels: usize, db: Db<'_>, shards: &[Option<&str>], limited
             if let Some(shards) = shards {
                 qotd = qotd.env("DISCORD_SHARDS", shards);
             }
-            if limited == (Limited::GlobalLimit { unpaced: true }) {
+            // Unpaced: the bot's own cost without Discord's limit (`Limited::No`), or
+            // what pacing prevents against it.
+            if limited != (Limited::GlobalLimit { unpaced: false }) {
                 qotd = qotd.env("DISCORD_REST_RATE", "100000");
             }
             qotd.spawn()

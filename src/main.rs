@@ -192,7 +192,12 @@ fn run(config: Config) -> ExitCode {
             guild_id: config.guild_id,
             metrics_addr: config.metrics_addr,
         };
-        match qotd::startup::check_token_first(&connection, shutdown.as_mut()).await {
+        // One pacer for every REST call of the process, the token check's included.
+        let pacer = qotd::pacer::Pacer::new(qotd::core::sharding::rest_rate(
+            config.rest_rate,
+            config.shards,
+        ));
+        match qotd::startup::check_token_first(&connection, &pacer, shutdown.as_mut()).await {
             Ok(true) => {}
             Ok(false) => return ExitCode::SUCCESS, // stopped while waiting for Discord
             Err(refused) => return fail(EXIT_CONFIG, &refused.to_string()),
@@ -213,10 +218,7 @@ fn run(config: Config) -> ExitCode {
                 SchedulerControl::default(),
             )
             .with_shards(config.shards)
-            .with_pacer(qotd::pacer::Pacer::new(qotd::core::sharding::rest_rate(
-                config.rest_rate,
-                config.shards,
-            ))),
+            .with_pacer(pacer),
         );
         tokio::spawn(hand_back_after_start_up(app.clone()));
         let result = qotd::startup::run(connection, app, shutdown).await;

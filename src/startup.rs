@@ -14,6 +14,7 @@ use crate::core::start_up;
 use crate::daily::scheduler;
 use crate::discord::port::{DiscordHttp, with_retries};
 use crate::discord::{commands, events, intents, no_pings};
+use crate::pacer::Pacer;
 use crate::state::App;
 use crate::storage::{StorageError, Store};
 
@@ -68,6 +69,7 @@ pub struct TokenRefused;
 /// among them), so a wrong token leaves nothing behind. False: `shutdown` came first.
 pub async fn check_token_first(
     connection: &Connection,
+    pacer: &Pacer,
     shutdown: std::pin::Pin<&mut (impl Future<Output = ()> + Send)>,
 ) -> Result<bool, TokenRefused> {
     let http = build_http(connection);
@@ -81,7 +83,10 @@ pub async fn check_token_first(
             info!("shutting down");
             Ok(false)
         }
-        checked = check_token(&http, target) => checked.map(|()| true),
+        checked = async {
+            pacer.ready().await;
+            check_token(&http, target).await
+        } => checked.map(|()| true),
     }
 }
 
@@ -174,12 +179,14 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 /// that follow READY (one per server) would pile up in memory meanwhile.
 fn register_commands(
     http: Arc<serenity::Http>,
+    pacer: Arc<Pacer>,
     commands: Vec<serenity::CreateCommand>,
     guild_id: Option<u64>,
     ready: &serenity::Ready,
 ) {
     let (user, guilds) = (ready.user.name.clone(), ready.guilds.len());
     tokio::spawn(async move {
+        pacer.ready().await;
         let registered = match guild_id {
             Some(guild) => serenity::GuildId::new(guild)
                 .set_commands(&http, commands)
@@ -211,7 +218,8 @@ fn framework(app: Arc<App>, guild_id: Option<u64>) -> poise::Framework<Arc<App>,
         .setup(move |ctx, ready, framework| {
             let commands =
                 poise::builtins::create_application_commands(&framework.options().commands);
-            register_commands(ctx.http.clone(), commands, guild_id, ready);
+            let pacer = app.pacer.clone();
+            register_commands(ctx.http.clone(), pacer, commands, guild_id, ready);
             Box::pin(async move { Ok(app) })
         })
         .build()
@@ -256,6 +264,7 @@ async fn recommended_shards(http: &serenity::Http) -> Option<u32> {
 /// be refused (close code 4011, a shard holding more than 2,500 servers), and serenity
 /// then retries for ever: that is said once, up front, in words.
 async fn connect(client: &mut serenity::Client, app: &App) -> serenity::Result<()> {
+    app.pacer.ready().await;
     let recommended = recommended_shards(&client.http).await;
     let shards = app.shards;
     let run = shards.map_or(0..recommended.unwrap_or(1), |r| r.first..r.last + 1);
@@ -278,6 +287,10 @@ async fn connect(client: &mut serenity::Client, app: &App) -> serenity::Result<(
         None => client.start_shards(recommended.unwrap_or(1)).await,
     }
 }
+
+/// The REST calls serenity makes by itself when its client is built (`GET /gateway`,
+/// `GET /oauth2/applications/@me`).
+const SERENITY_START_UP_CALLS: usize = 2;
 
 /// Connects and runs until `shutdown` resolves or the gateway fails for good.
 ///
@@ -308,6 +321,12 @@ pub async fn run(
     cache.cache_channels = false;
     cache.cache_users = false;
     cache.max_messages = 0;
+    // Building the client, serenity asks Discord for the gateway's address and the
+    // application (two calls of its own, which the pacer cannot hold): their turns
+    // are taken first, so they too stay within the process's share.
+    for _ in 0..SERENITY_START_UP_CALLS {
+        app.pacer.ready().await;
+    }
     let mut client = serenity::ClientBuilder::new_with_http(http, intents())
         .framework(framework(app.clone(), connection.guild_id))
         .cache_settings(cache)

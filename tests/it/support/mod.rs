@@ -127,6 +127,8 @@ pub struct Harness {
     pub shards: Option<qotd::core::sharding::ShardRange>,
     /// `METRICS_ADDR` of the bot (`127.0.0.1:0`: any free port, see `App::metrics_addr`).
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Its REST calls not paced ([`Harness::unpaced`]).
+    unpaced: bool,
     bot: Option<RunningBot>,
 }
 
@@ -151,6 +153,7 @@ impl Harness {
             system_clock: false,
             shards: None,
             metrics_addr: None,
+            unpaced: false,
             bot: None,
         }
     }
@@ -205,6 +208,13 @@ impl Harness {
         self
     }
 
+    /// A bot whose REST calls are not paced: what it costs without Discord's global
+    /// limit (a benchmark's own-cost rows).
+    pub fn unpaced(mut self) -> Self {
+        self.unpaced = true;
+        self
+    }
+
     /// `DATABASE_URL` of the bot's database.
     pub fn database_url(&self) -> String {
         match &self.postgres {
@@ -243,9 +253,12 @@ impl Harness {
         } else {
             Arc::new(self.clock.clone())
         };
-        Arc::new(
-            App::new(store, library, clock, SchedulerControl::default()).with_shards(self.shards),
-        )
+        let app =
+            App::new(store, library, clock, SchedulerControl::default()).with_shards(self.shards);
+        Arc::new(match self.unpaced {
+            true => app.with_pacer(qotd::pacer::Pacer::unpaced()),
+            false => app,
+        })
     }
 
     /// The daily workflow's Discord port over serenity's REST client, pointed at the
