@@ -40,6 +40,14 @@ pub(crate) trait Engine: Send + Sync + 'static {
         posts: &[i64],
     ) -> impl Future<Output = StorageResult<Vec<Lock>>> + Send;
 
+    /// The locks a write to the streaks of daily channel `channel_id` takes: the
+    /// channel and its server ([`Lock::streaks_of`]); none where
+    /// [`Engine::begin_write`] takes no locks.
+    fn locks_of_channel(
+        &self,
+        channel_id: u64,
+    ) -> impl Future<Output = StorageResult<Vec<Lock>>> + Send;
+
     /// How many rows a statement changed (sqlx gives each driver's result its own type).
     fn rows_affected(result: &<Self::Db as Database>::QueryResult) -> u64;
 

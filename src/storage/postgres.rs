@@ -145,6 +145,16 @@ impl Engine for Backend {
             .collect())
     }
 
+    async fn locks_of_channel(&self, channel_id: u64) -> StorageResult<Vec<Lock>> {
+        use super::convert::{from_db_id, to_db_id};
+        let guild: Option<i64> =
+            sqlx::query_scalar("SELECT guild_id FROM schedules WHERE channel_id = $1")
+                .bind(to_db_id(channel_id))
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(Lock::streaks_of(guild.map_or(0, from_db_id), channel_id).to_vec())
+    }
+
     fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
         result.rows_affected()
     }

@@ -179,6 +179,11 @@ impl Engine for Backend {
         Ok(Vec::new())
     }
 
+    /// None needed, as for [`Engine::locks_of_posts`].
+    async fn locks_of_channel(&self, _channel_id: u64) -> StorageResult<Vec<Lock>> {
+        Ok(Vec::new())
+    }
+
     fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {
         result.rows_affected()
     }

@@ -16,8 +16,8 @@ use crate::storage::answers::{
     AnswerRecord, CalendarHistory, ChannelStreak, ChannelStreakRow, LeaderboardPage, NewAnswer,
     PostAndStreakRow, STREAK_COLUMNS, StandingRow, StreakChange, StreakRow,
 };
-use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
-use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Lock, Row, Value};
+use crate::storage::convert::{from_millis, to_db_id, to_millis};
+use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Row, Value};
 use crate::storage::error::StorageResult;
 
 /// A leaderboard page in one statement (one round trip): rows of kind 0 are the top
@@ -194,12 +194,7 @@ where
     ) -> StorageResult<StreakChange> {
         // The channel's streaks and the server's totals: the repair reads and writes
         // this member's at once.
-        let guild: Option<i64> =
-            sqlx::query_scalar("SELECT guild_id FROM schedules WHERE channel_id = $1")
-                .bind(to_db_id(channel_id))
-                .fetch_optional(self.reader())
-                .await?;
-        let locks = Lock::streaks_of(guild.map_or(0, from_db_id), channel_id);
+        let locks = self.locks_of_channel(channel_id).await?;
         let mut tx = self.begin_write(&locks).await?;
         let (channel, user) = (to_db_id(channel_id), to_db_id(user_id));
         let (guild, latest): (i64, i64) = sqlx::query_as(

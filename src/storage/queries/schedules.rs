@@ -8,7 +8,7 @@ use sqlx::{ColumnIndex, Executor, IntoArguments};
 use sqlx::{Encode, Type};
 
 use crate::core::refusals::RefusalRun;
-use crate::storage::convert::{from_db_id, to_db_id, to_millis};
+use crate::storage::convert::{to_db_id, to_millis};
 use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Lock, Row, Value};
 use crate::storage::error::{StorageError, StorageResult};
 use crate::storage::schedules::{SELECT_SCHEDULE, Schedule, ScheduleRow, ScheduleSettings};
@@ -137,12 +137,7 @@ where
 
     async fn remove_schedule(&self, channel_id: u64, now: DateTime<Utc>) -> StorageResult<bool> {
         // The channel's streaks leave the server's totals once.
-        let guild: Option<i64> =
-            sqlx::query_scalar("SELECT guild_id FROM schedules WHERE channel_id = $1")
-                .bind(to_db_id(channel_id))
-                .fetch_optional(self.reader())
-                .await?;
-        let locks = Lock::streaks_of(guild.map_or(0, from_db_id), channel_id);
+        let locks = self.locks_of_channel(channel_id).await?;
         let mut tx = self.begin_write(&locks).await?;
         let result = sqlx::query(
             "UPDATE schedules SET removed = TRUE, alert = NULL, updated_at = $2 \
