@@ -73,6 +73,22 @@ impl Pacer {
         }
     }
 
+    /// Runs `calls`, which makes `burst` REST calls at once that cannot wait for their
+    /// turns one by one (serenity's own calls while its client is built). The burst
+    /// takes a turn, with `burst - 1` turns left unused on each side of it: any
+    /// one-second window that holds the burst also holds at least that many of the
+    /// unused turns, so no window holds more calls than the rate allows.
+    pub async fn burst<T>(&self, burst: usize, calls: impl Future<Output = T>) -> T {
+        for _ in 0..burst.max(1) {
+            self.ready().await;
+        }
+        let made = calls.await;
+        for _ in 1..burst {
+            self.ready().await;
+        }
+        made
+    }
+
     /// Discord answered 429: every call of the process waits `retry_after`.
     pub fn pause(&self, retry_after: Duration) {
         let until = Instant::now() + retry_after;
@@ -97,6 +113,32 @@ mod tests {
         // 21 calls at 100 a second: the first at once, then one every 10 ms.
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(195), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_calls_keeps_every_window_within_the_rate() {
+        // 20 calls a second (one every 50 ms): no 500 ms window may hold more than 11.
+        let pacer = Pacer::new(20.0);
+        let mut calls = Vec::new();
+        for _ in 0..12 {
+            pacer.ready().await;
+            calls.push(Instant::now());
+        }
+        pacer
+            .burst(3, async { calls.extend([Instant::now(); 3]) })
+            .await;
+        for _ in 0..12 {
+            pacer.ready().await;
+            calls.push(Instant::now());
+        }
+        let window = Duration::from_millis(500);
+        for (i, start) in calls.iter().enumerate() {
+            let within = calls[i..]
+                .iter()
+                .filter(|&&at| at - *start < window)
+                .count();
+            assert!(within <= 11, "{within} calls in 500 ms from call {i}");
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -322,14 +322,14 @@ pub async fn run(
     cache.cache_users = false;
     cache.max_messages = 0;
     // Building the client, serenity asks Discord for the gateway's address and the
-    // application (two calls of its own, which the pacer cannot hold): their turns
-    // are taken first, so they too stay within the process's share.
-    for _ in 0..SERENITY_START_UP_CALLS {
-        app.pacer.ready().await;
-    }
-    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
+    // application: two calls of its own, back to back, which the pacer cannot hold
+    // one by one. They go as one burst within the process's share.
+    let built = serenity::ClientBuilder::new_with_http(http, intents())
         .framework(framework(app.clone(), connection.guild_id))
-        .cache_settings(cache)
+        .cache_settings(cache);
+    let mut client = app
+        .pacer
+        .burst(SERENITY_START_UP_CALLS, built.into_future())
         .await
         .context("failed to build the Discord client")?;
 
