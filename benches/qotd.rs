@@ -145,6 +145,12 @@ fn main() {
                 limits(channels, postgres.as_ref(), run == 0).await;
             }
         }
+        if wanted("reveal") {
+            for run in 0..runs {
+                each_run(run);
+                reveal(if options.quick { 20 } else { 200 }).await;
+            }
+        }
         if wanted("scale") {
             for run in 0..runs {
                 each_run(run);
@@ -450,6 +456,7 @@ async fn schedule_all(
             reveal_reactions: 1,
             category: None,
             bank: None,
+            private_answers: false,
         };
         store.upsert_schedule(&settings, since).await.unwrap();
     }
@@ -1757,6 +1764,99 @@ async fn limits(channels: usize, postgres: Option<&PgServer>, with_unpaced: bool
         )
         .await;
     }
+}
+
+/// Discord's message bucket of a channel: messages per window.
+const CHANNEL_MESSAGES: usize = 5;
+/// ... and its window, in seconds.
+const CHANNEL_WINDOW_S: f64 = 5.0;
+
+/// Reveal (scenario 7): `answers` private answers to one question, shown in its thread
+/// by the real binary at the reveal timeout, against a fake that enforces Discord's
+/// message bucket of a channel; the time from the timeout to the last answer shown,
+/// against the floor of that bucket (answers / 5 per 5 s).
+async fn reveal(answers: usize) {
+    const GUILD: u64 = 4_000_000_000_000_000_000;
+    const CHANNEL: u64 = 4_000_000_000_000_000_001;
+    let fake = FakeDiscord::builder()
+        .guild(GUILD, "reveal", &[(CHANNEL, "daily")])
+        .start()
+        .await;
+    fake.set_channel_message_limit(true);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("qotd.db").display());
+    let store = Store::open(&url).await.unwrap();
+    support::schedule_due_a_minute_ago(&store, [(CHANNEL, GUILD)]).await;
+    support::private_answers_shown_after_a_minute(&store).await;
+    let qotd = Qotd::run_against(&fake, dir.path())
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .spawn();
+    let post = loop {
+        match store.latest_daily_post(CHANNEL).await.unwrap() {
+            Some(post) if post.thread_id.is_some() => break post,
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    };
+    let now = chrono::Utc::now();
+    for member in 0..answers {
+        let text = format!("Answer {member}: {}", "valence and arousal ".repeat(20));
+        let user = 5_000_000_000_000_000 + member as u64;
+        store
+            .save_private_answer(&post, user, &format!("member{member}"), &text, now)
+            .await
+            .unwrap();
+    }
+    let due = post.reveal_due_at;
+    let shown_at = loop {
+        match store
+            .daily_post(post.id)
+            .await
+            .unwrap()
+            .and_then(|p| p.answers_shown_at)
+        {
+            Some(at) => break at,
+            None => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    };
+    let thread = post.thread_id.unwrap();
+    let shown: Vec<_> = fake
+        .messages_in(thread)
+        .into_iter()
+        .filter(|m| {
+            m.json["embeds"][0]["title"]
+                .as_str()
+                .is_some_and(|t| t.contains("answered"))
+        })
+        .collect();
+    let in_order = shown.iter().enumerate().all(|(i, m)| {
+        m.json["embeds"][0]["title"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with(&format!("{}. ", i + 1))
+    });
+    let exited = qotd.terminate().await;
+    let elapsed = (shown_at - due).as_seconds_f64();
+    let floor = answers as f64 * CHANNEL_WINDOW_S / CHANNEL_MESSAGES as f64;
+    let limits = fake.limits_report();
+    let extra = json!({
+        "answers": answers,
+        "messages_shown": shown.len(),
+        "exactly_once_in_order": shown.len() == answers && in_order,
+        "channel_bucket": { "messages": CHANNEL_MESSAGES, "window_s": CHANNEL_WINDOW_S,
+            "channel_429s": limits.channel_429s, "global_429s": limits.global_429s,
+            "invalid_requests": limits.invalid },
+        "log_errors": exited.stderr.lines().filter(|l| l.contains(" ERROR ")).count(),
+        "problems": fake.problems().len(),
+    });
+    report(
+        &format!("reveal_{answers}_private_answers"),
+        elapsed,
+        "s",
+        Some(("floor = answers / (5 messages per 5 s in a channel)", floor)),
+        extra,
+    );
+    store.close().await;
 }
 
 /// Writes every dirty page to disk (`sync`), so no earlier writeback runs in a timing.

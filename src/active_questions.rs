@@ -26,6 +26,8 @@ pub struct ActivePost {
     pub revealed: bool,
     /// 💡 reactors that reveal the hint: fewer need no reveal check.
     pub reveal_reactions: u32,
+    /// Private answers: messages answer only from this moment, the reveal timeout.
+    pub private_until: Option<DateTime<Utc>>,
 }
 
 impl ActivePost {
@@ -37,6 +39,7 @@ impl ActivePost {
             channel_id: self.channel_id,
             message_id: self.message_id,
             thread_id: Some(self.thread()),
+            private_until: self.private_until,
         }
     }
 
@@ -126,6 +129,7 @@ impl ActiveQuestions {
             thread_id: post.thread_id,
             revealed: post.revealed_at.is_some(),
             reveal_reactions: post.reveal_reactions,
+            private_until: post.private_answers.then_some(post.reveal_due_at),
         };
         let mut index = locks::write(&self.index);
         if let Some(latest) = index.by_channel.get(&post.channel_id).copied() {
@@ -286,6 +290,8 @@ mod tests {
             revealed_at: None,
             reveal_reason: None,
             reveal_shown: false,
+            private_answers: false,
+            answers_shown_at: None,
         }
     }
 

@@ -125,6 +125,9 @@ pub struct Config {
     pub shards: Option<ShardRange>,
     /// `METRICS_ADDR`: where `/metrics` and `/healthz` are served (`None`: off).
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// `ANSWER_RETENTION_DAYS`: how long a private answer's text is kept after its
+    /// reveal (SPEC §13).
+    pub answer_retention_days: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -138,8 +141,23 @@ impl std::fmt::Debug for Config {
             .field("shards", &self.shards)
             .field("rest_rate", &self.rest_rate)
             .field("metrics_addr", &self.metrics_addr)
+            .field("answer_retention_days", &self.answer_retention_days)
             .finish()
     }
+}
+
+/// `ANSWER_RETENTION_DAYS`: 1 to 3650 days, 90 when unset.
+fn retention_days(value: Option<String>) -> Result<u32, ConfigError> {
+    let Some(text) = value else {
+        return Ok(crate::core::private_answers::DEFAULT_RETENTION_DAYS);
+    };
+    text.parse::<u32>()
+        .ok()
+        .filter(|days| (1..=3650).contains(days))
+        .ok_or(ConfigError::Invalid {
+            key: "ANSWER_RETENTION_DAYS",
+            reason: "must be a number of days from 1 to 3650, e.g. 90".into(),
+        })
 }
 
 /// `url` with the password of its `user:password@` part replaced by `***`.
@@ -223,6 +241,7 @@ impl Config {
                     })
             })
             .transpose()?;
+        let answer_retention_days = retention_days(get("ANSWER_RETENTION_DAYS"))?;
         Ok(Self {
             token: get("DISCORD_TOKEN").map(Token),
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
@@ -234,6 +253,7 @@ impl Config {
             shards,
             metrics_addr,
             rest_rate,
+            answer_retention_days,
         })
     }
 
@@ -268,6 +288,20 @@ mod tests {
             config.require_token(),
             Err(ConfigError::Missing("DISCORD_TOKEN"))
         );
+    }
+
+    #[test]
+    fn answer_text_is_kept_90_days_unless_a_number_of_days_is_set() {
+        assert_eq!(config(&[]).unwrap().answer_retention_days, 90);
+        let set = config(&[("ANSWER_RETENTION_DAYS", "7")]).unwrap();
+        assert_eq!(set.answer_retention_days, 7);
+        for bad in ["0", "-1", "ninety", "99999"] {
+            let error = config(&[("ANSWER_RETENTION_DAYS", bad)]).unwrap_err();
+            assert!(
+                error.to_string().contains("ANSWER_RETENTION_DAYS"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

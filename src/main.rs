@@ -218,7 +218,8 @@ fn run(config: Config) -> ExitCode {
                 SchedulerControl::default(),
             )
             .with_shards(config.shards)
-            .with_pacer(pacer),
+            .with_pacer(pacer)
+            .with_answer_retention(config.answer_retention_days),
         );
         tokio::spawn(hand_back_after_start_up(app.clone()));
         let result = qotd::startup::run(connection, app, shutdown).await;

@@ -62,6 +62,9 @@ pub struct Handles {
     pub metrics: Arc<Metrics>,
     /// Paces every REST call of the daily work below Discord's global limit.
     pub pacer: Arc<Pacer>,
+    /// `ANSWER_RETENTION_DAYS`: how long a private answer's text is kept after its
+    /// reveal.
+    pub answer_retention_days: u32,
 }
 
 /// Everything the handlers share: the [`Handles`] (reached through `Deref`), and what
@@ -117,6 +120,15 @@ impl App {
         self
     }
 
+    /// The same, keeping private answers' text `days` after their reveal
+    /// (`ANSWER_RETENTION_DAYS`).
+    pub fn with_answer_retention(mut self, days: u32) -> Self {
+        Arc::get_mut(&mut self.handles)
+            .expect("the retention is set on a new App, before its handles are shared")
+            .answer_retention_days = days;
+        self
+    }
+
     /// The same, its REST calls paced by `pacer` (`DISCORD_REST_RATE`).
     pub fn with_pacer(mut self, pacer: Pacer) -> Self {
         Arc::get_mut(&mut self.handles)
@@ -149,6 +161,7 @@ impl Handles {
             shards: None,
             metrics,
             pacer: Arc::new(Pacer::new(crate::core::sharding::DEFAULT_REST_RATE)),
+            answer_retention_days: crate::core::private_answers::DEFAULT_RETENTION_DAYS,
         }
     }
 

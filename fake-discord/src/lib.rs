@@ -571,6 +571,13 @@ impl FakeDiscord {
         self.shared.state().limits.global_per_second = per_second;
     }
 
+    /// Enforces (`true`) or stops enforcing each channel's message bucket: 5 messages
+    /// per 5 s, as Discord does.
+    pub fn set_channel_message_limit(&self, on: bool) {
+        self.shared.state().limits.channel_messages =
+            on.then_some((5, std::time::Duration::from_secs(5)));
+    }
+
     /// Bans the IP after `invalid` invalid requests in ten minutes instead of
     /// Discord's [`DEFAULT_BAN_AT`].
     pub fn set_invalid_request_ban_at(&self, invalid: usize) {

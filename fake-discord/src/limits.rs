@@ -8,9 +8,14 @@
 //!   scope `shared`) within 10 minutes get the IP banned by Cloudflare for an hour:
 //!   every request is then answered `429` with an HTML page, `error code: 1015`.
 //!
-//! Both are off until a test turns them on ([`crate::Builder::global_limit`],
-//! [`crate::FakeDiscord::set_global_limit`]); the counts are kept either way, so a
-//! benchmark can report them ([`LimitsReport`]).
+//! - the **message bucket of a channel**: Discord lets a bot create about 5 messages
+//!   in one channel (a thread is a channel) per 5 s; the bucket's window opens with
+//!   the first message after the last window closed. Past it, `429` with scope
+//!   `user` and `retry_after` (an invalid request).
+//!
+//! The limits are off until a test turns them on ([`crate::Builder::global_limit`],
+//! [`crate::FakeDiscord::set_global_limit`], [`crate::FakeDiscord::set_channel_message_limit`]);
+//! the counts are kept either way, so a benchmark can report them ([`LimitsReport`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -33,6 +38,8 @@ pub struct LimitsReport {
     pub peak_per_second: usize,
     /// Whether the invalid requests got the IP banned.
     pub banned: bool,
+    /// Messages refused by a channel's message bucket.
+    pub channel_429s: u64,
 }
 
 /// Why a request is refused before it is carried out.
@@ -40,6 +47,8 @@ pub struct LimitsReport {
 pub enum Refusal {
     /// Past the global limit: try again after this many seconds.
     Global { retry_after: f64 },
+    /// Past a channel's message bucket: try again after this many seconds.
+    Route { retry_after: f64 },
     /// The IP is banned (Cloudflare's page).
     Banned,
 }
@@ -56,6 +65,10 @@ pub(crate) struct Limits {
     all_recent: VecDeque<Instant>,
     /// When the invalid answers of the last ten minutes were given.
     invalid: VecDeque<Instant>,
+    /// Messages a channel may get per window (`None`: not enforced), and the window.
+    pub channel_messages: Option<(usize, Duration)>,
+    /// Each channel's open window: when it opened, and the messages in it.
+    channel_windows: HashMap<String, (Instant, usize)>,
     report: LimitsReport,
 }
 
@@ -67,6 +80,8 @@ impl Default for Limits {
             recent: HashMap::new(),
             all_recent: VecDeque::new(),
             invalid: VecDeque::new(),
+            channel_messages: None,
+            channel_windows: HashMap::new(),
             report: LimitsReport::default(),
         }
     }
@@ -116,6 +131,37 @@ impl Limits {
         forget_before(&mut self.all_recent, SECOND, now);
         self.all_recent.push_back(now);
         self.report.peak_per_second = self.report.peak_per_second.max(self.all_recent.len());
+        Ok(())
+    }
+
+    /// Whether `method` on `path` may be carried out at `now` by its route's bucket:
+    /// only a channel's message bucket is modelled (`POST /channels/{id}/messages`).
+    pub fn admit_route(&mut self, method: &str, path: &str, now: Instant) -> Result<(), Refusal> {
+        let Some((limit, window)) = self.channel_messages else {
+            return Ok(());
+        };
+        let channel = match path.strip_prefix("/channels/") {
+            Some(rest) if method == "POST" => match rest.split_once('/') {
+                Some((channel, "messages")) => channel,
+                _ => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        let (opened, count) = self
+            .channel_windows
+            .entry(channel.to_owned())
+            .or_insert((now, 0));
+        if now.duration_since(*opened) >= window {
+            (*opened, *count) = (now, 0);
+        }
+        if *count >= limit {
+            self.report.channel_429s += 1;
+            let wait = window.saturating_sub(now.duration_since(*opened));
+            return Err(Refusal::Route {
+                retry_after: wait.as_secs_f64().max(0.001),
+            });
+        }
+        *count += 1;
         Ok(())
     }
 
@@ -172,6 +218,41 @@ mod tests {
         assert_eq!(limits.admit("Bot a", "/x", start + SECOND), Ok(()));
         let report = limits.report();
         assert_eq!((report.global_429s, report.peak_per_second), (1, 51));
+    }
+
+    #[test]
+    fn a_channel_takes_five_messages_a_window_and_other_channels_and_routes_are_apart() {
+        let mut limits = Limits {
+            channel_messages: Some((5, Duration::from_secs(5))),
+            ..Limits::default()
+        };
+        let start = Instant::now();
+        for i in 0..5 {
+            let at = start + Duration::from_millis(i * 100);
+            assert_eq!(
+                limits.admit_route("POST", "/channels/1/messages", at),
+                Ok(())
+            );
+        }
+        let sixth = start + Duration::from_secs(4);
+        let refused = limits.admit_route("POST", "/channels/1/messages", sixth);
+        assert!(
+            matches!(refused, Err(Refusal::Route { retry_after }) if (retry_after - 1.0).abs() < 1e-6)
+        );
+        assert_eq!(
+            limits.admit_route("POST", "/channels/2/messages", sixth),
+            Ok(())
+        );
+        assert_eq!(
+            limits.admit_route("PATCH", "/channels/1/messages/9", sixth),
+            Ok(())
+        );
+        let next_window = start + Duration::from_secs(5);
+        assert_eq!(
+            limits.admit_route("POST", "/channels/1/messages", next_window),
+            Ok(())
+        );
+        assert_eq!(limits.report().channel_429s, 1);
     }
 
     #[test]

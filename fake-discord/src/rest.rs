@@ -109,10 +109,13 @@ pub(crate) async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let refused = shared
-        .state()
-        .limits
-        .admit(&token, &path, std::time::Instant::now());
+    let refused = {
+        let limits = &mut shared.state().limits;
+        let now = std::time::Instant::now();
+        limits
+            .admit(&token, &path, now)
+            .and_then(|()| limits.admit_route(&method_name, &path, now))
+    };
     let (latency, fault) = {
         let mut state = shared.state();
         let fault = state
@@ -176,6 +179,7 @@ pub(crate) async fn handle(
     }
     let scope = match (refused, fault) {
         (Err(Refusal::Global { .. }), _) => Some("global"),
+        (Err(Refusal::Route { .. }), _) => Some("user"),
         (_, Some(Fault::RateLimited { .. })) => Some("user"),
         _ => None,
     };
@@ -818,6 +822,14 @@ fn limit_reply(refused: Result<(), Refusal>) -> Reply {
                 "global": true,
             })),
         ),
+        Err(Refusal::Route { retry_after }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(json!({
+                "message": "You are being rate limited.",
+                "retry_after": retry_after,
+                "global": false,
+            })),
+        ),
         _ => (StatusCode::TOO_MANY_REQUESTS, None),
     }
 }
@@ -832,6 +844,17 @@ fn limit_response(refusal: Refusal) -> axum::response::Response {
             let headers = response.headers_mut();
             headers.insert("x-ratelimit-global", "true".parse().unwrap());
             headers.insert("x-ratelimit-scope", "global".parse().unwrap());
+            headers.insert(
+                "retry-after",
+                retry_after.ceil().to_string().parse().unwrap(),
+            );
+            response
+        }
+        Refusal::Route { retry_after } => {
+            let body = limit_reply(Err(refusal)).1.unwrap_or_default();
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+            let headers = response.headers_mut();
+            headers.insert("x-ratelimit-scope", "user".parse().unwrap());
             headers.insert(
                 "retry-after",
                 retry_after.ceil().to_string().parse().unwrap(),

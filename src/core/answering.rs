@@ -24,15 +24,22 @@ pub struct Question {
     pub channel_id: u64,
     pub message_id: u64,
     pub thread_id: Option<u64>,
+    /// Private answers (SPEC §13): until this moment (the reveal timeout) answers are
+    /// given with the post's button, and messages answer nothing.
+    pub private_until: Option<DateTime<Utc>>,
 }
 
 /// Whether `message` answers `question`: a member's message in the question's thread,
-/// or a member's reply to its post in its channel.
+/// or a member's reply to its post in its channel; for private answers, only once they
+/// are revealed.
 pub fn answers(message: &Message, question: &Question) -> bool {
     let in_thread = question.thread_id == Some(message.channel_id);
     let replies =
         message.channel_id == question.channel_id && message.reply_to == Some(question.message_id);
-    message.from_member && (in_thread || replies)
+    let open = question
+        .private_until
+        .is_none_or(|until| message.at >= until);
+    message.from_member && (in_thread || replies) && open
 }
 
 #[cfg(test)]
@@ -43,6 +50,7 @@ mod tests {
         channel_id: 10,
         message_id: 100,
         thread_id: Some(11),
+        private_until: None,
     };
 
     fn message(channel_id: u64, reply_to: Option<u64>, from_member: bool) -> Message {
@@ -84,5 +92,28 @@ mod tests {
             ..QUESTION
         };
         assert!(!answers(&message(11, None, true), &no_thread));
+    }
+
+    #[test]
+    fn with_private_answers_messages_answer_only_from_the_reveal() {
+        let reveal = DateTime::UNIX_EPOCH + chrono::TimeDelta::hours(4);
+        let private = Question {
+            private_until: Some(reveal),
+            ..QUESTION
+        };
+        let at = |at| Message {
+            at,
+            ..message(11, None, true)
+        };
+        assert!(!answers(
+            &at(reveal - chrono::TimeDelta::seconds(1)),
+            &private
+        ));
+        assert!(answers(&at(reveal), &private));
+        let reply = Message {
+            at: DateTime::UNIX_EPOCH,
+            ..message(10, Some(100), true)
+        };
+        assert!(!answers(&reply, &private), "a reply before the reveal");
     }
 }

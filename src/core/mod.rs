@@ -7,6 +7,7 @@ pub mod daily_schedule;
 pub mod hint_reveal;
 pub mod library;
 pub mod practice;
+pub mod private_answers;
 pub mod question_bank;
 pub mod question_stats;
 pub mod quiz_cooldown;

@@ -19,6 +19,9 @@ pub struct ScheduleOptions {
     pub category: Option<String>,
     /// The bank's id (`None`: the default bank).
     pub bank: Option<String>,
+    /// Answers are given privately and revealed together (SPEC §13); else in the
+    /// thread (the default).
+    pub private_answers: bool,
 }
 
 /// What the admin asked for the bank.
@@ -48,6 +51,8 @@ pub struct RequestedOptions {
     pub reveal_reactions: Option<u32>,
     pub category: CategoryChoice,
     pub bank: BankChoice,
+    /// `answers:private` (true) or `answers:thread` (false).
+    pub private_answers: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,6 +150,7 @@ pub fn validate(
         reveal_reactions: in_range(reveal_reactions, REVEAL_REACTIONS_RANGE, "reveal_reactions")?,
         category: category_choice(bank, category)?,
         bank: chosen,
+        private_answers: None,
     })
 }
 
@@ -173,6 +179,10 @@ pub fn merge(
             CategoryChoice::Only(id) => Some(id.clone()),
         },
         bank: chosen_bank(&requested.bank, existing, default),
+        private_answers: requested
+            .private_answers
+            .or(existing.map(|e| e.private_answers))
+            .unwrap_or(false),
     };
     if bank
         .in_category(merged.category.as_deref())
@@ -229,6 +239,7 @@ mod tests {
             reveal_reactions: reactions,
             category,
             bank: BankChoice::Keep,
+            private_answers: None,
         }
     }
 
@@ -248,6 +259,7 @@ mod tests {
                 reveal_reactions: 1,
                 category: None,
                 bank: None,
+                private_answers: false,
             }
         );
     }
@@ -259,6 +271,7 @@ mod tests {
             reveal_reactions: 3,
             category: Some("scenario".into()),
             bank: Some("questions".into()),
+            private_answers: true,
         };
         let merged = merge(
             &bank(),
@@ -288,6 +301,13 @@ mod tests {
             Some("questions"),
             "the bank is kept"
         );
+        assert!(cleared.private_answers, "the answers mode is kept");
+        let thread = RequestedOptions {
+            private_answers: Some(false),
+            ..requested(None, None, CategoryChoice::Keep)
+        };
+        let merged = merge(&bank(), "questions", &thread, Some(&existing)).unwrap();
+        assert!(!merged.private_answers, "and replaced when given");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use super::port::{DiscordPort, HistoryMessage, PAGE, PostFailure, Reactor};
+use super::port::{BestAnswer, DiscordPort, HistoryMessage, PAGE, PostFailure, Reactor};
 use crate::core::daily_schedule::daily_title;
 use crate::core::hint_reveal::RevealReason;
 use crate::core::question_bank::{Question, QuestionBank};
@@ -44,6 +44,13 @@ pub struct State {
     pub refuse_sends: Option<String>,
     /// Create the next sent message, then fail as a lost answer would.
     pub lose_next_send_answer: bool,
+    /// The best answer each daily post named, in order of sending.
+    pub best_answers: Vec<Option<BestAnswer>>,
+    /// (thread, title, text) of every private answer's message.
+    pub answers: Vec<(u64, String, String)>,
+    /// Fail the private answer's send after this many more (a crash or a lost answer
+    /// midway): the message is created, the answer lost.
+    pub lose_answer_after: Option<usize>,
 }
 
 impl MemoryDiscord {
@@ -98,6 +105,7 @@ impl DiscordPort for MemoryDiscord {
         _bank: &QuestionBank,
         _question: &Question,
         post: &DailyPost,
+        best: Option<&BestAnswer>,
     ) -> Result<u64, PostFailure> {
         let mut state = self.state();
         if let Some(detail) = state.refuse_sends.clone() {
@@ -106,10 +114,36 @@ impl DiscordPort for MemoryDiscord {
         let (nonce, title) = (Some(post.nonce.clone()), Some(daily_title(post.seq)));
         let id = state.push(post.channel_id, BOT_ID, nonce, title, post.claimed_at);
         state.sent += 1;
+        state.best_answers.push(best.cloned());
         if std::mem::take(&mut state.lose_next_send_answer) {
             return Err(PostFailure::Transient("the answer was lost".into()));
         }
         Ok(id)
+    }
+
+    async fn send_answer(
+        &self,
+        thread_id: u64,
+        title: &str,
+        text: &str,
+    ) -> Result<u64, PostFailure> {
+        let mut state = self.state();
+        let at = DateTime::UNIX_EPOCH;
+        let id = state.push(thread_id, BOT_ID, None, Some(title.to_owned()), at);
+        state
+            .answers
+            .push((thread_id, title.to_owned(), text.to_owned()));
+        match state.lose_answer_after {
+            Some(0) => {
+                state.lose_answer_after = None;
+                Err(PostFailure::Transient("the answer was lost".into()))
+            }
+            Some(left) => {
+                state.lose_answer_after = Some(left - 1);
+                Ok(id)
+            }
+            None => Ok(id),
+        }
     }
 
     async fn add_lightbulb(&self, channel_id: u64, message_id: u64) -> Result<(), PostFailure> {
@@ -231,6 +265,22 @@ pub const GUILD: u64 = 10;
 pub const CHANNEL: u64 = 20;
 
 impl Bench {
+    /// The bench's schedule: channel [`CHANNEL`] posting at 09:00 UTC, the hint
+    /// revealed after 240 minutes or one 💡, answers in the thread.
+    pub fn settings() -> crate::storage::ScheduleSettings {
+        crate::storage::ScheduleSettings {
+            channel_id: CHANNEL,
+            guild_id: GUILD,
+            post_time: "09:00".parse().unwrap(),
+            timezone: chrono_tz::UTC,
+            reveal_after_minutes: 240,
+            reveal_reactions: 1,
+            category: None,
+            bank: None,
+            private_answers: false,
+        }
+    }
+
     pub async fn at(now: DateTime<Utc>) -> Self {
         use crate::core::library::Library;
         let dir = tempfile::tempdir().unwrap();
@@ -246,17 +296,11 @@ impl Bench {
             std::sync::Arc::new(clock.clone()),
             crate::state::SchedulerControl::default(),
         );
-        let settings = crate::storage::ScheduleSettings {
-            channel_id: CHANNEL,
-            guild_id: GUILD,
-            post_time: "09:00".parse().unwrap(),
-            timezone: chrono_tz::UTC,
-            reveal_after_minutes: 240,
-            reveal_reactions: 1,
-            category: None,
-            bank: None,
-        };
-        let schedule = handles.store.upsert_schedule(&settings, now).await.unwrap();
+        let schedule = handles
+            .store
+            .upsert_schedule(&Self::settings(), now)
+            .await
+            .unwrap();
         Self {
             handles,
             clock,

@@ -26,15 +26,18 @@ pub enum Job {
     RecoverOrSkip { schedule: Schedule, post: DailyPost },
     /// Reveal a hint whose timeout passed.
     Reveal(DailyPost),
+    /// Show the private answers of a post whose reveal timeout passed.
+    RevealAnswers(DailyPost),
 }
 
 impl Job {
     pub fn channel_id(&self) -> u64 {
         match self {
             Job::Post { schedule, .. } => schedule.channel_id,
-            Job::Finish { post, .. } | Job::RecoverOrSkip { post, .. } | Job::Reveal(post) => {
-                post.channel_id
-            }
+            Job::Finish { post, .. }
+            | Job::RecoverOrSkip { post, .. }
+            | Job::Reveal(post)
+            | Job::RevealAnswers(post) => post.channel_id,
         }
     }
 
@@ -44,7 +47,7 @@ impl Job {
             Job::Post { schedule, .. }
             | Job::Finish { schedule, .. }
             | Job::RecoverOrSkip { schedule, .. } => Some(schedule),
-            Job::Reveal(_) => None,
+            Job::Reveal(_) | Job::RevealAnswers(_) => None,
         }
     }
 }
@@ -61,6 +64,13 @@ pub enum JobOutcome {
     Revealed,
     /// Another caller revealed it first.
     AlreadyRevealed,
+    /// Private answers shown: all of them (`true`), or some, the rest next pass.
+    AnswersShown {
+        all: bool,
+    },
+    /// Another process is showing the private answers (or crashed doing it: its lease
+    /// runs out).
+    AnswersElsewhere,
 }
 
 /// When each channel may be tried again after a failure (in memory: a restart retries
@@ -110,6 +120,8 @@ pub struct PlanInput {
     pub unfinished: Vec<DailyPost>,
     /// Sent posts whose timeout reveal is due.
     pub due_reveals: Vec<DailyPost>,
+    /// Posts whose private answers are due to be shown.
+    pub due_answers: Vec<DailyPost>,
 }
 
 /// The due work at `now`. Servers for which `present` is false (they removed the bot)
@@ -167,6 +179,13 @@ pub fn plan(
             .iter()
             .filter(|post| present(post.guild_id))
             .map(|post| Job::Reveal(post.clone())),
+    );
+    jobs.extend(
+        input
+            .due_answers
+            .iter()
+            .filter(|post| present(post.guild_id))
+            .map(|post| Job::RevealAnswers(post.clone())),
     );
     jobs
 }
@@ -245,6 +264,7 @@ mod tests {
             alert: None,
             last_posted_date: None,
             refusals: None,
+            private_answers: false,
         }
     }
 
@@ -267,6 +287,8 @@ mod tests {
             revealed_at: None,
             reveal_reason: None,
             reveal_shown: false,
+            private_answers: false,
+            answers_shown_at: None,
         }
     }
 
@@ -382,6 +404,7 @@ mod tests {
                 post(3, 3, "2026-06-02", false), // claimed today, never confirmed
             ],
             due_reveals: vec![],
+            due_answers: vec![],
         };
         let jobs = plan(now, &plan_input, &RetryBook::default(), everywhere);
         assert_eq!(

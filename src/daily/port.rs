@@ -54,6 +54,20 @@ impl HistoryMessage {
     }
 }
 
+/// The best answer to a channel's previous question (SPEC §13), named in its next
+/// post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BestAnswer {
+    /// The previous question's number in the series.
+    pub seq: i64,
+    pub name: String,
+    pub stars: u32,
+    pub guild_id: u64,
+    pub thread_id: u64,
+    /// The first message that shows it.
+    pub message_id: u64,
+}
+
 /// Someone who reacted 💡.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reactor {
@@ -67,12 +81,23 @@ pub trait DiscordPort: Send + Sync {
     /// The bot's own user id.
     fn current_user_id(&self) -> impl Future<Output = Result<u64, PostFailure>> + Send;
 
-    /// Sends a daily post (hint hidden) with its nonce; returns the message id.
+    /// Sends a daily post (hint hidden) with its nonce, naming the best answer to the
+    /// channel's previous question if it has one; returns the message id.
     fn send_question(
         &self,
         bank: &QuestionBank,
         question: &Question,
         post: &DailyPost,
+        best: Option<&BestAnswer>,
+    ) -> impl Future<Output = Result<u64, PostFailure>> + Send;
+
+    /// Sends one message of a revealed private answer in `thread_id` (an embed with
+    /// `title` and `text`, no pings); returns its id.
+    fn send_answer(
+        &self,
+        thread_id: u64,
+        title: &str,
+        text: &str,
     ) -> impl Future<Output = Result<u64, PostFailure>> + Send;
 
     /// Adds the bot's 💡 to a message.

@@ -13,12 +13,13 @@ use futures::StreamExt;
 use tokio::sync::watch;
 use tracing::{debug, error, info, warn};
 
+use super::answers::{self, Revealed};
 use super::plan::{self, Job, JobOutcome, PlanInput, RETRY_TRANSIENT, RetryBook};
 use super::port::{DiscordPort, PostFailure};
 use super::post::{self, PostOutcome};
 use super::reveal;
-use crate::core::daily_schedule;
 use crate::core::hint_reveal::RevealReason;
+use crate::core::{daily_schedule, private_answers};
 use crate::state::Handles;
 use crate::storage::StorageError;
 
@@ -39,6 +40,11 @@ pub struct Outcome {
     pub failed: usize,
     /// When the next post, reveal or retry is due.
     pub next_wake: Option<DateTime<Utc>>,
+    /// A post has private answers left to show: the next pass starts at once.
+    pub more_answers: bool,
+    /// Another process holds a due reveal of private answers: look again shortly, in
+    /// case it crashed.
+    pub answers_elsewhere: bool,
 }
 
 impl Outcome {
@@ -166,8 +172,34 @@ pub async fn run_due_work(
         .filter(|(guild, _)| handles.serves(*guild))
         .map(|(_, at)| at)
         .min();
-    outcome.next_wake = plan::next_wake(now, &schedules, next_reveal, &memory.retry, present);
+    let next_wake = plan::next_wake(now, &schedules, next_reveal, &memory.retry, present);
+    outcome.next_wake = match (outcome.more_answers, outcome.answers_elsewhere) {
+        (true, _) => Some(now),
+        (false, true) => {
+            Some(next_wake.map_or(now + RETRY_TRANSIENT, |at| at.min(now + RETRY_TRANSIENT)))
+        }
+        (false, false) => next_wake,
+    };
+    forget_old_answer_texts(handles, now).await;
     outcome
+}
+
+/// Deletes the text of private answers revealed more than `ANSWER_RETENTION_DAYS` ago
+/// (SPEC §13): their messages in Discord stay, and so do their stars and the fact of
+/// answering.
+async fn forget_old_answer_texts(handles: &Handles, now: DateTime<Utc>) {
+    let before = private_answers::text_kept_since(now, handles.answer_retention_days);
+    match handles.store.forget_answer_texts(before).await {
+        Ok(0) => {}
+        Ok(answers) => info!(
+            answers,
+            days = handles.answer_retention_days,
+            "deleted the text of private answers past ANSWER_RETENTION_DAYS"
+        ),
+        Err(error) => {
+            warn!(%error, "cannot delete old private answers' text; trying again next pass")
+        }
+    }
 }
 
 async fn read_plan_input(handles: &Handles, now: DateTime<Utc>) -> Result<PlanInput, StorageError> {
@@ -188,10 +220,19 @@ async fn read_plan_input(handles: &Handles, now: DateTime<Utc>) -> Result<PlanIn
             error!(%error, "cannot read due reveals");
             Vec::new()
         });
+    let due_answers = handles
+        .store
+        .due_answer_reveals(now)
+        .await
+        .unwrap_or_else(|error| {
+            error!(%error, "cannot read the private answers due to be shown");
+            Vec::new()
+        });
     Ok(PlanInput {
         schedules,
         unfinished,
         due_reveals,
+        due_answers,
     })
 }
 
@@ -254,6 +295,13 @@ async fn run_job(
                 false => JobOutcome::AlreadyRevealed,
             }
         }
+        Job::RevealAnswers(post) => {
+            match answers::reveal_answers(handles, discord, post, now).await? {
+                Revealed::All => JobOutcome::AnswersShown { all: true },
+                Revealed::More => JobOutcome::AnswersShown { all: false },
+                Revealed::Elsewhere => JobOutcome::AnswersElsewhere,
+            }
+        }
     })
 }
 
@@ -278,7 +326,7 @@ async fn record_results(
             Err(failure) => failure,
         };
         outcome.failed += 1;
-        if !matches!(job, Job::Reveal(_)) {
+        if !matches!(job, Job::Reveal(_) | Job::RevealAnswers(_)) {
             handles.metrics.post_failed(match &failure {
                 PostFailure::Refused(_) => "refused",
                 PostFailure::Transient(_) => "discord_unavailable",
@@ -326,6 +374,11 @@ async fn count_success(
             retry.succeeded(channel_id);
         }
         JobOutcome::Revealed => outcome.revealed += 1,
+        JobOutcome::AnswersShown { all } => {
+            outcome.revealed += 1;
+            outcome.more_answers |= !all;
+        }
+        JobOutcome::AnswersElsewhere => outcome.answers_elsewhere = true,
         JobOutcome::AlreadyPosted | JobOutcome::AlreadyRevealed => {}
     }
 }

@@ -54,7 +54,9 @@ pub async fn handle(
             interaction: serenity::Interaction::Component(component),
         } => {
             let ctx = framework.serenity_context;
-            if commands::practice::is_practice_button(&component.data.custom_id) {
+            if commands::answer::is_answer(&component.data.custom_id) {
+                commands::answer::on_component(app, ctx, component).await;
+            } else if commands::practice::is_practice_button(&component.data.custom_id) {
                 commands::practice::on_component(app, ctx, component).await;
             } else if commands::suggest::is_review(&component.data.custom_id) {
                 commands::suggest::on_component(app, ctx, component).await;
@@ -66,6 +68,11 @@ pub async fn handle(
             interaction: serenity::Interaction::Modal(modal),
         } if commands::suggest::is_review(&modal.data.custom_id) => {
             commands::suggest::on_modal(app, framework.serenity_context, modal).await;
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(modal),
+        } if commands::answer::is_answer(&modal.data.custom_id) => {
+            commands::answer::on_modal(app, framework.serenity_context, modal).await;
         }
         other => on_gateway(app, framework.serenity_context.shard_id.0, other),
     }
@@ -147,6 +154,7 @@ fn on_message(app: &App, message: &serenity::Message) {
 }
 
 /// 💡 on a daily post counts toward revealing its hint; quiz posts use the same rule.
+/// ⭐ in a question's thread may be a vote on a revealed private answer.
 #[tracing::instrument(level = "debug", skip_all, fields(guild_id = ?reaction.guild_id, channel_id = %reaction.channel_id))]
 async fn on_reaction(
     app: &App,
@@ -158,10 +166,22 @@ async fn on_reaction(
     let serenity::ReactionType::Unicode(emoji) = &reaction.emoji else {
         return;
     };
-    let Some(user_id) = reaction.user_id.filter(|_| emoji == render::LIGHTBULB) else {
+    let Some(user_id) = reaction.user_id else {
         return;
     };
     let is_bot = user_id == bot_id || reaction.member.as_ref().is_some_and(|m| m.user.bot);
+    if emoji == render::STAR {
+        // Only in the thread of a question still indexed: no database work for the
+        // ⭐ of every other message.
+        if !is_bot && app.active.by_thread(reaction.channel_id.get()).is_some() {
+            let message = reaction.message_id.get();
+            commands::answer::on_star(app, message, user_id.get(), added).await;
+        }
+        return;
+    }
+    if emoji != render::LIGHTBULB {
+        return;
+    }
     let Some(active) = app.active.by_message(reaction.message_id.get()) else {
         if added && !is_bot {
             let (channel, message) = (reaction.channel_id, reaction.message_id);

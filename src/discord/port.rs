@@ -9,7 +9,7 @@ use tracing::debug;
 use super::{no_pings, render};
 use crate::core::hint_reveal::RevealReason;
 use crate::core::question_bank::{Question, QuestionBank};
-use crate::daily::port::{DiscordPort, HistoryMessage, PAGE, PostFailure, Reactor};
+use crate::daily::port::{BestAnswer, DiscordPort, HistoryMessage, PAGE, PostFailure, Reactor};
 use crate::metrics::Metrics;
 use crate::pacer::{PAUSE_AFTER_429, Pacer};
 use crate::state::Handles;
@@ -214,17 +214,38 @@ impl DiscordPort for DiscordHttp {
         bank: &QuestionBank,
         question: &Question,
         post: &DailyPost,
+        best: Option<&BestAnswer>,
     ) -> Result<u64, PostFailure> {
         let channel = serenity::ChannelId::new(post.channel_id);
         let hidden = render::reveal_rule_text(post.reveal_reactions, post.reveal_due_at);
-        let message = serenity::CreateMessage::new()
-            .embed(render::daily_embed(bank, question, post.seq, Err(hidden)))
+        let mut message = serenity::CreateMessage::new()
+            .embed(render::daily_embed(bank, question, post, Err(hidden), best))
             .nonce(serenity::Nonce::String(post.nonce.clone()))
             .enforce_nonce(true)
             .allowed_mentions(no_pings());
+        if post.private_answers {
+            message = message.components(vec![render::answer_button(post.id)]);
+        }
         let sent = self
             .call("create_message", "send the daily question", || {
                 channel.send_message(&self.http, message.clone())
+            })
+            .await?;
+        Ok(sent.id.get())
+    }
+
+    async fn send_answer(
+        &self,
+        thread_id: u64,
+        title: &str,
+        text: &str,
+    ) -> Result<u64, PostFailure> {
+        let message = serenity::CreateMessage::new()
+            .embed(render::answer_embed(title, text))
+            .allowed_mentions(no_pings());
+        let sent = self
+            .call("create_message", "show a private answer", || {
+                serenity::ChannelId::new(thread_id).send_message(&self.http, message.clone())
             })
             .await?;
         Ok(sent.id.get())
@@ -290,8 +311,9 @@ impl DiscordPort for DiscordHttp {
             .embed(render::daily_embed(
                 bank,
                 question,
-                post.seq,
+                post,
                 Ok(&question.hint),
+                None,
             ))
             .allowed_mentions(no_pings());
         self.call("edit_message", "edit the post to show the hint", || {

@@ -16,9 +16,10 @@ use crate::core::question_stats::{ChannelStats, QuestionStats};
 use crate::core::ranking::Ranked;
 use crate::core::rotation::{self, RotationState};
 use crate::core::streak_rules;
+use crate::daily::port::BestAnswer;
 use crate::storage::{
-    ChannelStreak, DatabaseFault, LeaderboardPage, RankedTeam, RateOutcome, Schedule, StreakChange,
-    Suggestion, SuggestionStatus,
+    ChannelStreak, DailyPost, DatabaseFault, LeaderboardPage, RankedTeam, RateOutcome, Schedule,
+    StreakChange, Suggestion, SuggestionStatus,
 };
 
 pub const LIGHTBULB: &str = "💡";
@@ -53,26 +54,188 @@ pub fn reveal_rule_text(reactions_needed: u32, due_at: DateTime<Utc>) -> String 
     )
 }
 
-/// The daily post's embed; `hint` is `Err(rule text)` until revealed.
+/// The daily post's embed; `hint` is `Err(rule text)` until revealed. With private
+/// answers it says how to answer and when the answers are shown; `best` is the best
+/// answer to the channel's previous question.
 pub fn daily_embed(
     bank: &QuestionBank,
     question: &Question,
-    seq: i64,
+    post: &DailyPost,
     hint: Result<&str, String>,
+    best: Option<&BestAnswer>,
 ) -> serenity::CreateEmbed {
     let (hint_name, hint_value, color) = match hint {
         Ok(hint) => (format!("{LIGHTBULB} Hint"), hint.to_owned(), COLOR_REVEALED),
         Err(rule) => (format!("{LIGHTBULB} Hint"), rule, COLOR_OPEN),
     };
-    serenity::CreateEmbed::new()
-        .title(daily_schedule::daily_title(seq))
+    let mut embed = serenity::CreateEmbed::new()
+        .title(daily_schedule::daily_title(post.seq))
         .description(&question.question)
         .color(color)
         .field("Category", category_name(bank, question), true)
         .field("Difficulty", difficulty(question.difficulty.get()), true)
-        .field(hint_name, hint_value, false)
-        .footer(serenity::CreateEmbedFooter::new(footer(bank, question)))
+        .field(hint_name, hint_value, false);
+    if post.private_answers {
+        embed = embed.field(
+            format!("{PENCIL} Answers"),
+            private_answers_rule(post.reveal_due_at),
+            false,
+        );
+    }
+    if let Some(best) = best {
+        embed = embed.field(
+            format!("{STAR} Best answer to #{}", best.seq),
+            best_answer_line(best),
+            false,
+        );
+    }
+    embed
+        .footer(serenity::CreateEmbedFooter::new(footer(
+            bank,
+            question,
+            post.private_answers,
+        )))
         .author_if(question.suggested_by.as_deref())
+}
+
+pub const STAR: &str = "⭐";
+
+/// The stars a member's private answers received in a server.
+pub fn stars_received(stars: u64) -> String {
+    match stars {
+        1 => "1 star on a revealed answer".to_owned(),
+        n => format!("{n} stars on revealed answers"),
+    }
+}
+const PENCIL: &str = "✍️";
+
+/// How private answers are given and when they are shown.
+pub fn private_answers_rule(due_at: DateTime<Utc>) -> String {
+    format!(
+        "Private: press **Answer** below. Nobody sees your answer until every answer is shown in the thread, {}. You can edit or withdraw it until then.",
+        timestamp(due_at, 'R')
+    )
+}
+
+/// "NAME with ⭐ N: link", the name as plain text (cut to 32 characters, markdown
+/// escaped).
+fn best_answer_line(best: &BestAnswer) -> String {
+    let name: String = best.name.chars().take(32).collect();
+    format!(
+        "{} with {STAR} {}: https://discord.com/channels/{}/{}/{}",
+        escape_markdown(&name),
+        best.stars,
+        best.guild_id,
+        best.thread_id,
+        best.message_id
+    )
+}
+
+/// A member-chosen name shown in markdown: its markdown characters escaped.
+fn escape_markdown(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '*'
+                | '_'
+                | '~'
+                | '`'
+                | '|'
+                | '>'
+                | '#'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '-'
+                | '@'
+                | '<'
+                | ':'
+        ) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// The custom id of a daily post's **Answer** button: the post it answers.
+pub fn answer_button_id(post_id: i64) -> String {
+    format!("{ANSWER_PREFIX}open:{post_id}")
+}
+
+/// The custom id of the answer modal: the post it answers.
+pub fn answer_modal_id(post_id: i64) -> String {
+    format!("{ANSWER_PREFIX}submit:{post_id}")
+}
+
+/// What a private answer's button or modal is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerAction {
+    /// Open the modal for this post.
+    Open(i64),
+    /// The modal's submission for this post.
+    Submit(i64),
+}
+
+impl AnswerAction {
+    pub fn parse(custom_id: &str) -> Option<Self> {
+        let (action, post) = custom_id.strip_prefix(ANSWER_PREFIX)?.split_once(':')?;
+        let post = post.parse().ok()?;
+        match action {
+            "open" => Some(AnswerAction::Open(post)),
+            "submit" => Some(AnswerAction::Submit(post)),
+            _ => None,
+        }
+    }
+}
+
+const ANSWER_PREFIX: &str = "answer:";
+/// The text input of the answer modal.
+pub const ANSWER_INPUT: &str = "answer";
+
+/// The **Answer** button of a daily post with private answers.
+pub fn answer_button(post_id: i64) -> serenity::CreateActionRow {
+    serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(answer_button_id(post_id))
+            .label("Answer")
+            .emoji(serenity::ReactionType::Unicode(PENCIL.to_owned()))
+            .style(serenity::ButtonStyle::Primary),
+    ])
+}
+
+/// The answer modal, holding the member's answer so far (if any) to see or edit.
+pub fn answer_modal(
+    post: &DailyPost,
+    current: Option<&str>,
+) -> serenity::CreateInteractionResponse {
+    let mut input = serenity::CreateInputText::new(
+        serenity::InputTextStyle::Paragraph,
+        "Your answer (leave empty to withdraw it)",
+        ANSWER_INPUT,
+    )
+    .max_length(crate::core::private_answers::MAX_ANSWER_CHARS as u16)
+    .required(false);
+    if let Some(current) = current {
+        input = input.value(current);
+    }
+    serenity::CreateInteractionResponse::Modal(
+        serenity::CreateModal::new(
+            answer_modal_id(post.id),
+            format!("Your answer to question #{}", post.seq),
+        )
+        .components(vec![serenity::CreateActionRow::InputText(input)]),
+    )
+}
+
+/// One message of a revealed private answer: the answer in an embed (whose markdown
+/// stays inside it, and which never pings).
+pub fn answer_embed(title: &str, text: &str) -> serenity::CreateEmbed {
+    serenity::CreateEmbed::new()
+        .title(title)
+        .description(text)
+        .color(COLOR_OPEN)
 }
 
 /// The credit of an approved suggestion: the author's name as plain text in the
@@ -96,8 +259,12 @@ pub fn suggested_by(name: &str) -> String {
     format!("Suggested by {name}")
 }
 
-fn footer(bank: &QuestionBank, question: &Question) -> String {
-    let mut footer = format!("{} · answer in the thread", bank.title());
+fn footer(bank: &QuestionBank, question: &Question, private_answers: bool) -> String {
+    let how = match private_answers {
+        true => "answer with the button",
+        false => "answer in the thread",
+    };
+    let mut footer = format!("{} · {how}", bank.title());
     if !question.tags.is_empty() {
         footer.push_str(" · ");
         footer.push_str(&question.tags.join(", "));
@@ -208,12 +375,21 @@ pub fn setup_reply(
         scope = format!("bank `{id}`, {scope}");
     }
     format!(
-        "✅ {verb}: <#{}> gets a question every day at **{} {}** ({scope}; {reveal}). Next post: {}.",
+        "✅ {verb}: <#{}> gets a question every day at **{} {}** ({scope}; {reveal}; {}). Next post: {}.",
         schedule.channel_id,
         schedule.post_time,
         schedule.timezone.name(),
+        answers_mode(schedule),
         next_post_text(schedule, now)
     )
+}
+
+/// Where a channel's members answer, in words.
+fn answers_mode(schedule: &Schedule) -> &'static str {
+    match schedule.private_answers {
+        true => "answers private, shown together when the hint's time is up",
+        false => "answers in the thread",
+    }
 }
 
 /// Embed descriptions stop short of Discord's 4096 characters.
@@ -261,6 +437,7 @@ pub fn status_embed(
             }
             (None, _) => {}
         }
+        let _ = write!(line, " · {}", answers_mode(schedule));
         if schedule.paused {
             line.push_str(" · ⏸️ paused");
             if schedule.refusals.is_some_and(|run| run.pauses()) {

@@ -5,6 +5,7 @@ use super::answers::Answers;
 use super::error::StorageResult;
 use super::posts::Posts;
 use super::practice::Practice;
+use super::private_answers::PrivateAnswers;
 use super::quizzes::Quizzes;
 use super::schedules::Schedules;
 use super::settings::Settings;
@@ -13,7 +14,16 @@ use super::teams::Teams;
 
 /// The contract: every call the bot makes on its database (see `storage`'s module doc).
 pub trait Storage:
-    Schedules + Posts + Answers + Practice + Quizzes + Suggestions + Teams + Settings + Lifecycle
+    Schedules
+    + Posts
+    + Answers
+    + Practice
+    + PrivateAnswers
+    + Quizzes
+    + Suggestions
+    + Teams
+    + Settings
+    + Lifecycle
 {
 }
 
@@ -22,6 +32,7 @@ impl<T> Storage for T where
         + Posts
         + Answers
         + Practice
+        + PrivateAnswers
         + Quizzes
         + Suggestions
         + Teams

@@ -42,6 +42,7 @@ mod error;
 mod postgres;
 mod posts;
 mod practice;
+mod private_answers;
 mod queries;
 mod quizzes;
 mod schedules;
@@ -60,6 +61,9 @@ pub use copy::{CopyError, Progress, copied_tables, copy_to_postgres};
 pub use error::{DatabaseFault, StorageError, StorageResult};
 pub use posts::{ClaimOutcome, DailyPost, NewDailyPost, Posts};
 pub use practice::{CardRating, Practice, RateOutcome};
+pub use private_answers::{
+    PrivateAnswer, PrivateAnswers, SaveOutcome, ShownAnswer, StarOutcome, WithdrawOutcome,
+};
 pub use quizzes::{QuizPost, Quizzes};
 pub use schedules::{Schedule, ScheduleSettings, Schedules};
 pub use settings::Settings;

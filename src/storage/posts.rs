@@ -37,6 +37,11 @@ pub struct DailyPost {
     pub reveal_reason: Option<RevealReason>,
     /// The revealed hint is on the post and announced in the thread.
     pub reveal_shown: bool,
+    /// Answers are given privately and revealed together (SPEC §13): the channel's
+    /// mode when the post was claimed.
+    pub private_answers: bool,
+    /// When the private answers were all shown in the thread.
+    pub answers_shown_at: Option<DateTime<Utc>>,
 }
 
 /// What the scheduler wants to post.
@@ -76,6 +81,8 @@ pub(super) struct PostRow {
     revealed_at: Option<i64>,
     reveal_reason: Option<String>,
     reveal_shown: bool,
+    private_answers: bool,
+    answers_shown_at: Option<i64>,
 }
 
 impl TryFrom<PostRow> for DailyPost {
@@ -102,6 +109,8 @@ impl TryFrom<PostRow> for DailyPost {
             revealed_at: row.revealed_at.map(from_millis),
             reveal_reason: row.reveal_reason.as_deref().and_then(RevealReason::parse),
             reveal_shown: row.reveal_shown,
+            private_answers: row.private_answers,
+            answers_shown_at: row.answers_shown_at.map(from_millis),
         })
     }
 }
@@ -109,7 +118,7 @@ impl TryFrom<PostRow> for DailyPost {
 /// The columns of [`PostRow`].
 pub(super) const SELECT_POST: &str = "SELECT id, channel_id, guild_id, local_date, seq, question_id, pass, nonce, claimed_at, \
          message_id, thread_id, reacted, reveal_reactions, reveal_due_at, revealed_at, \
-         reveal_reason, reveal_shown FROM daily_posts";
+         reveal_reason, reveal_shown, private_answers, answers_shown_at FROM daily_posts";
 
 pub(super) fn convert(rows: Vec<PostRow>) -> StorageResult<Vec<DailyPost>> {
     rows.into_iter().map(DailyPost::try_from).collect()
@@ -197,8 +206,9 @@ pub trait Posts: Send + Sync {
     async fn mark_reveal_shown(&self, post_id: i64) -> StorageResult<()>;
     /// Sent posts whose timeout reveal is due at `now` and has not happened.
     async fn due_reveals(&self, now: DateTime<Utc>) -> StorageResult<Vec<DailyPost>>;
-    /// Every pending timeout reveal still ahead of `now`, as (server, due): at most one
-    /// per channel (its open question), for the scheduler's next wake-up.
+    /// Every pending timeout reveal still ahead of `now` (of the hint, or of private
+    /// answers), as (server, due): at most one per channel (its open question), for the
+    /// scheduler's next wake-up.
     async fn upcoming_reveals(
         &self,
         now: DateTime<Utc>,

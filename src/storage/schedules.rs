@@ -23,6 +23,8 @@ pub struct ScheduleSettings {
     pub category: Option<String>,
     /// The bank's id (`None`: the default bank).
     pub bank: Option<String>,
+    /// Private answers (SPEC §13).
+    pub private_answers: bool,
 }
 
 impl ScheduleSettings {
@@ -42,6 +44,7 @@ impl ScheduleSettings {
             reveal_reactions: options.reveal_reactions,
             category: options.category,
             bank: options.bank,
+            private_answers: options.private_answers,
         }
     }
 }
@@ -68,6 +71,8 @@ pub struct Schedule {
     pub last_posted_date: Option<NaiveDate>,
     /// The local days in a row on which Discord refused the channel's post.
     pub refusals: Option<RefusalRun>,
+    /// Answers are given privately and revealed together (SPEC §13).
+    pub private_answers: bool,
 }
 
 impl Schedule {
@@ -85,6 +90,7 @@ impl Schedule {
             reveal_reactions: self.reveal_reactions,
             category: self.category.clone(),
             bank: self.bank.clone(),
+            private_answers: self.private_answers,
         }
     }
 
@@ -135,6 +141,7 @@ pub(super) struct ScheduleRow {
     last_posted_date: Option<String>,
     refused_first: Option<String>,
     refused_last: Option<String>,
+    private_answers: bool,
 }
 
 impl TryFrom<ScheduleRow> for Schedule {
@@ -175,6 +182,7 @@ impl TryFrom<ScheduleRow> for Schedule {
                 }),
                 _ => None,
             },
+            private_answers: row.private_answers,
         })
     }
 }
@@ -183,6 +191,7 @@ impl TryFrom<ScheduleRow> for Schedule {
 pub(super) const SELECT_SCHEDULE: &str = "SELECT s.channel_id, s.guild_id, s.post_time, s.timezone, \
      s.reveal_after_minutes, s.reveal_reactions, s.category, s.bank, s.paused, s.removed, \
      s.active_since, s.rotation_seed, s.rotation_pass, s.alert, s.refused_first, s.refused_last, \
+     s.private_answers, \
      (SELECT local_date FROM daily_posts p WHERE p.channel_id = s.channel_id \
       ORDER BY p.seq DESC LIMIT 1) AS last_posted_date \
      FROM schedules s";

@@ -92,7 +92,8 @@ async fn the_bot_connects_registers_the_specs_commands_and_every_request_passes_
             "reveal_after",
             "reveal_reactions",
             "category",
-            "bank"
+            "bank",
+            "answers"
         ]
     );
     assert_eq!(sub_names(find(&commands, "team")), ["join", "leave"]);

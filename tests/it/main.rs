@@ -18,6 +18,7 @@ mod hostile_input;
 mod migrate_db;
 mod migrations;
 mod operations;
+mod private_answers;
 mod processes;
 mod question_banks;
 mod questions_file;

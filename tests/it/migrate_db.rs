@@ -139,6 +139,23 @@ async fn migrate_db_copies_every_table_to_postgres_and_the_bot_goes_on_there() {
     .await
     .map(drop)
     .unwrap());
+    // A private answer, shown and starred (its flow is `private_answers.rs`'s), also
+    // written directly.
+    for statement in [
+        "INSERT INTO private_answers (post_id, user_id, guild_id, author_name, body, \
+             submitted_at, updated_at, message_id) VALUES ($1, $2, $3, 'Ada', 'Valence.', 1, 1, 7)",
+        "INSERT INTO answer_messages (message_id, post_id, user_id) VALUES (7, $1, $2)",
+        "INSERT INTO answer_stars (message_id, voter_id) VALUES (7, $3)",
+    ] {
+        on_pool!(harness.store(), |pool| sqlx::query(statement)
+            .bind(day_two.id)
+            .bind(SECOND_MEMBER as i64)
+            .bind(GUILD as i64)
+            .execute(pool)
+            .await
+            .map(drop)
+            .unwrap());
+    }
     let before = counts(harness.store()).await;
     harness.stop_bot().await;
 

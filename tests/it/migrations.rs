@@ -73,6 +73,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "6ca2444d9520c026fce7203d5ff1d86ca2d801a7756aa5101babd103abf20b1f83400b2820208521ed895eda5952de53",
     ),
     (
+        "postgres",
+        "0014_private_answers.sql",
+        "71ed90d0e0af0ce5e3308580d228645a5b9fcad5726e9931170563dc3acbe21ff30eb5e429e5daa9a56ea37840f87025",
+    ),
+    (
         "sqlite",
         "0001_initial.sql",
         "e5bba05d5afc7d2218881590ba77269a2e6edaf9ec1409b2677100b519fb9a671429762d0f29f16bdbf2b0681bbaa62a",
@@ -131,6 +136,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "sqlite",
         "0012_schedule_refusals.sql",
         "6ca2444d9520c026fce7203d5ff1d86ca2d801a7756aa5101babd103abf20b1f83400b2820208521ed895eda5952de53",
+    ),
+    (
+        "sqlite",
+        "0013_private_answers.sql",
+        "d0191f899218ab2c7d10205295440ab82e621b28f9aae466391fd5f49f970044e4a21f30ab6c08ce4a456df4f7c972b8",
     ),
 ];
 

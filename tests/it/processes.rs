@@ -298,6 +298,110 @@ async fn two_processes_on_one_shard_show_a_revealed_hint_once() {
     fake.assert_clean();
 }
 
+/// A private-answers question's reveal (SPEC §13) survives a crash midway and two
+/// processes on its shard: the process showing the answers is killed (SIGKILL) while
+/// Discord's answer to one of its messages is on its way, so that message exists and
+/// is not recorded; two processes then run the shard, and one of them, once the dead
+/// one's lease has run out, finds that message by its title and shows the rest: every
+/// answer exactly once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reveal_killed_midway_then_run_by_two_processes_shows_each_private_answer_once() {
+    init_tracing();
+    let fake = default_fake().await;
+    fake.set_channel_message_limit(true);
+    let dir = tempfile::tempdir().unwrap();
+    let url = database::url_in(dir.path()).await;
+    let store = Store::open(&url).await.unwrap();
+    schedule_due_a_minute_ago(&store, [(CHANNEL, GUILD)]).await;
+    private_answers_shown_after_a_minute(&store).await;
+    let start = || {
+        Qotd::run_against(&fake, dir.path())
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "error")
+            .spawn()
+    };
+    let first = start();
+    let post = Waiter::on(&fake)
+        .within(Duration::from_secs(20))
+        .until("the daily post finished", async || {
+            store
+                .latest_daily_post(CHANNEL)
+                .await
+                .unwrap()
+                .filter(|p| p.thread_id.is_some())
+        })
+        .await;
+    let thread = post.thread_id.unwrap();
+    // The hint is revealed with 💡 first: at the timeout only answers go in the thread.
+    fake.react(
+        GUILD,
+        CHANNEL,
+        post.message_id.unwrap(),
+        MEMBER,
+        "💡",
+        false,
+        true,
+    );
+    Waiter::on(&fake)
+        .until("the hint announced", async || {
+            fake.messages_in(thread)
+                .iter()
+                .any(|m| m.content().contains("Hint revealed"))
+        })
+        .await;
+    const ANSWERS: u64 = 6;
+    let now = chrono::Utc::now();
+    for member in 0..ANSWERS {
+        let (user, text) = (MEMBER + member, format!("answer {member}"));
+        store
+            .save_private_answer(&post, user, &format!("m{member}"), &text, now)
+            .await
+            .unwrap();
+    }
+    // The second answer's message is made, and Discord's answer to it comes late.
+    fake.queue_faults_on(
+        "POST",
+        &format!("/channels/{thread}/messages"),
+        [
+            fake_discord::Fault::AnswerLate(Duration::ZERO),
+            fake_discord::Fault::AnswerLate(Duration::from_secs(30)),
+        ],
+    );
+    let titles = || -> Vec<String> {
+        fake.messages_in(thread)
+            .iter()
+            .filter_map(|m| m.json["embeds"][0]["title"].as_str().map(str::to_owned))
+            .collect()
+    };
+    Waiter::on(&fake)
+        .within(Duration::from_secs(90))
+        .until("the second answer sent", async || titles().len() == 2)
+        .await;
+    first.kill().await;
+
+    let (second, third) = (start(), start());
+    Waiter::on(&fake)
+        .within(Duration::from_secs(150))
+        .until("every answer shown", async || {
+            store
+                .daily_post(post.id)
+                .await
+                .unwrap()
+                .is_some_and(|p| p.answers_shown_at.is_some())
+        })
+        .await;
+    for process in [second, third] {
+        let exited = process.terminate().await;
+        assert_eq!(exited.code(), Some(0), "{exited:?}");
+    }
+    let expected: Vec<String> = (0..ANSWERS)
+        .map(|member| format!("{}. m{member} answered:", member + 1))
+        .collect();
+    assert_eq!(titles(), expected, "each answer once, in order");
+    assert_eq!(fake.limits_report().channel_429s, 0);
+    fake.assert_clean();
+}
+
 impl Servers {
     /// One process running every shard, its REST rate `rate` (`None`: the default).
     async fn start_one(&self, rate: Option<&str>) -> Running {

@@ -60,6 +60,7 @@ fn settings(channel_id: u64) -> ScheduleSettings {
         reveal_reactions: 1,
         category: None,
         bank: None,
+        private_answers: false,
     }
 }
 

@@ -68,6 +68,18 @@ struct TypedOptions {
     reveal_reactions: Option<i64>,
     category: Option<String>,
     bank: Option<String>,
+    answers: Option<AnswersMode>,
+}
+
+/// Where members answer (SPEC §13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
+pub enum AnswersMode {
+    /// In the question's thread, in public (the default).
+    #[name = "thread"]
+    Thread,
+    /// Privately with the post's Answer button, all shown together at the reveal.
+    #[name = "private"]
+    Private,
 }
 
 /// The settings `/qotd setup` stores: the checked options merged into the channel's
@@ -92,9 +104,10 @@ async fn settings_for(
         user_error!("<#{channel}>'s question bank is no longer available: choose one with `bank`.");
     };
     let (after, reactions, category) = (typed.reveal_after, typed.reveal_reactions, typed.category);
-    let requested =
+    let mut requested =
         schedule_options::validate(&bank, chosen, after, reactions, category.as_deref())
             .map_err(refused)?;
+    requested.private_answers = typed.answers.map(|mode| mode == AnswersMode::Private);
     let options =
         schedule_options::merge(&bank, default, &requested, current.as_ref()).map_err(refused)?;
     let settings = ScheduleSettings::new(channel.get(), guild, post_time, timezone, options);
@@ -132,6 +145,8 @@ pub async fn setup(
     #[description = "The question bank to ask from (default: the bank it has, else the default)"]
     #[autocomplete = "autocomplete_bank"]
     bank: Option<String>,
+    #[description = "Where members answer: `thread` (in public, the default) or `private` (shown together at the reveal)"]
+    answers: Option<AnswersMode>,
 ) -> Result<(), Error> {
     require_text_channel_here(ctx, &channel)?;
     let typed = TypedOptions {
@@ -141,8 +156,18 @@ pub async fn setup(
         reveal_reactions,
         category,
         bank,
+        answers,
     };
-    let (settings, updated, bank) = settings_for(ctx, channel.id, typed).await?;
+    save_setup(ctx, channel.id, typed).await
+}
+
+/// Stores what `/qotd setup` asked for and says when the channel posts next.
+async fn save_setup(
+    ctx: Context<'_>,
+    channel: serenity::ChannelId,
+    typed: TypedOptions,
+) -> Result<(), Error> {
+    let (settings, updated, bank) = settings_for(ctx, channel, typed).await?;
     let app = ctx.data();
     let now = app.clock.now();
     let schedule = app.store.upsert_schedule(&settings, now).await?;

@@ -41,6 +41,34 @@ pub async fn reply_ephemeral(ctx: Context<'_>, text: impl Into<String>) -> Resul
     Ok(())
 }
 
+/// An ephemeral text answer to a button or a form (only the member sees it), pinging
+/// no one.
+pub fn ephemeral_response(text: String) -> serenity::CreateInteractionResponse {
+    serenity::CreateInteractionResponse::Message(
+        serenity::CreateInteractionResponseMessage::new()
+            .content(text)
+            .ephemeral(true)
+            .allowed_mentions(no_pings()),
+    )
+}
+
+/// What a member typed into the text input `input` of a submitted form (empty when
+/// the form has no such input).
+pub fn modal_text(modal: &serenity::ModalInteraction, input: &str) -> String {
+    modal
+        .data
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .find_map(|component| match component {
+            serenity::ActionRowComponent::InputText(text) if text.custom_id == input => {
+                text.value.clone()
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 /// The server the command runs in (commands are guild-only).
 pub fn guild_id(ctx: Context<'_>) -> Result<u64, Error> {
     match ctx.guild_id() {

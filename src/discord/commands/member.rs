@@ -35,8 +35,14 @@ pub async fn streak(
     let shown = calendar_channel(&schedules, channel)?;
     let (name, now) = (user.display_name(), app.clock.now());
     let calendar = streak_calendar(app, shown, user.id.get(), now).await?;
+    let stars = app.store.stars_received(guild, user.id.get()).await?;
     let png = picture::streak_calendar_png(&calendar, &format!("{name} · last 26 weeks"));
     let embed = render::streak_embed(name, &streaks, &schedules, now)
+        .field(
+            format!("{} Stars received", render::STAR),
+            render::stars_received(stars),
+            true,
+        )
         .field(
             "Calendar",
             render::calendar_summary(shown.channel_id, &calendar),

@@ -3,6 +3,7 @@
 //! ephemeral reply.
 
 pub mod admin;
+pub mod answer;
 pub mod input;
 pub mod member;
 pub mod practice;

@@ -9,8 +9,8 @@ use poise::serenity_prelude as serenity;
 use tracing::{info, warn};
 
 use super::input::{
-    autocomplete_bank, autocomplete_category, bank_id_here, guild_id, may_manage_server, refused,
-    reply_ephemeral, user_error,
+    autocomplete_bank, autocomplete_category, bank_id_here, ephemeral_response, guild_id,
+    may_manage_server, modal_text, refused, reply_ephemeral, user_error,
 };
 use crate::core::question_bank::QuestionBank;
 use crate::core::suggestion::{self, REVIEW_PAGE, Suggested};
@@ -249,7 +249,7 @@ pub async fn on_component(
             user_id = component.user.id.get(),
             "refused a suggestion decision: no Manage Server"
         );
-        ephemeral(NOT_ALLOWED.to_owned())
+        ephemeral_response(NOT_ALLOWED.to_owned())
     } else {
         match review {
             Review::Approve(id) => match still_fits(app, guild.get(), id).await {
@@ -257,7 +257,7 @@ pub async fn on_component(
                     let admin = component.user.id.get();
                     decide(app, guild.get(), id, Decision::Approve, admin).await
                 }
-                Err(problem) => ephemeral(problem),
+                Err(problem) => ephemeral_response(problem),
             },
             Review::Reject(id) | Review::Reason(id) => reason_modal(id),
         }
@@ -276,9 +276,9 @@ pub async fn on_modal(app: &App, ctx: &serenity::Context, modal: &serenity::Moda
         return;
     };
     let response = if !may_manage_server(modal.member.as_ref().and_then(|m| m.permissions)) {
-        ephemeral(NOT_ALLOWED.to_owned())
+        ephemeral_response(NOT_ALLOWED.to_owned())
     } else {
-        match suggestion::reason(&typed_reason(modal)) {
+        match suggestion::reason(&modal_text(modal, REASON_INPUT)) {
             Ok(reason) => {
                 decide(
                     app,
@@ -289,28 +289,12 @@ pub async fn on_modal(app: &App, ctx: &serenity::Context, modal: &serenity::Moda
                 )
                 .await
             }
-            Err(problem) => ephemeral(format!("⚠️ {problem} Nothing was changed.")),
+            Err(problem) => ephemeral_response(format!("⚠️ {problem} Nothing was changed.")),
         }
     };
     if let Err(error) = modal.create_response(&ctx.http, response).await {
         warn!(%error, "failed to answer a suggestion's reason");
     }
-}
-
-/// What the admin typed into the modal's reason box.
-fn typed_reason(modal: &serenity::ModalInteraction) -> String {
-    modal
-        .data
-        .components
-        .iter()
-        .flat_map(|row| &row.components)
-        .find_map(|component| match component {
-            serenity::ActionRowComponent::InputText(input) if input.custom_id == REASON_INPUT => {
-                input.value.clone()
-            }
-            _ => None,
-        })
-        .unwrap_or_default()
 }
 
 /// Whether a pending suggestion still fits its bank as it is now (the bank file or
@@ -379,11 +363,11 @@ async fn decide(
                 suggestion = id,
                 "a decision on a suggestion this server does not have"
             );
-            return ephemeral(format!("⚠️ This server has no suggestion #{id}."));
+            return ephemeral_response(format!("⚠️ This server has no suggestion #{id}."));
         }
         Err(error) => {
             warn!(%error, suggestion = id, "failed to record a suggestion decision");
-            return ephemeral(
+            return ephemeral_response(
                 "⚠️ I could not save that decision; nothing was changed. Try again in a moment."
                     .to_owned(),
             );
@@ -399,7 +383,7 @@ async fn decide(
         ),
         Err(error) => {
             warn!(%error, "failed to read the pending suggestions");
-            ephemeral(
+            ephemeral_response(
                 "The decision is saved; run `/qotd suggestions` again for the rest.".to_owned(),
             )
         }
@@ -420,15 +404,6 @@ fn reason_modal(id: i64) -> serenity::CreateInteractionResponse {
             format!("Reject suggestion #{id}"),
         )
         .components(vec![serenity::CreateActionRow::InputText(input)]),
-    )
-}
-
-fn ephemeral(text: String) -> serenity::CreateInteractionResponse {
-    serenity::CreateInteractionResponse::Message(
-        serenity::CreateInteractionResponseMessage::new()
-            .content(text)
-            .ephemeral(true)
-            .allowed_mentions(no_pings()),
     )
 }
 

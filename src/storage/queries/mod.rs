@@ -6,6 +6,7 @@
 mod answers;
 mod posts;
 mod practice;
+mod private_answers;
 mod quizzes;
 mod schedules;
 mod settings;

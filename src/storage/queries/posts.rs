@@ -109,8 +109,9 @@ where
         .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO daily_posts (channel_id, guild_id, local_date, seq, question_id, pass, \
-                 nonce, claimed_at, reveal_reactions, reveal_due_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                 nonce, claimed_at, reveal_reactions, reveal_due_at, private_answers) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                 (SELECT private_answers FROM schedules WHERE channel_id = $1)) RETURNING id",
         )
         .bind(channel)
         .bind(guild_id)
@@ -464,8 +465,8 @@ where
         now: DateTime<Utc>,
     ) -> StorageResult<Vec<(u64, DateTime<Utc>)>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT guild_id, reveal_due_at FROM daily_posts \
-             WHERE revealed_at IS NULL AND reveal_due_at > $1",
+            "SELECT guild_id, reveal_due_at FROM daily_posts WHERE reveal_due_at > $1 \
+             AND (revealed_at IS NULL OR (private_answers = TRUE AND answers_shown_at IS NULL))",
         )
         .bind(to_millis(now))
         .fetch_all(self.reader())

@@ -49,13 +49,15 @@ where
         .await?;
         sqlx::query(
             "INSERT INTO schedules (channel_id, guild_id, post_time, timezone, reveal_after_minutes, \
-                 reveal_reactions, category, paused, removed, active_since, rotation_seed, updated_at, bank) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, FALSE, $8, $9, $8, $10) \
+                 reveal_reactions, category, paused, removed, active_since, rotation_seed, updated_at, bank, \
+                 private_answers) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, FALSE, $8, $9, $8, $10, $11) \
              ON CONFLICT (channel_id) DO UPDATE SET \
                  post_time = excluded.post_time, timezone = excluded.timezone, \
                  reveal_after_minutes = excluded.reveal_after_minutes, \
                  reveal_reactions = excluded.reveal_reactions, category = excluded.category, \
-                 bank = excluded.bank, removed = FALSE, active_since = excluded.active_since, updated_at = excluded.updated_at \
+                 bank = excluded.bank, private_answers = excluded.private_answers, removed = FALSE, \
+                 active_since = excluded.active_since, updated_at = excluded.updated_at \
              WHERE schedules.guild_id = excluded.guild_id",
         )
         .bind(to_db_id(settings.channel_id))
@@ -68,6 +70,7 @@ where
         .bind(to_millis(now))
         .bind(seed)
         .bind(settings.bank.as_deref())
+        .bind(settings.private_answers)
         .execute(&mut *tx)
         .await?;
         if was_removed == Some(true) {

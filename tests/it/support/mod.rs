@@ -660,6 +660,7 @@ pub fn daily_schedule(channel: u64, post_time: &str, zone: &str) -> ScheduleSett
         reveal_reactions: 1,
         category: None,
         bank: None,
+        private_answers: false,
     }
 }
 
@@ -1035,6 +1036,18 @@ impl Harness {
         })
         .await;
     }
+}
+
+/// Puts every schedule in private-answers mode with the shortest reveal timeout, a
+/// minute (for the binary: its answers are shown a minute after its post).
+pub async fn private_answers_shown_after_a_minute(store: &Store) {
+    on_pool!(store, |pool| sqlx::query(
+        "UPDATE schedules SET private_answers = TRUE, reveal_after_minutes = 1"
+    )
+    .execute(pool)
+    .await
+    .map(drop)
+    .unwrap());
 }
 
 /// Schedules `(channel, server)` pairs for a minute ago, local time, in a zone where
