@@ -320,7 +320,7 @@ async fn a_reveal_killed_midway_then_run_by_two_processes_shows_each_private_ans
             .env("RUST_LOG", "error")
             .spawn()
     };
-    let first = start();
+    let posting = start();
     let post = Waiter::on(&fake)
         .within(Duration::from_secs(20))
         .until("the daily post finished", async || {
@@ -333,22 +333,17 @@ async fn a_reveal_killed_midway_then_run_by_two_processes_shows_each_private_ans
         .await;
     let thread = post.thread_id.unwrap();
     // The hint is revealed with 💡 first: at the timeout only answers go in the thread.
-    fake.react(
-        GUILD,
-        CHANNEL,
-        post.message_id.unwrap(),
-        MEMBER,
-        "💡",
-        false,
-        true,
-    );
+    let message = post.message_id.unwrap();
+    fake.react(GUILD, CHANNEL, message, MEMBER, "💡", false, true);
     Waiter::on(&fake)
         .until("the hint announced", async || {
-            fake.messages_in(thread)
+            let thread_messages = fake.messages_in(thread);
+            thread_messages
                 .iter()
                 .any(|m| m.content().contains("Hint revealed"))
         })
         .await;
+    assert_eq!(posting.terminate().await.code(), Some(0));
     const ANSWERS: u64 = 6;
     let now = chrono::Utc::now();
     for member in 0..ANSWERS {
@@ -358,6 +353,17 @@ async fn a_reveal_killed_midway_then_run_by_two_processes_shows_each_private_ans
             .await
             .unwrap();
     }
+    // Their timeout has passed (the processes run on the system clock: the minute
+    // passes in the database).
+    let (due, lease) = (now - chrono::TimeDelta::seconds(1), Duration::from_secs(61));
+    on_pool!(store, |pool| sqlx::query(
+        "UPDATE daily_posts SET reveal_due_at = $1"
+    )
+    .bind(due.timestamp_millis())
+    .execute(pool)
+    .await
+    .map(drop)
+    .unwrap());
     // The second answer's message is made, and Discord's answer to it comes late.
     fake.queue_faults_on(
         "POST",
@@ -373,15 +379,25 @@ async fn a_reveal_killed_midway_then_run_by_two_processes_shows_each_private_ans
             .filter_map(|m| m.json["embeds"][0]["title"].as_str().map(str::to_owned))
             .collect()
     };
+    let first = start();
     Waiter::on(&fake)
-        .within(Duration::from_secs(90))
+        .within(Duration::from_secs(30))
         .until("the second answer sent", async || titles().len() == 2)
         .await;
     first.kill().await;
+    // The dead process's lease runs out: its minute passes in the database too.
+    on_pool!(store, |pool| sqlx::query(
+        "UPDATE daily_posts SET answers_show_taken_at = answers_show_taken_at - $1"
+    )
+    .bind(lease.as_millis() as i64)
+    .execute(pool)
+    .await
+    .map(drop)
+    .unwrap());
 
     let (second, third) = (start(), start());
     Waiter::on(&fake)
-        .within(Duration::from_secs(150))
+        .within(Duration::from_secs(60))
         .until("every answer shown", async || {
             store
                 .daily_post(post.id)
