@@ -172,6 +172,9 @@ async fn three_private_answers_stay_hidden_until_the_timeout_then_show_in_order_
         let streak = harness.streak(user).await;
         assert_eq!((streak.current, streak.unaided), (1, unaided), "{user}");
     }
+    // `/qotd stats` counts them as it counts thread answers.
+    let records = harness.store().post_records(CHANNEL).await.unwrap();
+    assert_eq!((records[0].answers, records[0].unaided), (3, 2));
     // Shown once: later passes and a restart post nothing more.
     harness.restart_bot().await;
     harness.tick_to(at("2026-06-01T17:30:00Z")).await;
@@ -184,13 +187,21 @@ async fn three_private_answers_stay_hidden_until_the_timeout_then_show_in_order_
 async fn an_answer_is_edited_or_withdrawn_until_the_reveal_and_a_withdrawn_one_never_shows() {
     let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
     let post = private_post(&mut harness).await;
+    let token = harness.qotd(&admin(), "status", json!([]));
+    let status = harness.reply(&token).await.text();
+    assert!(
+        status.contains("answers private, shown together"),
+        "{status}"
+    );
     harness.set_time(at("2026-06-01T13:05:00Z"));
 
     answer_privately(&mut harness, &post, ADA, "first draft").await;
-    // The button shows the answer so far, to edit.
+    // The button shows the answer so far, to edit; a restart between opening the form
+    // and sending it loses nothing (the ids carry the question).
     let modal = open_answer(&mut harness, &post, ADA).await;
     let input = &modal["data"]["components"][0]["components"][0];
     assert_eq!(input["value"], json!("first draft"));
+    harness.restart_bot().await;
     submit_answer(&mut harness, &post, ADA, "second draft")
         .await
         .assert_says("is updated");
