@@ -9,6 +9,7 @@
 pub mod fixtures;
 mod gateway;
 mod limits;
+mod members;
 mod openapi;
 mod rest;
 
@@ -157,6 +158,8 @@ struct State {
     accepted_token: Option<String>,
     /// The global limit and the invalid-request ban ([`limits`]).
     limits: limits::Limits,
+    /// DM channels and members' roles ([`members`]).
+    members: members::Members,
     guilds: Vec<GuildSpec>,
     channels: BTreeMap<u64, StoredChannel>,
     messages: BTreeMap<u64, StoredMessage>,
@@ -587,6 +590,53 @@ impl FakeDiscord {
     /// The global 429s, invalid requests, peak requests in a second and the ban.
     pub fn limits_report(&self) -> LimitsReport {
         self.shared.state().limits.report()
+    }
+
+    /// `user` takes no DMs from the bot: a message to them is refused with 50007.
+    pub fn block_dms(&self, user: u64) {
+        self.shared.state().members.blocks_dms.insert(user);
+    }
+
+    /// The messages the bot sent `user` in their DM channel, oldest first.
+    pub fn dms_to(&self, user: u64) -> Vec<StoredMessage> {
+        let channel = self.shared.state().members.dm_channels.get(&user).copied();
+        channel.map_or_else(Vec::new, |channel| self.messages_in(channel))
+    }
+
+    /// Adds role `role` to server `guild` at `position` (higher is above).
+    pub fn add_role(&self, guild: u64, role: u64, position: i64) {
+        let members = &mut self.shared.state().members;
+        members
+            .roles
+            .entry(guild)
+            .or_default()
+            .insert(role, position);
+    }
+
+    /// Puts the bot's highest role in server `guild` at `position`: it can give only
+    /// the roles below.
+    pub fn set_bot_role_position(&self, guild: u64, position: i64) {
+        self.shared
+            .state()
+            .members
+            .bot_position
+            .insert(guild, position);
+    }
+
+    /// Takes Manage Roles from the bot in server `guild` (`false`) or gives it back.
+    pub fn set_manage_roles(&self, guild: u64, granted: bool) {
+        let members = &mut self.shared.state().members;
+        match granted {
+            true => members.without_manage_roles.remove(&guild),
+            false => members.without_manage_roles.insert(guild),
+        };
+    }
+
+    /// The roles member `user` has in server `guild`.
+    pub fn member_roles(&self, guild: u64, user: u64) -> Vec<u64> {
+        let members = &self.shared.state().members;
+        let roles = members.member_roles.get(&(guild, user));
+        roles.map_or_else(Vec::new, |roles| roles.iter().copied().collect())
     }
 
     /// Answers every call on `channel_id` with 403 Missing Permissions.

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::fixtures;
 use crate::limits::Refusal;
+use crate::members::RoleRefusal;
 use crate::{
     APPLICATION_ID, Attachment, BOT_NAME, BOT_USER_ID, Fault, OWNER_ID, Request, Shared, State,
     StoredChannel, StoredMessage,
@@ -397,6 +398,23 @@ fn route(shared: &Shared, method: &str, path: &str, query: &str, body: Option<&V
                 None => error(StatusCode::NOT_FOUND, 10004, "Unknown Guild"),
             }
         }
+        ("POST", ["users", "@me", "channels"]) => open_dm(shared, body),
+        ("PUT" | "DELETE", ["guilds", _, "members", _, "roles", _]) => {
+            let (guild, user, role) = (id(1).unwrap_or(0), id(3).unwrap_or(0), id(5).unwrap_or(0));
+            let changed = shared
+                .state()
+                .members
+                .change_role(guild, user, role, method == "PUT");
+            match changed {
+                Ok(()) => no_content(),
+                Err(RoleRefusal::UnknownRole) => {
+                    error(StatusCode::NOT_FOUND, 10011, "Unknown Role")
+                }
+                Err(RoleRefusal::MissingPermissions) => {
+                    error(StatusCode::FORBIDDEN, 50013, "Missing Permissions")
+                }
+            }
+        }
         ("POST", ["channels", _, "messages"]) => create_message(shared, id(1).unwrap_or(0), body),
         ("GET", ["channels", _, "messages"]) => list_messages(shared, id(1).unwrap_or(0), query),
         ("GET", ["channels", _, "messages", _]) => {
@@ -601,9 +619,58 @@ fn channel_json(channel: &StoredChannel) -> Value {
     }
 }
 
+/// `POST /users/@me/channels`: the DM channel with `recipient_id`, opened once.
+fn open_dm(shared: &Shared, body: &Value) -> Reply {
+    let Some(user) = body["recipient_id"]
+        .as_str()
+        .and_then(|id| id.parse::<u64>().ok())
+    else {
+        return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+    };
+    let known = shared.state().members.dm_channels.get(&user).copied();
+    let channel = match known {
+        Some(channel) => channel,
+        None => {
+            let channel = shared.next_id();
+            let mut state = shared.state();
+            state.members.dm_channels.insert(user, channel);
+            let dm = StoredChannel {
+                id: channel,
+                guild_id: 0,
+                name: String::new(),
+                kind: 1,
+                parent_id: None,
+            };
+            state.channels.insert(channel, dm);
+            channel
+        }
+    };
+    ok(json!({
+        "id": channel.to_string(),
+        "type": 1,
+        "last_message_id": null,
+        "flags": 0,
+        "recipients": [fixtures::user(user, &format!("user{user}"), false)],
+    }))
+}
+
 fn create_message(shared: &Shared, channel_id: u64, body: &Value) -> Reply {
-    if !shared.state().channels.contains_key(&channel_id) {
-        return unknown_channel();
+    let blocked = {
+        let state = shared.state();
+        if !state.channels.contains_key(&channel_id) {
+            return unknown_channel();
+        }
+        let members = &state.members;
+        members
+            .recipient_of(channel_id)
+            .is_some_and(|user| members.blocks_dms.contains(&user))
+    };
+    if blocked {
+        return error(
+            StatusCode::FORBIDDEN,
+            50007,
+            "Cannot send messages to this user",
+        );
     }
     create_message_unchecked(shared, channel_id, body, BOT_USER_ID)
 }
@@ -634,7 +701,13 @@ fn create_message_unchecked(
         }
     }
     let id = shared.next_id();
-    let guild_id = shared.state().channels.get(&channel_id).map(|c| c.guild_id);
+    // A DM channel belongs to no server.
+    let guild_id = shared
+        .state()
+        .channels
+        .get(&channel_id)
+        .map(|c| c.guild_id)
+        .filter(|guild| *guild != 0);
     let mut message = fixtures::message(
         id,
         channel_id,

@@ -265,3 +265,57 @@ fn every_gateway_fixture_is_readable_by_serenity() {
     read::<serenity::Role>("role", fixtures::role(GUILD, "@everyone", 0));
     read::<serenity::User>("user", fixtures::user(MEMBER, "m", false));
 }
+
+/// The fake is as strict as Discord with direct messages and roles (what reminders and
+/// role rewards need, SPEC §14), through serenity's own client: a DM to a member who
+/// takes none is refused with 50007; a role at or above the bot's highest, or any role
+/// without Manage Roles, with 50013; roles below are given and taken.
+#[tokio::test]
+async fn the_fake_refuses_a_dm_to_a_member_who_blocks_them_and_a_role_above_the_bots() {
+    use poise::serenity_prelude as serenity;
+    let harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
+    let http = harness.serenity_http();
+    let code = |result: serenity::Result<_>| match result {
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))) => {
+            Some(response.error.code)
+        }
+        _ => None,
+    };
+    let (open, blocked) = (
+        serenity::UserId::new(MEMBER),
+        serenity::UserId::new(MEMBER + 1),
+    );
+    harness.fake.block_dms(MEMBER + 1);
+    let dm = open.create_dm_channel(&http).await.unwrap();
+    assert_eq!(
+        open.create_dm_channel(&http).await.unwrap().id,
+        dm.id,
+        "one DM channel"
+    );
+    dm.id.say(&http, "Your streak is waiting").await.unwrap();
+    assert_eq!(harness.fake.dms_to(MEMBER).len(), 1);
+    let refused = blocked.create_dm_channel(&http).await.unwrap();
+    assert_eq!(
+        code(refused.id.say(&http, "hello").await.map(drop)),
+        Some(50007)
+    );
+
+    let guild = serenity::GuildId::new(GUILD);
+    harness.fake.set_bot_role_position(GUILD, 5);
+    harness.fake.add_role(GUILD, 10, 1);
+    harness.fake.add_role(GUILD, 20, 5);
+    let give = |role: u64| http.add_member_role(guild, open, serenity::RoleId::new(role), None);
+    give(10).await.unwrap();
+    assert_eq!(code(give(20).await), Some(50013), "a role at the bot's own");
+    assert_eq!(code(give(30).await), Some(10011), "an unknown role");
+    assert_eq!(harness.fake.member_roles(GUILD, MEMBER), [10]);
+    harness.fake.set_manage_roles(GUILD, false);
+    let take = http.remove_member_role(guild, open, serenity::RoleId::new(10), None);
+    assert_eq!(code(take.await), Some(50013), "no Manage Roles");
+    harness.fake.set_manage_roles(GUILD, true);
+    http.remove_member_role(guild, open, serenity::RoleId::new(10), None)
+        .await
+        .unwrap();
+    assert!(harness.fake.member_roles(GUILD, MEMBER).is_empty());
+    harness.fake.assert_clean();
+}
