@@ -26,6 +26,11 @@ impl PostTime {
     }
 }
 
+/// 00:00.
+pub fn midnight() -> PostTime {
+    PostTime(NaiveTime::MIN)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not a time of day: use 24-hour HH:MM, e.g. 09:00 or 18:30")]
 pub struct InvalidPostTime(pub String);
