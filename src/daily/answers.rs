@@ -33,13 +33,17 @@ pub enum Revealed {
 }
 
 /// Shows `post`'s private answers, at most [`ANSWERS_PER_PASS`] of them in this call.
+/// The reveal is taken at the clock's time when the call starts (a pass may start it
+/// well after its own `now`), and held by its stamp, renewed with every answer: a
+/// holder that finds its stamp gone (another process took a reveal it thought stale)
+/// stops at once.
 #[tracing::instrument(skip_all, fields(guild_id = post.guild_id, channel_id = post.channel_id, seq = post.seq))]
 pub async fn reveal_answers(
     handles: &Handles,
     discord: &impl DiscordPort,
     post: &DailyPost,
-    now: DateTime<Utc>,
 ) -> Result<Revealed, PostFailure> {
+    let now = handles.clock.now();
     let stale_before = private_answers::show_lease_start(now);
     if !handles
         .store
@@ -48,20 +52,22 @@ pub async fn reveal_answers(
     {
         return Ok(Revealed::Elsewhere);
     }
-    let shown = show_taken(handles, discord, post).await;
-    if !matches!(shown, Ok(Revealed::All))
-        && let Err(error) = handles.store.give_back_answers_show(post.id).await
+    let mut held = now;
+    let shown = show_taken(handles, discord, post, &mut held).await;
+    if matches!(shown, Ok(Revealed::More) | Err(_))
+        && let Err(error) = handles.store.give_back_answers_show(post.id, held).await
     {
         warn!(post_id = post.id, %error, "cannot give back the answers' reveal; another try waits for its lease");
     }
     shown
 }
 
-/// The answers' reveal, for the holder.
+/// The answers' reveal, for the holder of the stamp `held`.
 async fn show_taken(
     handles: &Handles,
     discord: &impl DiscordPort,
     post: &DailyPost,
+    held: &mut DateTime<Utc>,
 ) -> Result<Revealed, PostFailure> {
     let answers = handles.store.private_answers_of(post.id).await?;
     count_as_answers(handles, post, &answers).await?;
@@ -81,19 +87,31 @@ async fn show_taken(
         if shown_now == ANSWERS_PER_PASS {
             return Ok(Revealed::More);
         }
-        let ids = show_one(handles, discord, thread, after, index + 1, answer).await?;
+        let Some(ids) =
+            show_one(handles, discord, (thread, after), index + 1, answer, held).await?
+        else {
+            return Ok(Revealed::Elsewhere);
+        };
         let now = handles.clock.now();
-        handles
+        if !handles
             .store
-            .record_answer_shown(post.id, answer.user_id, &ids, now)
-            .await?;
+            .record_answer_shown(post.id, answer.user_id, &ids, *held, now)
+            .await?
+        {
+            return Ok(Revealed::Elsewhere);
+        }
+        *held = now;
         after = ids.iter().copied().max().unwrap_or(after);
         shown_now += 1;
     }
-    handles
+    let now = handles.clock.now();
+    if !handles
         .store
-        .mark_answers_shown(post.id, handles.clock.now())
-        .await?;
+        .mark_answers_shown(post.id, *held, now)
+        .await?
+    {
+        return Ok(Revealed::Elsewhere);
+    }
     if !answers.is_empty() {
         info!(answers = answers.len(), "the private answers are revealed");
     }
@@ -115,7 +133,9 @@ async fn count_as_answers(
         .map(|answer| NewAnswer {
             post_id: post.id,
             user_id: answer.user_id,
-            at: answer.submitted_at,
+            // Its last version's time: an answer edited after the hint was shown is
+            // not unaided.
+            at: answer.updated_at,
         })
         .collect();
     handles.store.record_answers(&news).await?;
@@ -127,15 +147,16 @@ async fn count_as_answers(
 
 /// Sends the messages of the answer in `place` (from 1) in `thread`, each part
 /// once: after a crash or an unknown outcome, the parts already in the thread (after
-/// message `after`) are found by their titles. Returns the messages' ids in order.
+/// message `after`) are found by their titles. Returns the messages' ids in order;
+/// `None` when the reveal held since `held` was taken over meanwhile.
 async fn show_one(
     handles: &Handles,
     discord: &impl DiscordPort,
-    thread: u64,
-    after: u64,
+    (thread, after): (u64, u64),
     place: usize,
     answer: &PrivateAnswer,
-) -> Result<Vec<u64>, PostFailure> {
+    held: &mut DateTime<Utc>,
+) -> Result<Option<Vec<u64>>, PostFailure> {
     let name = answer.author_name.as_deref().unwrap_or("A member");
     let parts = shown_parts(answer.body.as_deref().unwrap_or_default());
     let titles: Vec<String> = (1..=parts.len())
@@ -145,10 +166,14 @@ async fn show_one(
         true => find_sent(handles, discord, thread, after, &titles).await?,
         false => {
             let now = handles.clock.now();
-            handles
-                .store
-                .mark_answer_sending(answer.post_id, answer.user_id, now)
-                .await?;
+            let store = &handles.store;
+            if !store
+                .mark_answer_sending(answer.post_id, answer.user_id, *held, now)
+                .await?
+            {
+                return Ok(None);
+            }
+            *held = now;
             vec![None; parts.len()]
         }
     };
@@ -158,7 +183,7 @@ async fn show_one(
             *id = Some(discord.send_answer(thread, title, text).await?);
         }
     }
-    Ok(ids.into_iter().flatten().collect())
+    Ok(Some(ids.into_iter().flatten().collect()))
 }
 
 /// The bot's messages in `thread` after `after` that carry `titles`, by title.
@@ -265,8 +290,8 @@ mod tests {
         let due = post.reveal_due_at;
 
         let (a, b) = tokio::join!(
-            reveal_answers(h, discord, &post, due),
-            reveal_answers(h, discord, &post, due)
+            reveal_answers(h, discord, &post),
+            reveal_answers(h, discord, &post)
         );
         let mut outcomes = [a.unwrap(), b.unwrap()];
         outcomes.sort_by_key(|o| *o == Revealed::Elsewhere);
@@ -277,7 +302,7 @@ mod tests {
             titles,
             ["1. m41 answered:", "2. m42 answered:", "3. m43 answered:"]
         );
-        let again = reveal_answers(h, discord, &post, due).await.unwrap();
+        let again = reveal_answers(h, discord, &post).await.unwrap();
         assert_eq!(again, Revealed::Elsewhere, "shown: nothing to take");
         assert_eq!(discord.state().answers.len(), 3);
         let answered_at = h.store.answered_at(post.id, 42).await.unwrap();
@@ -294,16 +319,15 @@ mod tests {
     async fn an_answer_sent_before_a_lost_reply_is_found_and_not_sent_again() {
         let (bench, post, _) = at_the_reveal().await;
         let (h, discord) = (&bench.handles, &bench.discord);
-        let due = post.reveal_due_at;
         // The second answer's message is created, and Discord's reply lost.
         discord.state().lose_answer_after = Some(1);
 
-        let failed = reveal_answers(h, discord, &post, due).await;
+        let failed = reveal_answers(h, discord, &post).await;
         assert!(
             matches!(failed, Err(PostFailure::Transient(_))),
             "{failed:?}"
         );
-        let finished = reveal_answers(h, discord, &post, due).await.unwrap();
+        let finished = reveal_answers(h, discord, &post).await.unwrap();
 
         assert_eq!(finished, Revealed::All);
         let titles = sent_titles(discord);
@@ -314,5 +338,47 @@ mod tests {
         );
         let stored = h.store.daily_post(post.id).await.unwrap().unwrap();
         assert!(stored.answers_shown_at.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_holder_whose_reveal_was_taken_over_changes_nothing() {
+        let (bench, post, _) = at_the_reveal().await;
+        let store = &bench.handles.store;
+        let due = post.reveal_due_at;
+        let stale = |at| private_answers::show_lease_start(at);
+        assert!(
+            store
+                .take_answers_show(&post, due, stale(due))
+                .await
+                .unwrap()
+        );
+        // Two minutes later another process finds the reveal stale and takes it.
+        let later = due + TimeDelta::minutes(2);
+        assert!(
+            store
+                .take_answers_show(&post, later, stale(later))
+                .await
+                .unwrap()
+        );
+
+        let user = store.private_answers_of(post.id).await.unwrap()[0].user_id;
+        let sending = store.mark_answer_sending(post.id, user, due, later);
+        assert!(!sending.await.unwrap());
+        let shown = store.record_answer_shown(post.id, user, &[9], due, later);
+        assert!(!shown.await.unwrap());
+        assert!(!store.mark_answers_shown(post.id, due, later).await.unwrap());
+        store.give_back_answers_show(post.id, due).await.unwrap();
+
+        let answers = store.private_answers_of(post.id).await.unwrap();
+        assert!(answers.iter().all(|a| a.message_id.is_none() && !a.sending));
+        let stored = store.daily_post(post.id).await.unwrap().unwrap();
+        assert_eq!(stored.answers_shown_at, None);
+        assert!(
+            !store
+                .take_answers_show(&post, later, stale(later))
+                .await
+                .unwrap(),
+            "the new holder still holds it"
+        );
     }
 }

@@ -181,6 +181,7 @@ impl DiscordPort for MemoryDiscord {
         _bank: &QuestionBank,
         _question: &Question,
         post: &DailyPost,
+        _best: Option<&BestAnswer>,
     ) -> Result<(), PostFailure> {
         let message = post.message_id.unwrap_or_default();
         self.state().hints_shown.push(message);

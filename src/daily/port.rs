@@ -122,12 +122,13 @@ pub trait DiscordPort: Send + Sync {
         message_id: u64,
     ) -> impl Future<Output = Result<Option<u64>, PostFailure>> + Send;
 
-    /// Edits a daily post to show its hint.
+    /// Edits a daily post to show its hint (keeping the best answer it names).
     fn show_hint(
         &self,
         bank: &QuestionBank,
         question: &Question,
         post: &DailyPost,
+        best: Option<&BestAnswer>,
     ) -> impl Future<Output = Result<(), PostFailure>> + Send;
 
     /// Edits a quiz post to show its hint (its button disabled).

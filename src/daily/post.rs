@@ -180,7 +180,7 @@ async fn ensure_sent(
 /// The best answer to the channel's previous question, if it had private answers
 /// and one of them stands out (SPEC §13). The post matters more: a database error
 /// leaves the best answer out.
-async fn best_of_previous(handles: &Handles, post: &DailyPost) -> Option<BestAnswer> {
+pub async fn best_of_previous(handles: &Handles, post: &DailyPost) -> Option<BestAnswer> {
     if post.seq < 2 {
         return None;
     }

@@ -143,7 +143,10 @@ async fn show_taken(
         handles.store.mark_reveal_shown(post.id).await?;
         return Ok(());
     };
-    discord.show_hint(&bank, &question, post).await?;
+    let best = super::post::best_of_previous(handles, post).await;
+    discord
+        .show_hint(&bank, &question, post, best.as_ref())
+        .await?;
     if let Some(thread) = post.thread_id {
         discord
             .announce_hint(thread, &question.hint, reason)

@@ -60,6 +60,8 @@ pub struct PassMemory {
     /// The database failed in an earlier pass and has not written since (so the
     /// operator gets one error line per fault, and one line when it clears).
     database_failing: bool,
+    /// When old private answers' text was last looked for (once an hour).
+    texts_forgotten_at: Option<DateTime<Utc>>,
 }
 
 /// A running scheduler loop.
@@ -180,9 +182,18 @@ pub async fn run_due_work(
         }
         (false, false) => next_wake,
     };
-    forget_old_answer_texts(handles, now).await;
+    if memory
+        .texts_forgotten_at
+        .is_none_or(|at| now - at >= TEXT_RETENTION_CHECK)
+    {
+        memory.texts_forgotten_at = Some(now);
+        forget_old_answer_texts(handles, now).await;
+    }
     outcome
 }
+
+/// How often old private answers' text is looked for.
+const TEXT_RETENTION_CHECK: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// Deletes the text of private answers revealed more than `ANSWER_RETENTION_DAYS` ago
 /// (SPEC §13): their messages in Discord stay, and so do their stars and the fact of
@@ -295,13 +306,11 @@ async fn run_job(
                 false => JobOutcome::AlreadyRevealed,
             }
         }
-        Job::RevealAnswers(post) => {
-            match answers::reveal_answers(handles, discord, post, now).await? {
-                Revealed::All => JobOutcome::AnswersShown { all: true },
-                Revealed::More => JobOutcome::AnswersShown { all: false },
-                Revealed::Elsewhere => JobOutcome::AnswersElsewhere,
-            }
-        }
+        Job::RevealAnswers(post) => match answers::reveal_answers(handles, discord, post).await? {
+            Revealed::All => JobOutcome::AnswersShown { all: true },
+            Revealed::More => JobOutcome::AnswersShown { all: false },
+            Revealed::Elsewhere => JobOutcome::AnswersElsewhere,
+        },
     })
 }
 

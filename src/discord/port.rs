@@ -304,6 +304,7 @@ impl DiscordPort for DiscordHttp {
         bank: &QuestionBank,
         question: &Question,
         post: &DailyPost,
+        best: Option<&BestAnswer>,
     ) -> Result<(), PostFailure> {
         let channel = serenity::ChannelId::new(post.channel_id);
         let message = serenity::MessageId::new(post.message_id.unwrap_or_default());
@@ -313,7 +314,7 @@ impl DiscordPort for DiscordHttp {
                 question,
                 post,
                 Ok(&question.hint),
-                None,
+                best,
             ))
             .allowed_mentions(no_pings());
         self.call("edit_message", "edit the post to show the hint", || {

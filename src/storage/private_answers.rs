@@ -126,34 +126,44 @@ pub trait PrivateAnswers: Send + Sync {
     async fn private_answers_of(&self, post_id: i64) -> StorageResult<Vec<PrivateAnswer>>;
     /// Takes the reveal of `post`'s answers at `now`: true for one caller at a time,
     /// across processes, while they are not all shown. A holder silent since
-    /// `stale_before` (it crashed) has lost it. After this, no answer changes.
+    /// `stale_before` (it crashed) has lost it. After this, no answer changes. The
+    /// reveal is held by its stamp: `now` here, then each renewal's (`held` below);
+    /// every call below changes nothing and returns false once another caller took
+    /// the reveal over (the holder stops).
     async fn take_answers_show(
         &self,
         post: &DailyPost,
         now: DateTime<Utc>,
         stale_before: DateTime<Utc>,
     ) -> StorageResult<bool>;
-    /// Gives back [`PrivateAnswers::take_answers_show`], for the next pass.
-    async fn give_back_answers_show(&self, post_id: i64) -> StorageResult<()>;
+    /// Gives back the reveal held since `held`, for the next pass.
+    async fn give_back_answers_show(&self, post_id: i64, held: DateTime<Utc>) -> StorageResult<()>;
     /// Records that `user_id`'s answer to `post_id` is being sent (before any of its
-    /// messages is), and renews the holder's reveal at `now`.
+    /// messages is), and renews the reveal held since `held` at `now`.
     async fn mark_answer_sending(
         &self,
         post_id: i64,
         user_id: u64,
+        held: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StorageResult<()>;
+    ) -> StorageResult<bool>;
     /// Records the messages that show `user_id`'s answer to `post_id` (in order), and
-    /// renews the holder's reveal at `now`.
+    /// renews the reveal held since `held` at `now`.
     async fn record_answer_shown(
         &self,
         post_id: i64,
         user_id: u64,
         message_ids: &[u64],
+        held: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StorageResult<()>;
-    /// Records that every answer of `post_id` is shown, at `now`.
-    async fn mark_answers_shown(&self, post_id: i64, now: DateTime<Utc>) -> StorageResult<()>;
+    ) -> StorageResult<bool>;
+    /// Records that every answer of `post_id` is shown, at `now`, by the holder.
+    async fn mark_answers_shown(
+        &self,
+        post_id: i64,
+        held: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
     /// Posts with private answers whose reveal is due at `now` and not finished (sent,
     /// with their thread).
     async fn due_answer_reveals(&self, now: DateTime<Utc>) -> StorageResult<Vec<DailyPost>>;

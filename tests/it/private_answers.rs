@@ -361,6 +361,13 @@ async fn stars_vote_for_answers_and_the_next_post_names_the_best_with_two_or_mor
         .expect("the best answer is named");
     let link = format!("https://discord.com/channels/{GUILD}/{thread}/{bob}");
     assert_eq!(best["value"], json!(format!("member502 with ⭐ 2: {link}")));
+    // Revealing the hint keeps the best answer on the post.
+    harness
+        .lightbulb_handled(second.message_id.unwrap(), CY)
+        .await;
+    let edited = harness.wait_edited(second.message_id.unwrap()).await;
+    let kept = edited.edits.last().unwrap()["embeds"][0]["fields"].to_string();
+    assert!(kept.contains("Best answer to #1"), "{kept}");
     assert_eq!(first.seq, 1);
 
     // Question 2 gets one star at most: question 3 names no best answer.

@@ -155,11 +155,15 @@ where
         Ok(E::rows_affected(&taken) == 1)
     }
 
-    async fn give_back_answers_show(&self, post_id: i64) -> StorageResult<()> {
-        sqlx::query("UPDATE daily_posts SET answers_show_taken_at = NULL WHERE id = $1")
-            .bind(post_id)
-            .execute(self.writer())
-            .await?;
+    async fn give_back_answers_show(&self, post_id: i64, held: DateTime<Utc>) -> StorageResult<()> {
+        sqlx::query(
+            "UPDATE daily_posts SET answers_show_taken_at = NULL \
+             WHERE id = $1 AND answers_show_taken_at = $2",
+        )
+        .bind(post_id)
+        .bind(to_millis(held))
+        .execute(self.writer())
+        .await?;
         Ok(())
     }
 
@@ -167,20 +171,24 @@ where
         &self,
         post_id: i64,
         user_id: u64,
+        held: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StorageResult<()> {
+    ) -> StorageResult<bool> {
         let mut tx = self.begin_write(&[]).await?;
+        if !renew_show::<E>(&mut tx, post_id, held, now).await? {
+            return Ok(false);
+        }
         sqlx::query(
-            "UPDATE private_answers SET sending_at = $3 WHERE post_id = $1 AND user_id = $2",
+            "UPDATE private_answers SET sending_at = $3 \
+             WHERE post_id = $1 AND user_id = $2 AND message_id IS NULL",
         )
         .bind(post_id)
         .bind(to_db_id(user_id))
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
-        renew_show::<E>(&mut tx, post_id, now).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     async fn record_answer_shown(
@@ -188,10 +196,14 @@ where
         post_id: i64,
         user_id: u64,
         message_ids: &[u64],
+        held: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StorageResult<()> {
+    ) -> StorageResult<bool> {
         let user = to_db_id(user_id);
         let mut tx = self.begin_write(&[]).await?;
+        if !renew_show::<E>(&mut tx, post_id, held, now).await? {
+            return Ok(false);
+        }
         for message_id in message_ids {
             sqlx::query(
                 "INSERT INTO answer_messages (message_id, post_id, user_id) VALUES ($1, $2, $3) \
@@ -212,21 +224,26 @@ where
         .bind(message_ids.first().copied().map(to_db_id))
         .execute(&mut *tx)
         .await?;
-        renew_show::<E>(&mut tx, post_id, now).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
-    async fn mark_answers_shown(&self, post_id: i64, now: DateTime<Utc>) -> StorageResult<()> {
-        sqlx::query(
-            "UPDATE daily_posts SET answers_shown_at = $2, answers_show_taken_at = NULL \
-             WHERE id = $1",
+    async fn mark_answers_shown(
+        &self,
+        post_id: i64,
+        held: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool> {
+        let shown = sqlx::query(
+            "UPDATE daily_posts SET answers_shown_at = $3, answers_show_taken_at = NULL \
+             WHERE id = $1 AND answers_show_taken_at = $2",
         )
         .bind(post_id)
+        .bind(to_millis(held))
         .bind(to_millis(now))
         .execute(self.writer())
         .await?;
-        Ok(())
+        Ok(E::rows_affected(&shown) == 1)
     }
 
     async fn due_answer_reveals(&self, now: DateTime<Utc>) -> StorageResult<Vec<DailyPost>> {
@@ -360,21 +377,28 @@ where
     Ok(open.is_some())
 }
 
-/// Renews the reveal of a post's answers held by this caller.
-async fn renew_show<E>(conn: &mut Conn<E>, post_id: i64, now: DateTime<Utc>) -> StorageResult<()>
+/// Renews the reveal of a post's answers held since `held`, at `now`; false when
+/// another caller took it over (nothing changed).
+async fn renew_show<E>(
+    conn: &mut Conn<E>,
+    post_id: i64,
+    held: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StorageResult<bool>
 where
     E: Engine,
     for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
     Args<E>: IntoArguments<Db<E>>,
     i64: Value<Db<E>>,
 {
-    sqlx::query(
-        "UPDATE daily_posts SET answers_show_taken_at = $2 \
-         WHERE id = $1 AND answers_show_taken_at IS NOT NULL",
+    let renewed = sqlx::query(
+        "UPDATE daily_posts SET answers_show_taken_at = $3 \
+         WHERE id = $1 AND answers_show_taken_at = $2",
     )
     .bind(post_id)
+    .bind(to_millis(held))
     .bind(to_millis(now))
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(E::rows_affected(&renewed) == 1)
 }
