@@ -7,6 +7,7 @@
 //! `discord/` implements: this module knows nothing of serenity.
 
 pub mod answers;
+pub mod best_answer;
 pub mod catch_up;
 #[cfg(test)]
 mod memory_port;

@@ -5,9 +5,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use tracing::{info, warn};
 
-use super::port::{BestAnswer, DiscordPort, PAGE, PostFailure};
+use super::best_answer;
+use super::port::{DiscordPort, PAGE, PostFailure};
 use super::reveal;
-use crate::core::{daily_schedule, private_answers, refusals, rotation};
+use crate::core::{daily_schedule, refusals, rotation};
 use crate::state::Handles;
 use crate::storage::{ClaimOutcome, DailyPost, NewDailyPost, Schedule};
 
@@ -160,7 +161,7 @@ async fn ensure_sent(
                 &bank,
                 &question,
                 post,
-                best_of_previous(handles, post).await.as_ref(),
+                best_answer::of_previous(handles, post).await.as_ref(),
             )
             .await
         {
@@ -175,40 +176,6 @@ async fn ensure_sent(
     };
     handles.store.confirm_post_sent(post.id, message_id).await?;
     Ok(message_id)
-}
-
-/// The best answer to the channel's previous question, if it had private answers
-/// and one of them stands out (SPEC §13). The post matters more: a database error
-/// leaves the best answer out.
-pub async fn best_of_previous(handles: &Handles, post: &DailyPost) -> Option<BestAnswer> {
-    if post.seq < 2 {
-        return None;
-    }
-    let found = handles
-        .store
-        .shown_answers(post.channel_id, post.seq - 1)
-        .await;
-    let (previous, shown) = match found {
-        Ok(found) => found?,
-        Err(error) => {
-            warn!(%error, "cannot read the previous question's answers; the post names no best answer");
-            return None;
-        }
-    };
-    let candidates: Vec<_> = shown.iter().map(|s| s.candidate.clone()).collect();
-    let best = private_answers::best_answer(&candidates)?;
-    let answer = shown.iter().find(|s| s.candidate.user_id == best.user_id)?;
-    Some(BestAnswer {
-        seq: previous.seq,
-        name: answer
-            .author_name
-            .clone()
-            .unwrap_or_else(|| "A member".to_owned()),
-        stars: best.stars,
-        guild_id: previous.guild_id,
-        thread_id: previous.thread_id?,
-        message_id: answer.message_id,
-    })
 }
 
 /// Opens the post's thread. A crash after Discord opened it but before it was recorded

@@ -143,7 +143,7 @@ async fn show_taken(
         handles.store.mark_reveal_shown(post.id).await?;
         return Ok(());
     };
-    let best = super::post::best_of_previous(handles, post).await;
+    let best = super::best_answer::of_previous(handles, post).await;
     discord
         .show_hint(&bank, &question, post, best.as_ref())
         .await?;
