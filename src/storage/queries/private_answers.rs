@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use const_format::concatcp;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 
-use crate::core::private_answers::Candidate;
+use crate::core::private_answers::{self, Candidate};
 use crate::storage::convert::{from_db_id, from_millis, to_db_id, to_millis};
 use crate::storage::engine::{Args, Bind, Conn, Db, Engine, Lock, Row, Value};
 use crate::storage::error::StorageResult;
@@ -14,10 +14,10 @@ use crate::storage::private_answers::{
     WithdrawOutcome,
 };
 
-/// The post's private answers are open: not due for the reveal at `$2`, not taken by
-/// one, not shown.
-const OPEN_POST: &str = "SELECT id FROM daily_posts WHERE id = $1 AND private_answers = TRUE \
-     AND reveal_due_at > $2 AND answers_show_taken_at IS NULL AND answers_shown_at IS NULL";
+/// The reveal timeout of a post with private answers that no reveal has taken and
+/// none has finished (whether they are still open is `private_answers::open_at`'s).
+const NOT_REVEALED: &str = "SELECT reveal_due_at FROM daily_posts WHERE id = $1 \
+     AND private_answers = TRUE AND answers_show_taken_at IS NULL AND answers_shown_at IS NULL";
 
 #[async_trait::async_trait]
 impl<E> crate::storage::private_answers::PrivateAnswers for E
@@ -360,7 +360,8 @@ where
     }
 }
 
-/// Whether post `post_id`'s private answers are open at `now` ([`OPEN_POST`]).
+/// Whether post `post_id`'s private answers are open at `now`: no reveal has them,
+/// and their timeout has not come (`private_answers::open_at`).
 async fn is_open<E>(conn: &mut Conn<E>, post_id: i64, now: DateTime<Utc>) -> StorageResult<bool>
 where
     E: Engine,
@@ -369,12 +370,11 @@ where
     i64: Value<Db<E>>,
     usize: ColumnIndex<Row<E>>,
 {
-    let open: Option<i64> = sqlx::query_scalar(OPEN_POST)
+    let due: Option<i64> = sqlx::query_scalar(NOT_REVEALED)
         .bind(post_id)
-        .bind(to_millis(now))
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(open.is_some())
+    Ok(due.is_some_and(|due| private_answers::open_at(from_millis(due), now)))
 }
 
 /// Renews the reveal of a post's answers held since `held`, at `now`; false when
