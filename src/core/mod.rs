@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod daily_channel;
 pub mod daily_schedule;
 pub mod hint_reveal;
+pub mod lease;
 pub mod library;
 pub mod practice;
 pub mod private_answers;

@@ -48,10 +48,54 @@ impl Season {
         }
     }
 
+    /// The season's key in the database and in messages: `YYYY-MM`.
+    pub fn key(&self) -> String {
+        format!("{:04}-{:02}", self.year, self.month)
+    }
+
+    /// The month's name and year, for people: `November 2026`.
+    pub fn title(&self) -> String {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let name = MONTHS.get(self.month as usize - 1).copied().unwrap_or("?");
+        format!("{name} {}", self.year)
+    }
+
     /// Whether `at` falls in the season.
     pub fn holds(&self, at: DateTime<Utc>) -> bool {
         self.start <= at && at < self.end
     }
+}
+
+/// How long after a season ends its final standings may still be posted (a bot down
+/// across the month's end posts them when it is back, within this).
+pub const STANDINGS_GRACE: chrono::TimeDelta = chrono::TimeDelta::days(3);
+
+/// How many members the final standings show.
+pub const STANDINGS_SHOWN: usize = 10;
+
+/// The season whose final standings are due at `now` in `zone`: the one that ended
+/// last, while `now` is within [`STANDINGS_GRACE`] of its end.
+pub fn standings_due(now: DateTime<Utc>, zone: Tz) -> Option<Season> {
+    let ended = Season::at(now, zone).previous(zone);
+    (now < ended.end + STANDINGS_GRACE).then_some(ended)
+}
+
+/// When the season holding `now` ends: when its standings are next due.
+pub fn next_standings_at(now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
+    Season::at(now, zone).end
 }
 
 /// A member's month: how many daily questions they answered in it, how many before
@@ -111,6 +155,24 @@ mod tests {
         assert_eq!(
             march.end - march.start,
             chrono::TimeDelta::hours(31 * 24 - 1)
+        );
+    }
+
+    #[test]
+    fn final_standings_are_due_for_three_days_after_the_month_ends() {
+        let ended = standings_due(utc("2026-02-01T05:00:00Z"), New_York).unwrap();
+        assert_eq!(
+            (ended.key(), ended.title()),
+            ("2026-01".into(), "January 2026".into())
+        );
+        assert_eq!(
+            standings_due(utc("2026-02-04T04:59:59Z"), New_York).map(|s| s.key()),
+            Some("2026-01".into())
+        );
+        assert_eq!(standings_due(utc("2026-02-04T05:00:00Z"), New_York), None);
+        assert_eq!(
+            next_standings_at(utc("2026-02-04T05:00:00Z"), New_York),
+            utc("2026-03-01T05:00:00Z")
         );
     }
 

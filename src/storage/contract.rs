@@ -2,6 +2,7 @@
 //! [`Lifecycle`], what a database is beside its queries (see `storage`'s module doc).
 
 use super::answers::Answers;
+use super::engagement::Engagement;
 use super::error::StorageResult;
 use super::posts::Posts;
 use super::practice::Practice;
@@ -23,6 +24,7 @@ pub trait Storage:
     + Suggestions
     + Teams
     + Settings
+    + Engagement
     + Lifecycle
 {
 }
@@ -37,6 +39,7 @@ impl<T> Storage for T where
         + Suggestions
         + Teams
         + Settings
+        + Engagement
         + Lifecycle
 {
 }

@@ -50,7 +50,12 @@ const KEPT_BY_TRIGGERS: [&str; 5] = [
 const TABLES: &[Table] = &[
     Table {
         name: "guild_settings",
-        columns: &[("guild_id", Int), ("alerts_channel_id", OptInt)],
+        columns: &[
+            ("guild_id", Int),
+            ("alerts_channel_id", OptInt),
+            ("champion_role_id", OptInt),
+            ("champion_refused_at", OptInt),
+        ],
         identity: None,
     },
     Table {
@@ -148,6 +153,59 @@ const TABLES: &[Table] = &[
     Table {
         name: "answer_stars",
         columns: &[("message_id", Int), ("voter_id", Int)],
+        identity: None,
+    },
+    Table {
+        name: "reminders",
+        columns: &[
+            ("guild_id", Int),
+            ("user_id", Int),
+            ("hours_before", Int),
+            ("last_sent_on", OptText),
+        ],
+        identity: None,
+    },
+    Table {
+        name: "role_rewards",
+        columns: &[
+            ("guild_id", Int),
+            ("role_id", Int),
+            ("streak", Int),
+            ("refused_at", OptInt),
+        ],
+        identity: None,
+    },
+    Table {
+        name: "rewards_given",
+        columns: &[
+            ("guild_id", Int),
+            ("user_id", Int),
+            ("role_id", Int),
+            ("taken_at", Int),
+            ("given_at", OptInt),
+        ],
+        identity: None,
+    },
+    Table {
+        name: "season_posts",
+        columns: &[
+            ("channel_id", Int),
+            ("season", Text),
+            ("guild_id", Int),
+            ("taken_at", Int),
+            ("message_id", OptInt),
+        ],
+        identity: None,
+    },
+    Table {
+        name: "season_champions",
+        columns: &[
+            ("guild_id", Int),
+            ("season", Text),
+            ("user_id", OptInt),
+            ("taken_at", Int),
+            ("moved_at", OptInt),
+        ],
         identity: None,
     },
     Table {

@@ -6,7 +6,7 @@
 //! [`Storage`] is every call the bot makes on its database. It is a set of traits, one
 //! per subject, each declared with its documentation beside the record types it
 //! returns: [`Schedules`], [`Posts`], [`Answers`], [`Practice`], [`Quizzes`],
-//! [`Suggestions`], [`Teams`], [`Settings`], and [`Lifecycle`] (which database, its
+//! [`Suggestions`], [`Teams`], [`Settings`], [`Engagement`], and [`Lifecycle`] (which database, its
 //! pool, closing). The rest of the bot holds a [`Store`] (a shared `dyn Storage`)
 //! and calls these methods; go-to-definition on a call lands on its declaration here.
 //!
@@ -37,6 +37,7 @@ mod backup;
 mod contract;
 mod convert;
 mod copy;
+mod engagement;
 mod engine;
 mod error;
 mod postgres;
@@ -58,6 +59,7 @@ pub use answers::{
 pub use backup::{BackupError, BackupReport, backup_sqlite};
 pub use contract::{DatabaseKind, Lifecycle, Pool, Storage};
 pub use copy::{CopyError, Progress, copied_tables, copy_to_postgres};
+pub use engagement::{ChampionRole, Engagement, ReminderOptIn, RewardSetting};
 pub use error::{DatabaseFault, StorageError, StorageResult};
 pub use posts::{ClaimOutcome, DailyPost, NewDailyPost, Posts};
 pub use practice::{CardRating, Practice, RateOutcome};

@@ -6,6 +6,7 @@
 
 use crate::support::binary::Qotd;
 use crate::support::*;
+use qotd::clock::Clock;
 use qotd::storage::{Pool, Store};
 use serde_json::json;
 
@@ -156,6 +157,9 @@ async fn migrate_db_copies_every_table_to_postgres_and_the_bot_goes_on_there() {
             .map(drop)
             .unwrap());
     }
+    // Reminders, rewards and seasons (their flows are `engagement.rs`'s), through the
+    // contract.
+    seed_engagement(harness.store(), harness.clock.now()).await;
     let before = counts(harness.store()).await;
     harness.stop_bot().await;
 
@@ -348,4 +352,46 @@ async fn migrate_db_refuses_a_target_that_is_not_postgres_and_never_prints_its_p
             "{stdout}{stderr}"
         );
     }
+}
+
+/// A row in each table of reminders, role rewards and seasons.
+async fn seed_engagement(store: &Store, now: chrono::DateTime<chrono::Utc>) {
+    use qotd::core::rewards::RoleReward;
+    let role = 77;
+    store.set_reminder(GUILD, MEMBER, Some(3)).await.unwrap();
+    assert!(
+        store
+            .take_reminder(GUILD, MEMBER, now.date_naive())
+            .await
+            .unwrap()
+    );
+    store
+        .set_role_reward(
+            GUILD,
+            RoleReward {
+                streak: 1,
+                role_id: role,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .take_reward(GUILD, MEMBER, role, now, now)
+        .await
+        .unwrap();
+    store.reward_given(GUILD, MEMBER, role, now).await.unwrap();
+    store
+        .set_champion_role(GUILD, Some(role + 1))
+        .await
+        .unwrap();
+    store
+        .take_season_post(GUILD, CHANNEL, "2026-05", now, now)
+        .await
+        .unwrap();
+    store.season_posted(CHANNEL, "2026-05", 9).await.unwrap();
+    store
+        .take_champion_move(GUILD, "2026-05", Some(MEMBER), now, now)
+        .await
+        .unwrap();
+    store.champion_moved(GUILD, "2026-05", now).await.unwrap();
 }

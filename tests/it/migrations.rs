@@ -78,6 +78,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "71ed90d0e0af0ce5e3308580d228645a5b9fcad5726e9931170563dc3acbe21ff30eb5e429e5daa9a56ea37840f87025",
     ),
     (
+        "postgres",
+        "0015_reminders_rewards_seasons.sql",
+        "44bc5ab109297137aba638a2d9fd04a90a07d3de62f1e2df0336f4c6a014910a9cd5c03969dbd3b9c84d1ac007215cf5",
+    ),
+    (
         "sqlite",
         "0001_initial.sql",
         "e5bba05d5afc7d2218881590ba77269a2e6edaf9ec1409b2677100b519fb9a671429762d0f29f16bdbf2b0681bbaa62a",
@@ -141,6 +146,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "sqlite",
         "0013_private_answers.sql",
         "d0191f899218ab2c7d10205295440ab82e621b28f9aae466391fd5f49f970044e4a21f30ab6c08ce4a456df4f7c972b8",
+    ),
+    (
+        "sqlite",
+        "0014_reminders_rewards_seasons.sql",
+        "227c14f314b64db492c7e1db4cac73464a346f5724e7e80252cec12af58221595df4835c0b5f717b0228183c99cd7381",
     ),
 ];
 

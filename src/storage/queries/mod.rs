@@ -4,6 +4,7 @@
 //! (`Engine`'s statements, `sqlite.rs`, `postgres.rs`).
 
 mod answers;
+mod engagement;
 mod posts;
 mod practice;
 mod private_answers;
