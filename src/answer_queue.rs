@@ -41,6 +41,8 @@ struct Signals {
     pending: watch::Sender<usize>,
     /// Asks the writer to retry held answers now instead of after its backoff.
     retry_now: Notify,
+    /// Answers were counted: streaks changed (role rewards look again).
+    counted: Notify,
 }
 
 impl Default for AnswerQueue {
@@ -52,6 +54,7 @@ impl Default for AnswerQueue {
             signals: Arc::new(Signals {
                 pending: watch::Sender::new(0),
                 retry_now: Notify::new(),
+                counted: Notify::new(),
             }),
         }
     }
@@ -71,6 +74,17 @@ impl AnswerQueue {
         self.signals.pending.send_modify(|n| *n += 1);
         // The receiver lives as long as the process serves events.
         let _ = self.sender.send(answer);
+    }
+
+    /// Tells [`AnswerQueue::counted`]'s waiter that answers were counted elsewhere
+    /// (the reveal of private answers records them itself).
+    pub fn announce_counted(&self) {
+        self.signals.counted.notify_one();
+    }
+
+    /// Resolves once answers were counted since the last call (streaks changed).
+    pub async fn counted(&self) {
+        self.signals.counted.notified().await;
     }
 
     /// How many answers are accepted but not yet committed.
@@ -238,6 +252,9 @@ fn log_records(writer: &Writer, answers: &[NewAnswer], records: Vec<AnswerRecord
         .filter(|r| matches!(r, AnswerRecord::Counted { .. }))
         .count();
     writer.metrics.answers_committed(counted as u64);
+    if counted > 0 {
+        writer.signals.counted.notify_one();
+    }
     for (answer, record) in answers.iter().zip(records) {
         match record {
             AnswerRecord::Counted { streak, unaided } => debug!(

@@ -12,6 +12,7 @@ pub mod config;
 pub mod core;
 pub mod daily;
 pub mod discord;
+pub mod engagement;
 pub mod guild_presence;
 pub mod locks;
 pub mod logs;

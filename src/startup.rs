@@ -341,7 +341,8 @@ pub async fn run(
         app.metrics.clone(),
     );
     let discord = Arc::new(DiscordHttp::of(client.http.clone(), &app));
-    let scheduler = scheduler::start(app.handles.clone(), discord);
+    let scheduler = scheduler::start(app.handles.clone(), discord.clone());
+    let engagement = crate::engagement::start(app.handles.clone(), discord);
     let shard_manager = client.shard_manager.clone();
     let result = tokio::select! {
         biased;
@@ -354,6 +355,9 @@ pub async fn run(
     shard_manager.shutdown_all().await;
     if let Err(error) = scheduler.stop(&app).await {
         warn!(%error, "the scheduler stopped with an error");
+    }
+    if let Err(error) = engagement.stop().await {
+        warn!(%error, "the loop of reminders, rewards and seasons stopped with an error");
     }
     answer_writer.stop().await;
     result

@@ -65,6 +65,9 @@ pub struct Handles {
     /// `ANSWER_RETENTION_DAYS`: how long a private answer's text is kept after its
     /// reveal.
     pub answer_retention_days: u32,
+    /// Wakes the loop of reminders, role rewards and seasons for a full pass
+    /// (`engagement::start`): a setting changed.
+    pub engagement: Notify,
 }
 
 /// Everything the handlers share: the [`Handles`] (reached through `Deref`), and what
@@ -162,6 +165,7 @@ impl Handles {
             metrics,
             pacer: Arc::new(Pacer::new(crate::core::sharding::DEFAULT_REST_RATE)),
             answer_retention_days: crate::core::private_answers::DEFAULT_RETENTION_DAYS,
+            engagement: Notify::new(),
         }
     }
 

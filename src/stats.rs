@@ -19,6 +19,10 @@ pub struct Stats {
     pub answer_commit_failures: AtomicU64,
     /// The `now` of the latest finished scheduler pass, in Unix milliseconds.
     pub last_pass_at: AtomicI64,
+    /// Passes of the loop of reminders, role rewards and seasons.
+    pub engagement_passes: AtomicU64,
+    /// The `now` of its latest finished pass, in Unix milliseconds.
+    pub last_engagement_at: AtomicI64,
     changed: watch::Sender<()>,
 }
 
@@ -32,6 +36,8 @@ impl Default for Stats {
             answers_committed: AtomicU64::new(0),
             answer_commit_failures: AtomicU64::new(0),
             last_pass_at: AtomicI64::new(0),
+            engagement_passes: AtomicU64::new(0),
+            last_engagement_at: AtomicI64::new(0),
             changed: watch::Sender::new(()),
         }
     }
@@ -59,6 +65,12 @@ impl Stats {
     pub fn pass_finished(&self, now_millis: i64) {
         self.last_pass_at.store(now_millis, Ordering::SeqCst);
         self.bump(&self.scheduler_passes);
+    }
+
+    /// Records a finished pass of the engagement loop that saw `now_millis`.
+    pub fn engagement_finished(&self, now_millis: i64) {
+        self.last_engagement_at.store(now_millis, Ordering::SeqCst);
+        self.bump(&self.engagement_passes);
     }
 
     /// Resolves on the next change of any counter after this call.

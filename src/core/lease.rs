@@ -2,7 +2,10 @@
 //! holder took it, and whether it is done; a holder silent too long (it crashed) has
 //! lost it to the next taker.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// A holder silent this long has lost its work (it crashed).
+pub const LEASE: TimeDelta = TimeDelta::minutes(1);
 
 /// What taking a piece of once-only work at some instant gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -79,6 +79,21 @@ impl Season {
     }
 }
 
+/// The zone a server's seasons (and its members' reminder days) follow: its first
+/// daily channel's (the oldest channel, by Discord id, of `channels`: (id, zone)).
+pub fn server_zone(channels: impl IntoIterator<Item = (u64, Tz)>) -> Option<Tz> {
+    channels
+        .into_iter()
+        .min_by_key(|(id, _)| *id)
+        .map(|(_, zone)| zone)
+}
+
+/// The title of a season's final standings post: shown on it, and how a restarted
+/// bot recognises one it sent before a crash.
+pub fn standings_title(season: &Season) -> String {
+    format!("🏆 Final standings: {}", season.title())
+}
+
 /// How long after a season ends its final standings may still be posted (a bot down
 /// across the month's end posts them when it is back, within this).
 pub const STANDINGS_GRACE: chrono::TimeDelta = chrono::TimeDelta::days(3);
@@ -156,6 +171,13 @@ mod tests {
             march.end - march.start,
             chrono::TimeDelta::hours(31 * 24 - 1)
         );
+    }
+
+    #[test]
+    fn a_server_follows_its_oldest_daily_channels_zone() {
+        use chrono_tz::Europe::Berlin;
+        assert_eq!(server_zone([(9, Berlin), (3, New_York)]), Some(New_York));
+        assert_eq!(server_zone([]), None);
     }
 
     #[test]

@@ -139,6 +139,7 @@ async fn count_as_answers(
         })
         .collect();
     handles.store.record_answers(&news).await?;
+    handles.answers.announce_counted();
     for answer in answers {
         handles.active.first_answer(post.id, answer.user_id);
     }

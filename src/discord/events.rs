@@ -60,6 +60,8 @@ pub async fn handle(
                 commands::practice::on_component(app, ctx, component).await;
             } else if commands::suggest::is_review(&component.data.custom_id) {
                 commands::suggest::on_component(app, ctx, component).await;
+            } else if commands::engagement::is_stop_reminders(&component.data.custom_id) {
+                commands::engagement::on_stop_reminders(app, ctx, component).await;
             } else {
                 commands::quiz::on_component(app, ctx, component).await;
             }

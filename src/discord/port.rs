@@ -9,7 +9,9 @@ use tracing::debug;
 use super::{no_pings, render};
 use crate::core::hint_reveal::RevealReason;
 use crate::core::question_bank::{Question, QuestionBank};
+use crate::core::seasons::{Season, SeasonEntry};
 use crate::daily::port::{BestAnswer, DiscordPort, HistoryMessage, PAGE, PostFailure, Reactor};
+use crate::engagement::port::{EngagementPort, Reminder};
 use crate::metrics::Metrics;
 use crate::pacer::{PAUSE_AFTER_429, Pacer};
 use crate::state::Handles;
@@ -428,4 +430,99 @@ impl DiscordPort for DiscordHttp {
             })
             .collect())
     }
+}
+
+impl EngagementPort for DiscordHttp {
+    async fn send_reminder(&self, user_id: u64, reminder: &Reminder) -> Result<(), PostFailure> {
+        let user = serenity::UserId::new(user_id);
+        let dm = self
+            .call("create_dm", "open a direct message", || {
+                user.create_dm_channel(&self.http)
+            })
+            .await?;
+        let message = render::reminder_message(reminder).allowed_mentions(no_pings());
+        self.call("create_message", "send a reminder", || {
+            dm.id.send_message(&self.http, message.clone())
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn add_role(&self, guild_id: u64, user_id: u64, role_id: u64) -> Result<(), PostFailure> {
+        let (guild, user, role) = role_ids(guild_id, user_id, role_id);
+        self.call("member_role", "give a role", || {
+            self.http
+                .add_member_role(guild, user, role, Some("qotd: role reward"))
+        })
+        .await
+    }
+
+    async fn remove_role(
+        &self,
+        guild_id: u64,
+        user_id: u64,
+        role_id: u64,
+    ) -> Result<(), PostFailure> {
+        let (guild, user, role) = role_ids(guild_id, user_id, role_id);
+        self.call("member_role", "take a role", || {
+            self.http.remove_member_role(
+                guild,
+                user,
+                role,
+                Some("qotd: the season's champion changed"),
+            )
+        })
+        .await
+    }
+
+    async fn send_role_alert(
+        &self,
+        alerts_channel_id: u64,
+        role_id: u64,
+        problem: &str,
+    ) -> Result<(), PostFailure> {
+        let message = serenity::CreateMessage::new()
+            .content(render::role_alert_text(role_id, problem))
+            .allowed_mentions(no_pings());
+        self.call("create_message", "tell the alerts channel", || {
+            serenity::ChannelId::new(alerts_channel_id).send_message(&self.http, message.clone())
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn send_standings(
+        &self,
+        channel_id: u64,
+        season: &Season,
+        ranked: &[SeasonEntry],
+    ) -> Result<u64, PostFailure> {
+        let message = serenity::CreateMessage::new()
+            .embed(render::season_standings(season, ranked))
+            .allowed_mentions(no_pings());
+        let sent = self
+            .call("create_message", "post the season's standings", || {
+                serenity::ChannelId::new(channel_id).send_message(&self.http, message.clone())
+            })
+            .await?;
+        Ok(sent.id.get())
+    }
+
+    async fn recent_messages(&self, channel_id: u64) -> Result<Vec<HistoryMessage>, PostFailure> {
+        let request = serenity::GetMessages::new().limit(PAGE as u8);
+        self.history_page("read the newest messages", channel_id, request)
+            .await
+    }
+}
+
+fn role_ids(
+    guild_id: u64,
+    user_id: u64,
+    role_id: u64,
+) -> (serenity::GuildId, serenity::UserId, serenity::RoleId) {
+    (
+        serenity::GuildId::new(guild_id),
+        serenity::UserId::new(user_id),
+        serenity::RoleId::new(role_id),
+    )
 }

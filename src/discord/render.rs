@@ -15,11 +15,13 @@ use crate::core::question_bank::{Question, QuestionBank};
 use crate::core::question_stats::{ChannelStats, QuestionStats};
 use crate::core::ranking::Ranked;
 use crate::core::rotation::{self, RotationState};
+use crate::core::seasons::{Season, SeasonEntry};
 use crate::core::streak_rules;
 use crate::daily::port::BestAnswer;
+use crate::engagement::port::Reminder;
 use crate::storage::{
-    ChannelStreak, DailyPost, DatabaseFault, LeaderboardPage, RankedTeam, RateOutcome, Schedule,
-    StreakChange, Suggestion, SuggestionStatus,
+    ChampionRole, ChannelStreak, DailyPost, DatabaseFault, LeaderboardPage, RankedTeam,
+    RateOutcome, RewardSetting, Schedule, StreakChange, Suggestion, SuggestionStatus,
 };
 
 pub const LIGHTBULB: &str = "💡";
@@ -961,6 +963,144 @@ pub fn suggestion_decided(suggestion: &Suggestion) -> String {
 /// `n` and its noun, singular for one ("1 answer", "2 answers").
 fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+const REMIND_STOP_PREFIX: &str = "remind:stop:";
+
+/// The custom id of a reminder's **Stop reminders** button: the server it stops.
+pub fn remind_stop_id(guild_id: u64) -> String {
+    format!("{REMIND_STOP_PREFIX}{guild_id}")
+}
+
+/// The server a **Stop reminders** button stops, from its custom id.
+pub fn remind_stop_of(custom_id: &str) -> Option<u64> {
+    custom_id.strip_prefix(REMIND_STOP_PREFIX)?.parse().ok()
+}
+
+/// A reminder's direct message: the question to answer, the streak at stake, the
+/// practice cards due, and the **Stop reminders** button.
+pub fn reminder_message(reminder: &Reminder) -> serenity::CreateMessage {
+    let link = message_link(reminder.guild_id, reminder.channel_id, reminder.message_id);
+    let mut text = format!(
+        "⏰ Your streak of **{}** in <#{}> is waiting: [today's question]({link}) is still unanswered. The next one comes <t:{}:R>.",
+        reminder.streak,
+        reminder.channel_id,
+        reminder.next_post.timestamp()
+    );
+    if reminder.cards_due > 0 {
+        let _ = write!(
+            text,
+            "\n📚 You also have {} practice card{} due: `/practice next`.",
+            reminder.cards_due,
+            if reminder.cards_due == 1 { "" } else { "s" }
+        );
+    }
+    serenity::CreateMessage::new()
+        .content(text)
+        .components(vec![serenity::CreateActionRow::Buttons(vec![
+            serenity::CreateButton::new(remind_stop_id(reminder.guild_id))
+                .label("Stop reminders")
+                .style(serenity::ButtonStyle::Secondary),
+        ])])
+}
+
+/// The alert for a role the bot cannot give.
+pub fn role_alert_text(role_id: u64, problem: &str) -> String {
+    format!(
+        "⚠️ I could not give the role <@&{role_id}>: {problem}. I will not try again until an admin sets it again (`/qotd rewards add` or `/qotd rewards champion`): first give me **Manage Roles**, and put my role above <@&{role_id}> in the server's roles."
+    )
+}
+
+/// A season's ranking rows: rank, answers, unaided, the member (a mention, which
+/// pings nobody where it is shown).
+fn season_rows(ranked: &[SeasonEntry], first_rank: usize) -> String {
+    let mut text = String::new();
+    for (place, entry) in ranked.iter().enumerate() {
+        let _ = writeln!(
+            text,
+            "`{:>3}. {:>4} answers  {:>4} unaided` <@{}>",
+            first_rank + place,
+            entry.answers,
+            entry.unaided,
+            entry.user_id
+        );
+    }
+    text
+}
+
+/// A season's final standings post.
+pub fn season_standings(season: &Season, top: &[SeasonEntry]) -> serenity::CreateEmbed {
+    serenity::CreateEmbed::new()
+        .title(crate::core::seasons::standings_title(season))
+        .description(clip(format!(
+            "The season is over: the most daily questions answered in {}. Ties go to the most unaided answers, then to who got there first.\n\n{}",
+            season.title(),
+            season_rows(top, 1)
+        )))
+        .color(COLOR_OPEN)
+}
+
+/// `/leaderboard scope:season`: this month's top and the caller's place.
+pub fn season_leaderboard(
+    season: &Season,
+    ranked: &[SeasonEntry],
+    top: usize,
+    caller: u64,
+) -> serenity::CreateEmbed {
+    let mut text = season_rows(&ranked[..ranked.len().min(top)], 1);
+    match ranked.iter().position(|e| e.user_id == caller) {
+        Some(place) if place >= top => {
+            text.push_str("…\n");
+            text.push_str(&season_rows(&ranked[place..=place], place + 1));
+        }
+        Some(_) => {}
+        None => text.push_str("\nYou have not answered this month yet."),
+    }
+    if ranked.is_empty() {
+        text = "Nobody has answered this month yet: be the first!".to_owned();
+    }
+    serenity::CreateEmbed::new()
+        .title(format!("Season {} — {} members", season.title(), ranked.len()))
+        .description(clip(format!(
+            "Answers this month (ties: unaided answers, then who got there first). The season ends <t:{}:R>.\n\n{text}",
+            season.end.timestamp()
+        )))
+}
+
+/// `/qotd rewards list`: the reward roles and the champion role.
+pub fn rewards_list(rewards: &[RewardSetting], champion: Option<ChampionRole>) -> String {
+    let mut text = String::from("🏅 **Role rewards**\n");
+    for setting in rewards {
+        let refused = if setting.refused {
+            " — ⚠️ Discord refused it: fix my permissions, then add it again"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            text,
+            "- best streak **{}**: <@&{}>{refused}",
+            setting.reward.streak, setting.reward.role_id
+        );
+    }
+    if rewards.is_empty() {
+        text.push_str("None yet: `/qotd rewards add streak:7 role:@Week`.\n");
+    }
+    match champion {
+        Some(role) => {
+            let _ = write!(
+                text,
+                "🏆 The season's champion holds <@&{}>{}.",
+                role.role_id,
+                if role.refused {
+                    " (⚠️ Discord refused it)"
+                } else {
+                    ""
+                }
+            );
+        }
+        None => text.push_str("🏆 No champion role: `/qotd rewards champion role:@Champion`."),
+    }
+    text
 }
 
 #[cfg(test)]

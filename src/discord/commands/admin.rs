@@ -41,7 +41,8 @@ use crate::storage::{Schedule, ScheduleSettings, StreakChange, TeamError};
         "team_remove",
         "streak_set",
         "stats",
-        "super::suggest::suggestions"
+        "super::suggest::suggestions",
+        "super::engagement::rewards"
     ),
     subcommand_required
 )]

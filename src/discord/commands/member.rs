@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::core::calendar::{self, Calendar};
 use crate::core::daily_channel::{self, Fallback, NoChannel};
+use crate::core::seasons::Season;
 use crate::core::team_name::TeamName;
 use crate::discord::{Context, Error, no_pings, render};
 use crate::picture;
@@ -105,14 +106,18 @@ pub enum Scope {
     Members,
     #[name = "teams"]
     Teams,
+    /// This calendar month (SPEC §14).
+    #[name = "season"]
+    Season,
 }
 
-/// The top 10 by current streak (ties: best streak, then total answers).
+/// The top 10 by current streak (ties: best streak, then total answers), or this
+/// month's by answers.
 #[poise::command(slash_command, guild_only)]
 #[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn leaderboard(
     ctx: Context<'_>,
-    #[description = "Rank members (default) or teams"] scope: Option<Scope>,
+    #[description = "Rank members (default), teams, or this month's season"] scope: Option<Scope>,
     #[description = "One daily channel (default: the whole server)"] channel: Option<
         serenity::ChannelId,
     >,
@@ -141,12 +146,33 @@ pub async fn leaderboard(
             let teams = app.store.team_leaderboard(guild, channel_id).await?;
             render::team_leaderboard(&teams, TOP as usize, channel_id)
         }
+        Scope::Season => season_leaderboard(app, guild, caller).await?,
     };
     let reply = poise::CreateReply::default()
         .embed(embed)
         .allowed_mentions(no_pings());
     ctx.send(reply).await?;
     Ok(())
+}
+
+/// This month's season ranking of the server (its zone: its first daily channel's).
+async fn season_leaderboard(
+    app: &App,
+    guild: u64,
+    caller: u64,
+) -> Result<serenity::CreateEmbed, Error> {
+    let schedules = app.store.guild_schedules(guild).await?;
+    let Some(zone) = crate::engagement::seasons::zone_of(&schedules, guild) else {
+        user_error!("This server has no daily question yet, so no season either.");
+    };
+    let season = Season::at(app.clock.now(), zone);
+    let ranked = crate::engagement::seasons::ranked_season(app, guild, &season).await?;
+    Ok(render::season_leaderboard(
+        &season,
+        &ranked,
+        TOP as usize,
+        caller,
+    ))
 }
 
 /// Join or leave a team.

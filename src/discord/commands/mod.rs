@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod answer;
+pub mod engagement;
 pub mod input;
 pub mod member;
 pub mod practice;
@@ -26,6 +27,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, Error>> {
         member::streak(),
         member::leaderboard(),
         member::team(),
+        engagement::remind(),
         practice::practice(),
         suggest::suggest(),
     ]
