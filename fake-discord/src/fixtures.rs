@@ -369,6 +369,37 @@ pub fn modal_submit(
 }
 
 /// A button press (type 3) on `message`.
+/// A button pressed in a direct message (type 3 without a server): the presser is
+/// `user`, not a member.
+pub fn dm_button(
+    id: u64,
+    application_id: u64,
+    channel_id: u64,
+    user_id: u64,
+    token: &str,
+    custom_id: &str,
+    message: Value,
+) -> Value {
+    json!({
+        "id": id.to_string(),
+        "application_id": application_id.to_string(),
+        "type": 3,
+        "channel_id": channel_id.to_string(),
+        "channel": { "id": channel_id.to_string(), "type": 1 },
+        "user": user(user_id, &format!("user{user_id}"), false),
+        "token": token,
+        "version": 1,
+        "app_permissions": "2251799813685247",
+        "locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": { "1": user_id.to_string() },
+        "context": 1,
+        "attachment_size_limit": 8_388_608,
+        "data": { "custom_id": custom_id, "component_type": 2 },
+        "message": message,
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn button(
     id: u64,

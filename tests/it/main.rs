@@ -12,6 +12,7 @@ mod crash;
 mod daily;
 mod database_faults;
 mod deploy;
+mod engagement;
 mod faults;
 mod habits;
 mod hostile_input;

@@ -341,6 +341,47 @@ impl Harness {
         )
     }
 
+    /// `/qotd <group> <sub> …` with the given sub-options.
+    pub fn qotd_group(
+        &mut self,
+        invoker: &Invoker,
+        group: &str,
+        sub: &str,
+        options: Value,
+    ) -> String {
+        let resolved = resolved_channels(&options);
+        let sub = json!([{ "name": sub, "type": 1, "options": options }]);
+        self.slash(
+            invoker,
+            CHANNEL,
+            "qotd",
+            json!([{ "name": group, "type": 2, "options": sub }]),
+            resolved,
+        )
+    }
+
+    /// `user` presses the button `custom_id` of `message` in their direct messages
+    /// (channel `channel_id`): an interaction without a server.
+    pub fn press_dm_button(
+        &mut self,
+        user: u64,
+        channel_id: u64,
+        custom_id: &str,
+        message: Value,
+    ) -> String {
+        let (id, token) = new_interaction(&self.fake);
+        let interaction = fixtures::dm_button(
+            id,
+            APPLICATION_ID,
+            channel_id,
+            user,
+            &token,
+            custom_id,
+            message,
+        );
+        self.fake.interact(interaction)
+    }
+
     pub fn autocomplete(&mut self, invoker: &Invoker, name: &str, options: Value) -> String {
         let (id, token) = new_interaction(&self.fake);
         let command_id = self.fake.command_id(name).unwrap_or(1);
@@ -608,16 +649,29 @@ fn resolved_channels(options: &Value) -> Value {
         options: &Value,
         channels: &mut serde_json::Map<String, Value>,
         users: &mut serde_json::Map<String, Value>,
+        roles: &mut serde_json::Map<String, Value>,
     ) {
         for option in options.as_array().into_iter().flatten() {
             let Some(id) = option["value"].as_str() else {
-                collect(&option["options"], channels, users);
+                collect(&option["options"], channels, users, roles);
                 continue;
             };
             if option["type"] == json!(7) {
                 channels.insert(
                     id.to_owned(),
                     json!({ "id": id, "name": "channel", "type": 0, "permissions": "0" }),
+                );
+            } else if option["type"] == json!(8) {
+                roles.insert(
+                    id.to_owned(),
+                    json!({
+                        "id": id, "name": format!("role{id}"), "color": 0, "hoist": false,
+                        "position": 1, "permissions": "0", "managed": false,
+                        "mentionable": false, "flags": 0, "icon": null,
+                        "unicode_emoji": null,
+                        "colors": { "primary_color": 0, "secondary_color": null,
+                                    "tertiary_color": null }
+                    }),
                 );
             } else if option["type"] == json!(6) {
                 let user_id: u64 = id.parse().unwrap();
@@ -626,13 +680,16 @@ fn resolved_channels(options: &Value) -> Value {
             }
         }
     }
-    let (mut channels, mut users) = (serde_json::Map::new(), serde_json::Map::new());
-    collect(options, &mut channels, &mut users);
-    if users.is_empty() {
-        json!({ "channels": channels })
-    } else {
-        json!({ "channels": channels, "users": users })
+    let (mut channels, mut users, mut roles) = Default::default();
+    collect(options, &mut channels, &mut users, &mut roles);
+    let mut resolved = json!({ "channels": channels });
+    if !users.is_empty() {
+        resolved["users"] = Value::Object(users);
     }
+    if !roles.is_empty() {
+        resolved["roles"] = Value::Object(roles);
+    }
+    resolved
 }
 
 /// A channel option.
@@ -642,6 +699,11 @@ pub fn channel_option(name: &str, id: u64) -> Value {
 
 pub fn string_option(name: &str, value: &str) -> Value {
     json!({ "name": name, "type": 3, "value": value })
+}
+
+/// A role option.
+pub fn role_option(name: &str, id: u64) -> Value {
+    json!({ "name": name, "type": 8, "value": id.to_string() })
 }
 
 pub fn integer_option(name: &str, value: i64) -> Value {
@@ -720,6 +782,21 @@ impl Harness {
         let stats = &self.app().stats;
         self.wait_until(&format!("a scheduler pass at {now}"), async || {
             stats.last_pass_at.load(std::sync::atomic::Ordering::SeqCst) >= now.timestamp_millis()
+        })
+        .await;
+    }
+
+    /// Moves the clock to `now` and waits for a full pass of the loop of reminders,
+    /// role rewards and seasons that saw it.
+    pub async fn tick_engagement(&self, now: DateTime<Utc>) {
+        self.set_time(now);
+        self.app().engagement.notify_one();
+        let stats = &self.app().stats;
+        self.wait_until(&format!("an engagement pass at {now}"), async || {
+            stats
+                .last_engagement_at
+                .load(std::sync::atomic::Ordering::SeqCst)
+                >= now.timestamp_millis()
         })
         .await;
     }
