@@ -11,8 +11,12 @@ pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
 
 /// The bot's permissions (README, "Create the Discord application"): View Channel,
 /// Send Messages, Embed Links, Add Reactions, Create Public Threads, Send Messages in
-/// Threads, Read Message History.
-pub const INVITE_PERMISSIONS: u64 = 309_237_730_368;
+/// Threads, Read Message History; and Manage Roles, which only role rewards and the
+/// season's champion role need (SPEC §14: optional, an admin may leave it out).
+pub const INVITE_PERMISSIONS: u64 = 309_237_730_368 | MANAGE_ROLES;
+
+/// Discord's Manage Roles permission bit.
+pub const MANAGE_ROLES: u64 = 1 << 28;
 
 /// The wait after `failures` failed tries (1 s, 2 s, 4 s, … 60 s).
 pub fn retry_delay(failures: u32) -> Duration {
@@ -144,7 +148,7 @@ mod tests {
     fn the_invite_carries_the_application_and_the_permissions() {
         assert_eq!(
             invite_url(42),
-            "https://discord.com/oauth2/authorize?client_id=42&scope=bot+applications.commands&permissions=309237730368"
+            "https://discord.com/oauth2/authorize?client_id=42&scope=bot+applications.commands&permissions=309506165824"
         );
         let line = retry_line(
             "https://discord.com",

@@ -283,7 +283,7 @@ async fn the_invite_link_is_logged_once_when_the_bot_is_in_no_server() {
         .await;
         let exited = bot.terminate().await;
         let invite = format!(
-            "https://discord.com/oauth2/authorize?client_id={}&scope=bot+applications.commands&permissions=309237730368",
+            "https://discord.com/oauth2/authorize?client_id={}&scope=bot+applications.commands&permissions=309506165824",
             fake_discord::APPLICATION_ID
         );
         assert_eq!(
