@@ -55,22 +55,21 @@ async fn a_reward_role_is_given_once_and_kept_and_a_role_above_the_bot_is_one_al
     harness.qotd_on("alerts", ALERTS_CHANNEL).await;
     let day_one = harness.first_post_at_nine(CHANNEL, vec![]).await;
 
-    // A member cannot set rewards: refused, nothing stored.
-    let token = harness.qotd_group(
-        &member(MEMBER),
-        "rewards",
-        "add",
-        json!([integer_option("streak", 1), role_option("role", WEEK_ROLE)]),
-    );
-    harness.reply(&token).await.assert_says("Manage Server");
-    assert!(
-        harness
-            .store()
-            .role_rewards(GUILD)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    // A member cannot use `/qotd rewards`: refused, nothing stored.
+    let before = snapshot(harness.store()).await;
+    for (sub, options) in [
+        (
+            "add",
+            json!([integer_option("streak", 1), role_option("role", WEEK_ROLE)]),
+        ),
+        ("remove", json!([role_option("role", WEEK_ROLE)])),
+        ("champion", json!([role_option("role", CHAMPION_ROLE)])),
+        ("list", json!([])),
+    ] {
+        let token = harness.qotd_group(&member(MEMBER), "rewards", sub, options);
+        harness.reply(&token).await.assert_says("Manage Server");
+    }
+    assert_eq!(snapshot(harness.store()).await, before);
 
     for (streak, role) in [(2, WEEK_ROLE), (1, HIGH_ROLE)] {
         let token = harness.qotd_group(
