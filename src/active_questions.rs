@@ -235,6 +235,14 @@ impl ActiveQuestions {
         locks::write(&self.index).answered.remove(&(post_id, user));
     }
 
+    /// Forgets every answer of a member (their data was deleted): their next message
+    /// in a question's thread answers it again.
+    pub fn forget_member(&self, user: u64) {
+        locks::write(&self.index)
+            .answered
+            .retain(|&(_, answered_by)| answered_by != user);
+    }
+
     /// Indexes quiz `message_id` for 💡 at `now` (when it is posted, or loaded at
     /// start), and forgets the quizzes indexed more than [`OPEN_QUIZ_WINDOW`] before
     /// `now`. A quiz loaded at start was posted within the window, so none stays

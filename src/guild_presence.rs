@@ -95,6 +95,16 @@ impl GuildPresence {
             .is_some_and(|guilds| guilds.remove(&guild_id))
     }
 
+    /// Whether the bot is in `guild_id`: `None` until the server's shard is READY.
+    pub fn holds(&self, guild_id: u64) -> Option<bool> {
+        let known = locks::read(&self.known);
+        let shard = shard_of(guild_id, known.total);
+        known
+            .by_shard
+            .get(&shard)
+            .map(|guilds| guilds.contains(&guild_id))
+    }
+
     /// Whether the bot is known not to be in `guild_id`.
     pub fn is_absent(&self, guild_id: u64) -> bool {
         let known = locks::read(&self.known);

@@ -8,6 +8,7 @@ pub mod hint_reveal;
 pub mod lease;
 pub mod library;
 pub mod practice;
+pub mod privacy;
 pub mod private_answers;
 pub mod question_bank;
 pub mod question_stats;

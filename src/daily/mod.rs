@@ -14,5 +14,6 @@ mod memory_port;
 pub mod plan;
 pub mod port;
 pub mod post;
+pub mod retention;
 pub mod reveal;
 pub mod scheduler;

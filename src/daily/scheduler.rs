@@ -17,9 +17,10 @@ use super::answers::{self, Revealed};
 use super::plan::{self, Job, JobOutcome, PlanInput, RETRY_TRANSIENT, RetryBook};
 use super::port::{DiscordPort, PostFailure};
 use super::post::{self, PostOutcome};
+use super::retention;
 use super::reveal;
 use crate::core::hint_reveal::RevealReason;
-use crate::core::{daily_schedule, private_answers};
+use crate::core::daily_schedule;
 use crate::state::Handles;
 use crate::storage::StorageError;
 
@@ -60,8 +61,8 @@ pub struct PassMemory {
     /// The database failed in an earlier pass and has not written since (so the
     /// operator gets one error line per fault, and one line when it clears).
     database_failing: bool,
-    /// When old private answers' text was last looked for (once an hour).
-    texts_forgotten_at: Option<DateTime<Utc>>,
+    /// When data past its time was last looked for ([`retention::EVERY`]).
+    retention_at: Option<DateTime<Utc>>,
 }
 
 /// A running scheduler loop.
@@ -183,34 +184,13 @@ pub async fn run_due_work(
         (false, false) => next_wake,
     };
     if memory
-        .texts_forgotten_at
-        .is_none_or(|at| now - at >= TEXT_RETENTION_CHECK)
+        .retention_at
+        .is_none_or(|at| now - at >= retention::EVERY)
     {
-        memory.texts_forgotten_at = Some(now);
-        forget_old_answer_texts(handles, now).await;
+        memory.retention_at = Some(now);
+        retention::run(handles, now).await;
     }
     outcome
-}
-
-/// How often old private answers' text is looked for.
-const TEXT_RETENTION_CHECK: chrono::TimeDelta = chrono::TimeDelta::hours(1);
-
-/// Deletes the text of private answers revealed more than `ANSWER_RETENTION_DAYS` ago
-/// (SPEC §13): their messages in Discord stay, and so do their stars and the fact of
-/// answering.
-async fn forget_old_answer_texts(handles: &Handles, now: DateTime<Utc>) {
-    let before = private_answers::text_kept_since(now, handles.answer_retention_days);
-    match handles.store.forget_answer_texts(before).await {
-        Ok(0) => {}
-        Ok(answers) => info!(
-            answers,
-            days = handles.answer_retention_days,
-            "deleted the text of private answers past ANSWER_RETENTION_DAYS"
-        ),
-        Err(error) => {
-            warn!(%error, "cannot delete old private answers' text; trying again next pass")
-        }
-    }
 }
 
 async fn read_plan_input(handles: &Handles, now: DateTime<Utc>) -> Result<PlanInput, StorageError> {

@@ -30,13 +30,8 @@ pub async fn handle(
             on_ready(app.clone(), http, data_about_bot)
         }
         serenity::FullEvent::GuildCreate { guild, .. } => on_guild_create(app, guild.id.get()),
-        serenity::FullEvent::GuildDelete { incomplete, .. }
-            if !incomplete.unavailable && app.guilds.left(incomplete.id.get()) =>
-        {
-            info!(
-                guild_id = incomplete.id.get(),
-                "removed from a server; its daily questions wait until the bot is back"
-            );
+        serenity::FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
+            on_guild_removed(app, incomplete.id.get()).await;
         }
         serenity::FullEvent::Message { new_message } => {
             on_message(app, new_message);
@@ -60,6 +55,8 @@ pub async fn handle(
                 commands::practice::on_component(app, ctx, component).await;
             } else if commands::suggest::is_review(&component.data.custom_id) {
                 commands::suggest::on_component(app, ctx, component).await;
+            } else if commands::privacy::is_delete_button(&component.data.custom_id) {
+                commands::privacy::on_delete_button(app, ctx, component).await;
             } else if commands::engagement::is_stop_reminders(&component.data.custom_id) {
                 commands::engagement::on_stop_reminders(app, ctx, component).await;
             } else {
@@ -123,6 +120,21 @@ fn on_guild_create(app: &App, guild_id: u64) {
     if app.guilds.arrived(guild_id) {
         info!("every server of the gateway sessions has arrived");
         app.settled.notify_one();
+    }
+}
+
+/// Removed from a server (an outage is not a removal): its daily questions wait,
+/// and its data is deleted [`crate::core::privacy::SERVER_DATA_KEPT`] later unless the bot is back
+/// (`daily::retention`).
+async fn on_guild_removed(app: &App, guild_id: u64) {
+    if app.guilds.left(guild_id) {
+        info!(
+            guild_id,
+            "removed from a server; its daily questions wait until the bot is back, and its data is deleted in 30 days unless it is"
+        );
+    }
+    if let Err(error) = app.store.server_removed(guild_id, app.clock.now()).await {
+        warn!(guild_id, %error, "cannot record a server's removal; its data stays until it is recorded");
     }
 }
 

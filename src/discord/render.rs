@@ -1114,3 +1114,43 @@ mod tests {
         assert_eq!(count(2, "answer", "answers"), "2 answers");
     }
 }
+
+const PRIVACY_DELETE_PREFIX: &str = "privacy:delete:";
+
+/// The custom id of a **Delete my data** button: whose data it deletes.
+pub fn privacy_delete_id(user_id: u64) -> String {
+    format!("{PRIVACY_DELETE_PREFIX}{user_id}")
+}
+
+/// Whose data a **Delete my data** button deletes, from its custom id.
+pub fn privacy_delete_of(custom_id: &str) -> Option<u64> {
+    custom_id.strip_prefix(PRIVACY_DELETE_PREFIX)?.parse().ok()
+}
+
+/// The text beside a member's export file.
+pub fn export_text(counts: &[(&'static str, u64)]) -> String {
+    format!(
+        "📦 Everything qotd keeps about you in this server:\n{}\nThe file's format is described in this bot's privacy policy. `/privacy delete` deletes it all.",
+        crate::core::privacy::rows_list(counts)
+    )
+}
+
+/// What `/privacy delete` asks before the button: exactly what will go.
+pub fn delete_confirmation(counts: &[(&'static str, u64)]) -> String {
+    format!(
+        "🗑️ **Delete my data** deletes everything qotd keeps about you in this server, at once and for good:\n{}\nYour streaks, leaderboard places and season standings go with your answers. Other servers keep theirs. To keep everything, dismiss this message.",
+        crate::core::privacy::rows_list(counts)
+    )
+}
+
+/// The confirmation message once the data is deleted (its button goes).
+pub fn deleted_response(summary: &str) -> serenity::CreateInteractionResponse {
+    serenity::CreateInteractionResponse::UpdateMessage(
+        serenity::CreateInteractionResponseMessage::new()
+            .content(format!(
+                "✅ Deleted everything qotd kept about you in this server ({summary})."
+            ))
+            .components(Vec::new())
+            .allowed_mentions(crate::discord::no_pings()),
+    )
+}

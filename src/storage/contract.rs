@@ -7,6 +7,7 @@ use super::error::StorageResult;
 use super::posts::Posts;
 use super::practice::Practice;
 use super::private_answers::PrivateAnswers;
+use super::privacy::Privacy;
 use super::quizzes::Quizzes;
 use super::schedules::Schedules;
 use super::settings::Settings;
@@ -25,6 +26,7 @@ pub trait Storage:
     + Teams
     + Settings
     + Engagement
+    + Privacy
     + Lifecycle
 {
 }
@@ -40,6 +42,7 @@ impl<T> Storage for T where
         + Teams
         + Settings
         + Engagement
+        + Privacy
         + Lifecycle
 {
 }

@@ -209,6 +209,16 @@ const TABLES: &[Table] = &[
         identity: None,
     },
     Table {
+        name: "hidden_members",
+        columns: &[("guild_id", Int), ("user_id", Int), ("hidden_at", Int)],
+        identity: None,
+    },
+    Table {
+        name: "server_removals",
+        columns: &[("guild_id", Int), ("removed_at", Int)],
+        identity: None,
+    },
+    Table {
         name: "reveal_reactors",
         columns: &[("post_id", Int), ("user_id", Int)],
         identity: None,

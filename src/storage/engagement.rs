@@ -110,7 +110,8 @@ pub trait Engagement: Send + Sync {
     async fn refuse_champion_role(&self, guild_id: u64, now: DateTime<Utc>) -> StorageResult<bool>;
 
     /// Each member's answers to a server's daily questions given in `[start, end)`:
-    /// how many, how many unaided, and the last one's time.
+    /// how many, how many unaided, and the last one's time; members who left the
+    /// leaderboards (`/privacy hide`) are not among them.
     async fn season_entries(
         &self,
         guild_id: u64,

@@ -48,6 +48,14 @@ pub(crate) trait Engine: Send + Sync + 'static {
         channel_id: u64,
     ) -> impl Future<Output = StorageResult<Vec<Lock>>> + Send;
 
+    /// The locks a write to every daily channel of server `guild_id` takes (a
+    /// member's or the server's deletion): the server and each of its channels; none
+    /// where [`Engine::begin_write`] takes no locks.
+    fn locks_of_guild(
+        &self,
+        guild_id: u64,
+    ) -> impl Future<Output = StorageResult<Vec<Lock>>> + Send;
+
     /// How many rows a statement changed (sqlx gives each driver's result its own type).
     fn rows_affected(result: &<Self::Db as Database>::QueryResult) -> u64;
 

@@ -6,7 +6,7 @@
 //! [`Storage`] is every call the bot makes on its database. It is a set of traits, one
 //! per subject, each declared with its documentation beside the record types it
 //! returns: [`Schedules`], [`Posts`], [`Answers`], [`Practice`], [`Quizzes`],
-//! [`Suggestions`], [`Teams`], [`Settings`], [`Engagement`], and [`Lifecycle`] (which database, its
+//! [`Suggestions`], [`Teams`], [`Settings`], [`Engagement`], [`Privacy`], and [`Lifecycle`] (which database, its
 //! pool, closing). The rest of the bot holds a [`Store`] (a shared `dyn Storage`)
 //! and calls these methods; go-to-definition on a call lands on its declaration here.
 //!
@@ -44,6 +44,7 @@ mod postgres;
 mod posts;
 mod practice;
 mod private_answers;
+mod privacy;
 mod queries;
 mod quizzes;
 mod schedules;
@@ -66,6 +67,8 @@ pub use practice::{CardRating, Practice, RateOutcome};
 pub use private_answers::{
     PrivateAnswer, PrivateAnswers, SaveOutcome, ShownAnswer, StarOutcome, WithdrawOutcome,
 };
+pub use privacy::{Privacy, Removed};
+pub use queries::server_tables;
 pub use quizzes::{QuizPost, Quizzes};
 pub use schedules::{Schedule, ScheduleSettings, Schedules};
 pub use settings::Settings;

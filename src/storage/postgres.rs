@@ -155,6 +155,17 @@ impl Engine for Backend {
         Ok(Lock::streaks_of(guild.map_or(0, from_db_id), channel_id).to_vec())
     }
 
+    async fn locks_of_guild(&self, guild_id: u64) -> StorageResult<Vec<Lock>> {
+        use super::convert::{from_db_id, to_db_id};
+        let channels: Vec<i64> =
+            sqlx::query_scalar("SELECT channel_id FROM schedules WHERE guild_id = $1")
+                .bind(to_db_id(guild_id))
+                .fetch_all(&self.pool)
+                .await?;
+        let channels = channels.into_iter().map(|c| Lock::Channel(from_db_id(c)));
+        Ok(std::iter::once(Lock::Guild(guild_id)).chain(channels).collect())
+    }
+
     fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
         result.rows_affected()
     }

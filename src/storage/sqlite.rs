@@ -184,6 +184,10 @@ impl Engine for Backend {
         Ok(Vec::new())
     }
 
+    async fn locks_of_guild(&self, _guild_id: u64) -> StorageResult<Vec<Lock>> {
+        Ok(Vec::new())
+    }
+
     fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {
         result.rows_affected()
     }

@@ -8,6 +8,7 @@ pub mod engagement;
 pub mod input;
 pub mod member;
 pub mod practice;
+pub mod privacy;
 pub mod quiz;
 pub mod suggest;
 
@@ -29,6 +30,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, Error>> {
         member::team(),
         engagement::remind(),
         practice::practice(),
+        privacy::privacy(),
         suggest::suggest(),
     ]
 }

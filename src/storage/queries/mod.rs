@@ -8,6 +8,8 @@ mod engagement;
 mod posts;
 mod practice;
 mod private_answers;
+mod privacy;
+pub use privacy::server_tables;
 mod quizzes;
 mod schedules;
 mod settings;
