@@ -19,8 +19,8 @@ use super::port::{DiscordPort, PostFailure};
 use super::post::{self, PostOutcome};
 use super::retention;
 use super::reveal;
-use crate::core::hint_reveal::RevealReason;
 use crate::core::daily_schedule;
+use crate::core::hint_reveal::RevealReason;
 use crate::state::Handles;
 use crate::storage::StorageError;
 

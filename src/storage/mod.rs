@@ -43,8 +43,8 @@ mod error;
 mod postgres;
 mod posts;
 mod practice;
-mod private_answers;
 mod privacy;
+mod private_answers;
 mod queries;
 mod quizzes;
 mod schedules;
@@ -64,10 +64,10 @@ pub use engagement::{ChampionRole, Engagement, ReminderOptIn, RewardSetting};
 pub use error::{DatabaseFault, StorageError, StorageResult};
 pub use posts::{ClaimOutcome, DailyPost, NewDailyPost, Posts};
 pub use practice::{CardRating, Practice, RateOutcome};
+pub use privacy::{Privacy, Removed};
 pub use private_answers::{
     PrivateAnswer, PrivateAnswers, SaveOutcome, ShownAnswer, StarOutcome, WithdrawOutcome,
 };
-pub use privacy::{Privacy, Removed};
 pub use queries::server_tables;
 pub use quizzes::{QuizPost, Quizzes};
 pub use schedules::{Schedule, ScheduleSettings, Schedules};

@@ -163,7 +163,9 @@ impl Engine for Backend {
                 .fetch_all(&self.pool)
                 .await?;
         let channels = channels.into_iter().map(|c| Lock::Channel(from_db_id(c)));
-        Ok(std::iter::once(Lock::Guild(guild_id)).chain(channels).collect())
+        Ok(std::iter::once(Lock::Guild(guild_id))
+            .chain(channels)
+            .collect())
     }
 
     fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {

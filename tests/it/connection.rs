@@ -40,6 +40,7 @@ async fn the_bot_connects_registers_the_specs_commands_and_every_request_passes_
         [
             "leaderboard",
             "practice",
+            "privacy",
             "qotd",
             "quiz",
             "remind",

@@ -19,6 +19,7 @@ mod hostile_input;
 mod migrate_db;
 mod migrations;
 mod operations;
+mod privacy;
 mod private_answers;
 mod processes;
 mod question_banks;

@@ -35,8 +35,14 @@ pub async fn export(ctx: Context<'_>) -> Result<(), Error> {
     let document = privacy::export_document(guild, user, app.clock.now(), &rows);
     let bytes = serde_json::to_vec_pretty(&document)?;
     if bytes.len() > ATTACHMENT_LIMIT {
-        warn!(guild_id = guild, bytes = bytes.len(), "an export is larger than Discord takes");
-        user_error!("Your data here is larger than a file Discord lets me send. The bot's operator can export it for you from the database.");
+        warn!(
+            guild_id = guild,
+            bytes = bytes.len(),
+            "an export is larger than Discord takes"
+        );
+        user_error!(
+            "Your data here is larger than a file Discord lets me send. The bot's operator can export it for you from the database."
+        );
     }
     let reply = poise::CreateReply::default()
         .content(render::export_text(&counts(&rows)))
@@ -97,10 +103,15 @@ pub async fn show(ctx: Context<'_>) -> Result<(), Error> {
         .store
         .set_hidden(guild, ctx.author().id.get(), false, app.clock.now())
         .await?;
-    reply_ephemeral(ctx, match was_hidden {
-        true => "👋 You are back on this server's leaderboards and season standings.",
-        false => "You are already on this server's leaderboards. `/privacy hide` takes you off.",
-    })
+    reply_ephemeral(
+        ctx,
+        match was_hidden {
+            true => "👋 You are back on this server's leaderboards and season standings.",
+            false => {
+                "You are already on this server's leaderboards. `/privacy hide` takes you off."
+            }
+        },
+    )
     .await
 }
 
@@ -131,7 +142,10 @@ pub async fn on_delete_button(
     };
     let (guild_id, user_id) = (guild.get(), component.user.id.get());
     let response = if owner != user_id {
-        ephemeral_response("⚠️ This button deletes someone else's data: use `/privacy delete` for your own.".to_owned())
+        ephemeral_response(
+            "⚠️ This button deletes someone else's data: use `/privacy delete` for your own."
+                .to_owned(),
+        )
     } else {
         match app.store.delete_member(guild_id, user_id).await {
             Ok(removed) => {

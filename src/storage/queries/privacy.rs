@@ -63,8 +63,10 @@ const MEMBER_TABLES: &[MemberTable] = &[
              WHERE p.guild_id = $1 AND m.user_id = $2 ORDER BY m.message_id",
             &[("message_id", Kind::Id), ("post_id", Kind::Int)],
         )),
-        forget: &["DELETE FROM answer_messages WHERE user_id = $2 AND post_id IN ( \
-             SELECT id FROM daily_posts WHERE guild_id = $1)"],
+        forget: &[
+            "DELETE FROM answer_messages WHERE user_id = $2 AND post_id IN ( \
+             SELECT id FROM daily_posts WHERE guild_id = $1)",
+        ],
     },
     MemberTable {
         name: "private_answers",
@@ -331,7 +333,10 @@ const SERVER_TABLES: &[(&str, &str)] = &[
         "private_answers",
         "DELETE FROM private_answers WHERE guild_id = $1",
     ),
-    ("answers", "DELETE FROM answers WHERE post_id IN (SELECT id FROM daily_posts WHERE guild_id = $1)"),
+    (
+        "answers",
+        "DELETE FROM answers WHERE post_id IN (SELECT id FROM daily_posts WHERE guild_id = $1)",
+    ),
     (
         "reveal_reactors",
         "DELETE FROM reveal_reactors WHERE post_id IN (SELECT id FROM daily_posts WHERE guild_id = $1)",
@@ -340,7 +345,10 @@ const SERVER_TABLES: &[(&str, &str)] = &[
         "post_answer_counts",
         "DELETE FROM post_answer_counts WHERE post_id IN (SELECT id FROM daily_posts WHERE guild_id = $1)",
     ),
-    ("practice_inbox", "DELETE FROM practice_inbox WHERE guild_id = $1"),
+    (
+        "practice_inbox",
+        "DELETE FROM practice_inbox WHERE guild_id = $1",
+    ),
     ("daily_posts", "DELETE FROM daily_posts WHERE guild_id = $1"),
     (
         "rotation_skips",
@@ -354,11 +362,26 @@ const SERVER_TABLES: &[(&str, &str)] = &[
         "streak_adjustments",
         "DELETE FROM streak_adjustments WHERE channel_id IN (SELECT channel_id FROM schedules WHERE guild_id = $1)",
     ),
-    ("member_totals", "DELETE FROM member_totals WHERE guild_id = $1"),
-    ("member_streaks", "DELETE FROM member_streaks WHERE guild_id = $1"),
-    ("guild_ranked", "DELETE FROM guild_ranked WHERE guild_id = $1"),
-    ("guild_standings", "DELETE FROM guild_standings WHERE guild_id = $1"),
-    ("team_members", "DELETE FROM team_members WHERE guild_id = $1"),
+    (
+        "member_totals",
+        "DELETE FROM member_totals WHERE guild_id = $1",
+    ),
+    (
+        "member_streaks",
+        "DELETE FROM member_streaks WHERE guild_id = $1",
+    ),
+    (
+        "guild_ranked",
+        "DELETE FROM guild_ranked WHERE guild_id = $1",
+    ),
+    (
+        "guild_standings",
+        "DELETE FROM guild_standings WHERE guild_id = $1",
+    ),
+    (
+        "team_members",
+        "DELETE FROM team_members WHERE guild_id = $1",
+    ),
     ("teams", "DELETE FROM teams WHERE guild_id = $1"),
     (
         "quiz_reactors",
@@ -366,17 +389,41 @@ const SERVER_TABLES: &[(&str, &str)] = &[
          (SELECT message_id FROM quiz_posts WHERE guild_id = $1)",
     ),
     ("quiz_posts", "DELETE FROM quiz_posts WHERE guild_id = $1"),
-    ("practice_reviews", "DELETE FROM practice_reviews WHERE guild_id = $1"),
-    ("practice_cards", "DELETE FROM practice_cards WHERE guild_id = $1"),
+    (
+        "practice_reviews",
+        "DELETE FROM practice_reviews WHERE guild_id = $1",
+    ),
+    (
+        "practice_cards",
+        "DELETE FROM practice_cards WHERE guild_id = $1",
+    ),
     ("suggestions", "DELETE FROM suggestions WHERE guild_id = $1"),
     ("reminders", "DELETE FROM reminders WHERE guild_id = $1"),
-    ("rewards_given", "DELETE FROM rewards_given WHERE guild_id = $1"),
-    ("role_rewards", "DELETE FROM role_rewards WHERE guild_id = $1"),
-    ("season_posts", "DELETE FROM season_posts WHERE guild_id = $1"),
-    ("season_champions", "DELETE FROM season_champions WHERE guild_id = $1"),
-    ("hidden_members", "DELETE FROM hidden_members WHERE guild_id = $1"),
+    (
+        "rewards_given",
+        "DELETE FROM rewards_given WHERE guild_id = $1",
+    ),
+    (
+        "role_rewards",
+        "DELETE FROM role_rewards WHERE guild_id = $1",
+    ),
+    (
+        "season_posts",
+        "DELETE FROM season_posts WHERE guild_id = $1",
+    ),
+    (
+        "season_champions",
+        "DELETE FROM season_champions WHERE guild_id = $1",
+    ),
+    (
+        "hidden_members",
+        "DELETE FROM hidden_members WHERE guild_id = $1",
+    ),
     ("schedules", "DELETE FROM schedules WHERE guild_id = $1"),
-    ("guild_settings", "DELETE FROM guild_settings WHERE guild_id = $1"),
+    (
+        "guild_settings",
+        "DELETE FROM guild_settings WHERE guild_id = $1",
+    ),
 ];
 
 /// The tables a server deletion goes through, for the test that checks they are all
@@ -398,7 +445,9 @@ where
     let mut record = Vec::with_capacity(columns.len());
     for (index, &(name, kind)) in columns.iter().enumerate() {
         let cell = match kind {
-            Kind::Id => row.try_get::<Option<i64>, _>(index)?.map(|id| Cell::Id(from_db_id(id))),
+            Kind::Id => row
+                .try_get::<Option<i64>, _>(index)?
+                .map(|id| Cell::Id(from_db_id(id))),
             Kind::Time => row
                 .try_get::<Option<i64>, _>(index)?
                 .map(|ms| Cell::Time(from_millis(ms))),
@@ -549,13 +598,12 @@ where
         let mut tx = self.begin_write(&locks).await?;
         // The removal is taken (deleted) first: a second process waits for this
         // transaction and then finds nothing to take.
-        let taken = sqlx::query(
-            "DELETE FROM server_removals WHERE guild_id = $1 AND removed_at <= $2",
-        )
-        .bind(to_db_id(guild_id))
-        .bind(to_millis(removed_by))
-        .execute(&mut *tx)
-        .await?;
+        let taken =
+            sqlx::query("DELETE FROM server_removals WHERE guild_id = $1 AND removed_at <= $2")
+                .bind(to_db_id(guild_id))
+                .bind(to_millis(removed_by))
+                .execute(&mut *tx)
+                .await?;
         if E::rows_affected(&taken) == 0 {
             return Ok(None);
         }
