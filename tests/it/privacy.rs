@@ -460,3 +460,236 @@ async fn export_holds_every_row_about_the_caller_and_delete_leaves_what_never_an
     harness.reply(&token).await.assert_says("nothing");
     harness.assert_no_mass_pings();
 }
+
+/// Whether a reply lists `user` (a leaderboard line mentions them).
+fn lists(text: &str, user: u64) -> bool {
+    text.contains(&format!("<@{user}>"))
+}
+
+/// The server, channel and season leaderboards as `user` sees them.
+async fn leaderboards(harness: &mut Harness, user: u64) -> Vec<String> {
+    let mut boards = Vec::new();
+    for options in [
+        json!([]),
+        json!([channel_option("channel", CHANNEL)]),
+        json!([{ "name": "scope", "type": 4, "value": 2 }]),
+    ] {
+        let token = harness.slash(&member(user), CHANNEL, "leaderboard", options, json!({}));
+        boards.push(harness.reply(&token).await.text());
+    }
+    boards
+}
+
+/// Every table but `hidden_members`.
+async fn without_hidden(store: &Store) -> String {
+    let snapshot = snapshot(store).await;
+    let lines = snapshot
+        .lines()
+        .filter(|l| !l.starts_with("hidden_members:"));
+    lines.collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test]
+async fn hide_takes_a_member_off_the_leaderboards_and_nothing_else() {
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    let first = harness.first_post_at_nine(CHANNEL, vec![]).await;
+    harness.set_time(at("2026-06-01T13:05:00Z"));
+    harness.answer_and_wait(&first, MEMBER).await;
+    harness.answer_and_wait(&first, SECOND).await;
+    let shown = leaderboards(&mut harness, SECOND).await;
+    assert!(
+        shown.iter().all(|b| lists(b, MEMBER) && lists(b, SECOND)),
+        "{shown:?}"
+    );
+
+    let before = without_hidden(harness.store()).await;
+    let token = harness.slash(
+        &member(MEMBER),
+        CHANNEL,
+        "privacy",
+        privacy("hide"),
+        json!({}),
+    );
+    harness
+        .reply(&token)
+        .await
+        .assert_says("You left this server's leaderboards");
+    assert_eq!(
+        without_hidden(harness.store()).await,
+        before,
+        "nothing else changed"
+    );
+    for viewer in [SECOND, MEMBER] {
+        let boards = leaderboards(&mut harness, viewer).await;
+        assert!(
+            boards.iter().all(|b| !lists(b, MEMBER) && lists(b, SECOND)),
+            "{boards:?}"
+        );
+    }
+    let token = harness.slash(
+        &member(MEMBER),
+        CHANNEL,
+        "privacy",
+        privacy("hide"),
+        json!({}),
+    );
+    harness.reply(&token).await.assert_says("already off");
+
+    // The streak goes on, off the leaderboards.
+    harness.tick_to(at("2026-06-02T13:00:00Z")).await;
+    let second = harness.wait_daily_post(CHANNEL, 2).await;
+    harness.set_time(at("2026-06-02T13:05:00Z"));
+    harness.answer_and_wait(&second, MEMBER).await;
+    let streak = harness
+        .store()
+        .member_streak(CHANNEL, MEMBER)
+        .await
+        .unwrap();
+    assert_eq!((streak.current, streak.total), (2, 2));
+    let own = harness.member_command(MEMBER, "streak").await.text();
+    assert!(own.contains("**2**"), "{own}");
+    assert!(
+        leaderboards(&mut harness, SECOND)
+            .await
+            .iter()
+            .all(|b| !lists(b, MEMBER))
+    );
+
+    // Back on: first again, with the streak kept.
+    let token = harness.slash(
+        &member(MEMBER),
+        CHANNEL,
+        "privacy",
+        privacy("show"),
+        json!({}),
+    );
+    harness.reply(&token).await.assert_says("You are back");
+    let boards = leaderboards(&mut harness, SECOND).await;
+    for board in &boards {
+        let (me, other) = (
+            board.find(&format!("<@{MEMBER}>")),
+            board.find(&format!("<@{SECOND}>")),
+        );
+        assert!(me.is_some() && me < other, "{board}");
+    }
+    harness.assert_no_mass_pings();
+}
+
+/// Rows of the other server, seeded while the bot is stopped (so the snapshot can
+/// show they never change).
+async fn seed_other_server(harness: &mut Harness) {
+    harness.stop_bot().await;
+    let store = Store::open(&harness.database_url()).await.unwrap();
+    seed_server(&store, &TWO, Some(MEMBER)).await;
+    seed_member(&store, &TWO, MEMBER, 1, false).await;
+    seed_member(&store, &TWO, SECOND, 2, true).await;
+    seed_star(&store, &TWO, SECOND, 1).await;
+    // Its channel no longer a daily one: month ends and reminders leave it as it is.
+    exec(
+        &store,
+        "UPDATE schedules SET removed = TRUE WHERE channel_id = $1",
+        vec![id(TWO.channel)],
+    )
+    .await;
+    store.close().await;
+    harness.start_bot().await;
+}
+
+fn removed(harness: &Harness) {
+    harness
+        .fake
+        .dispatch("GUILD_DELETE", json!({ "id": GUILD.to_string() }));
+}
+
+fn back(harness: &Harness) {
+    let channels = vec![fake_discord::fixtures::channel(
+        CHANNEL, GUILD, "daily", 0, None,
+    )];
+    harness.fake.dispatch(
+        "GUILD_CREATE",
+        fake_discord::fixtures::guild(GUILD, "Interview Prep", fake_discord::OWNER_ID, &channels),
+    );
+}
+
+async fn removals(store: &Store) -> Vec<u64> {
+    let removals = store.server_removals().await.unwrap();
+    removals.into_iter().map(|(guild, _)| guild).collect()
+}
+
+/// Rows that name the server `GUILD` (or its channel) anywhere in the snapshot.
+fn rows_of_guild(snapshot: &str) -> usize {
+    snapshot
+        .lines()
+        .flat_map(|line| line.split(';'))
+        .filter(|row| row.contains(&GUILD.to_string()) || row.contains(&CHANNEL.to_string()))
+        .count()
+}
+
+#[tokio::test]
+async fn a_removed_servers_data_goes_thirty_days_later_once_unless_the_bot_is_back() {
+    let (log, _log_guard) = CapturedLog::install();
+    let mut harness = Harness::started(at("2026-06-01T12:00:00Z")).await;
+    seed_other_server(&mut harness).await;
+    let others = snapshot(harness.store()).await;
+    let first = harness.first_post_at_nine(CHANNEL, vec![]).await;
+    harness.set_time(at("2026-06-01T13:05:00Z"));
+    harness.answer_and_wait(&first, MEMBER).await;
+    let token = harness.slash(
+        &member(MEMBER),
+        CHANNEL,
+        "remind",
+        json!([{ "name": "on", "type": 1, "options": [] }]),
+        json!({}),
+    );
+    harness.reply(&token).await;
+
+    // Removed on June 1, back on day 20: the data stays, and the removal is forgotten.
+    removed(&harness);
+    harness
+        .wait_until("the removal recorded", async || {
+            removals(harness.store()).await == [GUILD]
+        })
+        .await;
+    harness.tick_to(at("2026-06-21T13:00:00Z")).await;
+    back(&harness);
+    harness.tick_to(at("2026-07-02T14:00:00Z")).await;
+    assert!(removals(harness.store()).await.is_empty());
+    assert!(rows_of_guild(&snapshot(harness.store()).await) > 0);
+    assert_eq!(log.lines_with("deleted the data of a server").len(), 0);
+
+    // Removed again on July 2: 29 days later every row is there.
+    harness.set_time(at("2026-07-02T15:00:00Z"));
+    removed(&harness);
+    harness
+        .wait_until("the removal recorded", async || {
+            removals(harness.store()).await == [GUILD]
+        })
+        .await;
+    let kept = snapshot(harness.store()).await;
+    harness.tick_to(at("2026-07-31T15:00:00Z")).await;
+    assert_eq!(snapshot(harness.store()).await, kept);
+
+    // Day 31, with a second process on the same shard: deleted once, every other
+    // server's rows as they were.
+    let other = harness.new_app().await;
+    other.guilds.ready(0, 1, [OTHER_GUILD]);
+    let day_31 = at("2026-08-02T15:00:00Z");
+    tokio::join!(
+        harness.tick_to(day_31),
+        qotd::daily::retention::run(&other.handles, day_31)
+    );
+    harness
+        .wait_until("the server's data deleted", async || {
+            !log.lines_with("deleted the data of a server").is_empty()
+        })
+        .await;
+    assert_eq!(snapshot(harness.store()).await, others);
+    let lines = log.lines_with("deleted the data of a server");
+    assert_eq!(lines.len(), 1, "{}", log.text());
+    assert!(
+        lines[0].contains(&GUILD.to_string()) && lines[0].contains("1 schedules"),
+        "{}",
+        lines[0]
+    );
+    other.store.close().await;
+}
