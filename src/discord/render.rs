@@ -1103,18 +1103,6 @@ pub fn rewards_list(rewards: &[RewardSetting], champion: Option<ChampionRole>) -
     text
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_answer_is_singular_and_every_other_count_plural() {
-        assert_eq!(count(1, "answer", "answers"), "1 answer");
-        assert_eq!(count(0, "answer", "answers"), "0 answers");
-        assert_eq!(count(2, "answer", "answers"), "2 answers");
-    }
-}
-
 const PRIVACY_DELETE_PREFIX: &str = "privacy:delete:";
 
 /// The custom id of a **Delete my data** button: whose data it deletes.
@@ -1153,4 +1141,16 @@ pub fn deleted_response(summary: &str) -> serenity::CreateInteractionResponse {
             .components(Vec::new())
             .allowed_mentions(crate::discord::no_pings()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_answer_is_singular_and_every_other_count_plural() {
+        assert_eq!(count(1, "answer", "answers"), "1 answer");
+        assert_eq!(count(0, "answer", "answers"), "0 answers");
+        assert_eq!(count(2, "answer", "answers"), "2 answers");
+    }
 }

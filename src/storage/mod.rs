@@ -68,7 +68,7 @@ pub use privacy::{Privacy, Removed};
 pub use private_answers::{
     PrivateAnswer, PrivateAnswers, SaveOutcome, ShownAnswer, StarOutcome, WithdrawOutcome,
 };
-pub use queries::server_tables;
+pub use queries::{member_tables, server_tables};
 pub use quizzes::{QuizPost, Quizzes};
 pub use schedules::{Schedule, ScheduleSettings, Schedules};
 pub use settings::Settings;

@@ -123,7 +123,7 @@ async fn with_discord_guild_id_the_commands_are_registered_in_that_guild_only() 
     let mut harness = Harness::new(default_fake().await, at("2026-06-01T12:00:00Z")).await;
     harness.guild_commands = Some(GUILD);
     harness.start_bot().await;
-    assert_eq!(names(&harness.fake.guild_commands(GUILD)).len(), 8);
+    assert_eq!(names(&harness.fake.guild_commands(GUILD)).len(), 9);
     assert!(harness.fake.global_commands().is_empty());
     harness.fake.assert_clean();
 }

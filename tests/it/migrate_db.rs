@@ -394,4 +394,7 @@ async fn seed_engagement(store: &Store, now: chrono::DateTime<chrono::Utc>) {
         .await
         .unwrap();
     store.champion_moved(GUILD, "2026-05", now).await.unwrap();
+    // Members' data rights: a member off the leaderboards, a server that removed the bot.
+    store.set_hidden(GUILD, MEMBER, true, now).await.unwrap();
+    store.server_removed(OTHER_GUILD, now).await.unwrap();
 }

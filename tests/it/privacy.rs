@@ -461,6 +461,26 @@ async fn export_holds_every_row_about_the_caller_and_delete_leaves_what_never_an
     harness.assert_no_mass_pings();
 }
 
+/// A new table is deleted with its server, and with a member when it holds one.
+#[test]
+fn every_table_goes_with_its_server_and_every_table_naming_a_member_with_them() {
+    let mut server = qotd::storage::server_tables();
+    server.push("server_removals");
+    server.sort_unstable();
+    let mut all: Vec<&str> = qotd::storage::copied_tables()
+        .into_iter()
+        .map(|(table, _)| table)
+        .collect();
+    all.sort_unstable();
+    assert_eq!(server, all);
+    let members = qotd::storage::member_tables();
+    for (table, columns) in qotd::storage::copied_tables() {
+        if columns.contains(&"user_id") || columns.contains(&"voter_id") {
+            assert!(members.contains(&table), "{table} names a member");
+        }
+    }
+}
+
 /// Whether a reply lists `user` (a leaderboard line mentions them).
 fn lists(text: &str, user: u64) -> bool {
     text.contains(&format!("<@{user}>"))

@@ -9,7 +9,7 @@ mod posts;
 mod practice;
 mod privacy;
 mod private_answers;
-pub use privacy::server_tables;
+pub use privacy::{member_tables, server_tables};
 mod quizzes;
 mod schedules;
 mod settings;

@@ -426,6 +426,12 @@ const SERVER_TABLES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The tables a member's deletion goes through, for the test that checks every table
+/// with a member's id is one of them.
+pub fn member_tables() -> Vec<&'static str> {
+    MEMBER_TABLES.iter().map(|table| table.name).collect()
+}
+
 /// The tables a server deletion goes through, for the test that checks they are all
 /// of the schema's (with `server_removals`, which the deletion takes first).
 pub fn server_tables() -> Vec<&'static str> {
