@@ -544,10 +544,12 @@ fn leaderboard_scope(channel_id: Option<u64>) -> String {
     channel_id.map_or("this server".to_owned(), |c| format!("<#{c}>"))
 }
 
-/// The member leaderboard, with the caller's own row when outside the top.
+/// The member leaderboard, with the caller's own row when outside the top (`hidden`:
+/// the caller left the leaderboards).
 pub fn member_leaderboard(
     page: &LeaderboardPage,
     channel_id: Option<u64>,
+    hidden: bool,
 ) -> serenity::CreateEmbed {
     let mut text = String::new();
     for ranked in &page.top {
@@ -565,6 +567,7 @@ pub fn member_leaderboard(
             text.push_str(&leaderboard_row(me, "**you**"));
         }
         Some(_) => {}
+        None if hidden => text.push_str(OFF_THE_LEADERBOARDS),
         None => text.push_str("\nYou have not answered yet."),
     }
     serenity::CreateEmbed::new()
@@ -1040,12 +1043,17 @@ pub fn season_standings(season: &Season, top: &[SeasonEntry]) -> serenity::Creat
         .color(COLOR_OPEN)
 }
 
-/// `/leaderboard scope:season`: this month's top and the caller's place.
+/// What a member who left the leaderboards reads under one.
+const OFF_THE_LEADERBOARDS: &str =
+    "\nYou are off this server's leaderboards: `/privacy show` brings you back.";
+
+/// `/leaderboard scope:season`: this month's top and the caller's place (`hidden`:
+/// the caller left the leaderboards).
 pub fn season_leaderboard(
     season: &Season,
     ranked: &[SeasonEntry],
     top: usize,
-    caller: u64,
+    (caller, hidden): (u64, bool),
 ) -> serenity::CreateEmbed {
     let mut text = season_rows(&ranked[..ranked.len().min(top)], 1);
     match ranked.iter().position(|e| e.user_id == caller) {
@@ -1054,6 +1062,7 @@ pub fn season_leaderboard(
             text.push_str(&season_rows(&ranked[place..=place], place + 1));
         }
         Some(_) => {}
+        None if hidden => text.push_str(OFF_THE_LEADERBOARDS),
         None => text.push_str("\nYou have not answered this month yet."),
     }
     if ranked.is_empty() {

@@ -545,7 +545,17 @@ async fn hide_takes_a_member_off_the_leaderboards_and_nothing_else() {
             boards.iter().all(|b| !lists(b, MEMBER) && lists(b, SECOND)),
             "{boards:?}"
         );
+        assert!(
+            boards.iter().all(|b| b.contains("— 1 members")),
+            "{boards:?}"
+        );
     }
+    let own = leaderboards(&mut harness, MEMBER).await;
+    assert!(
+        own.iter()
+            .all(|b| b.contains("You are off this server's leaderboards")),
+        "{own:?}"
+    );
     let token = harness.slash(
         &member(MEMBER),
         CHANNEL,
@@ -672,6 +682,11 @@ async fn a_removed_servers_data_goes_thirty_days_later_once_unless_the_bot_is_ba
         .await;
     harness.tick_to(at("2026-06-21T13:00:00Z")).await;
     back(&harness);
+    harness
+        .wait_until("the bot back in the server", async || {
+            harness.app().guilds.holds(GUILD) == Some(true)
+        })
+        .await;
     harness.tick_to(at("2026-07-02T14:00:00Z")).await;
     assert!(removals(harness.store()).await.is_empty());
     assert!(rows_of_guild(&snapshot(harness.store()).await) > 0);

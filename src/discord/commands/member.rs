@@ -124,29 +124,22 @@ pub async fn leaderboard(
 ) -> Result<(), Error> {
     let guild = guild_id(ctx)?;
     let app = ctx.data();
-    let channel_id = match channel {
-        Some(channel) => match app.store.schedule_in(guild, channel.get()).await? {
-            Some(_) => Some(channel.get()),
-            _ => user_error!(
-                "<#{channel}> has no daily question in this server. Leave `channel` empty for the whole server."
-            ),
-        },
-        None => None,
-    };
+    let channel_id = leaderboard_channel(app, guild, channel).await?;
     let caller = ctx.author().id.get();
+    let hidden = app.store.is_hidden(guild, caller).await?;
     let embed = match scope.unwrap_or(Scope::Members) {
         Scope::Members => {
             let page = app
                 .store
                 .member_leaderboard(guild, channel_id, caller, TOP)
                 .await?;
-            render::member_leaderboard(&page, channel_id)
+            render::member_leaderboard(&page, channel_id, hidden)
         }
         Scope::Teams => {
             let teams = app.store.team_leaderboard(guild, channel_id).await?;
             render::team_leaderboard(&teams, TOP as usize, channel_id)
         }
-        Scope::Season => season_leaderboard(app, guild, caller).await?,
+        Scope::Season => season_leaderboard(app, guild, (caller, hidden)).await?,
     };
     let reply = poise::CreateReply::default()
         .embed(embed)
@@ -155,11 +148,28 @@ pub async fn leaderboard(
     Ok(())
 }
 
+/// The daily channel a leaderboard is for (`None`: the whole server).
+async fn leaderboard_channel(
+    app: &App,
+    guild: u64,
+    channel: Option<serenity::ChannelId>,
+) -> Result<Option<u64>, Error> {
+    let Some(channel) = channel else {
+        return Ok(None);
+    };
+    match app.store.schedule_in(guild, channel.get()).await? {
+        Some(_) => Ok(Some(channel.get())),
+        None => user_error!(
+            "<#{channel}> has no daily question in this server. Leave `channel` empty for the whole server."
+        ),
+    }
+}
+
 /// This month's season ranking of the server (its zone: its first daily channel's).
 async fn season_leaderboard(
     app: &App,
     guild: u64,
-    caller: u64,
+    caller: (u64, bool),
 ) -> Result<serenity::CreateEmbed, Error> {
     let schedules = app.store.guild_schedules(guild).await?;
     let Some(zone) = crate::engagement::seasons::zone_of(&schedules, guild) else {
