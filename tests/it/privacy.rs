@@ -458,7 +458,32 @@ async fn export_holds_every_row_about_the_caller_and_delete_leaves_what_never_an
         json!({}),
     );
     harness.reply(&token).await.assert_says("nothing");
+
+    // June's final standings, posted at its end, are the same too.
+    let end = at("2026-07-01T04:00:00Z");
+    let mut posted = Vec::new();
+    for bot in [&harness, &never] {
+        bot.tick_engagement(end).await;
+        posted.push(final_standings(bot));
+    }
+    assert_eq!(posted[0].len(), 1, "{posted:?}");
+    assert!(lists(&posted[0][0], SECOND) && !lists(&posted[0][0], MEMBER));
+    assert_eq!(posted[0], posted[1]);
     harness.assert_no_mass_pings();
+}
+
+/// The month-end standings posted in ONE's channel.
+fn final_standings(harness: &Harness) -> Vec<String> {
+    let messages = harness.fake.messages_in(CHANNEL);
+    let embeds = messages.iter().map(|m| &m.json["embeds"][0]);
+    embeds
+        .filter(|e| {
+            e["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("🏆 Final"))
+        })
+        .map(|e| e.to_string())
+        .collect()
 }
 
 /// A new table is deleted with its server, and with a member when it holds one.
