@@ -100,7 +100,7 @@ pub fn removed_summary(removed: &[(&'static str, u64)]) -> String {
 pub fn table_label(table: &str) -> &str {
     match table {
         "answer_stars" => "⭐ you gave to private answers",
-        "answer_messages" => "messages showing your private answers",
+        "answer_messages" => "messages showing your private answers (and their ⭐)",
         "private_answers" => "private answers (with their text until it is deleted)",
         "answers" => "answers to daily questions, with their times",
         "member_streaks" => "streaks (one per daily channel)",

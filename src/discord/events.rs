@@ -29,7 +29,9 @@ pub async fn handle(
         serenity::FullEvent::Ready { data_about_bot } => {
             on_ready(app.clone(), http, data_about_bot)
         }
-        serenity::FullEvent::GuildCreate { guild, .. } => on_guild_create(app, guild.id.get()),
+        serenity::FullEvent::GuildCreate { guild, .. } => {
+            on_guild_create(app, guild.id.get()).await;
+        }
         serenity::FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
             on_guild_removed(app, incomplete.id.get()).await;
         }
@@ -108,13 +110,18 @@ fn on_ready(app: Arc<App>, http: &Arc<serenity::Http>, ready: &serenity::Ready) 
     tokio::spawn(async move { catch_up::after_ready(&app, &discord).await });
 }
 
-/// A server arriving after READY, or one that added the bot.
-fn on_guild_create(app: &App, guild_id: u64) {
+/// A server arriving after READY, or one that added the bot. One that added it back
+/// keeps its data: its removal is forgotten at once (a removal after it counts its 30
+/// days from then); servers arriving with READY are looked at by `daily::retention`.
+async fn on_guild_create(app: &App, guild_id: u64) {
     if app.guilds.joined(guild_id) {
         info!(
             guild_id,
             "added to a server; its daily questions (if any) resume"
         );
+        if let Err(error) = app.store.server_back(guild_id).await {
+            warn!(guild_id, %error, "cannot forget a server's removal; the next hourly pass will");
+        }
         app.scheduler.wake();
     }
     if app.guilds.arrived(guild_id) {
