@@ -752,3 +752,29 @@ async fn a_removed_servers_data_goes_thirty_days_later_once_unless_the_bot_is_ba
     );
     other.store.close().await;
 }
+
+/// A reward or a champion decided from what was read just before a member's data was
+/// deleted names nobody: the deletion stays whole.
+#[tokio::test]
+async fn a_reward_or_champion_read_before_a_deletion_is_not_written_after_it() {
+    use qotd::core::lease::Taken;
+    let now = at("2026-06-20T12:00:00Z");
+    let mut harness = Harness::started(now).await;
+    seed_scene(&mut harness, true).await;
+    // The bot's own passes stopped: only these calls write.
+    harness.stop_bot().await;
+    let store = &Store::open(&harness.database_url()).await.unwrap();
+    // Read before: MEMBER's streak earns a new role, and MEMBER won June.
+    let best = store.best_streaks(GUILD, 2).await.unwrap();
+    assert!(best.iter().any(|&(user, _)| user == MEMBER), "{best:?}");
+    store.delete_member(GUILD, MEMBER).await.unwrap();
+    let after = snapshot(store).await;
+
+    let reward = store.take_reward(GUILD, MEMBER, 8_200, now, now).await;
+    assert_eq!(reward.unwrap(), Taken::No);
+    assert_eq!(snapshot(store).await, after);
+    let taken = store.take_champion_move(GUILD, "2026-06", Some(MEMBER), now, now);
+    assert_eq!(taken.await.unwrap(), Taken::First);
+    assert_eq!(store.season_champion(GUILD, "2026-06").await.unwrap(), None);
+    store.close().await;
+}

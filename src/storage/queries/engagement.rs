@@ -27,6 +27,34 @@ fn held(row: Option<(i64, bool)>) -> Option<(DateTime<Utc>, bool)> {
     row.map(|(taken_at, done)| (from_millis(taken_at), done))
 }
 
+/// `champion`, unless their data in the server was deleted since the season was
+/// ranked (the month then has no champion, as when it is deleted after).
+async fn still_answering<E>(
+    tx: &mut crate::storage::engine::Tx<E>,
+    guild_id: u64,
+    champion: Option<u64>,
+) -> StorageResult<Option<u64>>
+where
+    E: Engine,
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    Args<E>: IntoArguments<Db<E>>,
+    i64: Value<Db<E>>,
+    usize: ColumnIndex<Row<E>>,
+{
+    let Some(user) = champion else {
+        return Ok(None);
+    };
+    let answers: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM answers a JOIN daily_posts p ON p.id = a.post_id \
+         WHERE p.guild_id = $1 AND a.user_id = $2",
+    )
+    .bind(to_db_id(guild_id))
+    .bind(to_db_id(user))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((answers > 0).then_some(user))
+}
+
 #[async_trait::async_trait]
 impl<E> crate::storage::engagement::Engagement for E
 where
@@ -210,7 +238,18 @@ where
         .bind(role)
         .fetch_optional(&mut *tx)
         .await?;
-        let taken = lease::take(held(row), stale_before);
+        // A member whose data was deleted since their streak was read earns nothing.
+        let streaks: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM member_streaks WHERE guild_id = $1 AND user_id = $2",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+        let taken = match streaks {
+            0 => Taken::No,
+            _ => lease::take(held(row), stale_before),
+        };
         if taken != Taken::No {
             sqlx::query(
                 "INSERT INTO rewards_given (guild_id, user_id, role_id, taken_at) \
@@ -441,6 +480,7 @@ where
         .await?;
         let taken = lease::take(held(row), stale_before);
         if taken != Taken::No {
+            let champion = still_answering::<E>(&mut tx, guild_id, champion).await?;
             // The champion named first stays: the season's answers no longer change.
             sqlx::query(
                 "INSERT INTO season_champions (guild_id, season, user_id, taken_at) \
