@@ -83,6 +83,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "44bc5ab109297137aba638a2d9fd04a90a07d3de62f1e2df0336f4c6a014910a9cd5c03969dbd3b9c84d1ac007215cf5",
     ),
     (
+        "postgres",
+        "0016_privacy.sql",
+        "7da044ba4809375aa6dd407fb06d9cb85a0d8c01857956316adf99674e40ae3050d1ed255cd4de946da63d2c61c0e708",
+    ),
+    (
         "sqlite",
         "0001_initial.sql",
         "e5bba05d5afc7d2218881590ba77269a2e6edaf9ec1409b2677100b519fb9a671429762d0f29f16bdbf2b0681bbaa62a",
@@ -151,6 +156,11 @@ const LANDED: &[(&str, &str, &str)] = &[
         "sqlite",
         "0014_reminders_rewards_seasons.sql",
         "227c14f314b64db492c7e1db4cac73464a346f5724e7e80252cec12af58221595df4835c0b5f717b0228183c99cd7381",
+    ),
+    (
+        "sqlite",
+        "0015_privacy.sql",
+        "6586f44c5b1fc2e2571a7f9c380fcaadc4522a71138461777fbf8f7e79be2a5973a59f1924eb1a2152c125ccf6830125",
     ),
 ];
 
