@@ -984,23 +984,15 @@ async fn sqlite_history(
     .execute(&mut *tx)
     .await
     .unwrap();
-    // The answer counts of every closed post, as each next claim leaves them.
-    sqlx::query(
-        "INSERT INTO post_answer_counts (post_id, answers, unaided) \
-         SELECT a.post_id, COUNT(*), SUM(a.unaided) FROM answers a \
-         WHERE a.post_id NOT IN (SELECT MAX(id) FROM daily_posts GROUP BY channel_id) \
-         GROUP BY a.post_id",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
+    // The per-post answer counts follow the answers by trigger, as in the bot.
     tx.commit().await.unwrap();
     sqlx::query("ANALYZE").execute(pool).await.unwrap();
 }
 
 /// [`sqlite_history`]'s rows on PostgreSQL: `generate_series` for the recursive CTEs,
 /// `to_char` for `date()`, BIGINT arithmetic (instants overflow INTEGER), BOOLEAN
-/// flags. `member_totals` is filled by its trigger, as on SQLite.
+/// flags. `member_totals` and `post_answer_counts` are filled by their triggers, as on
+/// SQLite.
 async fn postgres_history(pool: &sqlx::PgPool, members: i64, days: i64, channels: i64, guild: u64) {
     let mut tx = pool.begin().await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -1031,15 +1023,6 @@ async fn postgres_history(pool: &sqlx::PgPool, members: i64, days: i64, channels
              ({days} * 11) / 20 + x % 7, x % 40, {days} - (x % 2) \
          FROM generate_series(0::BIGINT, {members} - 1) AS m(x)"
     )))
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO post_answer_counts (post_id, answers, unaided) \
-         SELECT a.post_id, COUNT(*), COUNT(*) FILTER (WHERE a.unaided) FROM answers a \
-         WHERE a.post_id NOT IN (SELECT MAX(id) FROM daily_posts GROUP BY channel_id) \
-         GROUP BY a.post_id",
-    )
     .execute(&mut *tx)
     .await
     .unwrap();

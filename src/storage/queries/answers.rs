@@ -44,23 +44,24 @@ macro_rules! leaderboard_sql {
     };
 }
 
-/// One channel: every count reads the channel's rows of its leaderboard index, less
-/// the members who left the leaderboards (`hidden_members`).
+/// One channel: every count reads the channel's rows of its leaderboard index (the
+/// members who left the leaderboards, `hidden_members`, read once per statement:
+/// the index still covers the query).
 const CHANNEL_LEADERBOARD: &str = leaderboard_sql!(
-    top: "SELECT user_id, current, best, total FROM member_streaks s WHERE channel_id = $1 \
-          AND NOT EXISTS (SELECT 1 FROM hidden_members h \
-              WHERE h.guild_id = s.guild_id AND h.user_id = s.user_id)",
-    count: "SELECT COUNT(*) FROM member_streaks s WHERE channel_id = $1 \
-            AND NOT EXISTS (SELECT 1 FROM hidden_members h \
-                WHERE h.guild_id = s.guild_id AND h.user_id = s.user_id)",
-    me: "SELECT current, best, total FROM member_streaks s WHERE channel_id = $1 AND user_id = $2 \
-         AND NOT EXISTS (SELECT 1 FROM hidden_members h \
-             WHERE h.guild_id = s.guild_id AND h.user_id = s.user_id)",
+    top: "SELECT user_id, current, best, total FROM member_streaks WHERE channel_id = $1 \
+          AND user_id NOT IN (SELECT user_id FROM hidden_members WHERE guild_id = \
+              (SELECT guild_id FROM schedules WHERE channel_id = $1))",
+    count: "SELECT COUNT(*) FROM member_streaks WHERE channel_id = $1 \
+            AND user_id NOT IN (SELECT user_id FROM hidden_members WHERE guild_id = \
+                (SELECT guild_id FROM schedules WHERE channel_id = $1))",
+    me: "SELECT current, best, total FROM member_streaks WHERE channel_id = $1 AND user_id = $2 \
+         AND user_id NOT IN (SELECT user_id FROM hidden_members WHERE guild_id = \
+             (SELECT guild_id FROM schedules WHERE channel_id = $1))",
     better: "(SELECT COUNT(*) FROM member_streaks o WHERE o.channel_id = $1 \
              AND o.current >= me.current AND (o.current > me.current OR o.best > me.best \
              OR (o.best = me.best AND o.total > me.total)) \
-             AND NOT EXISTS (SELECT 1 FROM hidden_members h \
-                 WHERE h.guild_id = o.guild_id AND h.user_id = o.user_id))"
+             AND o.user_id NOT IN (SELECT user_id FROM hidden_members WHERE guild_id = \
+                 (SELECT guild_id FROM schedules WHERE channel_id = $1)))"
 );
 
 /// The whole server, from the kept counts (`guild_ranked`, `guild_standings`): the
@@ -68,16 +69,16 @@ const CHANNEL_LEADERBOARD: &str = leaderboard_sql!(
 /// own (current, best) is read member by member. The members who left the
 /// leaderboards (`hidden_members`, few) are taken out of each count one by one.
 const SERVER_LEADERBOARD: &str = leaderboard_sql!(
-    top: "SELECT user_id, current, best, total FROM member_totals t WHERE guild_id = $1 \
-          AND total > 0 AND NOT EXISTS (SELECT 1 FROM hidden_members h \
-              WHERE h.guild_id = t.guild_id AND h.user_id = t.user_id)",
+    top: "SELECT user_id, current, best, total FROM member_totals WHERE guild_id = $1 \
+          AND total > 0 AND user_id NOT IN (SELECT user_id FROM hidden_members \
+              WHERE guild_id = $1)",
     count: "SELECT (SELECT members FROM guild_ranked WHERE guild_id = $1) - \
             (SELECT COUNT(*) FROM hidden_members h JOIN member_totals o \
                 ON o.guild_id = h.guild_id AND o.user_id = h.user_id \
              WHERE h.guild_id = $1 AND o.total > 0)",
     me: "SELECT current, best, total FROM member_totals \
-         WHERE guild_id = $1 AND total > 0 AND user_id = $2 AND NOT EXISTS (SELECT 1 \
-             FROM hidden_members h WHERE h.guild_id = $1 AND h.user_id = $2)",
+         WHERE guild_id = $1 AND total > 0 AND user_id = $2 AND user_id NOT IN (SELECT \
+             user_id FROM hidden_members WHERE guild_id = $1)",
     better: "CAST(COALESCE((SELECT SUM(g.members) FROM guild_standings g WHERE g.guild_id = $1 \
              AND g.current >= me.current AND (g.current > me.current OR g.best > me.best)), 0) \
              AS BIGINT) + (SELECT COUNT(*) FROM member_totals o WHERE o.guild_id = $1 \

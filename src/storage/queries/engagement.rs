@@ -375,8 +375,7 @@ where
              FROM answers a JOIN daily_posts p ON p.id = a.post_id \
              WHERE p.guild_id = $1 AND a.counted = TRUE \
                  AND a.answered_at >= $2 AND a.answered_at < $3 \
-                 AND NOT EXISTS (SELECT 1 FROM hidden_members h \
-                     WHERE h.guild_id = p.guild_id AND h.user_id = a.user_id) \
+                 AND a.user_id NOT IN (SELECT user_id FROM hidden_members WHERE guild_id = $1) \
              GROUP BY a.user_id",
         )
         .bind(to_db_id(guild_id))
