@@ -7,6 +7,7 @@ use tracing::{info, warn};
 
 use crate::core::{privacy, private_answers, sharding};
 use crate::state::Handles;
+use crate::storage::StorageResult;
 
 /// How often the scheduler runs [`run`].
 pub const EVERY: TimeDelta = TimeDelta::hours(1);
@@ -51,26 +52,41 @@ async fn delete_removed_servers(handles: &Handles, now: DateTime<Utc>) {
         .into_iter()
         .filter(|(guild, _)| sharding::holds(handles.shards.as_ref(), *guild));
     for (guild_id, removed_at) in ours {
-        let result = match handles.guilds.holds(guild_id) {
-            Some(true) => handles.store.server_back(guild_id).await.map(|back| {
-                if back {
-                    info!(guild_id, "the bot is back in a server that removed it; its data stays");
-                }
-            }),
-            Some(false) if privacy::server_data_due(removed_at, now) => handles
-                .store
-                .delete_server(guild_id, privacy::removed_by(now))
-                .await
-                .map(|removed| {
-                    if let Some(removed) = removed {
-                        let removed = privacy::removed_summary(&removed);
-                        info!(guild_id, %removed, "deleted the data of a server that removed the bot 30 days ago");
-                    }
-                }),
-            _ => Ok(()),
-        };
-        if let Err(error) = result {
+        if let Err(error) = settle_removal(handles, guild_id, removed_at, now).await {
             warn!(guild_id, %error, "cannot delete or keep a removed server's data; trying again next pass");
         }
     }
+}
+
+/// One removed server at `now`: kept if the bot is back, deleted if it is still away
+/// and its time is up, else left for a later pass.
+async fn settle_removal(
+    handles: &Handles,
+    guild_id: u64,
+    removed_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StorageResult<()> {
+    match handles.guilds.holds(guild_id) {
+        Some(true) => {
+            let was_pending = handles.store.server_back(guild_id).await?;
+            if was_pending {
+                info!(
+                    guild_id,
+                    "the bot is back in a server that removed it; its data stays"
+                );
+            }
+        }
+        Some(false) if privacy::server_data_due(removed_at, now) => {
+            let removed = handles
+                .store
+                .delete_server(guild_id, privacy::removed_by(now))
+                .await?;
+            if let Some(removed) = removed {
+                let removed = privacy::removed_summary(&removed);
+                info!(guild_id, %removed, "deleted the data of a server that removed the bot 30 days ago");
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }

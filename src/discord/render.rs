@@ -1124,6 +1124,23 @@ pub fn privacy_delete_of(custom_id: &str) -> Option<u64> {
     custom_id.strip_prefix(PRIVACY_DELETE_PREFIX)?.parse().ok()
 }
 
+/// What `/privacy hide` (`hidden`) or `/privacy show` says, given whether the member
+/// was off the leaderboards before.
+pub fn visibility_text(hidden: bool, was_hidden: bool) -> &'static str {
+    match (hidden, was_hidden) {
+        (true, false) => {
+            "🙈 You left this server's leaderboards and season standings. Your streaks, practice and team go on as before; `/privacy show` brings you back."
+        }
+        (true, true) => {
+            "You are already off this server's leaderboards. `/privacy show` brings you back."
+        }
+        (false, true) => "👋 You are back on this server's leaderboards and season standings.",
+        (false, false) => {
+            "You are already on this server's leaderboards. `/privacy hide` takes you off."
+        }
+    }
+}
+
 /// The text beside a member's export file.
 pub fn export_text(counts: &[(&'static str, u64)]) -> String {
     format!(

@@ -309,8 +309,19 @@ fn expected_tables() -> Value {
     })
 }
 
-fn privacy(sub: &str) -> Value {
-    json!([{ "name": sub, "type": 1, "options": [] }])
+/// `/privacy <sub>` by `user`; returns the interaction token.
+fn run_privacy(harness: &mut Harness, user: u64, sub: &str) -> String {
+    let options = json!([{ "name": sub, "type": 1, "options": [] }]);
+    harness.slash(&member(user), CHANNEL, "privacy", options, json!({}))
+}
+
+/// The message an interaction's reply created.
+fn reply_message(harness: &Harness, token: &str) -> fake_discord::StoredMessage {
+    let log = harness.fake.interaction(token).unwrap();
+    harness
+        .fake
+        .message(log.original_message_id.unwrap())
+        .unwrap()
 }
 
 /// A snapshot of every table, with the kept counts' empty rows (a standing no member
@@ -362,29 +373,11 @@ async fn export_holds_every_row_about_the_caller_and_delete_leaves_what_never_an
     seed_scene(&mut never, false).await;
 
     // Export: a JSON file, only for the caller, with exactly their rows in ONE.
-    let token = harness.slash(
-        &member(MEMBER),
-        CHANNEL,
-        "privacy",
-        privacy("export"),
-        json!({}),
-    );
+    let token = run_privacy(&mut harness, MEMBER, "export");
     let reply = harness.reply(&token).await;
     assert!(reply.ephemeral);
     reply.assert_says("2 answers to daily questions");
-    let file = harness
-        .fake
-        .message(
-            harness
-                .fake
-                .interaction(&token)
-                .unwrap()
-                .original_message_id
-                .unwrap(),
-        )
-        .unwrap()
-        .files
-        .remove(0);
+    let file = reply_message(&harness, &token).files.remove(0);
     assert_eq!(file.filename, format!("qotd-data-{GUILD}.json"));
     let export: Value = serde_json::from_slice(&file.data).unwrap();
     assert_eq!(export["format"], "qotd-member-export");
@@ -395,30 +388,13 @@ async fn export_holds_every_row_about_the_caller_and_delete_leaves_what_never_an
     assert_eq!(export["tables"], expected_tables());
 
     // Delete: the confirmation says what goes; someone else's press deletes nothing.
-    let token = harness.slash(
-        &member(MEMBER),
-        CHANNEL,
-        "privacy",
-        privacy("delete"),
-        json!({}),
-    );
+    let token = run_privacy(&mut harness, MEMBER, "delete");
     let reply = harness.reply(&token).await;
     assert!(reply.ephemeral);
     reply
         .assert_says("• 2 answers to daily questions")
         .assert_says("• 1 team membership");
-    let confirmation = harness
-        .fake
-        .message(
-            harness
-                .fake
-                .interaction(&token)
-                .unwrap()
-                .original_message_id
-                .unwrap(),
-        )
-        .unwrap()
-        .json;
+    let confirmation = reply_message(&harness, &token).json;
     let button = format!("privacy:delete:{MEMBER}");
     let before = snapshot(harness.store()).await;
     let token = harness.press_button(&member(SECOND), CHANNEL, &button, confirmation.clone());
@@ -450,13 +426,7 @@ async fn export_holds_every_row_about_the_caller_and_delete_leaves_what_never_an
         what_members_see(&mut harness).await,
         what_members_see(&mut never).await
     );
-    let token = harness.slash(
-        &member(MEMBER),
-        CHANNEL,
-        "privacy",
-        privacy("export"),
-        json!({}),
-    );
+    let token = run_privacy(&mut harness, MEMBER, "export");
     harness.reply(&token).await.assert_says("nothing");
 
     // June's final standings, posted at its end, are the same too.
@@ -557,13 +527,7 @@ async fn hide_takes_a_member_off_the_leaderboards_and_nothing_else() {
     );
 
     let before = without_hidden(harness.store()).await;
-    let token = harness.slash(
-        &member(MEMBER),
-        CHANNEL,
-        "privacy",
-        privacy("hide"),
-        json!({}),
-    );
+    let token = run_privacy(&mut harness, MEMBER, "hide");
     harness
         .reply(&token)
         .await
@@ -590,13 +554,7 @@ async fn hide_takes_a_member_off_the_leaderboards_and_nothing_else() {
             .all(|b| b.contains("You are off this server's leaderboards")),
         "{own:?}"
     );
-    let token = harness.slash(
-        &member(MEMBER),
-        CHANNEL,
-        "privacy",
-        privacy("hide"),
-        json!({}),
-    );
+    let token = run_privacy(&mut harness, MEMBER, "hide");
     harness.reply(&token).await.assert_says("already off");
 
     // The streak goes on, off the leaderboards.
@@ -620,13 +578,7 @@ async fn hide_takes_a_member_off_the_leaderboards_and_nothing_else() {
     );
 
     // Back on: first again, with the streak kept.
-    let token = harness.slash(
-        &member(MEMBER),
-        CHANNEL,
-        "privacy",
-        privacy("show"),
-        json!({}),
-    );
+    let token = run_privacy(&mut harness, MEMBER, "show");
     harness.reply(&token).await.assert_says("You are back");
     let boards = leaderboards(&mut harness, SECOND).await;
     for board in &boards {

@@ -80,39 +80,25 @@ pub async fn delete(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, guild_only)]
 #[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn hide(ctx: Context<'_>) -> Result<(), Error> {
-    let guild = guild_id(ctx)?;
-    let app = ctx.data();
-    let was_hidden = app
-        .store
-        .set_hidden(guild, ctx.author().id.get(), true, app.clock.now())
-        .await?;
-    reply_ephemeral(ctx, match was_hidden {
-        false => "🙈 You left this server's leaderboards and season standings. Your streaks, practice and team go on as before; `/privacy show` brings you back.",
-        true => "You are already off this server's leaderboards. `/privacy show` brings you back.",
-    })
-    .await
+    set_hidden(ctx, true).await
 }
 
 /// Rejoin this server's leaderboards and season standings.
 #[poise::command(slash_command, guild_only)]
 #[tracing::instrument(skip_all, fields(guild_id = ?ctx.guild_id()))]
 pub async fn show(ctx: Context<'_>) -> Result<(), Error> {
+    set_hidden(ctx, false).await
+}
+
+/// `/privacy hide` (`hidden`) or `/privacy show`, and what it changed.
+async fn set_hidden(ctx: Context<'_>, hidden: bool) -> Result<(), Error> {
     let guild = guild_id(ctx)?;
     let app = ctx.data();
     let was_hidden = app
         .store
-        .set_hidden(guild, ctx.author().id.get(), false, app.clock.now())
+        .set_hidden(guild, ctx.author().id.get(), hidden, app.clock.now())
         .await?;
-    reply_ephemeral(
-        ctx,
-        match was_hidden {
-            true => "👋 You are back on this server's leaderboards and season standings.",
-            false => {
-                "You are already on this server's leaderboards. `/privacy hide` takes you off."
-            }
-        },
-    )
-    .await
+    reply_ephemeral(ctx, render::visibility_text(hidden, was_hidden)).await
 }
 
 /// How many rows of each table, for the person.
